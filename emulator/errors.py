@@ -1,0 +1,82 @@
+"""AWS-shaped service errors: the ``__type`` and ``message`` a botocore client parses."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An error answered to the client as AWS answers it (status, ``__type``, ``message``)."""
+
+    code = "InternalFailure"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationException(ServiceError):
+    """A request that breaks a constraint of the service model (type, length, pattern, enum)."""
+
+    code = "ValidationException"
+    status = 400
+
+
+class InvalidInputException(ServiceError):
+    """A request that is well formed but not valid for Personalize."""
+
+    code = "InvalidInputException"
+    status = 400
+
+
+class ResourceNotFoundException(ServiceError):
+    """The named resource does not exist."""
+
+    code = "ResourceNotFoundException"
+    status = 404
+
+
+class ResourceAlreadyExistsException(ServiceError):
+    """A resource with that name exists already."""
+
+    code = "ResourceAlreadyExistsException"
+    status = 400
+
+
+class ResourceInUseException(ServiceError):
+    """The resource is used by another one, or is not in a state that allows the call."""
+
+    code = "ResourceInUseException"
+    status = 400
+
+
+class LimitExceededException(ServiceError):
+    """A quota of the account would be exceeded."""
+
+    code = "LimitExceededException"
+    status = 400
+
+
+class InvalidNextTokenException(ServiceError):
+    """The pagination token is not one this service issued for this call."""
+
+    code = "InvalidNextTokenException"
+    status = 400
+
+
+class ThrottlingException(ServiceError):
+    """The request rate is too high (injected on demand by the fault settings)."""
+
+    code = "ThrottlingException"
+    status = 400
+
+
+class UnknownOperationException(ServiceError):
+    """No operation of the service matches the request."""
+
+    code = "UnknownOperationException"
+    status = 400
+
+
+def not_found(kind: str, arn: str) -> ResourceNotFoundException:
+    """The standard not-found error for a resource kind and ARN."""
+    return ResourceNotFoundException(f"Could not find {kind} with ARN {arn}.")

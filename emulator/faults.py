@@ -1,0 +1,53 @@
+"""Faults on demand, so the pipeline's tests can meet throttling and failed jobs."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import defaultdict, deque
+from typing import Any
+
+from emulator.errors import ThrottlingException
+
+
+class Faults:
+    """A fraction of requests to throttle, and failures queued for the next jobs of a kind."""
+
+    def __init__(self, throttle: float = 0.0, seed: int | None = None) -> None:
+        self.throttle = throttle
+        self._random = random.Random(seed)
+        self._failures: dict[str, deque[str]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Apply ``{"throttle": 0.3, "fail_next": {"solution-version": "reason"}}``; return state."""
+        with self._lock:
+            if "throttle" in settings:
+                throttle = float(settings["throttle"])
+                if not 0.0 <= throttle <= 1.0:
+                    raise ValueError("throttle must be a fraction between 0 and 1")
+                self.throttle = throttle
+            for kind, reason in settings.get("fail_next", {}).items():
+                self._failures[kind].append(str(reason))
+            if settings.get("clear"):
+                self._failures.clear()
+                self.throttle = 0.0
+            return self.state()
+
+    def state(self) -> dict[str, Any]:
+        """The faults now armed."""
+        return {
+            "throttle": self.throttle,
+            "fail_next": {kind: list(q) for kind, q in self._failures.items() if q},
+        }
+
+    def check_throttle(self) -> None:
+        """Raise ThrottlingException for the configured fraction of requests."""
+        if self.throttle and self._random.random() < self.throttle:
+            raise ThrottlingException("Rate exceeded")
+
+    def take_failure(self, kind: str) -> str | None:
+        """The failure reason armed for the next job of this kind, consumed, or None."""
+        with self._lock:
+            queue = self._failures.get(kind)
+            return queue.popleft() if queue else None

@@ -1,0 +1,43 @@
+"""CreateDatasetGroup, DescribeDatasetGroup, ListDatasetGroups, DeleteDatasetGroup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.ops import handles
+from emulator.resources import delete_when_unused, page, require
+from emulator.service import Call, Service
+
+KIND = "dataset-group"
+
+
+@handles("CreateDatasetGroup")
+def create_dataset_group(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    arn = call.arn(f"dataset-group/{p['name']}")
+    body: dict[str, Any] = {
+        "name": p["name"],
+        "datasetGroupArn": arn,
+        "status": "CREATE PENDING",
+        **{k: p[k] for k in ("roleArn", "kmsKeyArn", "domain") if k in p},
+    }
+    service.store.create(arn, KIND, body)
+    service.store.set_tags(arn, {t["tagKey"]: t["tagValue"] for t in p.get("tags", [])})
+    service.lifecycle.begin(arn)
+    return {"datasetGroupArn": arn, **({"domain": p["domain"]} if "domain" in p else {})}
+
+
+@handles("DescribeDatasetGroup")
+def describe_dataset_group(service: Service, call: Call) -> dict[str, Any]:
+    return {"datasetGroup": require(service, KIND, call.params["datasetGroupArn"])}
+
+
+@handles("ListDatasetGroups")
+def list_dataset_groups(service: Service, call: Call) -> dict[str, Any]:
+    return page(service.store.list_kind(KIND), call.params, "datasetGroups")
+
+
+@handles("DeleteDatasetGroup")
+def delete_dataset_group(service: Service, call: Call) -> dict[str, Any]:
+    delete_when_unused(service, KIND, call.params["datasetGroupArn"])
+    return {}

@@ -1,0 +1,72 @@
+"""The running service's shared parts: settings, store, jobs, faults, and its S3 client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from emulator.faults import Faults
+from emulator.store import Store
+
+if TYPE_CHECKING:
+    from emulator.jobs import Lifecycle
+
+DEFAULT_ACCOUNT = "000000000000"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the service runs: where it keeps state, how slow jobs are, where S3 is."""
+
+    data_dir: Path
+    latency: float = 0.0
+    """Scale factor on Personalize's real job durations; 0 is instant (jobs still run async)."""
+    account_id: str = DEFAULT_ACCOUNT
+    s3_endpoint: str | None = None
+    throttle: float = 0.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: its validated parameters and the region it was signed for."""
+
+    params: dict[str, Any]
+    region: str
+    account_id: str
+
+    def arn(self, resource: str) -> str:
+        """An ARN in this call's region and account, e.g. ``arn(f"schema/{name}")``."""
+        return f"arn:aws:personalize:{self.region}:{self.account_id}:{resource}"
+
+
+@dataclass
+class Service:
+    """What every operation handler and background job works with."""
+
+    settings: Settings
+    store: Store = field(init=False)
+    faults: Faults = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = Store(self.settings.data_dir)
+        self.faults = Faults(self.settings.throttle)
+
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        """The background jobs that move resources through their statuses."""
+        from emulator.jobs import Lifecycle
+
+        return Lifecycle(self)
+
+    def s3(self) -> Any:
+        """A boto3 S3 client for the configured endpoint (the loopback S3 by default)."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.settings.s3_endpoint,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        )

@@ -1,0 +1,1 @@
+"""Prefect flows: provision, retrain, batch inference, teardown; the demo entry point."""

@@ -1,0 +1,1 @@
+"""Prefect tasks, one module per Personalize concern, and the plain modules they share."""
