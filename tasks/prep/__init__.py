@@ -1,0 +1,1 @@
+"""Preparing raw interactions, items and users into Personalize import files."""
