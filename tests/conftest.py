@@ -67,3 +67,12 @@ def bucket(s3: Any, unique: str) -> str:
 def tmp_service(path: Path, **kwargs: Any) -> LocalService:
     """A second, private service instance (for restart and fault tests)."""
     return LocalService(path, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A real Prefect API (the test harness's temporary server), started once per session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
