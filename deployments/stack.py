@@ -1,0 +1,226 @@
+"""The local stack: ``make up`` / ``make down`` (``python -m deployments.stack up|down|status``).
+
+``up`` starts, each in the background with its log under ``.local/logs/`` and PID under
+``.local/pids/``:
+
+1. a Prefect server with its UI on loopback (state in ``.local/prefect/``),
+2. the local Personalize service and its S3 (state in ``.local/personalize/``),
+3. then creates the ``personalize`` process work pool with the service's ``AWS_ENDPOINT_URL_*``
+   variables as the runs' default environment and runs ``prefect deploy --all``,
+4. and a process worker on that pool (its runs get the pool's environment).
+
+Every step is skipped when already done, so ``up`` is safe to repeat; ``down`` stops what
+``up`` started, in reverse order. Ports: ``--prefect-port`` (4200), ``--personalize-port``
+(8599), ``--s3-port`` (8598); ``--latency 0.01`` runs Personalize jobs at 1% of real durations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from deployments.daemons import Daemon
+from deployments.deploy import prefect_command
+from deployments.work_pool import WORK_POOL
+
+WORKER_NAME = "local-process-worker"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Where the stack keeps its state and which loopback ports it uses."""
+
+    project_dir: Path = PROJECT_DIR
+    state_dir: Path = PROJECT_DIR / ".local"
+    host: str = "127.0.0.1"
+    prefect_port: int = 4200
+    personalize_port: int = 8599
+    s3_port: int = 8598
+    latency: str = "instant"
+    prefect_settings: dict[str, str] = field(default_factory=dict)
+    """Extra ``PREFECT_*`` settings for the server, the worker and the deploy step."""
+
+
+class LocalStack:
+    """The processes of the local stack, started and stopped through their PID files."""
+
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+
+    @property
+    def api_url(self) -> str:
+        """The Prefect API (``PREFECT_API_URL``)."""
+        return f"http://{self.settings.host}:{self.settings.prefect_port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        """The Prefect UI."""
+        return f"http://{self.settings.host}:{self.settings.prefect_port}"
+
+    @property
+    def client_env_path(self) -> Path:
+        """The local service's client variables (JSON), written when it is ready."""
+        return self.settings.state_dir / "personalize" / "client-env.json"
+
+    def prefect_env(self) -> dict[str, str]:
+        """The Prefect settings every process of the stack shares."""
+        return {
+            "PREFECT_HOME": str(self.settings.state_dir / "prefect"),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_UI_URL": self.ui_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            **self.settings.prefect_settings,
+        }
+
+    def client_env(self) -> dict[str, str]:
+        """The variables boto3 and s3fs need to reach the local service and its S3."""
+        return dict(json.loads(self.client_env_path.read_text()))
+
+    def server(self) -> Daemon:
+        """The Prefect server and UI."""
+        command = prefect_command(
+            "server", "start", "--host", self.settings.host,
+            "--port", str(self.settings.prefect_port),
+        )  # fmt: skip
+        return self._daemon("prefect-server", command, self.prefect_env())
+
+    def personalize(self) -> Daemon:
+        """The local Personalize service and its loopback S3."""
+        command = [
+            sys.executable, "-m", "emulator", "serve",
+            "--host", self.settings.host,
+            "--port", str(self.settings.personalize_port),
+            "--s3-port", str(self.settings.s3_port),
+            "--data-dir", str(self.settings.state_dir / "personalize"),
+            "--latency", self.settings.latency,
+            "--env-file", str(self.client_env_path),
+        ]  # fmt: skip
+        return self._daemon("personalize-local", command, {})
+
+    def worker(self) -> Daemon:
+        """A process worker on the pipeline's work pool."""
+        command = prefect_command(
+            "worker", "start", "--pool", WORK_POOL, "--type", "process", "--name", WORKER_NAME
+        )
+        return self._daemon("prefect-worker", command, self.prefect_env())
+
+    def _daemon(self, name: str, command: list[str], env: dict[str, str]) -> Daemon:
+        return Daemon(name, command, self.settings.state_dir, env, self.settings.project_dir)
+
+    def up(self, deploy: bool = True, timeout: float = 180.0) -> None:
+        """Start what is not running yet, deploy, and wait until each part answers."""
+        server = self.server()
+        server.start()
+        server.wait_until(self._server_healthy, timeout, "serving the Prefect API")
+        personalize = self.personalize()
+        if personalize.pid() is None:
+            self.client_env_path.unlink(missing_ok=True)
+        personalize.start()
+        personalize.wait_until(self._personalize_healthy, timeout, "serving Personalize")
+        if deploy:
+            self.deploy()
+        worker = self.worker()
+        worker.start()
+        worker.wait_until(self._worker_online, timeout, "polling the work pool")
+
+    def deploy(self) -> str:
+        """Create the work pool (runs get the local service's variables) and every deployment."""
+        result = subprocess.run(
+            [sys.executable, "-m", "deployments.deploy", "--env-file", str(self.client_env_path)],
+            cwd=self.settings.project_dir,
+            env={**os.environ, **self.prefect_env()},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        log = self.settings.state_dir / "logs" / "deploy.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(result.stdout + result.stderr)
+        if result.returncode != 0:
+            raise RuntimeError(f"deploying failed (see {log}):\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def down(self) -> list[str]:
+        """Stop the worker, the local service and the server; return the names stopped."""
+        parts = [self.worker, self.personalize, self.server]
+        return [daemon.name for part in parts if (daemon := part()).stop()]
+
+    def status(self) -> dict[str, int | None]:
+        """Each part's PID, or None when it is not running."""
+        return {d.name: d.pid() for d in (self.server(), self.personalize(), self.worker())}
+
+    def _server_healthy(self) -> bool:
+        return _answers(f"{self.api_url}/health")
+
+    def _personalize_healthy(self) -> bool:
+        if not self.client_env_path.exists():
+            return False
+        endpoint = self.client_env()["AWS_ENDPOINT_URL_PERSONALIZE"]
+        return _answers(f"{endpoint}/_emulator/health")
+
+    def _worker_online(self) -> bool:
+        try:
+            response = httpx.post(f"{self.api_url}/work_pools/{WORK_POOL}/workers/filter", json={})
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and any(
+            w["name"] == WORKER_NAME and w["status"] == "ONLINE" for w in response.json()
+        )
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m deployments.stack", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("--prefect-port", type=int, default=StackSettings.prefect_port)
+    parser.add_argument("--personalize-port", type=int, default=StackSettings.personalize_port)
+    parser.add_argument("--s3-port", type=int, default=StackSettings.s3_port)
+    parser.add_argument(
+        "--latency", default=StackSettings.latency, help="'instant' or a scale such as 0.01"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``make up`` / ``make down``."""
+    args = _parser().parse_args(argv)
+    stack = LocalStack(
+        StackSettings(
+            prefect_port=args.prefect_port,
+            personalize_port=args.personalize_port,
+            s3_port=args.s3_port,
+            latency=args.latency,
+        )
+    )
+    if args.command == "up":
+        stack.up()
+        print(f"Prefect UI:          {stack.ui_url}  (deployments: {stack.ui_url}/deployments)")
+        print(f"Prefect API:         export PREFECT_API_URL={stack.api_url}")
+        print(f"Personalize + S3:    {stack.client_env_path} (export these to use boto3)")
+        print(f"Logs and PIDs:       {stack.settings.state_dir}/logs, .../pids;  stop: make down")
+    elif args.command == "down":
+        stopped = stack.down()
+        print(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")
+    else:
+        for name, pid in stack.status().items():
+            print(f"{name:20} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""An example upstream data flow: export fresh interactions to S3, then retrain on them.
+
+Two ways to hand over to the retrain, pick one per upstream flow:
+
+- ``export_interactions`` emits ``personalize.interactions.exported`` (resource
+  ``personalize.dataset-group.<name>``, payload: ``interactions_uri``, ``import_mode``,
+  ``dataset_group``, ``rows``) and returns at once. The ``retrain/on-new-interactions``
+  deployment's trigger turns the payload into the retrain run's parameters.
+- ``export_and_retrain`` starts that deployment itself with ``run_deployment`` and waits for the
+  retrain's final state, failing when the retrain fails (the gate stopped the model, say), so
+  downstream steps of the upstream flow only run on a promoted model.
+
+The export reads any pandas-readable file or prefix (local, ``s3://``) and writes one Parquet
+file under ``export_prefix``; a real upstream flow would query its warehouse here instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Annotated, Literal, cast
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from prefect.events import emit_event
+from pydantic import BaseModel, Field
+
+EXPORTED_EVENT = "personalize.interactions.exported"
+RETRAIN_DEPLOYMENT = "retrain/on-new-interactions"
+
+SourceUri = Annotated[
+    str, Field(description="Interactions to export: a file or prefix, local or s3://.")
+]
+ExportPrefix = Annotated[str, Field(description="s3:// prefix the export is written under.")]
+ImportModeParam = Annotated[
+    Literal["FULL", "INCREMENTAL"], Field(description="How the retrain should import the export.")
+]
+
+
+class ExportedFile(BaseModel):
+    """Where an export was written and how many rows it holds."""
+
+    uri: str
+    rows: int
+
+
+class RetrainOutcome(BaseModel):
+    """The retrain run an upstream flow waited for."""
+
+    flow_run_id: str
+    flow_run_name: str
+    state: str
+    message: str | None
+
+
+def dataset_group_resource(dataset_group: str) -> str:
+    """The event resource id of a dataset group (what the deployment trigger matches)."""
+    return f"personalize.dataset-group.{dataset_group}"
+
+
+def _read_any(uri: str) -> pd.DataFrame:
+    suffix = PurePosixPath(uri).suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(uri)
+    if suffix in {".jsonl", ".json"}:
+        return pd.read_json(uri, lines=True)
+    return pd.read_parquet(uri)
+
+
+@task
+def export_interactions_file(source_uri: str, export_prefix: str) -> ExportedFile:
+    """Copy the interactions at ``source_uri`` to a new, timestamped Parquet file."""
+    frame = _read_any(source_uri)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    uri = f"{export_prefix.rstrip('/')}/interactions-{stamp}.parquet"
+    frame.to_parquet(uri, index=False)
+    get_run_logger().info("Exported %d interactions to %s", len(frame), uri)
+    return ExportedFile(uri=uri, rows=len(frame))
+
+
+@flow(name="export-interactions")
+def export_interactions(
+    source_uri: SourceUri,
+    export_prefix: ExportPrefix,
+    dataset_group: Annotated[str, Field(description="Dataset group the interactions belong to.")],
+    import_mode: ImportModeParam = "INCREMENTAL",
+) -> ExportedFile:
+    """Export interactions and announce them with a ``personalize.interactions.exported`` event."""
+    exported = export_interactions_file(source_uri, export_prefix)
+    emit_event(
+        event=EXPORTED_EVENT,
+        resource={
+            "prefect.resource.id": dataset_group_resource(dataset_group),
+            "prefect.resource.name": dataset_group,
+        },
+        payload={
+            "interactions_uri": exported.uri,
+            "import_mode": import_mode,
+            "dataset_group": dataset_group,
+            "rows": exported.rows,
+        },
+    )
+    return exported
+
+
+@flow(name="export-and-retrain")
+def export_and_retrain(
+    source_uri: SourceUri,
+    export_prefix: ExportPrefix,
+    import_mode: ImportModeParam = "INCREMENTAL",
+    deployment: Annotated[
+        str, Field(description="The retrain deployment to run (flow/deployment).")
+    ] = RETRAIN_DEPLOYMENT,
+    timeout_seconds: Annotated[
+        float, Field(description="How long to wait for the retrain, in seconds.")
+    ] = 3600,
+) -> RetrainOutcome:
+    """Export interactions, run the retrain deployment on them and wait for its outcome."""
+    exported = export_interactions_file(source_uri, export_prefix)
+    run = cast(
+        FlowRun,
+        run_deployment(
+            deployment,
+            parameters={"interactions_uri": exported.uri, "import_mode": import_mode},
+            timeout=timeout_seconds,
+        ),
+    )  # a FlowRun when called from a synchronous flow
+    state = run.state
+    outcome = RetrainOutcome(
+        flow_run_id=str(run.id),
+        flow_run_name=run.name,
+        state=str(state.name) if state else "unknown",
+        message=state.message if state else None,
+    )
+    if state is None or not state.is_completed():
+        raise RuntimeError(
+            f"retrain run {run.name} ended {outcome.state}: {outcome.message or 'no message'}"
+        )
+    get_run_logger().info("Retrain run %s completed", run.name)
+    return outcome
