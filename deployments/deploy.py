@@ -18,6 +18,7 @@ from pathlib import Path
 
 from deployments.work_pool import WORK_POOL, ensure_work_pool
 
+
 def prefect_command(*args: str) -> list[str]:
     """The ``prefect`` CLI of this interpreter's environment."""
     return [sys.executable, "-m", "prefect", *args]

@@ -62,7 +62,7 @@ async def enable_notifications(webhook_url: str) -> Automation:
         headers=None,
         cookies=None,
     )
-    block_id = await block.save(ALERT_BLOCK, overwrite=True)
+    block_id = await block.asave(ALERT_BLOCK, overwrite=True)
     await _delete_automation(FAILED_RUN_AUTOMATION)
     automation = Automation(
         name=FAILED_RUN_AUTOMATION,

@@ -4,7 +4,8 @@
 ``.local/pids/``:
 
 1. a Prefect server with its UI on loopback (state in ``.local/prefect/``),
-2. the local Personalize service and its S3 (state in ``.local/personalize/``),
+2. the local Personalize service and its S3 (state in ``.local/personalize/``), with the
+   demo's sample data seeded where ``config/demo.yaml`` reads it,
 3. then creates the ``personalize`` process work pool with the service's ``AWS_ENDPOINT_URL_*``
    variables as the runs' default environment and runs ``prefect deploy --all``,
 4. and a process worker on that pool (its runs get the pool's environment).
@@ -27,8 +28,10 @@ from pathlib import Path
 import httpx
 
 from deployments.daemons import Daemon
+from deployments.demo_data import seed_demo_data
 from deployments.deploy import prefect_command
 from deployments.work_pool import WORK_POOL
+from flows.sample_data import SampleSize
 
 WORKER_NAME = "local-process-worker"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +50,9 @@ class StackSettings:
     latency: str = "instant"
     prefect_settings: dict[str, str] = field(default_factory=dict)
     """Extra ``PREFECT_*`` settings for the server, the worker and the deploy step."""
+    demo_config: Path = PROJECT_DIR / "config" / "demo.yaml"
+    """The configuration whose raw data ``up`` seeds into the local S3."""
+    sample_size: SampleSize = SampleSize()
 
 
 class LocalStack:
@@ -116,21 +122,24 @@ class LocalStack:
     def _daemon(self, name: str, command: list[str], env: dict[str, str]) -> Daemon:
         return Daemon(name, command, self.settings.state_dir, env, self.settings.project_dir)
 
-    def up(self, deploy: bool = True, timeout: float = 180.0) -> None:
+    def up(self, timeout: float = 180.0) -> None:
         """Start what is not running yet, deploy, and wait until each part answers."""
         server = self.server()
         server.start()
         server.wait_until(self._server_healthy, timeout, "serving the Prefect API")
+        self._start_personalize(timeout)
+        self.deploy()
+        worker = self.worker()
+        worker.start()
+        worker.wait_until(self._worker_online, timeout, "polling the work pool")
+
+    def _start_personalize(self, timeout: float) -> None:
         personalize = self.personalize()
         if personalize.pid() is None:
             self.client_env_path.unlink(missing_ok=True)
         personalize.start()
         personalize.wait_until(self._personalize_healthy, timeout, "serving Personalize")
-        if deploy:
-            self.deploy()
-        worker = self.worker()
-        worker.start()
-        worker.wait_until(self._worker_online, timeout, "polling the work pool")
+        seed_demo_data(self.settings.demo_config, self.client_env(), self.settings.sample_size)
 
     def deploy(self) -> str:
         """Create the work pool (runs get the local service's variables) and every deployment."""

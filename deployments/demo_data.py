@@ -1,0 +1,54 @@
+"""Put the bundled sample data where ``config/demo.yaml`` reads it, in the local stack's S3.
+
+The local S3 keeps objects in memory, so ``make up`` seeds it each time it starts: the raw
+exports of ``flows.sample_data`` go under the directory of the configured interactions
+source (``s3://personalize-demo/raw/``), where a retrain started from the UI finds them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+
+from flows.sample_data import SampleSize, write_exports
+from tasks.config import load_config
+
+
+def raw_prefix(config_path: Path) -> str:
+    """The ``s3://bucket/prefix`` holding the configuration's raw interactions export."""
+    config = load_config(config_path)
+    source = config.datasets.interactions.source
+    if source is None:
+        raise ValueError(f"{config_path}: datasets.interactions.source is not configured")
+    return posixpath.dirname(source.uri.rstrip("/"))
+
+
+def seed_demo_data(
+    config_path: Path, client_env: dict[str, str], size: SampleSize = SampleSize()
+) -> list[str]:
+    """Write the sample exports to the S3 that ``client_env`` points at; return their URIs."""
+    prefix = urlparse(raw_prefix(config_path))
+    bucket, key_prefix = prefix.netloc, prefix.path.strip("/")
+    s3: Any = boto3.client(
+        "s3",
+        endpoint_url=client_env["AWS_ENDPOINT_URL_S3"],
+        region_name=client_env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        aws_access_key_id=client_env.get("AWS_ACCESS_KEY_ID", "testing"),
+        aws_secret_access_key=client_env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+    )
+    existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket)
+    uris = []
+    with tempfile.TemporaryDirectory() as tmp:
+        write_exports(tmp, size)
+        for path in sorted(Path(tmp).iterdir()):
+            key = posixpath.join(key_prefix, path.name)
+            s3.upload_file(str(path), bucket, key)
+            uris.append(f"s3://{bucket}/{key}")
+    return uris

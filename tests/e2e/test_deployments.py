@@ -1,0 +1,173 @@
+"""prefect.yaml deployed to a real Prefect server; runs on a real process worker.
+
+Deploying creates the deployments with their schedule, concurrency limit and trigger; the
+schedule creates future runs; a run created through the API the UI uses completes; the
+upstream flow's event starts a retrain with the event's parameters, which completes; the
+``run_deployment`` path waits for the retrain's outcome.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.schedules import CronSchedule
+
+from deployments.stack import LocalStack
+from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT
+from deployments.work_pool import WORK_POOL
+from tests.e2e.conftest import (
+    RUN_TIMEOUT,
+    assert_completed,
+    deployment_id,
+    on_api,
+    start_run,
+    wait_for_final,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("on_stack")]
+
+EXPECTED = {
+    "retrain/weekly",
+    "retrain/on-new-interactions",
+    "provision/manual",
+    "batch-inference/manual",
+    "teardown/manual",
+    "export-interactions/example",
+    "export-and-retrain/example",
+}
+
+
+def _runs_of(name: str) -> list[FlowRun]:
+    ident = deployment_id(name)
+    return on_api(
+        lambda c: c.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[ident]))
+        )
+    )
+
+
+def test_every_deployment_is_created_on_the_process_pool(on_stack: LocalStack) -> None:
+    deployments = on_api(lambda c: c.read_deployments())
+    flows = {f.id: f.name for f in on_api(lambda c: c.read_flows())}
+    names = {f"{flows[d.flow_id]}/{d.name}" for d in deployments}
+    assert names >= EXPECTED
+    assert {d.work_pool_name for d in deployments} == {WORK_POOL}
+    pool = on_api(lambda c: c.read_work_pool(WORK_POOL))
+    assert pool.type == "process"
+    run_env = pool.base_job_template["variables"]["properties"]["env"]["default"]
+    assert run_env["AWS_ENDPOINT_URL_PERSONALIZE"] == on_stack.client_env()[
+        "AWS_ENDPOINT_URL_PERSONALIZE"
+    ]
+
+
+def test_scheduled_retrain_has_cron_timezone_and_one_run_at_a_time() -> None:
+    deployment = on_api(lambda c: c.read_deployment_by_name("retrain/weekly"))
+    (schedule,) = deployment.schedules
+    assert isinstance(schedule.schedule, CronSchedule)
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * 1", "America/New_York")
+    assert schedule.active
+    assert deployment.global_concurrency_limit is not None
+    assert deployment.global_concurrency_limit.limit == 1
+    assert deployment.concurrency_options is not None
+    assert deployment.concurrency_options.collision_strategy == "ENQUEUE"
+
+
+def test_the_schedule_creates_future_runs() -> None:
+    deadline = time.monotonic() + 60
+    while not (scheduled := [r for r in _runs_of("retrain/weekly") if r.auto_scheduled]):
+        assert time.monotonic() < deadline, "the scheduler created no runs"
+        time.sleep(1)
+    for run in scheduled:
+        assert run.state_name == "Scheduled"
+        start = run.expected_start_time
+        assert start is not None and start > datetime.now(UTC)
+        local = start.astimezone(ZoneInfo("America/New_York"))
+        assert (local.weekday(), local.hour, local.minute) == (0, 2, 0)
+
+
+def test_retrain_trigger_templates_the_event_payload_into_parameters() -> None:
+    ident = deployment_id(RETRAIN_DEPLOYMENT)
+    automations = [
+        a
+        for a in on_api(lambda c: c.read_automations())
+        if any(getattr(action, "deployment_id", None) == ident for action in a.actions)
+    ]
+    (automation,) = automations
+    assert automation.trigger.expect == {EXPORTED_EVENT}  # type: ignore[union-attr]
+    (action,) = automation.actions
+    assert action.parameters == {  # type: ignore[union-attr]
+        "interactions_uri": "{{ event.payload.interactions_uri }}",
+        "import_mode": "{{ event.payload.import_mode }}",
+    }
+
+
+def test_the_run_form_is_typed_with_defaults_and_descriptions() -> None:
+    deployment = on_api(lambda c: c.read_deployment_by_name("retrain/weekly"))
+    properties = deployment.parameter_openapi_schema["properties"]
+    assert {"config_path", "interactions_uri", "import_mode", "solutions", "require_approval"} <= (
+        set(properties)
+    )
+    for name, prop in properties.items():
+        assert prop.get("description"), f"{name}: no description for the form"
+    assert properties["require_approval"]["type"] == "boolean"
+    assert properties["require_approval"]["default"] is False
+    modes = properties["import_mode"]["anyOf"][0]
+    assert set(modes["enum"]) == {"FULL", "INCREMENTAL"}
+    assert deployment.parameters["config_path"] == "config/demo.yaml"
+
+
+def test_a_run_created_through_the_ui_api_completes(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    assert_completed(first_retrain, on_stack)
+    assert first_retrain.parameters["import_mode"] == "FULL"
+    assert first_retrain.deployment_id == deployment_id("retrain/weekly")
+
+
+def test_upstream_event_starts_a_retrain_with_its_parameters(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    before = {r.id for r in _runs_of(RETRAIN_DEPLOYMENT)}
+    export = wait_for_final(
+        start_run(
+            "export-interactions/example",
+            {"export_prefix": "s3://personalize-demo/exports/event/"},
+        ).id
+    )
+    assert_completed(export, on_stack)
+    deadline = time.monotonic() + 60
+    while not (started := [r for r in _runs_of(RETRAIN_DEPLOYMENT) if r.id not in before]):
+        assert time.monotonic() < deadline, "the event started no retrain run"
+        time.sleep(1)
+    (retrain,) = started
+    uri = retrain.parameters["interactions_uri"]
+    assert uri.startswith("s3://personalize-demo/exports/event/interactions-")
+    assert retrain.parameters["import_mode"] == "INCREMENTAL"
+    assert_completed(wait_for_final(retrain.id), on_stack)
+
+
+def test_upstream_flow_waits_for_the_retrain_through_run_deployment(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    upstream = wait_for_final(
+        start_run(
+            "export-and-retrain/example",
+            {"export_prefix": "s3://personalize-demo/exports/waited/"},
+        ).id,
+        timeout=2 * RUN_TIMEOUT,
+    )
+    assert_completed(upstream, on_stack)
+    waited = [
+        r
+        for r in _runs_of(RETRAIN_DEPLOYMENT)
+        if r.parameters.get("interactions_uri", "").startswith(
+            "s3://personalize-demo/exports/waited/"
+        )
+    ]
+    assert len(waited) == 1
+    assert waited[0].state is not None and waited[0].state.is_completed()
