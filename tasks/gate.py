@@ -7,9 +7,9 @@ each checked on the offline metrics that GetSolutionMetrics reports:
 - ``max_drop``: the largest allowed drop against the version the campaign serves now, either
   ``absolute`` (``serving - new <= limit``) or ``relative`` (``(serving - new) / serving <=
   limit``), as ``max_drop_mode`` says; skipped (and shown as skipped) when nothing serves yet;
-- ``baseline_solution`` + ``baseline_margin``: the new version must beat that solution's
-  version (a popularity-count baseline trained on the same data) by the margin, in the same
-  mode, on every metric the gate names (or every metric both report, if it names none).
+- ``baseline_solution`` + ``baseline_metric`` + ``baseline_margin``: on that metric, the new
+  version must beat the baseline solution's version (e.g. a popularity-count baseline trained
+  on the same data) by at least the margin, in metric points.
 
 :func:`evaluate_gate` is pure: policy + metrics -> :class:`GateDecision`, one row per rule
 (metric, serving, new, change, rule, pass/fail). :func:`publish_gate_decision` is the Prefect
@@ -45,6 +45,9 @@ class GatePolicy(Protocol):
 
     @property
     def baseline_solution(self) -> str | None: ...
+
+    @property
+    def baseline_metric(self) -> str: ...
 
     @property
     def baseline_margin(self) -> float: ...
@@ -149,7 +152,7 @@ def evaluate_gate(
             for metric, limit in policy.max_drop.items()
         ]
         if policy.baseline_solution:
-            rows += _baseline_rows(policy, mode, new, serving, baseline)
+            rows.append(_baseline_row(policy, new, serving, baseline))
     return GateDecision(solution, new_version, serving_version, tuple(rows))
 
 
@@ -202,36 +205,26 @@ def _drop_row(
     return GateRow(metric, rule, value, current, "fail", current, note)
 
 
-def _baseline_rows(
+def _baseline_row(
     policy: GatePolicy,
-    mode: DropMode,
     new: Mapping[str, float],
     serving: Mapping[str, float] | None,
     baseline: Mapping[str, float] | None,
-) -> list[GateRow]:
-    margin = float(policy.baseline_margin)
-    name = policy.baseline_solution
-    rule = f"beats {name} by >= {_fmt_limit(margin, mode)}"
-    named = list(dict.fromkeys([*policy.min, *policy.max_drop]))
+) -> GateRow:
+    metric, margin = policy.baseline_metric, float(policy.baseline_margin)
+    rule = f"beats {policy.baseline_solution} by >= {_fmt(margin)}"
+    value, current = _value(new, metric), _value(serving, metric)
+    reference = _value(baseline, metric)
     if baseline is None:
-        return [GateRow("*", rule, None, None, "fail", None, f"no metrics for {name}")]
-    metrics = named or sorted(set(new) & set(baseline))
-    rows = []
-    for metric in metrics:
-        value, reference = _value(new, metric), _value(baseline, metric)
-        current = _value(serving, metric)
-        if value is None or reference is None:
-            missing = "new version" if value is None else "baseline"
-            note = f"{missing} does not report it"
-            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
-            continue
-        gain = -_shortfall(value, reference, mode)
-        if gain + 1e-12 >= margin:
-            rows.append(GateRow(metric, rule, value, current, "pass", reference))
-        else:
-            note = f"baseline {_fmt(reference)}, gain {_fmt_limit(gain, mode)}"
-            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
-    return rows
+        note = f"no metrics for {policy.baseline_solution}"
+        return GateRow(metric, rule, value, current, "fail", None, note)
+    if value is None or reference is None:
+        note = f"{'new version' if value is None else 'baseline'} does not report it"
+        return GateRow(metric, rule, value, current, "fail", reference, note)
+    if value - reference + 1e-12 >= margin:
+        return GateRow(metric, rule, value, current, "pass", reference)
+    note = f"baseline {_fmt(reference)}, ahead by only {_fmt(value - reference, signed=True)}"
+    return GateRow(metric, rule, value, current, "fail", reference, note)
 
 
 def _shortfall(value: float, reference: float, mode: DropMode) -> float:

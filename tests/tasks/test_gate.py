@@ -20,6 +20,7 @@ class Policy:
     max_drop: dict[str, float] = field(default_factory=dict)
     max_drop_mode: str = "absolute"
     baseline_solution: str | None = None
+    baseline_metric: str = "precision_at_10"
     baseline_margin: float = 0.0
 
 
@@ -112,24 +113,21 @@ def test_unknown_drop_mode_is_an_error() -> None:
         evaluate_gate(Policy(max_drop_mode="percent"), NEW)
 
 
-def test_baseline_margin_on_named_metrics() -> None:
-    policy = Policy(
-        min={"precision_at_10": 0.0},
-        baseline_solution="popular",
-        baseline_margin=0.02,
-    )
+def test_baseline_margin() -> None:
+    policy = Policy(baseline_solution="popular", baseline_margin=0.02)
     beaten = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.09})
     close = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.11})
-    assert outcomes(beaten) == [("precision_at_10", "pass"), ("precision_at_10", "pass")]
-    assert outcomes(close)[-1] == ("precision_at_10", "fail")
-    assert close.rows[-1].rule == "beats popular by >= 0.0200"
+    assert outcomes(beaten) == [("precision_at_10", "pass")]
+    assert beaten.rows[0].reference == 0.09
+    assert outcomes(close) == [("precision_at_10", "fail")]
+    assert close.rows[0].rule == "beats popular by >= 0.0200"
+    assert "ahead by only +0.0100" in close.rows[0].note
 
 
-def test_baseline_relative_margin_on_all_shared_metrics() -> None:
-    policy = Policy(baseline_solution="popular", baseline_margin=0.5, max_drop_mode="relative")
-    baseline = {"precision_at_10": 0.06, "coverage": 0.39, "unrelated": 1.0}
-    decision = evaluate_gate(policy, {"precision_at_10": 0.12, "coverage": 0.40}, baseline=baseline)
-    assert outcomes(decision) == [("coverage", "fail"), ("precision_at_10", "pass")]
+def test_baseline_metric_not_reported_fails() -> None:
+    policy = Policy(baseline_solution="popular", baseline_metric="precision_at_25")
+    decision = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.01})
+    assert decision.failures[0].note == "new version does not report it"
 
 
 def test_missing_baseline_metrics_fail() -> None:
