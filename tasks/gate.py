@@ -19,13 +19,14 @@ task that publishes that table as an artifact.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from prefect import task
 from prefect.artifacts import create_table_artifact
+
+from tasks.reporting import artifact_key
 
 DropMode = Literal["absolute", "relative"]
 Outcome = Literal["pass", "fail", "skipped"]
@@ -247,11 +248,6 @@ def _fmt_limit(value: float, mode: DropMode) -> str:
     if math.isinf(value):
         return "inf"
     return f"{value:.1%}" if mode == "relative" else f"{value:.4f}"
-
-
-def artifact_key(kind: str, name: str) -> str:
-    """A valid Prefect artifact key (lowercase letters, digits, dashes) for a kind and a name."""
-    return re.sub(r"[^a-z0-9-]+", "-", f"{kind}-{name}".lower()).strip("-")
 
 
 @task(name="publish-gate-decision")

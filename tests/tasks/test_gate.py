@@ -9,7 +9,7 @@ import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 
-from tasks.gate import artifact_key, evaluate_gate, publish_gate_decision
+from tasks.gate import evaluate_gate, publish_gate_decision
 
 
 @dataclass
@@ -157,10 +157,6 @@ def test_decision_as_plain_data() -> None:
         "rule": "drop <= 0.0500 vs serving",
         "result": "pass",
     }
-
-
-def test_artifact_key_is_valid() -> None:
-    assert artifact_key("gate", "Retail_User Personalization") == "gate-retail-user-personalization"
 
 
 def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
