@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tasks.errors import DriftError, call, from_client_error
+from tasks.errors import DriftError, PersonalizeError, call, from_client_error
 from tasks.reporting import artifact_key, in_run, run_logger
-from tasks.waiter import spec
+from tasks.waiter import spec, wait_for
 
 Differences = dict[str, tuple[Any, Any]]
 """field -> (configured, live)."""
@@ -71,8 +72,16 @@ def differences(configured: Mapping[str, Any], live: Mapping[str, Any]) -> Diffe
     return {
         key: (want, live.get(key))
         for key, want in configured.items()
-        if _normalise(want) != _normalise(live.get(key))
+        if not _matches(want, live.get(key))
     }
+
+
+def _matches(want: Any, have: Any) -> bool:
+    """Configured ``want`` equals live ``have``; a mapping need only match on its own keys."""
+    if isinstance(want, Mapping):
+        have = _normalise(have)
+        return isinstance(have, Mapping) and all(_matches(v, have.get(k)) for k, v in want.items())
+    return bool(_normalise(want) == _normalise(have))
 
 
 def _normalise(value: Any) -> Any:
@@ -86,8 +95,6 @@ def _normalise(value: Any) -> Any:
         return stripped
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    if isinstance(value, Mapping):
-        return {k: _normalise(v) for k, v in value.items()}
     return value
 
 
@@ -125,3 +132,75 @@ def _publish(kind: str, name: str, arn: str, found: Differences, fatal: bool) ->
     key = artifact_key("drift", kind, name)
     verdict = "stopped the run" if fatal else "reported, run continued"
     create_table_artifact(rows, key=key, description=f"Drift of {kind} {name} ({arn}): {verdict}")
+
+
+IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "UPDATE PENDING", "UPDATE IN_PROGRESS")
+"""Statuses of a job still running."""
+
+
+def in_flight(summary: Mapping[str, Any]) -> bool:
+    """True when a listed job is still pending or running."""
+    return summary.get("status") in IN_FLIGHT
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """How to find an existing resource: a List call, its result key and parameters."""
+
+    operation: str
+    result_key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def ensure(
+    client: Any,
+    kind: str,
+    name: str,
+    lookup: Lookup,
+    create: Callable[[], str],
+    configured: Mapping[str, Any],
+    *,
+    advisory: Mapping[str, Any] | None = None,
+    match: Callable[[dict[str, Any]], bool] | None = None,
+    fix: str = "",
+    wait: bool = True,
+) -> tuple[str, bool]:
+    """The ARN of the resource (found or created) and whether it was created.
+
+    Lists first (``match``, or the summary's ``name``); when found, describes it and reports
+    every field that differs: ``configured`` fields stop the run (:class:`DriftError`),
+    ``advisory`` ones are only reported. When missing, calls ``create`` (a race lost to another
+    run that created it first counts as found). Then waits until the resource is ACTIVE.
+    """
+    label = f"{kind} {name}"
+    select = match or named(name)
+    found = find(client, lookup.operation, lookup.result_key, select, label, **lookup.params)
+    created = False
+    if found is None:
+        try:
+            arn = create()
+            created = True
+            run_logger().info("Created %s: %s", label, arn)
+        except PersonalizeError as error:
+            if error.code != "ResourceAlreadyExistsException":
+                raise
+            found = find(
+                client, lookup.operation, lookup.result_key, select, label, **lookup.params
+            )
+            if found is None:
+                raise
+    if found is not None:
+        arn = found[arn_member(kind)]
+        run_logger().info("Found %s: %s", label, arn)
+        live = describe(client, kind, arn)
+        report_drift(kind, name, arn, differences(advisory or {}, live), fatal=False)
+        report_drift(kind, name, arn, differences(configured, live), fatal=True, fix=fix)
+    if wait and spec(kind).success:
+        wait_for(client, kind, arn)
+    return arn, created
+
+
+def arn_member(kind: str) -> str:
+    """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
+    head, *rest = kind.split("-")
+    return head + "".join(part.title() for part in rest) + "Arn"
