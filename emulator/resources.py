@@ -59,16 +59,22 @@ def _decode_token(token: str, key: str) -> int:
 
 
 def delete_when_unused(
-    service: Service, kind: str, arn: str, blocking: dict[str, str] | None = None
+    service: Service,
+    kind: str,
+    arn: str,
+    blocking: dict[str, str] | None = None,
+    cascade: tuple[str, ...] = (),
 ) -> None:
     """Start deleting a resource, refusing while resources of the blocking kinds reference it.
 
     ``blocking`` maps a kind to the member that references this resource, e.g.
     ``{"dataset": "schemaArn"}`` for a schema. Children (resources whose parent is this one)
-    always block.
+    block, except those of the ``cascade`` kinds, which the delete job removes with it.
     """
     body = require(service, kind, arn)
     for child_kind, child_arn in service.store.children(arn):
+        if child_kind in cascade:
+            continue
         raise ResourceInUseException(
             f"Cannot delete {kind} {arn}: it still has the {child_kind} {child_arn}. "
             f"Delete that first."
