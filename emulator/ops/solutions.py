@@ -94,13 +94,6 @@ def update_solution(service: Service, call: Call) -> dict[str, Any]:
 def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["solutionArn"]
     require(service, KIND, arn)
-    for version in service.store.list_kind(VERSION_KIND, parent=arn):
-        if version["status"] in IN_FLIGHT:
-            raise ResourceInUseException(
-                f"Cannot delete solution {arn}: its solution version "
-                f"{version['solutionVersionArn']} is in {version['status']} status. "
-                "Stop it (StopSolutionVersionCreation) or wait for it to finish."
-            )
     for campaign in service.store.list_kind("campaign"):
         used = {campaign.get("solutionVersionArn", "")}
         used.add(campaign.get("latestCampaignUpdate", {}).get("solutionVersionArn", ""))
@@ -109,7 +102,7 @@ def delete_solution(service: Service, call: Call) -> dict[str, Any]:
                 f"Cannot delete solution {arn}: the campaign {campaign['campaignArn']} serves "
                 "one of its solution versions. Delete the campaign first."
             )
-    delete_when_unused(service, KIND, arn, cascade=(VERSION_KIND,))
+    delete_when_unused(service, KIND, arn, owned=(VERSION_KIND,))
     return {}
 
 
