@@ -170,7 +170,7 @@ def test_throttling_answers_throttling_exception(local_service: LocalService) ->
     client = boto3.client("personalize", config=Config(retries={"total_max_attempts": 1}))
     httpx.post(admin, json={"throttle": 1.0})
     try:
-        code, message = error_of(client.list_schemas)
+        code, _ = error_of(client.list_schemas)
     finally:
         httpx.post(admin, json={"clear": True})
     assert code == "ThrottlingException"
