@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import random
 import time
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
+
+from emulator.datastore import read_rows
+from emulator.service import Service, Settings
 
 INTERACTIONS_SCHEMA = json.dumps(
     {
@@ -157,3 +162,8 @@ def run_import(
         lambda: personalize.describe_dataset_import_job(datasetImportJobArn=arn),
         "datasetImportJob",
     )
+
+
+def stored_rows(data_dir: Path, dataset_arn: str) -> pd.DataFrame:
+    """The rows a service (by its data directory) holds for a dataset, read from its files."""
+    return read_rows(Service(Settings(data_dir=data_dir)), dataset_arn)
