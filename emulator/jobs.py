@@ -186,4 +186,6 @@ class Lifecycle:
                 }
                 self.service.store.update(arn, {**(top_level or {}), head: nested})
             else:
-                self.service.store.update(arn, {**(top_level or {}), **(fields or {}), leaf: status})
+                self.service.store.update(
+                    arn, {**(top_level or {}), **(fields or {}), leaf: status}
+                )

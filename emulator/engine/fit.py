@@ -66,7 +66,11 @@ def _popularity_scores(counts: np.ndarray) -> np.ndarray:
 
 
 def _counts(
-    kind: ModelKind, users: np.ndarray, history: sp.csr_matrix, counts: np.ndarray, items: np.ndarray
+    kind: ModelKind,
+    users: np.ndarray,
+    history: sp.csr_matrix,
+    counts: np.ndarray,
+    items: np.ndarray,
 ) -> Model:
     return Model(kind, items, users, history, _popularity_scores(counts))
 

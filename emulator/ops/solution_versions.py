@@ -14,7 +14,7 @@ from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, work
 from emulator.ops import handles
 from emulator.ops.solutions import IN_FLIGHT, VERSION_KIND, recipe_of
-from emulator.resources import page, require, require_active
+from emulator.resources import create_tags, page, require, require_active
 from emulator.service import Call, Service
 
 COPIED = (
@@ -41,6 +41,7 @@ def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
                 f"The solution {solution['solutionArn']} is already training "
                 f"{version['solutionVersionArn']} ({version['status']}); wait for it or stop it."
             )
+    tags = create_tags(p)
     arn = f"{solution['solutionArn']}/{uuid.uuid4().hex[:8]}"
     body: dict[str, Any] = {
         "solutionVersionArn": arn,
@@ -52,7 +53,7 @@ def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
         **({"name": p["name"]} if "name" in p else {}),
     }
     service.store.create(arn, VERSION_KIND, body, parent=solution["solutionArn"])
-    service.store.set_tags(arn, {t["tagKey"]: t["tagValue"] for t in p.get("tags", [])})
+    service.store.set_tags(arn, tags)
     service.lifecycle.begin(arn)
     return {"solutionVersionArn": arn}
 
@@ -128,9 +129,7 @@ def _train(job: Job) -> dict[str, Any] | None:
     )
     hyperparameters = {**found.hyperparameters, **config.get("algorithmHyperParameters", {})}
     try:
-        trained = train(
-            found.model, rows, group.catalogue(), hyperparameters, job.stop_requested
-        )
+        trained = train(found.model, rows, group.catalogue(), hyperparameters, job.stop_requested)
     except (TrainingError, ValueError) as error:
         raise JobFailed(str(error)) from None
     if trained is None:

@@ -15,7 +15,7 @@ from emulator.errors import InvalidInputException, ResourceInUseException, not_f
 from emulator.jobs import Job, work
 from emulator.ops import handles
 from emulator.recipes import Recipe, recipe
-from emulator.resources import delete_when_unused, page, require, require_active
+from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
 
 KIND = "solution"
@@ -36,6 +36,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     recipe_of(p["recipeArn"])
     config = p.get("solutionConfig", {})
     _check_threshold(config)
+    tags = create_tags(p)
     arn = call.arn(f"solution/{p['name']}")
     body: dict[str, Any] = {
         "name": p["name"],
@@ -51,7 +52,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
         **({"eventType": p["eventType"]} if "eventType" in p else {}),
     }
     service.store.create(arn, KIND, body, parent=p["datasetGroupArn"])
-    service.store.set_tags(arn, {t["tagKey"]: t["tagValue"] for t in p.get("tags", [])})
+    service.store.set_tags(arn, tags)
     service.lifecycle.begin(arn)
     return {"solutionArn": arn}
 
@@ -78,7 +79,8 @@ def update_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     require_active(service, KIND, p["solutionArn"])
     now = time.time()
-    changes = {k: p[k] for k in ("performAutoTraining", "performIncrementalUpdate") if k in p}
+    members = ("performAutoTraining", "performIncrementalUpdate")
+    changes: dict[str, Any] = {k: p[k] for k in members if k in p}
     update = {
         **changes,
         "solutionUpdateConfig": p.get("solutionUpdateConfig", {}),
