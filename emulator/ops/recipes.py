@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.errors import not_found
@@ -56,7 +57,7 @@ def describe_feature_transformation(service: Service, call: Call) -> dict[str, A
     }
 
 
-def _by(arn: str, kind: str, arn_of: Any) -> Recipe:
+def _by(arn: str, kind: str, arn_of: Callable[[Recipe], str]) -> Recipe:
     for candidate in RECIPES.values():
         if arn_of(candidate) == arn:
             return candidate
