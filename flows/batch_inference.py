@@ -10,7 +10,7 @@ catalogue coverage. ``retrain`` calls :func:`refresh_batch` after each promotion
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from prefect import flow, task
@@ -115,6 +115,7 @@ def refresh_batch(
     filter_arn = resources.filters[settings.filter] if settings.filter else None
     job = run_batch_inference(
         aws,
+        f"{solution_name}-{run}"[:63],
         solution_version,
         input_uri,
         output_uri,
@@ -134,17 +135,22 @@ def refresh_batch(
 
 @flow(name="batch-inference", log_prints=True)
 def batch_inference(
-    config_path: str = Field(DEFAULT_CONFIG, description="The pipeline configuration (YAML)."),
-    solution: str | None = Field(
-        None, description="The configured solution (default: the first with batch_inference)."
-    ),
-    users: list[str] | None = Field(None, description="Recommend for these users only."),
-    active_days: int | None = Field(
-        None, description="Only users active in the last N days of the data (default: all)."
-    ),
-    solution_version: str | None = Field(
-        None, description="Use this solution version (default: the one its campaign serves)."
-    ),
+    config_path: Annotated[
+        str, Field(description="The pipeline configuration (YAML).")
+    ] = DEFAULT_CONFIG,
+    solution: Annotated[
+        str | None,
+        Field(description="The configured solution (default: the first with batch_inference)."),
+    ] = None,
+    users: Annotated[list[str] | None, Field(description="Recommend for these users only.")] = None,
+    active_days: Annotated[
+        int | None,
+        Field(description="Only users active in the last N days of the data (default: all)."),
+    ] = None,
+    solution_version: Annotated[
+        str | None,
+        Field(description="Use this solution version (default: the one its campaign serves)."),
+    ] = None,
 ) -> dict[str, Any]:
     """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
     config = load_config(config_path)

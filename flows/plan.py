@@ -7,6 +7,7 @@ fields that differ) when the live resource differs from the configuration.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,12 +42,12 @@ class _Planner:
         result_key: str,
         configured: Mapping[str, Any],
         match: Callable[[dict[str, Any]], bool] | None = None,
-        **params: Any,
+        params: Mapping[str, Any] | None = None,
     ) -> str | None:
         """Record the row for one resource; return its ARN when it exists."""
         select = match or (lambda summary: summary.get("name") == name)
         found = find(
-            self.personalize, list_operation, result_key, select, f"{kind} {name}", **params
+            self.personalize, list_operation, result_key, select, f"{kind} {name}", **(params or {})
         )
         if found is None:
             self.rows.append(PlanRow(kind, name, "create"))
@@ -74,7 +75,7 @@ def plan_resources(config: PipelineConfig) -> list[PlanRow]:
     for dataset_type, dataset in config.datasets.configured().items():
         name = config.resource_name(dataset_type)
         schema = planner.check(
-            "schema", name, "list_schemas", "schemas", {"schema": dataset.schema_json}
+            "schema", name, "list_schemas", "schemas", {"schema": json.dumps(dataset.avro_schema)}
         )
         if children is None:
             planner.missing("dataset", name)
@@ -88,21 +89,23 @@ def plan_resources(config: PipelineConfig) -> list[PlanRow]:
             "datasets",
             configured,
             match=lambda summary, kind=kind: summary.get("datasetType") == kind,  # type: ignore[misc]
-            **children,
+            params=children,
         )
     for item in config.filters:
         if children is None:
             planner.missing("filter", item.name)
         else:
             expression = {"filterExpression": item.expression}
-            planner.check("filter", item.name, "list_filters", "Filters", expression, **children)
+            planner.check(
+                "filter", item.name, "list_filters", "Filters", expression, params=children
+            )
     if config.event_tracker:
         name = config.event_tracker.name
         if children is None:
             planner.missing("event-tracker", name)
         else:
             planner.check(
-                "event-tracker", name, "list_event_trackers", "eventTrackers", {}, **children
+                "event-tracker", name, "list_event_trackers", "eventTrackers", {}, params=children
             )
     for solution in config.solutions:
         if children is None:
@@ -110,6 +113,6 @@ def plan_resources(config: PipelineConfig) -> list[PlanRow]:
         else:
             recipe = {"recipeArn": solution.recipe_arn}
             planner.check(
-                "solution", solution.name, "list_solutions", "solutions", recipe, **children
+                "solution", solution.name, "list_solutions", "solutions", recipe, params=children
             )
     return planner.rows

@@ -68,7 +68,7 @@ def ask_for_approval(decision: GateDecision, timeout_seconds: int) -> PromotionA
         f"{decision.summary()}\n\n| metric | serving | new | change | rule | result |\n"
         f"|---|---|---|---|---|---|\n{rows}"
     )
-    return pause_flow_run(  # type: ignore[no-any-return]
+    return pause_flow_run(
         wait_for_input=PromotionApproval.with_initial_data(description=description, approve=False),
         timeout=timeout_seconds,
         key=f"approve-{decision.solution}",
@@ -78,7 +78,6 @@ def ask_for_approval(decision: GateDecision, timeout_seconds: int) -> PromotionA
 def promote(
     aws: AwsSettings,
     solution: SolutionConfig,
-    solution_arn: str,
     new_version: str,
     previous_version: str | None,
     sample_users: Sequence[str],
@@ -90,7 +89,7 @@ def promote(
     if previous_version == new_version:
         return Promotion(campaign.name, "unchanged", new_version, previous_version)
     if previous_version is None:
-        arn = ensure_campaign(aws, solution_arn, campaign, new_version)
+        arn = _campaign(aws, solution, new_version)
         try:
             sample = smoke_check(aws, arn, list(sample_users))
         except Exception as error:
@@ -98,7 +97,7 @@ def promote(
             log.error(message)
             return Promotion(campaign.name, "failed", new_version, None, arn, message)
         return Promotion(campaign.name, "created", new_version, None, arn, sample=sample)
-    arn = ensure_campaign(aws, solution_arn, campaign, previous_version)
+    arn = _campaign(aws, solution, previous_version)
     try:
         update_campaign(aws, arn, new_version)
         sample = smoke_check(aws, arn, list(sample_users))
@@ -106,13 +105,26 @@ def promote(
         log.error(
             "Promotion of %s failed (%s); rolling back to %s", new_version, error, previous_version
         )
-        rollback_campaign(aws, arn, previous_version)
         message = (
             f"promotion of {new_version} to {campaign.name} failed ({error}); "
             f"rolled back to {previous_version}"
         )
+        rollback_campaign(aws, arn, previous_version, reason=str(error))
         return Promotion(
             campaign.name, "rolled back", previous_version, previous_version, arn, message
         )
     log.info("Campaign %s now serves %s (was %s)", campaign.name, new_version, previous_version)
     return Promotion(campaign.name, "updated", new_version, previous_version, arn, sample=sample)
+
+
+def _campaign(aws: AwsSettings, solution: SolutionConfig, version: str) -> str:
+    """The solution's campaign ARN (created serving ``version`` if it does not exist)."""
+    campaign = solution.campaign
+    assert campaign is not None
+    return ensure_campaign(
+        aws,
+        campaign.name,
+        version,
+        min_provisioned_tps=campaign.min_provisioned_tps,
+        campaign_config=campaign.campaign_config or None,
+    )

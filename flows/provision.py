@@ -10,6 +10,7 @@ Campaigns are not provisioned here: the first retraining run creates them with a
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Annotated
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
@@ -52,27 +53,39 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     resources = Resources(dataset_group=group)
     for dataset_type, dataset in config.datasets.configured().items():
         name = config.resource_name(dataset_type)
-        schema_arn = ensure_schema(aws, name, dataset.schema_json)
+        schema_arn = ensure_schema(aws, name, dataset.avro_schema)
         resources.datasets[dataset_type] = ensure_dataset(
             aws, group, dataset_type, name, schema_arn
         )
     for item in config.filters:
         resources.filters[item.name] = ensure_filter(aws, group, item.name, item.expression)
     if config.event_tracker:
-        resources.event_tracker = ensure_event_tracker(aws, group, config.event_tracker.name)
-    futures = {s.name: ensure_solution.submit(aws, group, s) for s in config.solutions}
+        tracker = ensure_event_tracker(aws, group, config.event_tracker.name)
+        resources.event_tracker = tracker["eventTrackerArn"]
+    futures = {
+        s.name: ensure_solution.submit(
+            aws,
+            group,
+            s.name,
+            s.recipe_arn,
+            event_type=s.event_type,
+            solution_config=s.solution_config(),
+            perform_hpo=s.perform_hpo,
+        )
+        for s in config.solutions
+    }
     resources.solutions = {name: future.result() for name, future in futures.items()}
     return resources
 
 
 @flow(name="provision", log_prints=True)
 def provision(
-    config_path: str = Field(
-        DEFAULT_CONFIG, description="The pipeline configuration (YAML) to provision."
-    ),
-    plan: bool = Field(
-        False, description="Only show what would be created or changed; change nothing."
-    ),
+    config_path: Annotated[
+        str, Field(description="The pipeline configuration (YAML) to provision.")
+    ] = DEFAULT_CONFIG,
+    plan: Annotated[
+        bool, Field(description="Only show what would be created or changed; change nothing.")
+    ] = False,
 ) -> dict[str, object]:
     """Create the dataset group and everything in it that is missing; report drift."""
     config = load_config(config_path)

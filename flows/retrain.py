@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from prefect import flow
@@ -33,8 +33,8 @@ from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import DEFAULT_CONFIG, Resources, ensure_resources
-from tasks.aws import AwsSettings
-from tasks.campaigns import describe_campaign, serving_solution_version
+from tasks.aws import AwsSettings, client
+from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.dataset_imports import import_dataset
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
@@ -42,8 +42,10 @@ from tasks.metrics import get_solution_metrics
 from tasks.prep import prepare_dataset
 from tasks.prep.config import SourceConfig
 from tasks.reporting import run_logger
+from tasks.resources import describe
 from tasks.solution_versions import train_solution_version
 
+ImportMode = Literal["FULL", "INCREMENTAL"]
 SMOKE_USERS = 5
 APPROVAL_TIMEOUT_SECONDS = 24 * 3600
 
@@ -60,22 +62,30 @@ class SolutionRun:
 
 @flow(name="retrain", log_prints=True)
 def retrain(
-    config_path: str = Field(DEFAULT_CONFIG, description="The pipeline configuration (YAML)."),
-    interactions_uri: str | None = Field(
-        None,
-        description="Read the interactions from here instead of the configured source "
-        "(a local path or s3:// URI, a file or a prefix).",
-    ),
-    import_mode: Literal["FULL", "INCREMENTAL"] | None = Field(
-        None, description="Override every dataset's configured import mode."
-    ),
-    solutions: list[str] | None = Field(
-        None, description="Train only these configured solutions (all when empty)."
-    ),
-    require_approval: bool = Field(
-        False, description="Wait for a person to approve in the Prefect UI before promoting."
-    ),
-    batch: bool = Field(True, description="Refresh batch recommendations after promotion."),
+    config_path: Annotated[
+        str, Field(description="The pipeline configuration (YAML).")
+    ] = DEFAULT_CONFIG,
+    interactions_uri: Annotated[
+        str | None,
+        Field(
+            description="Read the interactions from here instead of the configured source "
+            "(a local path or s3:// URI, a file or a prefix)."
+        ),
+    ] = None,
+    import_mode: Annotated[
+        ImportMode | None,
+        Field(description="Override every dataset's configured import mode."),
+    ] = None,
+    solutions: Annotated[
+        list[str] | None,
+        Field(description="Train only these configured solutions (all when empty)."),
+    ] = None,
+    require_approval: Annotated[
+        bool, Field(description="Wait for a person to approve in the Prefect UI before promoting.")
+    ] = False,
+    batch: Annotated[
+        bool, Field(description="Refresh batch recommendations after promotion.")
+    ] = True,
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     config = load_config(config_path)
@@ -123,7 +133,7 @@ def _prepare_and_import(
     config: PipelineConfig,
     resources: Resources,
     interactions_uri: str | None,
-    import_mode: str | None,
+    import_mode: ImportMode | None,
 ) -> tuple[list[DataLineage], list[str]]:
     """Prepare and import every dataset with a source; return lineage and smoke-test users."""
     run_id = str(flow_run.get_id() or "local")
@@ -197,8 +207,8 @@ def _train(
     for name, future in futures.items():
         runs[name].version = future.result()
     metrics = {name: get_solution_metrics.submit(aws, run.version) for name, run in runs.items()}
-    for name, future in metrics.items():
-        runs[name].metrics = future.result()
+    for name, pending in metrics.items():
+        runs[name].metrics = pending.result()
     return runs
 
 
@@ -234,10 +244,10 @@ def _gate_and_promote(
         return decision.summary()
     if require_approval and not _approved(decision):
         return f"promotion of {run.version} was not approved"
-    promotion = promote(aws, solution, run.arn, run.version, serving, sample_users)
+    promotion = promote(aws, solution, run.version, serving, sample_users)
     record.promotion = promotion.as_dict()
     if promotion.campaign_arn:
-        record.campaign = describe_campaign(aws, promotion.campaign_arn)
+        record.campaign = describe(client(aws, "personalize"), "campaign", promotion.campaign_arn)
     if not promotion.ok:
         return promotion.message
     if batch and solution.batch_inference is not None:

@@ -7,9 +7,9 @@ each checked on the offline metrics that GetSolutionMetrics reports:
 - ``max_drop``: the largest allowed drop against the version the campaign serves now, either
   ``absolute`` (``serving - new <= limit``) or ``relative`` (``(serving - new) / serving <=
   limit``), as ``max_drop_mode`` says; skipped (and shown as skipped) when nothing serves yet;
-- ``baseline_solution`` + ``baseline_metric`` + ``baseline_margin``: on that metric, the new
-  version must beat the baseline solution's version (e.g. a popularity-count baseline trained
-  on the same data) by at least the margin, in metric points.
+- ``baseline_solution`` + ``baseline_margin``: the new version must beat that solution's
+  version (e.g. a popularity-count baseline trained on the same data) by the margin, in
+  ``max_drop_mode`` units, on every metric the gate names (every metric both report if none).
 
 :func:`evaluate_gate` is pure: policy + metrics -> :class:`GateDecision`, one row per rule
 (metric, serving, new, change, rule, pass/fail). :func:`publish_gate_decision` is the Prefect
@@ -21,37 +21,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
+from tasks.config import GateConfig
 from tasks.reporting import artifact_key
 
 DropMode = Literal["absolute", "relative"]
 Outcome = Literal["pass", "fail", "skipped"]
-
-
-class GatePolicy(Protocol):
-    """What the gate reads from a solution's ``GateConfig``."""
-
-    @property
-    def min(self) -> Mapping[str, float]: ...
-
-    @property
-    def max_drop(self) -> Mapping[str, float]: ...
-
-    @property
-    def max_drop_mode(self) -> str: ...
-
-    @property
-    def baseline_solution(self) -> str | None: ...
-
-    @property
-    def baseline_metric(self) -> str: ...
-
-    @property
-    def baseline_margin(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -128,7 +107,7 @@ class GateDecision:
 
 
 def evaluate_gate(
-    policy: GatePolicy | None,
+    policy: GateConfig | None,
     new: Mapping[str, float],
     serving: Mapping[str, float] | None = None,
     baseline: Mapping[str, float] | None = None,
@@ -146,21 +125,15 @@ def evaluate_gate(
     """
     rows: list[GateRow] = []
     if policy is not None:
-        mode = _drop_mode(policy.max_drop_mode)
+        mode: DropMode = policy.max_drop_mode
         rows += [_floor_row(metric, floor, new, serving) for metric, floor in policy.min.items()]
         rows += [
             _drop_row(metric, limit, mode, new, serving)
             for metric, limit in policy.max_drop.items()
         ]
         if policy.baseline_solution:
-            rows.append(_baseline_row(policy, new, serving, baseline))
+            rows += _baseline_rows(policy, mode, new, serving, baseline)
     return GateDecision(solution, new_version, serving_version, tuple(rows))
-
-
-def _drop_mode(value: str) -> DropMode:
-    if value not in ("absolute", "relative"):
-        raise ValueError(f"max_drop_mode must be 'absolute' or 'relative', not {value!r}")
-    return "absolute" if value == "absolute" else "relative"
 
 
 def _value(metrics: Mapping[str, float] | None, metric: str) -> float | None:
@@ -206,26 +179,36 @@ def _drop_row(
     return GateRow(metric, rule, value, current, "fail", current, note)
 
 
-def _baseline_row(
-    policy: GatePolicy,
+def _baseline_rows(
+    policy: GateConfig,
+    mode: DropMode,
     new: Mapping[str, float],
     serving: Mapping[str, float] | None,
     baseline: Mapping[str, float] | None,
-) -> GateRow:
-    metric, margin = policy.baseline_metric, float(policy.baseline_margin)
-    rule = f"beats {policy.baseline_solution} by >= {_fmt(margin)}"
-    value, current = _value(new, metric), _value(serving, metric)
-    reference = _value(baseline, metric)
+) -> list[GateRow]:
+    margin = float(policy.baseline_margin)
+    name = policy.baseline_solution
+    rule = f"beats {name} by >= {_fmt_limit(margin, mode)}"
+    named = list(dict.fromkeys([*policy.min, *policy.max_drop]))
     if baseline is None:
-        note = f"no metrics for {policy.baseline_solution}"
-        return GateRow(metric, rule, value, current, "fail", None, note)
-    if value is None or reference is None:
-        note = f"{'new version' if value is None else 'baseline'} does not report it"
-        return GateRow(metric, rule, value, current, "fail", reference, note)
-    if value - reference + 1e-12 >= margin:
-        return GateRow(metric, rule, value, current, "pass", reference)
-    note = f"baseline {_fmt(reference)}, ahead by only {_fmt(value - reference, signed=True)}"
-    return GateRow(metric, rule, value, current, "fail", reference, note)
+        return [GateRow("*", rule, None, None, "fail", None, f"no metrics for {name}")]
+    metrics = named or sorted(set(new) & set(baseline))
+    rows = []
+    for metric in metrics:
+        value, reference = _value(new, metric), _value(baseline, metric)
+        current = _value(serving, metric)
+        if value is None or reference is None:
+            missing = "new version" if value is None else "baseline"
+            note = f"{missing} does not report it"
+            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
+            continue
+        gain = -_shortfall(value, reference, mode)
+        if gain + 1e-12 >= margin:
+            rows.append(GateRow(metric, rule, value, current, "pass", reference))
+        else:
+            note = f"baseline {_fmt(reference)}, gain {_fmt_limit(gain, mode)}"
+            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
+    return rows
 
 
 def _shortfall(value: float, reference: float, mode: DropMode) -> float:

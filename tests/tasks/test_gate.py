@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 
+from tasks.config import GateConfig
 from tasks.gate import evaluate_gate, publish_gate_decision
-
-
-@dataclass
-class Policy:
-    """Stands in for the configuration's GateConfig (the gate reads these attributes only)."""
-
-    min: dict[str, float] = field(default_factory=dict)
-    max_drop: dict[str, float] = field(default_factory=dict)
-    max_drop_mode: str = "absolute"
-    baseline_solution: str | None = None
-    baseline_metric: str = "precision_at_10"
-    baseline_margin: float = 0.0
-
 
 NEW = {
     "precision_at_10": 0.12,
@@ -42,7 +29,7 @@ def test_no_policy_passes_with_no_rows() -> None:
 
 
 def test_floors_pass_and_fail() -> None:
-    policy = Policy(min={"precision_at_10": 0.10, "coverage": 0.5})
+    policy = GateConfig(min={"precision_at_10": 0.10, "coverage": 0.5})
     decision = evaluate_gate(policy, NEW, solution="s")
     assert outcomes(decision) == [("precision_at_10", "pass"), ("coverage", "fail")]
     assert not decision.passed
@@ -51,22 +38,22 @@ def test_floors_pass_and_fail() -> None:
 
 
 def test_floor_met_exactly_passes() -> None:
-    assert evaluate_gate(Policy(min={"coverage": 0.40}), NEW).passed
+    assert evaluate_gate(GateConfig(min={"coverage": 0.40}), NEW).passed
 
 
 def test_missing_metric_fails_instead_of_passing() -> None:
-    decision = evaluate_gate(Policy(min={"precision_at_25": 0.01}), NEW)
+    decision = evaluate_gate(GateConfig(min={"precision_at_25": 0.01}), NEW)
     assert outcomes(decision) == [("precision_at_25", "fail")]
     assert decision.failures[0].note == "not reported"
 
 
 def test_nan_metric_counts_as_missing() -> None:
-    decision = evaluate_gate(Policy(min={"coverage": 0.1}), {"coverage": math.nan})
+    decision = evaluate_gate(GateConfig(min={"coverage": 0.1}), {"coverage": math.nan})
     assert not decision.passed
 
 
 def test_drop_rules_are_skipped_on_first_deploy() -> None:
-    policy = Policy(max_drop={"precision_at_10": 0.01})
+    policy = GateConfig(max_drop={"precision_at_10": 0.01})
     decision = evaluate_gate(policy, NEW, serving=None)
     assert outcomes(decision) == [("precision_at_10", "skipped")]
     assert decision.passed
@@ -74,7 +61,7 @@ def test_drop_rules_are_skipped_on_first_deploy() -> None:
 
 
 def test_absolute_drop() -> None:
-    policy = Policy(max_drop={"precision_at_10": 0.01})
+    policy = GateConfig(max_drop={"precision_at_10": 0.01})
     small = evaluate_gate(policy, {"precision_at_10": 0.115}, serving={"precision_at_10": 0.12})
     large = evaluate_gate(policy, {"precision_at_10": 0.10}, serving={"precision_at_10": 0.12})
     assert small.passed
@@ -84,7 +71,7 @@ def test_absolute_drop() -> None:
 
 
 def test_relative_drop() -> None:
-    policy = Policy(max_drop={"precision_at_10": 0.10}, max_drop_mode="relative")
+    policy = GateConfig(max_drop={"precision_at_10": 0.10}, max_drop_mode="relative")
     serving = {"precision_at_10": 0.20}
     assert evaluate_gate(policy, {"precision_at_10": 0.185}, serving=serving).passed  # -7.5%
     failed = evaluate_gate(policy, {"precision_at_10": 0.17}, serving=serving)  # -15%
@@ -93,52 +80,56 @@ def test_relative_drop() -> None:
 
 
 def test_relative_drop_from_zero() -> None:
-    policy = Policy(max_drop={"coverage": 0.1}, max_drop_mode="relative")
+    policy = GateConfig(max_drop={"coverage": 0.1}, max_drop_mode="relative")
     assert evaluate_gate(policy, {"coverage": 0.0}, serving={"coverage": 0.0}).passed
 
 
 def test_improvement_always_passes_the_drop_rule() -> None:
-    policy = Policy(max_drop={"precision_at_10": 0.0})
+    policy = GateConfig(max_drop={"precision_at_10": 0.0})
     assert evaluate_gate(policy, {"precision_at_10": 0.3}, serving={"precision_at_10": 0.2}).passed
 
 
 def test_serving_version_without_the_metric_is_skipped() -> None:
-    policy = Policy(max_drop={"precision_at_10": 0.01})
+    policy = GateConfig(max_drop={"precision_at_10": 0.01})
     decision = evaluate_gate(policy, NEW, serving={"coverage": 0.3})
     assert outcomes(decision) == [("precision_at_10", "skipped")]
 
 
-def test_unknown_drop_mode_is_an_error() -> None:
-    with pytest.raises(ValueError, match="max_drop_mode"):
-        evaluate_gate(Policy(max_drop_mode="percent"), NEW)
-
-
-def test_baseline_margin() -> None:
-    policy = Policy(baseline_solution="popular", baseline_margin=0.02)
-    beaten = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.09})
+def test_baseline_margin_on_the_named_metrics() -> None:
+    policy = GateConfig(
+        min={"precision_at_10": 0.0}, baseline_solution="popular", baseline_margin=0.02
+    )
+    beaten = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.09, "coverage": 0.9})
     close = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.11})
-    assert outcomes(beaten) == [("precision_at_10", "pass")]
-    assert beaten.rows[0].reference == 0.09
-    assert outcomes(close) == [("precision_at_10", "fail")]
-    assert close.rows[0].rule == "beats popular by >= 0.0200"
-    assert "ahead by only +0.0100" in close.rows[0].note
+    assert outcomes(beaten) == [("precision_at_10", "pass"), ("precision_at_10", "pass")]
+    assert beaten.rows[1].reference == 0.09
+    assert outcomes(close)[-1] == ("precision_at_10", "fail")
+    assert close.rows[-1].rule == "beats popular by >= 0.0200"
+
+
+def test_baseline_relative_margin_on_all_shared_metrics() -> None:
+    policy = GateConfig(baseline_solution="popular", baseline_margin=0.5, max_drop_mode="relative")
+    baseline = {"precision_at_10": 0.06, "coverage": 0.39, "precision_at_25": 1.0}
+    decision = evaluate_gate(policy, {"precision_at_10": 0.12, "coverage": 0.40}, baseline=baseline)
+    assert outcomes(decision) == [("coverage", "fail"), ("precision_at_10", "pass")]
+    assert "gain 2.6%" in decision.rows[0].note
 
 
 def test_baseline_metric_not_reported_fails() -> None:
-    policy = Policy(baseline_solution="popular", baseline_metric="precision_at_25")
+    policy = GateConfig(min={"precision_at_25": 0.0}, baseline_solution="popular")
     decision = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.01})
-    assert decision.failures[0].note == "new version does not report it"
+    assert decision.failures[-1].note == "new version does not report it"
 
 
 def test_missing_baseline_metrics_fail() -> None:
-    policy = Policy(baseline_solution="popular")
+    policy = GateConfig(baseline_solution="popular")
     decision = evaluate_gate(policy, NEW, baseline=None)
     assert not decision.passed
     assert "no metrics for popular" in decision.summary()
 
 
 def test_decision_as_plain_data() -> None:
-    policy = Policy(min={"coverage": 0.1}, max_drop={"coverage": 0.05})
+    policy = GateConfig(min={"coverage": 0.1}, max_drop={"coverage": 0.05})
     decision = evaluate_gate(
         policy,
         NEW,
@@ -160,7 +151,7 @@ def test_decision_as_plain_data() -> None:
 
 
 def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
-    decision = evaluate_gate(Policy(min={"coverage": 0.5}), NEW, solution="Gate Test")
+    decision = evaluate_gate(GateConfig(min={"coverage": 0.5}), NEW, solution="Gate Test")
 
     @flow
     def gate_flow() -> str:
