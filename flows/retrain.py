@@ -166,7 +166,7 @@ def _prepare_and_import(
                 etag(prepared.import_uri),
                 job,
                 mode,
-                prepared.rows,
+                prepared.rows_out,
             )
         )
         if dataset_type == "interactions":
