@@ -32,44 +32,6 @@ SPECS_PATH = Path(__file__).with_name("waiters.json")
 
 
 @dataclass(frozen=True)
-class WaitSpec:
-    """How to wait for one kind of resource."""
-
-    kind: str
-    describe: str
-    arn_param: str
-    result_key: str
-    success: tuple[str, ...]
-    failure: tuple[str, ...]
-    deadline_seconds: float
-    typical_seconds: float
-    status_path: str = "status"
-    reason_path: str = "failureReason"
-    started_path: str = "creationDateTime"
-    on_deadline: str | None = None
-
-
-@cache
-def specs() -> dict[str, WaitSpec]:
-    """Every kind's :class:`WaitSpec`, read from ``waiters.json``."""
-    raw: dict[str, dict[str, Any]] = json.loads(SPECS_PATH.read_text())
-    return {kind: _spec(kind, fields) for kind, fields in raw.items() if not kind.startswith("_")}
-
-
-def _spec(kind: str, fields: dict[str, Any]) -> WaitSpec:
-    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-    return WaitSpec(kind=kind, **values)
-
-
-def spec(kind: str) -> WaitSpec:
-    """The :class:`WaitSpec` of a kind, or a KeyError naming the known kinds."""
-    try:
-        return specs()[kind]
-    except KeyError:
-        raise KeyError(f"no waiter for {kind!r}; known: {', '.join(sorted(specs()))}") from None
-
-
-@dataclass(frozen=True)
 class PollSchedule:
     """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
 
@@ -90,7 +52,49 @@ class PollSchedule:
         return nominal * (1.0 - self.jitter * draw)
 
 
-DEFAULT_SCHEDULE = PollSchedule()
+@dataclass(frozen=True)
+class WaitSpec:
+    """How to wait for one kind of resource."""
+
+    kind: str
+    describe: str
+    arn_param: str
+    result_key: str
+    success: tuple[str, ...]
+    failure: tuple[str, ...]
+    deadline_seconds: float
+    typical_seconds: float
+    status_path: str = "status"
+    reason_path: str = "failureReason"
+    started_path: str = "creationDateTime"
+    on_deadline: str | None = None
+    schedule: PollSchedule = PollSchedule()
+
+
+@cache
+def specs() -> dict[str, WaitSpec]:
+    """Every kind's :class:`WaitSpec`, read from ``waiters.json``."""
+    raw: dict[str, Any] = json.loads(SPECS_PATH.read_text())
+    default = raw.get("_schedule", {})
+    return {
+        kind: _spec(kind, fields, default)
+        for kind, fields in raw.items()
+        if not kind.startswith("_")
+    }
+
+
+def _spec(kind: str, fields: dict[str, Any], default_schedule: dict[str, float]) -> WaitSpec:
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    values["schedule"] = PollSchedule(**{**default_schedule, **values.get("schedule", {})})
+    return WaitSpec(kind=kind, **values)
+
+
+def spec(kind: str) -> WaitSpec:
+    """The :class:`WaitSpec` of a kind, or a KeyError naming the known kinds."""
+    try:
+        return specs()[kind]
+    except KeyError:
+        raise KeyError(f"no waiter for {kind!r}; known: {', '.join(sorted(specs()))}") from None
 
 
 class ResourceFailedError(RuntimeError):
@@ -167,13 +171,14 @@ def wait_for(
     arn: str,
     *,
     deadline_seconds: float | None = None,
-    schedule: PollSchedule = DEFAULT_SCHEDULE,
+    schedule: PollSchedule | None = None,
     clock: Clock | None = None,
     draw: Any = random.random,
     reporter: Reporter | None = None,
 ) -> WaitResult:
     """Poll ``arn`` until a success state (returned) or a failure state (raised)."""
     wait = spec(kind)
+    schedule = schedule or wait.schedule
     clock = clock or SystemClock()
     reporter = reporter if reporter is not None else PrefectReporter()
     deadline = deadline_seconds if deadline_seconds is not None else wait.deadline_seconds
@@ -228,7 +233,7 @@ def wait_until_deleted(
         waited = clock.monotonic() - start
         if waited >= wait.deadline_seconds:
             raise WaitTimeoutError(kind, arn, status, waited)
-        clock.sleep(DEFAULT_SCHEDULE.interval(polls - 1, waited, draw()))
+        clock.sleep(wait.schedule.interval(polls - 1, waited, draw()))
 
 
 def lookup(document: dict[str, Any], path: str) -> Any:
