@@ -106,7 +106,7 @@ def _text(array: pa.Array, spec: FieldSpec, reasons: _Reasons) -> pa.Array:
     text = pc.utf8_trim_whitespace(array.cast(pa.string()))
     empty = pc.equal(text, "")
     if spec.is_id:
-        reasons.flag(pc.or_(pc.is_null(text), empty), f"{spec.name} is empty")
+        reasons.flag(pc.or_kleene(pc.is_null(text), empty), f"{spec.name} is empty")
         too_long = pc.greater(pc.utf8_length(text), MAX_ID_CHARS)
         reasons.flag(too_long, f"{spec.name} is longer than {MAX_ID_CHARS} characters")
         return text

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from tasks.prep.errors import ColumnError
 
 UNIT_FACTORS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
-# Epoch seconds Personalize can use: from 1970-01-01 up to (not including) 2100-01-01.
+# Epoch seconds Personalize can use: after 1970-01-01 00:00:00 and before 2100-01-01.
 MIN_SECONDS, MAX_SECONDS = 0, 4_102_444_800
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
@@ -52,7 +52,7 @@ class TimestampConverter:
         if pa.types.is_timestamp(kind):
             self.readings.add(f"timestamp[{kind.unit}] values")
             seconds = pc.divide(array.cast(pa.int64()), UNIT_FACTORS[kind.unit])
-            return seconds, pc.is_null(array)
+            return seconds, _nothing(len(array))
         if pa.types.is_date(kind):
             self.readings.add("date values")
             return self.convert(array.cast(pa.timestamp("s")))
@@ -72,7 +72,7 @@ class TimestampConverter:
         if self.unit is None:
             valid = array.drop_null().to_numpy()
             if not len(valid):
-                return array.cast(pa.int64()), pc.is_null(array)
+                return array.cast(pa.int64()), _nothing(len(array))
             self.unit = detect_unit(valid)
         how = "configured" if self.configured else "detected"
         self.readings.add(f"epoch numbers in {self.unit} ({how})")
@@ -81,7 +81,7 @@ class TimestampConverter:
             seconds = pc.floor(pc.divide(array, float(factor))).cast(pa.int64(), safe=False)
         else:
             seconds = pc.divide(array.cast(pa.int64()), factor) if factor > 1 else array
-        return seconds.cast(pa.int64()), pc.is_null(array)
+        return seconds.cast(pa.int64()), _nothing(len(array))
 
     def _strings(self, array: pa.Array) -> tuple[pa.Array, pa.Array]:
         text = pc.utf8_trim_whitespace(array)
@@ -105,6 +105,11 @@ class TimestampConverter:
                 "expected epoch numbers (s, ms, us or ns) or ISO 8601 strings"
             )
         return seconds, unreadable
+
+
+def _nothing(length: int) -> pa.Array:
+    """A mask with no row set: every non-null value was read."""
+    return pa.array(np.zeros(length, np.bool_))
 
 
 def _parse_iso(text: pa.Array) -> pa.Array:
@@ -136,5 +141,5 @@ def _cast_one(value: str | None) -> int | None:
 def out_of_range(seconds: pa.Array) -> pa.Array:
     """Mask of epoch seconds outside what Personalize can use (1970 to 2100)."""
     return pc.fill_null(
-        pc.or_(pc.less(seconds, MIN_SECONDS), pc.greater_equal(seconds, MAX_SECONDS)), False
+        pc.or_(pc.less_equal(seconds, MIN_SECONDS), pc.greater_equal(seconds, MAX_SECONDS)), False
     )

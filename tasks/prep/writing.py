@@ -49,16 +49,9 @@ class CsvSink:
         if self._writer is not None:
             self._writer.close()
         if self._handle is not None:
-            if kind is None:
-                self._handle.close()
-            else:
-                # Do not leave a half-written file that looks complete.
-                discard = getattr(self._handle, "discard", None)
-                if discard is not None:
-                    discard()
-                else:
-                    self._handle.close()
-                    delete(self.uri)
+            self._handle.close()
+            if kind is not None:
+                delete(self.uri)  # never leave a half-written file that looks complete
 
 
 def delete(uri: str) -> None:
