@@ -1,0 +1,171 @@
+"""``batch_inference``: recommendations for many users at once, as a Parquet table.
+
+The users come from the imported interactions (all of them, or those active in the last N days
+of the data) or from a given list; their JSON-lines input is written next to the output, the
+batch inference job runs on the version the campaign serves (or a given one), and its output is
+turned into Parquet (user, rank, item, score) with a summary artifact: users, empty results,
+catalogue coverage. ``retrain`` calls :func:`refresh_batch` after each promotion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import pandas as pd
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
+from pydantic import Field
+
+from flows.batch_files import input_lines, read_output, select_users, summarise, write_text
+from flows.provision import DEFAULT_CONFIG, Resources, ensure_resources
+from tasks.aws import AwsSettings, client
+from tasks.batch_inference import run_batch_inference
+from tasks.campaigns import serving_solution_version
+from tasks.config import PipelineConfig, load_config
+from tasks.reporting import artifact_key
+from tasks.resources import describe, find_all
+
+
+def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows of a dataset's import files since its last FULL import (only ``columns``)."""
+    personalize = client(aws, "personalize")
+    jobs = find_all(
+        personalize,
+        "list_dataset_import_jobs",
+        "datasetImportJobs",
+        dataset_arn,
+        datasetArn=dataset_arn,
+    )
+    active = sorted(
+        (
+            describe(personalize, "dataset-import-job", j["datasetImportJobArn"])
+            for j in jobs
+            if j.get("status") == "ACTIVE"
+        ),
+        key=lambda job: job["creationDateTime"],
+    )
+    full = [i for i, job in enumerate(active) if job.get("importMode", "FULL") == "FULL"]
+    current = active[full[-1] :] if full else active
+    if not current:
+        raise ValueError(f"{dataset_arn} has no completed import; run retrain first")
+    frames = [
+        pd.read_csv(
+            job["dataSource"]["dataLocation"],
+            usecols=list(columns),
+            dtype={"USER_ID": str, "ITEM_ID": str},
+        )
+        for job in current
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+@task(name="write-batch-input")
+def write_batch_input(uri: str, users: list[str]) -> str:
+    """Write the JSON-lines input of a batch inference job; return its URI."""
+    write_text(uri, input_lines(users))
+    return uri
+
+
+@task(name="batch-output-to-parquet")
+def output_to_parquet(
+    output_prefix: str, parquet_uri: str, users: list[str], catalogue: list[str], solution: str
+) -> dict[str, Any]:
+    """Turn the job's output into Parquet and publish its summary as a table artifact."""
+    table = read_output(output_prefix)
+    table.to_parquet(parquet_uri, index=False)
+    summary = summarise(table, users, catalogue)
+    rows = [{"measure": key, "value": str(value)} for key, value in summary.as_dict().items()]
+    create_table_artifact(
+        rows,
+        key=artifact_key("batch", solution),
+        description=f"Batch recommendations for {solution}: `{parquet_uri}`",
+    )
+    return {"parquet": parquet_uri, **summary.as_dict()}
+
+
+def refresh_batch(
+    config: PipelineConfig,
+    resources: Resources,
+    solution_name: str,
+    solution_version: str,
+    users: Sequence[str] | None = None,
+    active_days: int | None = None,
+) -> dict[str, Any]:
+    """Run one solution's batch job for the chosen users; return where the output is, and its
+    summary (inside a flow run)."""
+    solution = config.solution(solution_name)
+    settings = solution.batch_inference
+    if settings is None:
+        raise ValueError(f"solutions[{solution_name}].batch_inference is not configured")
+    aws = config.aws
+    interactions = imported_rows(
+        aws, resources.datasets["interactions"], ["USER_ID", "ITEM_ID", "TIMESTAMP"]
+    )
+    chosen = select_users(interactions, users, active_days)
+    if "items" in resources.datasets:
+        catalogue = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
+    else:
+        catalogue = interactions["ITEM_ID"]
+    run = str(flow_run.get_id() or "local")
+    base = f"s3://{config.bucket}/batch/{solution_name}/{run}"
+    input_uri = write_batch_input(settings.input_uri or f"{base}/input.json", chosen)
+    output_uri = settings.output_uri or f"{base}/output/"
+    filter_arn = resources.filters[settings.filter] if settings.filter else None
+    job = run_batch_inference(
+        aws,
+        f"{solution_name}-{run}"[:63],
+        solution_version,
+        input_uri,
+        output_uri,
+        config.role_arn,
+        num_results=settings.num_results,
+        filter_arn=filter_arn,
+    )
+    summary = output_to_parquet(
+        output_uri,
+        f"{base}/recommendations.parquet",
+        chosen,
+        sorted(set(catalogue.astype(str))),
+        solution_name,
+    )
+    return {"job": job, "input": input_uri, "output": output_uri, **summary}
+
+
+@flow(name="batch-inference", log_prints=True)
+def batch_inference(
+    config_path: Annotated[
+        str, Field(description="The pipeline configuration (YAML).")
+    ] = DEFAULT_CONFIG,
+    solution: Annotated[
+        str | None,
+        Field(description="The configured solution (default: the first with batch_inference)."),
+    ] = None,
+    users: Annotated[list[str] | None, Field(description="Recommend for these users only.")] = None,
+    active_days: Annotated[
+        int | None,
+        Field(description="Only users active in the last N days of the data (default: all)."),
+    ] = None,
+    solution_version: Annotated[
+        str | None,
+        Field(description="Use this solution version (default: the one its campaign serves)."),
+    ] = None,
+) -> dict[str, Any]:
+    """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
+    config = load_config(config_path)
+    name = solution or next(
+        (s.name for s in config.solutions if s.batch_inference is not None), None
+    )
+    if name is None:
+        raise ValueError("no solution has batch_inference configured; name one with `solution`")
+    chosen = config.solution(name)
+    version = solution_version
+    if version is None and chosen.campaign is not None:
+        version = serving_solution_version(config.aws, chosen.campaign.name)
+    if version is None:
+        raise ValueError(
+            f"{name} has no campaign serving a version; pass solution_version or run retrain"
+        )
+    resources = ensure_resources(config)
+    return refresh_batch(config, resources, name, version, users, active_days)

@@ -1,0 +1,118 @@
+"""The lineage of a retraining run: from input data to what the campaign serves.
+
+One markdown artifact per run links the input data (S3 path and ETag, raw and prepared), the
+import jobs, each solution version with its metrics, the gate's decision and the campaign's
+state after the run, so a person can answer "what is serving, and where did it come from?".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import fsspec
+from prefect.artifacts import create_markdown_artifact
+
+from tasks.reporting import artifact_key
+
+
+def etag(uri: str) -> str | None:
+    """The object's ETag (S3) or None (local files, or when it cannot be read)."""
+    try:
+        fs, path = fsspec.core.url_to_fs(uri)
+        info = fs.info(path)
+    except (OSError, ValueError):
+        return None
+    value = info.get("ETag") or info.get("etag")
+    return str(value).strip('"') if value else None
+
+
+@dataclass
+class DataLineage:
+    """One dataset's input for this run."""
+
+    dataset_type: str
+    source_uri: str
+    source_etag: str | None
+    import_uri: str
+    import_etag: str | None
+    import_job: str
+    import_mode: str
+    rows: int | None = None
+
+
+@dataclass
+class SolutionLineage:
+    """One solution's training and what came of it."""
+
+    solution: str
+    solution_version: str
+    metrics: dict[str, float]
+    gate: dict[str, Any] | None = None
+    promotion: dict[str, Any] | None = None
+    campaign: dict[str, Any] | None = None
+    batch: dict[str, Any] | None = None
+
+
+@dataclass
+class Lineage:
+    """Everything one retraining run used and produced."""
+
+    flow_run: str
+    data: list[DataLineage] = field(default_factory=list)
+    solutions: list[SolutionLineage] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, for the flow's result."""
+        return asdict(self)
+
+    def markdown(self) -> str:
+        """The lineage as a markdown document."""
+        lines = [f"# Retraining run `{self.flow_run}`", "", "## Input data", ""]
+        lines += ["| dataset | source (ETag) | prepared file (ETag) | import job | mode | rows |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for d in self.data:
+            lines.append(
+                f"| {d.dataset_type} | `{d.source_uri}` ({d.source_etag or '-'}) | "
+                f"`{d.import_uri}` ({d.import_etag or '-'}) | `{d.import_job}` | "
+                f"{d.import_mode} | {d.rows if d.rows is not None else '-'} |"
+            )
+        for s in self.solutions:
+            lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
+            lines.append("- metrics: " + _metrics(s.metrics))
+            if s.gate is not None:
+                verdict = "passed" if s.gate["passed"] else "failed"
+                lines.append(f"- gate: **{verdict}** (artifact `gate-{s.solution}`)")
+                lines += [
+                    f"  - {row['metric']} {row['rule']}: {row['result']}" for row in s.gate["rows"]
+                ]
+            if s.promotion is not None:
+                p = s.promotion
+                lines.append(
+                    f"- promotion: **{p['outcome']}**; campaign `{p['campaign']}` serves "
+                    f"`{p['serving_version']}` (before: `{p['previous_version']}`)"
+                )
+                if p.get("message"):
+                    lines.append(f"  - {p['message']}")
+            if s.campaign is not None:
+                c = s.campaign
+                lines.append(
+                    f"- campaign state: `{c.get('campaignArn')}` {c.get('status')}, serving "
+                    f"`{c.get('solutionVersionArn')}`"
+                )
+            if s.batch is not None:
+                lines.append(f"- batch output: `{s.batch.get('parquet')}`")
+        return "\n".join(lines)
+
+    def publish(self, name: str) -> None:
+        """Publish the lineage as a markdown artifact (keyed by dataset group)."""
+        create_markdown_artifact(
+            self.markdown(),
+            key=artifact_key("lineage", name),
+            description=f"Lineage of retraining run {self.flow_run}",
+        )
+
+
+def _metrics(metrics: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {value:.4f}" for name, value in sorted(metrics.items())) or "-"

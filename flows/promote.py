@@ -1,0 +1,130 @@
+"""Promotion: point a solution's campaign at a new version, check it, roll back if needed.
+
+No campaign yet: create it with the new version. Otherwise UpdateCampaign and wait. Then a
+smoke check (GetRecommendations for a sample of users must return items). If the update or the
+check fails, the campaign is rolled back to the version it served before, and the
+:class:`Promotion` says so. An optional human approval (a paused flow run waiting for a typed
+:class:`PromotionApproval`) comes before any change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import Field
+
+from tasks.aws import AwsSettings
+from tasks.campaigns import ensure_campaign, rollback_campaign, update_campaign
+from tasks.config import SolutionConfig
+from tasks.gate import GateDecision
+from tasks.recommendations import smoke_check
+from tasks.reporting import run_logger
+
+Outcome = Literal["created", "updated", "rolled back", "failed", "not approved", "unchanged"]
+
+
+class PromotionApproval(RunInput):
+    """What a reviewer answers when a run waits for approval before promoting."""
+
+    approve: bool = Field(description="Promote the new version to the campaign?")
+    reviewer: str = Field(default="", description="Who decided (for the lineage record).")
+    comment: str = Field(default="", description="Why, in a few words.")
+
+
+@dataclass
+class Promotion:
+    """What happened to one campaign."""
+
+    campaign: str
+    outcome: Outcome
+    serving_version: str | None
+    previous_version: str | None
+    campaign_arn: str | None = None
+    message: str = ""
+    sample: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the new version serves (or nothing needed to change)."""
+        return self.outcome in ("created", "updated", "unchanged")
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for results and artifacts."""
+        return asdict(self)
+
+
+def ask_for_approval(decision: GateDecision, timeout_seconds: int) -> PromotionApproval:
+    """Pause the flow run until a person answers (in the Prefect UI) or the timeout passes."""
+    rows = "\n".join(
+        f"| {r['metric']} | {r['serving']} | {r['new']} | {r['change']} | {r['rule']} | {r['result']} |"
+        for r in decision.table()
+    )
+    description = (
+        f"### Promote `{decision.new_version}` for {decision.solution}?\n\n"
+        f"{decision.summary()}\n\n| metric | serving | new | change | rule | result |\n"
+        f"|---|---|---|---|---|---|\n{rows}"
+    )
+    return pause_flow_run(
+        wait_for_input=PromotionApproval.with_initial_data(description=description, approve=False),
+        timeout=timeout_seconds,
+        key=f"approve-{decision.solution}",
+    )
+
+
+def promote(
+    aws: AwsSettings,
+    solution: SolutionConfig,
+    new_version: str,
+    previous_version: str | None,
+    sample_users: Sequence[str],
+) -> Promotion:
+    """Make ``new_version`` serve on the solution's campaign; roll back if it does not work."""
+    assert solution.campaign is not None, "promote needs a solution with a campaign"
+    campaign = solution.campaign
+    log = run_logger()
+    if previous_version == new_version:
+        return Promotion(campaign.name, "unchanged", new_version, previous_version)
+    if previous_version is None:
+        arn = _campaign(aws, solution, new_version)
+        try:
+            sample = smoke_check(aws, arn, list(sample_users))
+        except Exception as error:
+            message = f"campaign {campaign.name} was created but failed its smoke check: {error}"
+            log.error(message)
+            return Promotion(campaign.name, "failed", new_version, None, arn, message)
+        return Promotion(campaign.name, "created", new_version, None, arn, sample=sample)
+    arn = _campaign(aws, solution, previous_version)
+    try:
+        update_campaign(aws, arn, new_version)
+        sample = smoke_check(aws, arn, list(sample_users))
+    except Exception as error:
+        log.error(
+            "Promotion of %s failed (%s); rolling back to %s", new_version, error, previous_version
+        )
+        message = (
+            f"promotion of {new_version} to {campaign.name} failed ({error}); "
+            f"rolled back to {previous_version}"
+        )
+        rollback_campaign(aws, arn, previous_version, reason=str(error))
+        return Promotion(
+            campaign.name, "rolled back", previous_version, previous_version, arn, message
+        )
+    log.info("Campaign %s now serves %s (was %s)", campaign.name, new_version, previous_version)
+    return Promotion(campaign.name, "updated", new_version, previous_version, arn, sample=sample)
+
+
+def _campaign(aws: AwsSettings, solution: SolutionConfig, version: str) -> str:
+    """The solution's campaign ARN (created serving ``version`` if it does not exist)."""
+    campaign = solution.campaign
+    assert campaign is not None
+    return ensure_campaign(
+        aws,
+        campaign.name,
+        version,
+        min_provisioned_tps=campaign.min_provisioned_tps,
+        campaign_config=campaign.campaign_config or None,
+    )

@@ -1,0 +1,109 @@
+"""``provision``: create what the pipeline configuration describes, once.
+
+Dataset group, schemas, datasets, filters, event tracker and solutions, each through its
+``ensure_*`` task: AWS is the source of truth, existing resources are found and checked for
+drift, only missing ones are created. Running it twice changes nothing the second time.
+With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
+Campaigns are not provisioned here: the first retraining run creates them with a gated version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Annotated
+
+from prefect import flow
+from prefect.artifacts import create_table_artifact
+from pydantic import Field
+
+from flows.plan import PlanRow, plan_resources
+from tasks.config import PipelineConfig, load_config
+from tasks.dataset_groups import ensure_dataset_group
+from tasks.datasets import ensure_dataset
+from tasks.event_trackers import ensure_event_tracker
+from tasks.filters import ensure_filter
+from tasks.reporting import run_logger
+from tasks.schemas import ensure_schema
+from tasks.solutions import ensure_solution
+
+DEFAULT_CONFIG = "config/demo.yaml"
+
+
+@dataclass
+class Resources:
+    """The ARNs of what the configuration describes."""
+
+    dataset_group: str
+    datasets: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, str] = field(default_factory=dict)
+    solutions: dict[str, str] = field(default_factory=dict)
+    event_tracker: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for results and artifacts."""
+        return asdict(self)
+
+
+def ensure_resources(config: PipelineConfig) -> Resources:
+    """Find or create every resource of the configuration (inside a flow run)."""
+    aws = config.aws
+    group = ensure_dataset_group(
+        aws, config.dataset_group.name, kms_key_arn=config.dataset_group.kms_key_arn
+    )
+    resources = Resources(dataset_group=group)
+    for dataset_type, dataset in config.datasets.configured().items():
+        name = config.resource_name(dataset_type)
+        schema_arn = ensure_schema(aws, name, dataset.avro_schema)
+        resources.datasets[dataset_type] = ensure_dataset(
+            aws, group, dataset_type, name, schema_arn
+        )
+    for item in config.filters:
+        resources.filters[item.name] = ensure_filter(aws, group, item.name, item.expression)
+    if config.event_tracker:
+        tracker = ensure_event_tracker(aws, group, config.event_tracker.name)
+        resources.event_tracker = tracker["eventTrackerArn"]
+    futures = {
+        s.name: ensure_solution.submit(
+            aws,
+            group,
+            s.name,
+            s.recipe_arn,
+            event_type=s.event_type,
+            solution_config=s.solution_config(),
+            perform_hpo=s.perform_hpo,
+        )
+        for s in config.solutions
+    }
+    resources.solutions = {name: future.result() for name, future in futures.items()}
+    return resources
+
+
+@flow(name="provision", log_prints=True)
+def provision(
+    config_path: Annotated[
+        str, Field(description="The pipeline configuration (YAML) to provision.")
+    ] = DEFAULT_CONFIG,
+    plan: Annotated[
+        bool, Field(description="Only show what would be created or changed; change nothing.")
+    ] = False,
+) -> dict[str, object]:
+    """Create the dataset group and everything in it that is missing; report drift."""
+    config = load_config(config_path)
+    if plan:
+        rows = plan_resources(config)
+        publish_plan(config, rows)
+        return {"plan": [asdict(row) for row in rows]}
+    resources = ensure_resources(config)
+    run_logger().info("Provisioned %s", resources.as_dict())
+    return resources.as_dict()
+
+
+def publish_plan(config: PipelineConfig, rows: list[PlanRow]) -> None:
+    """Print the plan and publish it as a table artifact."""
+    for row in rows:
+        print(f"{row.action:>8}  {row.kind:<14} {row.name}  {row.detail}".rstrip())
+    create_table_artifact(
+        [asdict(row) for row in rows],
+        key=f"plan-{config.dataset_group.name}".lower(),
+        description=f"What provision would do for {config.dataset_group.name} (nothing changed)",
+    )

@@ -1,0 +1,106 @@
+"""Raw sample data for the demo and the tests, written as an upstream system would export it.
+
+The rows come from ``emulator.sample_data`` (users in taste clusters that prefer item
+categories, plus a popularity skew), renamed and typed as a typical event export: ``user_id``,
+``sku``, ``event``, ``ts`` (a timestamp), and a catalogue of ``sku``, ``category``. The pipeline
+configuration maps these columns to the schema's fields.
+
+One generated history is split in time: the first ``days`` form the first export, the days after
+them the "new data" of a later retraining round. :func:`scramble_items` makes a "worse" export
+of the whole history (the same users, events and item popularity, but the items shuffled
+across rows, as a broken join would), which the metrics gate must stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emulator.sample_data import DEFAULT_START, generate_interactions, generate_items
+
+EXPORT_COLUMNS = {"USER_ID": "user_id", "ITEM_ID": "sku", "EVENT_TYPE": "event"}
+CATALOGUE_COLUMNS = {"ITEM_ID": "sku", "CATEGORY": "category"}
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    """How much sample data to generate."""
+
+    users: int = 1000
+    items: int = 400
+    interactions_per_day: int = 300
+    days: int = 60
+    new_days: int = 14
+
+
+TEST_SIZE = SampleSize(users=150, items=60, interactions_per_day=100, days=30, new_days=7)
+
+
+@dataclass(frozen=True)
+class SampleExports:
+    """Where the raw files were written."""
+
+    items: str
+    interactions: str
+    new_interactions: str
+    all_interactions: str
+    scrambled_interactions: str
+
+
+def history(size: SampleSize, seed: int = 0) -> pd.DataFrame:
+    """The whole generated history (first export + new data) in the schema's column names."""
+    days = size.days + size.new_days
+    return generate_interactions(
+        size.users, size.items, size.interactions_per_day * days, seed=seed, days=days
+    )
+
+
+def to_export(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Schema-named interactions as an export: renamed columns, ``ts`` as a UTC timestamp."""
+    export = interactions.rename(columns=EXPORT_COLUMNS)
+    export["ts"] = pd.to_datetime(export.pop("TIMESTAMP"), unit="s", utc=True)
+    return export[["user_id", "sku", "event", "ts"]]
+
+
+def split_at_day(interactions: pd.DataFrame, day: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows before and from ``day`` days after the generator's start."""
+    before = interactions["TIMESTAMP"] < DEFAULT_START + day * 86_400
+    return interactions[before], interactions[~before]
+
+
+def scramble_items(interactions: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
+    """The same rows with ITEM_ID shuffled across them: popularity kept, tastes destroyed."""
+    rng = np.random.default_rng(seed)
+    scrambled = interactions.copy()
+    scrambled["ITEM_ID"] = rng.permutation(scrambled["ITEM_ID"].to_numpy())
+    return scrambled
+
+
+def write_exports(root: str, size: SampleSize = SampleSize(), seed: int = 0) -> SampleExports:
+    """Write the catalogue and the interaction exports under ``root`` (a path or s3:// URI).
+
+    ``interactions.parquet`` holds the first ``size.days``, ``new-interactions.parquet`` the
+    ``size.new_days`` after them, ``all-interactions.parquet`` both, and
+    ``scrambled-interactions.parquet`` both with their items scrambled.
+    """
+    root = root.rstrip("/")
+    everything = history(size, seed)
+    first, later = split_at_day(everything, size.days)
+    catalogue = generate_items(size.items, seed).rename(columns=CATALOGUE_COLUMNS)
+    exports = SampleExports(
+        items=f"{root}/items.parquet",
+        interactions=f"{root}/interactions.parquet",
+        new_interactions=f"{root}/new-interactions.parquet",
+        all_interactions=f"{root}/all-interactions.parquet",
+        scrambled_interactions=f"{root}/scrambled-interactions.parquet",
+    )
+    catalogue.to_parquet(exports.items, index=False)
+    to_export(first).to_parquet(exports.interactions, index=False)
+    to_export(later).to_parquet(exports.new_interactions, index=False)
+    to_export(everything).to_parquet(exports.all_interactions, index=False)
+    to_export(scramble_items(everything, seed + 1)).to_parquet(
+        exports.scrambled_interactions, index=False
+    )
+    return exports

@@ -1,0 +1,248 @@
+"""The metrics gate: may a new solution version replace the one the campaign serves?
+
+A solution's ``gate`` (``GateConfig`` in the pipeline configuration) holds three kinds of rule,
+each checked on the offline metrics that GetSolutionMetrics reports:
+
+- ``min``: absolute floors, ``new >= floor``;
+- ``max_drop``: the largest allowed drop against the version the campaign serves now, either
+  ``absolute`` (``serving - new <= limit``) or ``relative`` (``(serving - new) / serving <=
+  limit``), as ``max_drop_mode`` says; skipped (and shown as skipped) when nothing serves yet;
+- ``baseline_solution`` + ``baseline_margin``: the new version must beat that solution's
+  version (e.g. a popularity-count baseline trained on the same data) by the margin, in
+  ``max_drop_mode`` units, on every metric the gate names (every metric both report if none).
+
+:func:`evaluate_gate` is pure: policy + metrics -> :class:`GateDecision`, one row per rule
+(metric, serving, new, change, rule, pass/fail). :func:`publish_gate_decision` is the Prefect
+task that publishes that table as an artifact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+
+from tasks.config import GateConfig
+from tasks.reporting import artifact_key
+
+DropMode = Literal["absolute", "relative"]
+Outcome = Literal["pass", "fail", "skipped"]
+
+
+@dataclass(frozen=True)
+class GateRow:
+    """One rule checked on one metric."""
+
+    metric: str
+    rule: str
+    new: float | None
+    serving: float | None
+    outcome: Outcome
+    reference: float | None = None
+    note: str = ""
+
+    @property
+    def change(self) -> float | None:
+        """``new - serving`` when both are known."""
+        if self.new is None or self.serving is None:
+            return None
+        return self.new - self.serving
+
+    def as_table_row(self) -> dict[str, str]:
+        """The row as the artifact shows it."""
+        return {
+            "metric": self.metric,
+            "serving": _fmt(self.serving),
+            "new": _fmt(self.new),
+            "change": _fmt(self.change, signed=True),
+            "rule": self.rule,
+            "result": self.outcome + (f" ({self.note})" if self.note else ""),
+        }
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The gate's verdict on one new solution version."""
+
+    solution: str
+    new_version: str | None
+    serving_version: str | None
+    rows: tuple[GateRow, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        """True when no rule failed (skipped rules do not count)."""
+        return not self.failures
+
+    @property
+    def failures(self) -> tuple[GateRow, ...]:
+        """The rules that failed."""
+        return tuple(row for row in self.rows if row.outcome == "fail")
+
+    def table(self) -> list[dict[str, str]]:
+        """The decision as table rows (metric, serving, new, change, rule, result)."""
+        return [row.as_table_row() for row in self.rows]
+
+    def summary(self) -> str:
+        """One sentence a person can read in a log or a final state's message."""
+        if self.passed:
+            checked = sum(row.outcome == "pass" for row in self.rows)
+            return f"gate passed for {self.solution}: {checked} rule(s) met"
+        reasons = "; ".join(f"{row.metric} {row.rule} ({row.note})" for row in self.failures)
+        return f"stopped by the gate for {self.solution}: {reasons}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for lineage artifacts and flow results."""
+        return {
+            "solution": self.solution,
+            "new_version": self.new_version,
+            "serving_version": self.serving_version,
+            "passed": self.passed,
+            "rows": self.table(),
+        }
+
+
+def evaluate_gate(
+    policy: GateConfig | None,
+    new: Mapping[str, float],
+    serving: Mapping[str, float] | None = None,
+    baseline: Mapping[str, float] | None = None,
+    *,
+    solution: str = "",
+    new_version: str | None = None,
+    serving_version: str | None = None,
+) -> GateDecision:
+    """Check every rule of ``policy`` on the new version's metrics.
+
+    ``serving`` is None when no campaign serves a version yet (drop rules are then skipped);
+    ``baseline`` is the baseline solution's metrics, None when the policy names no baseline.
+    A policy of None (no gate configured) passes with no rows. A metric the new version does
+    not report fails its rule: a gate never passes on missing evidence.
+    """
+    rows: list[GateRow] = []
+    if policy is not None:
+        mode: DropMode = policy.max_drop_mode
+        rows += [_floor_row(metric, floor, new, serving) for metric, floor in policy.min.items()]
+        rows += [
+            _drop_row(metric, limit, mode, new, serving)
+            for metric, limit in policy.max_drop.items()
+        ]
+        if policy.baseline_solution:
+            rows += _baseline_rows(policy, mode, new, serving, baseline)
+    return GateDecision(solution, new_version, serving_version, tuple(rows))
+
+
+def _value(metrics: Mapping[str, float] | None, metric: str) -> float | None:
+    if metrics is None or metric not in metrics:
+        return None
+    value = float(metrics[metric])
+    return None if math.isnan(value) else value
+
+
+def _floor_row(
+    metric: str, floor: float, new: Mapping[str, float], serving: Mapping[str, float] | None
+) -> GateRow:
+    value = _value(new, metric)
+    rule = f">= {_fmt(floor)}"
+    if value is None:
+        return GateRow(metric, rule, None, _value(serving, metric), "fail", floor, "not reported")
+    outcome: Outcome = "pass" if value >= floor else "fail"
+    note = "" if outcome == "pass" else f"{_fmt(value)} is below the floor {_fmt(floor)}"
+    return GateRow(metric, rule, value, _value(serving, metric), outcome, floor, note)
+
+
+def _drop_row(
+    metric: str,
+    limit: float,
+    mode: DropMode,
+    new: Mapping[str, float],
+    serving: Mapping[str, float] | None,
+) -> GateRow:
+    rule = f"drop <= {_fmt_limit(limit, mode)} vs serving"
+    value, current = _value(new, metric), _value(serving, metric)
+    if serving is None:
+        return GateRow(metric, rule, value, None, "skipped", None, "no version serving yet")
+    if value is None:
+        return GateRow(metric, rule, None, current, "fail", current, "not reported")
+    if current is None:
+        return GateRow(
+            metric, rule, value, None, "skipped", None, "serving version does not report it"
+        )
+    drop = _shortfall(value, current, mode)
+    if drop <= limit + 1e-12:
+        return GateRow(metric, rule, value, current, "pass", current)
+    note = f"dropped {_fmt_limit(drop, mode)}, more than {_fmt_limit(limit, mode)}"
+    return GateRow(metric, rule, value, current, "fail", current, note)
+
+
+def _baseline_rows(
+    policy: GateConfig,
+    mode: DropMode,
+    new: Mapping[str, float],
+    serving: Mapping[str, float] | None,
+    baseline: Mapping[str, float] | None,
+) -> list[GateRow]:
+    margin = float(policy.baseline_margin)
+    name = policy.baseline_solution
+    rule = f"beats {name} by >= {_fmt_limit(margin, mode)}"
+    named = list(dict.fromkeys([*policy.min, *policy.max_drop]))
+    if baseline is None:
+        return [GateRow("*", rule, None, None, "fail", None, f"no metrics for {name}")]
+    metrics = named or sorted(set(new) & set(baseline))
+    rows = []
+    for metric in metrics:
+        value, reference = _value(new, metric), _value(baseline, metric)
+        current = _value(serving, metric)
+        if value is None or reference is None:
+            missing = "new version" if value is None else "baseline"
+            note = f"{missing} does not report it"
+            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
+            continue
+        gain = -_shortfall(value, reference, mode)
+        if gain + 1e-12 >= margin:
+            rows.append(GateRow(metric, rule, value, current, "pass", reference))
+        else:
+            note = f"baseline {_fmt(reference)}, gain {_fmt_limit(gain, mode)}"
+            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
+    return rows
+
+
+def _shortfall(value: float, reference: float, mode: DropMode) -> float:
+    """How far ``value`` falls below ``reference``: absolute, or relative to the reference."""
+    drop = reference - value
+    if mode == "absolute":
+        return drop
+    if reference == 0:
+        return 0.0 if drop <= 0 else math.inf
+    return drop / abs(reference)
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def _fmt_limit(value: float, mode: DropMode) -> str:
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.1%}" if mode == "relative" else f"{value:.4f}"
+
+
+@task(name="publish-gate-decision")
+def publish_gate_decision(decision: GateDecision) -> str:
+    """Publish the decision as a table artifact; return the summary sentence."""
+    create_table_artifact(
+        table=decision.table(),
+        key=artifact_key("gate", decision.solution),
+        description=(
+            f"## Gate for {decision.solution}\n\n{decision.summary()}\n\n"
+            f"- new version: `{decision.new_version}`\n"
+            f"- serving version: `{decision.serving_version or 'none'}`"
+        ),
+    )
+    return decision.summary()

@@ -1,0 +1,53 @@
+"""Finding exact duplicate rows in bounded memory: fingerprints partitioned on disk.
+
+While the rows stream by, each row's 64-bit fingerprint (``fingerprint.py``) and row index go
+to one of 32 partition files by the fingerprint's top bits. Afterwards each partition is read
+alone and its repeated fingerprints marked; so memory holds 1/32 of the fingerprints at a
+time, plus one byte per row for the mask of rows to keep. The first occurrence of a row is
+kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PARTITION_BITS = 5
+_RECORD = np.dtype([("fingerprint", np.uint64), ("row", np.int64)])
+
+
+class DuplicateFinder:
+    """Collects fingerprints by partition; ``keep_mask`` marks the rows to keep."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.paths = [directory / f"part-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
+        self._files = [path.open("wb") for path in self.paths]
+
+    def add(self, fingerprints: np.ndarray, first_row: int) -> None:
+        """Record the fingerprints of rows ``first_row``, ``first_row + 1``, ..."""
+        records = np.empty(len(fingerprints), _RECORD)
+        records["fingerprint"] = fingerprints
+        records["row"] = np.arange(first_row, first_row + len(fingerprints))
+        partition = (fingerprints >> np.uint64(64 - PARTITION_BITS)).astype(np.intp)
+        order = np.argsort(partition, kind="stable")
+        bounds = np.searchsorted(partition[order], np.arange(len(self._files) + 1))
+        for i, handle in enumerate(self._files):
+            if bounds[i] < bounds[i + 1]:
+                records[order[bounds[i] : bounds[i + 1]]].tofile(handle)
+
+    def keep_mask(self, rows: int) -> tuple[np.ndarray, int]:
+        """(bool mask over all rows: False for a repeat of an earlier row, number of repeats)."""
+        for handle in self._files:
+            handle.close()
+        keep = np.ones(rows, np.bool_)
+        repeats = 0
+        for path in self.paths:
+            records = np.fromfile(path, _RECORD)
+            path.unlink()
+            repeated = pd.Series(records["fingerprint"]).duplicated(keep="first").to_numpy()
+            keep[records["row"][repeated]] = False
+            repeats += int(repeated.sum())
+        return keep, repeats

@@ -1,0 +1,339 @@
+"""Preparing one dataset for import: read, normalise, clean, check, write; in bounded memory.
+
+The work is done in passes so that input larger than memory works:
+
+1. Source pass: source batches stream in (``reading.py``) and are normalised
+   (``normalise.py``); rejected rows go to the rejects file with their reason; rows whose
+   EVENT_TYPE is not allowed are dropped; the rest are appended to a local spill file (Arrow
+   IPC, ``spill.py``), and each row's fingerprint goes to a partition file on disk
+   (``duplicates.py``).
+2. Duplicates: the fingerprint partitions are read one at a time; repeats of an earlier row
+   are cleared in a keep mask of one byte per row.
+3. Count pass (only when a minimum per user/item or a cap per user is set): rows per user and
+   per item over the kept rows inside the time window (``counting.py``); for users above the
+   cap, their rows' (timestamp, row) are gathered to keep their most recent N.
+4. Write pass: kept rows inside the window whose user and item meet the minimums are streamed
+   to the import CSV (``writing.py``), counting users, items, event types and time span for
+   the report on the way.
+
+Memory holds one batch, the distinct users and items with their counts, one byte per row,
+1/32 of the fingerprints during step 2, and the rows of capped users during step 3. The rules
+apply in this order: rejects, event types, duplicates, window, cap, minimums per user and per
+item (one round, on the counts after the cap).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel
+
+from tasks.prep.checks import enforce, personalize_checks
+from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.counting import KeyCounter
+from tasks.prep.duplicates import DuplicateFinder
+from tasks.prep.errors import PrepError, SourceError
+from tasks.prep.fingerprint import hash_rows
+from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
+from tasks.prep.reading import read_batches
+from tasks.prep.report import DataReport
+from tasks.prep.schema import DatasetSchema
+from tasks.prep.spill import SpillFile
+from tasks.prep.writing import CsvSink, delete, read_text, write_text
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class OutputLocation:
+    """Where a dataset's import file, rejects and report go, under one output prefix."""
+
+    import_uri: str
+    rejects_uri: str
+    report_uri: str
+
+    @classmethod
+    def under(cls, output_uri: str, dataset_type: str) -> OutputLocation:
+        """``<prefix>/<type>.csv``, ``<type>.rejects.csv``, ``<type>.report.json``."""
+        base = output_uri.rstrip("/") + "/" + dataset_type.lower()
+        return cls(f"{base}.csv", f"{base}.rejects.csv", f"{base}.report.json")
+
+
+class PrepResult(BaseModel):
+    """What a preparation produced: where the files are, the counts, and the data report."""
+
+    import_uri: str
+    rejects_uri: str
+    report_uri: str
+    rows_in: int
+    rows_out: int
+    rows_rejected: int
+    report: DataReport
+
+
+@dataclass
+class _Plan:
+    """What the cleaning decided before the write pass."""
+
+    keep: np.ndarray | None = None
+    cutoff: int | None = None
+    drop_users: pa.Array | None = None
+    drop_items: pa.Array | None = None
+
+
+def prepare(
+    source: SourceConfig,
+    cleaning: CleaningConfig,
+    avro_schema: dict[str, Any],
+    dataset_type: str,
+    output_uri: str,
+) -> PrepResult:
+    """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
+
+    Raises ``SourceError``/``ColumnError``/``SchemaError`` for input that cannot be read, and
+    ``BelowMinimumsError`` (with the report) when the result breaks Personalize's rules; in
+    that case no import file is left behind.
+    """
+    schema = DatasetSchema.from_avro(avro_schema, dataset_type)
+    _check_cleaning(cleaning, schema)
+    out = OutputLocation.under(output_uri, schema.dataset_type)
+    report = DataReport(
+        dataset_type=schema.dataset_type,
+        source_uri=source.uri,
+        import_uri=out.import_uri,
+        rejects_uri=out.rejects_uri,
+    )
+    arrow_schema = pa.schema([(f.name, f.arrow_type) for f in schema.fields])
+    with tempfile.TemporaryDirectory(prefix="prep-") as work:
+        spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
+        finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
+        latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
+        plan = _Plan()
+        if finder is not None:
+            plan.keep, repeats = finder.keep_mask(spill.rows)
+            report.removed_by_rule["exact duplicate"] = repeats
+        if cleaning.window_days and latest is not None:
+            plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
+        _count_pass(spill, cleaning, plan, report)
+        _write_pass(spill, cleaning, plan, out, report)
+    report.checks = personalize_checks(report, schema)
+    report.compare(_previous_report(out.report_uri))
+    try:
+        enforce(report)
+    except PrepError:
+        delete(out.import_uri)
+        raise
+    write_text(out.report_uri, report.model_dump_json(indent=2))
+    return PrepResult(
+        import_uri=out.import_uri,
+        rejects_uri=out.rejects_uri,
+        report_uri=out.report_uri,
+        rows_in=report.rows_in,
+        rows_out=report.rows_out,
+        rows_rejected=report.rows_rejected,
+        report=report,
+    )
+
+
+def _check_cleaning(cleaning: CleaningConfig, schema: DatasetSchema) -> None:
+    needs = {
+        "event_types": (cleaning.event_types is not None, "EVENT_TYPE"),
+        "window_days": (cleaning.window_days is not None, "TIMESTAMP"),
+        "min_interactions_per_user": (cleaning.min_interactions_per_user > 1, "USER_ID"),
+        "min_interactions_per_item": (cleaning.min_interactions_per_item > 1, "ITEM_ID"),
+        "max_interactions_per_user": (cleaning.max_interactions_per_user is not None, "USER_ID"),
+    }
+    for option, (used, field) in needs.items():
+        if used and (schema.dataset_type != "INTERACTIONS" or schema.field(field) is None):
+            raise PrepError(
+                f"cleaning.{option} needs interactions with a {field} field; "
+                f"this {schema.dataset_type.lower()} schema has {schema.names}"
+            )
+    cap = cleaning.max_interactions_per_user
+    if cap is not None and cap < cleaning.min_interactions_per_user:
+        raise PrepError(
+            f"cleaning.max_interactions_per_user ({cap}) is below "
+            f"min_interactions_per_user ({cleaning.min_interactions_per_user})"
+        )
+
+
+def _source_pass(
+    source: SourceConfig,
+    cleaning: CleaningConfig,
+    schema: DatasetSchema,
+    spill: SpillFile,
+    finder: DuplicateFinder | None,
+    out: OutputLocation,
+    report: DataReport,
+) -> int | None:
+    """Read, normalise, set aside rejects, filter event types, spill; return the latest time."""
+    normaliser = Normaliser(schema, source.timestamp_unit)
+    allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
+    rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
+    rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
+    reasons = KeyCounter()
+    latest: int | None = None
+    with CsvSink(out.rejects_uri, rejects_schema) as rejects:
+        for raw in read_batches(source, schema):
+            report.rows_in += raw.batch.num_rows
+            normalised = normaliser(raw)
+            if normalised.rejects is not None:
+                rejects.write(normalised.rejects)
+                reasons.add(normalised.rejects.column("REASON"))
+            rows = normalised.rows
+            if allowed is not None:
+                rows = _drop(rows, pc.is_in(rows["EVENT_TYPE"], allowed), report, _EVENT_RULE)
+            if finder is not None:
+                finder.add(hash_rows(rows), spill.rows)
+            if "TIMESTAMP" in rows.schema.names and rows.num_rows:
+                newest = pc.max(rows["TIMESTAMP"]).as_py()
+                latest = newest if latest is None else max(latest, newest)
+            spill.append(rows)
+    if report.rows_in == 0:
+        raise SourceError(f"source {source.uri} has no rows: expected at least a header and data")
+    report.rows_rejected = rejects.rows
+    report.rejects_by_reason = reasons.as_dict()
+    report.timestamp_reading = normaliser.timestamp_reading
+    return latest
+
+
+_EVENT_RULE = "event type not in cleaning.event_types"
+_WINDOW_RULE = "older than cleaning.window_days"
+_CAP_RULE = "beyond cleaning.max_interactions_per_user"
+_USER_RULE = "user below cleaning.min_interactions_per_user"
+_ITEM_RULE = "item below cleaning.min_interactions_per_item"
+
+
+def _drop(rows: pa.RecordBatch, keep: pa.Array, report: DataReport, rule: str) -> pa.RecordBatch:
+    """Keep rows where ``keep`` is true; count the others under ``rule``."""
+    kept = rows.filter(keep)
+    report.removed_by_rule[rule] = (
+        report.removed_by_rule.get(rule, 0) + rows.num_rows - kept.num_rows
+    )
+    return kept
+
+
+def _kept(batch: pa.RecordBatch, start: int, plan: _Plan) -> pa.RecordBatch:
+    """Rows of a spill batch that survived duplicates and the cap, inside the window."""
+    if plan.keep is not None:
+        batch = batch.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+    if plan.cutoff is not None:
+        batch = batch.filter(pc.greater_equal(batch["TIMESTAMP"], plan.cutoff))
+    return batch
+
+
+def _count_pass(
+    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, report: DataReport
+) -> None:
+    """Counts per user and item for the minimums; applies the cap per user."""
+    cap = cleaning.max_interactions_per_user
+    min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
+    if cap is None and min_user <= 1 and min_item <= 1:
+        return
+    users, items = KeyCounter(), KeyCounter()
+    for start, batch in spill.batches():
+        rows = _kept(batch, start, plan)
+        users.add(rows["USER_ID"])
+        items.add(rows["ITEM_ID"])
+    if cap is not None:
+        capped = users.keys_where(above=cap)
+        if len(capped):
+            report.removed_by_rule[_CAP_RULE] = _apply_cap(spill, plan, capped, cap, items)
+    if min_user > 1:
+        plan.drop_users = users.keys_where(below=min_user)
+    if min_item > 1:
+        plan.drop_items = items.keys_where(below=min_item)
+
+
+def _apply_cap(spill: SpillFile, plan: _Plan, capped: pa.Array, cap: int, items: KeyCounter) -> int:
+    """Keep each capped user's ``cap`` most recent rows (later rows first on equal times)."""
+    gathered = []
+    for start, batch in spill.batches():
+        mask = pc.is_in(batch["USER_ID"], capped)
+        if plan.keep is not None:
+            mask = pc.and_(mask, pa.array(plan.keep[start : start + batch.num_rows]))
+        if plan.cutoff is not None:
+            mask = pc.and_(mask, pc.greater_equal(batch["TIMESTAMP"], plan.cutoff))
+        rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start
+        selected = batch.filter(mask)
+        gathered.append(
+            pa.table(
+                {
+                    "user": selected["USER_ID"],
+                    "time": selected["TIMESTAMP"],
+                    "item": selected["ITEM_ID"],
+                    "row": rows,
+                }
+            )
+        )
+    table = pa.concat_tables(gathered).sort_by(
+        [("user", "ascending"), ("time", "descending"), ("row", "descending")]
+    )
+    users = pc.dictionary_encode(table["user"].combine_chunks()).indices.to_numpy()
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    position = np.arange(len(users)) - np.repeat(starts, np.diff(np.r_[starts, len(users)]))
+    beyond = position >= cap
+    if plan.keep is None:
+        plan.keep = np.ones(spill.rows, np.bool_)
+    plan.keep[table["row"].to_numpy()[beyond]] = False
+    items.subtract(table["item"].filter(pa.array(beyond)).combine_chunks())
+    return int(beyond.sum())
+
+
+def _write_pass(
+    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, out: OutputLocation, report: DataReport
+) -> None:
+    """Stream the rows that pass every rule to the import file; take the report's counts."""
+    names = spill.schema.names
+    users, items, events = KeyCounter(), KeyCounter(), KeyCounter()
+    with CsvSink(out.import_uri, spill.schema) as sink:
+        for start, batch in spill.batches():
+            rows = batch
+            if plan.keep is not None:
+                rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+            if plan.cutoff is not None:
+                inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
+                rows = _drop(rows, inside, report, _WINDOW_RULE)
+            if plan.drop_users is not None:
+                known = pc.invert(pc.is_in(rows["USER_ID"], plan.drop_users))
+                rows = _drop(rows, known, report, _USER_RULE)
+            if plan.drop_items is not None:
+                known = pc.invert(pc.is_in(rows["ITEM_ID"], plan.drop_items))
+                rows = _drop(rows, known, report, _ITEM_RULE)
+            sink.write(rows)
+            for counter, field in ((users, "USER_ID"), (items, "ITEM_ID"), (events, "EVENT_TYPE")):
+                if field in names:
+                    counter.add(rows[field])
+            if "TIMESTAMP" in names and rows.num_rows:
+                low, high = pc.min_max(rows["TIMESTAMP"]).values()
+                report.time_start = _bound(min, report.time_start, low.as_py())
+                report.time_end = _bound(max, report.time_end, high.as_py())
+    report.rows_out = sink.rows
+    if report.dataset_type == "INTERACTIONS":
+        report.set_per_user(users.counts())
+    elif "USER_ID" in names:
+        report.users = len(users.counts())
+    if "ITEM_ID" in names:
+        report.items = len(items.counts())
+    report.event_types = events.as_dict()
+
+
+def _bound(pick: Any, current: int | None, value: int) -> int:
+    return value if current is None else int(pick(current, value))
+
+
+def _previous_report(uri: str) -> DataReport | None:
+    """The last successful run's report at this location, if one exists and is readable."""
+    text = read_text(uri)
+    if text is None:
+        return None
+    try:
+        return DataReport.model_validate_json(text)
+    except ValueError:
+        return None

@@ -1,0 +1,191 @@
+"""Reading raw data as a stream of Arrow record batches, from local paths or ``s3://``.
+
+A source is one file or a prefix (directory) of many; files are read one after the other in
+name order and never loaded whole, so input can be larger than memory. Storage goes through
+fsspec (s3fs for ``s3://``, which honours ``AWS_ENDPOINT_URL_S3``). Columns come back renamed
+to the schema's field names; nullable fields the source does not have come back as nulls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from tasks.prep.config import SourceConfig
+from tasks.prep.errors import SourceError
+from tasks.prep.schema import DatasetSchema
+
+BATCH_ROWS = 128 * 1024
+_BLOCK_BYTES = 8 << 20
+_EXTENSIONS = {
+    ".parquet": "parquet", ".pq": "parquet",
+    ".csv": "csv", ".tsv": "csv",
+    ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
+}  # fmt: skip
+_COMPRESSIONS = (".gz", ".bz2", ".zst", ".xz")
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """Rows of one source file: ``first_row`` is the 0-based row number of the batch's first."""
+
+    path: str
+    first_row: int
+    batch: pa.RecordBatch
+
+
+def file_format(path: str, declared: str | None) -> str:
+    """The format of ``path``: the declared one, or inferred from the extension."""
+    if declared:
+        return declared
+    name = path.lower()
+    for suffix in _COMPRESSIONS:
+        name = name.removesuffix(suffix)
+    for extension, fmt in _EXTENSIONS.items():
+        if name.endswith(extension):
+            return fmt
+    raise SourceError(
+        f"cannot tell the format of {path}: name it .parquet, .csv or .jsonl, or set source.format"
+    )
+
+
+def list_files(uri: str) -> tuple[Any, list[str]]:
+    """The filesystem and the data files of a source URI (a file, a prefix or a glob)."""
+    try:
+        fs, root = fsspec.core.url_to_fs(uri)
+        if any(ch in root for ch in "*?["):
+            paths = sorted(fs.glob(root))
+        elif fs.isfile(root):
+            paths = [root]
+        elif fs.isdir(root):
+            paths = sorted(fs.find(root))
+        else:
+            paths = []
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"cannot list source {uri}: {exc}") from exc
+    paths = [p for p in paths if not p.rsplit("/", 1)[-1].startswith(("_", "."))]
+    if not paths:
+        raise SourceError(f"source {uri} has no files: expected a file or a prefix of files")
+    return fs, paths
+
+
+def source_columns(source: SourceConfig, schema: DatasetSchema) -> dict[str, str]:
+    """Schema field -> source column, after checking the mapping names schema fields."""
+    unknown = sorted(set(source.columns) - set(schema.names))
+    if unknown:
+        raise SourceError(
+            f"source.columns maps {unknown}, which the schema does not have; "
+            f"schema fields are {schema.names}"
+        )
+    return {name: source.columns.get(name, name) for name in schema.names}
+
+
+def read_batches(source: SourceConfig, schema: DatasetSchema) -> Iterator[SourceBatch]:
+    """Every row of the source as record batches with the schema's field names."""
+    mapping = source_columns(source, schema)
+    fs, paths = list_files(source.uri)
+    for path in paths:
+        fmt = file_format(path, source.format)
+        shown = _display(fs, path)
+        first_row = 0
+        try:
+            with fs.open(path, "rb", compression="infer") as handle:
+                for batch in _file_batches(handle, fmt, shown, mapping, source, schema):
+                    yield SourceBatch(shown, first_row, batch)
+                    first_row += batch.num_rows
+        except (OSError, pa.ArrowException, EOFError) as exc:
+            raise SourceError(f"cannot read {shown} as {fmt}: {exc}") from exc
+
+
+def _file_batches(
+    handle: Any,
+    fmt: str,
+    shown: str,
+    mapping: dict[str, str],
+    source: SourceConfig,
+    schema: DatasetSchema,
+) -> Iterator[pa.RecordBatch]:
+    if fmt == "parquet":
+        parquet = pq.ParquetFile(handle)
+        present = set(parquet.schema_arrow.names)
+        wanted = _present_columns(mapping, present, source, schema, shown)
+        batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=sorted(set(wanted.values())))
+    elif fmt == "csv":
+        header = _csv_header(handle)
+        wanted = _present_columns(mapping, set(header), source, schema, shown)
+        columns = sorted(set(wanted.values()))
+        delimiter = "\t" if shown.lower().removesuffix(".gz").endswith(".tsv") else ","
+        batches = pacsv.open_csv(
+            handle,
+            read_options=pacsv.ReadOptions(block_size=_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            # Read as text: types are cast (and bad values rejected per row) afterwards, so
+            # type inference never disagrees between blocks or files.
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=True,
+            ),
+        )
+    else:
+        reader = pajson.open_json(handle, read_options=pajson.ReadOptions(block_size=_BLOCK_BYTES))
+        wanted = _present_columns(mapping, set(reader.schema.names), source, schema, shown)
+        batches = reader
+    for batch in batches:
+        if batch.num_rows:
+            yield _rename(batch, wanted, schema)
+
+
+def _csv_header(handle: Any) -> list[str]:
+    """The CSV header's column names (the handle is rewound afterwards)."""
+    first = handle.readline()
+    handle.seek(0)
+    if not first.strip():
+        return []
+    table = pacsv.read_csv(pa.py_buffer(first), read_options=pacsv.ReadOptions(block_size=1 << 20))
+    return table.column_names
+
+
+def _present_columns(
+    mapping: dict[str, str],
+    present: set[str],
+    source: SourceConfig,
+    schema: DatasetSchema,
+    shown: str,
+) -> dict[str, str]:
+    """Mapped fields the file has; a missing mapped or required column is an error."""
+    missing = [
+        f"{field} (source column {column!r})"
+        for field, column in mapping.items()
+        if column not in present and (field in source.columns or not schema.field(field).nullable)  # type: ignore[union-attr]
+    ]
+    if missing:
+        raise SourceError(
+            f"{shown} has no column for {', '.join(missing)}; its columns are "
+            f"{sorted(present)}. Map the field in source.columns or fix the file."
+        )
+    return {field: column for field, column in mapping.items() if column in present}
+
+
+def _rename(batch: pa.RecordBatch, wanted: dict[str, str], schema: DatasetSchema) -> pa.RecordBatch:
+    arrays, names = [], []
+    for spec in schema.fields:
+        column = wanted.get(spec.name)
+        if column is None:
+            arrays.append(pa.nulls(batch.num_rows, spec.arrow_type))
+        else:
+            arrays.append(batch.column(column))
+        names.append(spec.name)
+    return pa.RecordBatch.from_arrays(arrays, names=names)
+
+
+def _display(fs: Any, path: str) -> str:
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return path if protocol in ("file", "local") else f"{protocol}://{path}"

@@ -1,0 +1,167 @@
+"""The data report: what came in, what went out and why, and how it moved since the last run.
+
+``DataReport`` is plain data (kept as JSON next to the output, so the next run can show the
+drift) with a ``markdown()`` rendering for the Prefect artifact.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
+
+
+class Check(BaseModel):
+    """One of Personalize's rules, with what it requires and what the data has."""
+
+    rule: str
+    required: str
+    found: str
+    ok: bool
+
+
+class Drift(BaseModel):
+    """One figure now and in the previous run's report."""
+
+    metric: str
+    previous: float
+    current: float
+
+    @property
+    def change(self) -> str:
+        """The change, absolute and relative."""
+        delta = self.current - self.previous
+        relative = f" ({delta / self.previous:+.1%})" if self.previous else ""
+        return f"{delta:+,.0f}{relative}" if delta == int(delta) else f"{delta:+,.2f}{relative}"
+
+
+class DataReport(BaseModel):
+    """Figures of one preparation run."""
+
+    dataset_type: str
+    source_uri: str
+    import_uri: str
+    rejects_uri: str
+    prepared_at: str = Field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
+    rows_in: int = 0
+    rows_rejected: int = 0
+    rejects_by_reason: dict[str, int] = Field(default_factory=dict)
+    removed_by_rule: dict[str, int] = Field(default_factory=dict)
+    rows_out: int = 0
+    users: int | None = None
+    items: int | None = None
+    users_with_2_or_more: int | None = None
+    event_types: dict[str, int] = Field(default_factory=dict)
+    time_start: int | None = Field(default=None, description="Earliest TIMESTAMP, epoch seconds.")
+    time_end: int | None = Field(default=None, description="Latest TIMESTAMP, epoch seconds.")
+    interactions_per_user: dict[str, float] = Field(default_factory=dict)
+    timestamp_reading: str = ""
+    checks: list[Check] = Field(default_factory=list)
+    drift: list[Drift] = Field(default_factory=list)
+
+    @property
+    def span_days(self) -> float | None:
+        """Days between the earliest and the latest interaction."""
+        if self.time_start is None or self.time_end is None:
+            return None
+        return round((self.time_end - self.time_start) / 86400, 2)
+
+    def set_per_user(self, counts: np.ndarray) -> None:
+        """Users, users with 2 or more interactions, and quantiles of interactions per user."""
+        self.users = len(counts)
+        self.users_with_2_or_more = int((counts >= 2).sum())
+        if len(counts):
+            values = np.quantile(counts, QUANTILES)
+            self.interactions_per_user = {
+                _quantile_name(q): round(float(v), 2)
+                for q, v in zip(QUANTILES, values, strict=True)
+            }
+
+    def compare(self, previous: DataReport | None) -> None:
+        """Record the change in rows, users, items and time span since ``previous``."""
+        if previous is None:
+            return
+        pairs = {
+            "rows out": (previous.rows_out, self.rows_out),
+            "users": (previous.users, self.users),
+            "items": (previous.items, self.items),
+            "time span (days)": (previous.span_days, self.span_days),
+            "latest timestamp": (previous.time_end, self.time_end),
+        }
+        self.drift = [
+            Drift(metric=name, previous=before, current=now)
+            for name, (before, now) in pairs.items()
+            if before is not None and now is not None
+        ]
+
+    def markdown(self) -> str:
+        """The report as markdown tables, for a Prefect artifact."""
+        lines = [
+            f"# Data report: {self.dataset_type.lower()}",
+            "",
+            f"Source `{self.source_uri}` -> import file `{self.import_uri}` "
+            f"(rejects: `{self.rejects_uri}`), prepared {self.prepared_at}.",
+            "",
+            "| Figure | Value |",
+            "|---|---|",
+            f"| Rows in | {self.rows_in:,} |",
+            f"| Rows rejected (bad data) | {self.rows_rejected:,} |",
+            f"| Rows removed by cleaning | {sum(self.removed_by_rule.values()):,} |",
+            f"| Rows out | {self.rows_out:,} |",
+        ]
+        for label, value in (
+            ("Users", self.users),
+            ("Users with 2+ interactions", self.users_with_2_or_more),
+            ("Items", self.items),
+        ):
+            if value is not None:
+                lines.append(f"| {label} | {value:,} |")
+        if self.time_start is not None and self.time_end is not None:
+            lines.append(
+                f"| Time span | {_iso(self.time_start)} to {_iso(self.time_end)} "
+                f"({self.span_days} days) |"
+            )
+        lines.append(f"| Timestamps read as | {self.timestamp_reading} |")
+        lines += _table("Rejects by reason", ("Reason", "Rows"), self.rejects_by_reason)
+        lines += _table("Removed by cleaning rule", ("Rule", "Rows"), self.removed_by_rule)
+        lines += _table("Event types", ("Event type", "Rows"), self.event_types)
+        lines += _table(
+            "Interactions per user", ("Quantile", "Interactions"), self.interactions_per_user
+        )
+        if self.checks:
+            lines += ["", "## Personalize checks", "", "| Rule | Required | Found | OK |"]
+            lines.append("|---|---|---|---|")
+            lines += [
+                f"| {c.rule} | {c.required} | {c.found} | {'yes' if c.ok else '**no**'} |"
+                for c in self.checks
+            ]
+        if self.drift:
+            lines += ["", "## Change since the previous run", ""]
+            lines += ["| Figure | Previous | Now | Change |", "|---|---|---|---|"]
+            lines += [
+                f"| {d.metric} | {d.previous:,.2f} | {d.current:,.2f} | {d.change} |"
+                for d in self.drift
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def _table(
+    title: str, header: tuple[str, str], values: dict[str, int] | dict[str, float]
+) -> list[str]:
+    if not values:
+        return []
+    rows = [f"| {key} | {value:,} |" for key, value in values.items()]
+    return ["", f"## {title}", "", f"| {header[0]} | {header[1]} |", "|---|---|", *rows]
+
+
+def _quantile_name(q: float) -> str:
+    return {0.0: "min", 0.5: "median", 1.0: "max"}.get(q, f"p{round(q * 100)}")
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")

@@ -1,0 +1,59 @@
+"""The Prefect task over ``pipeline.prepare``: prepares one dataset and publishes its report.
+
+``prepare_dataset(source, cleaning, schema, dataset_type, output_uri) -> PrepResult`` writes
+``<output_uri>/<type>.csv`` (the import file), ``<type>.rejects.csv`` and ``<type>.report.json``
+(the report the next run compares against), and publishes the data report as a markdown
+artifact keyed ``data-report-<type>``. When the data breaks Personalize's rules the report is
+still published, then ``BelowMinimumsError`` is raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.logging import get_run_logger
+
+from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.errors import BelowMinimumsError
+from tasks.prep.pipeline import PrepResult, prepare
+from tasks.prep.report import DataReport
+
+
+@task(name="prepare-dataset", task_run_name="prepare-{dataset_type}", cache_policy=NO_CACHE)
+def prepare_dataset(
+    source: SourceConfig,
+    cleaning: CleaningConfig,
+    schema: dict[str, Any],
+    dataset_type: str,
+    output_uri: str,
+) -> PrepResult:
+    """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``)."""
+    logger = get_run_logger()
+    logger.info("Preparing %s from %s into %s", dataset_type, source.uri, output_uri)
+    try:
+        result = prepare(source, cleaning, schema, dataset_type, output_uri)
+    except BelowMinimumsError as error:
+        if isinstance(error.report, DataReport):
+            publish_report(error.report)
+        raise
+    publish_report(result.report)
+    logger.info(
+        "Prepared %s rows of %s (%s rejected) into %s",
+        result.rows_out,
+        result.rows_in,
+        result.rows_rejected,
+        result.import_uri,
+    )
+    return result
+
+
+def publish_report(report: DataReport) -> None:
+    """The data report as a markdown artifact of the current run."""
+    create_markdown_artifact(
+        key=f"data-report-{report.dataset_type.lower()}",
+        markdown=report.markdown(),
+        description=f"Data prepared for the {report.dataset_type.lower()} import",
+    )

@@ -1,0 +1,52 @@
+"""Real-time recommendations from a campaign: the smoke check run after each promotion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prefect import task
+
+from tasks.aws import AwsSettings, client
+from tasks.errors import call
+from tasks.reporting import run_logger
+
+
+class SmokeCheckFailed(RuntimeError):
+    """The campaign answered, but not with recommendations for every sampled user."""
+
+
+def get_recommendations(
+    aws: AwsSettings, campaign_arn: str, user_id: str, num_results: int = 10
+) -> list[str]:
+    """GetRecommendations for one user: the recommended item ids, best first."""
+    runtime = client(aws, "personalize-runtime")
+    response = call(
+        runtime,
+        "get_recommendations",
+        campaign_arn,
+        campaignArn=campaign_arn,
+        userId=user_id,
+        numResults=num_results,
+    )
+    return [item["itemId"] for item in response.get("itemList", [])]
+
+
+@task(name="smoke-check-campaign")
+def smoke_check(
+    aws: AwsSettings, campaign_arn: str, user_ids: Sequence[str], num_results: int = 10
+) -> dict[str, list[str]]:
+    """Ask the campaign for recommendations for each sampled user; raise if any gets none.
+
+    Returns user -> recommended items, for the run's summary.
+    """
+    if not user_ids:
+        raise SmokeCheckFailed(f"no users to smoke-check {campaign_arn} with")
+    answers = {user: get_recommendations(aws, campaign_arn, user, num_results) for user in user_ids}
+    empty = sorted(user for user, items in answers.items() if not items)
+    if empty:
+        raise SmokeCheckFailed(
+            f"{campaign_arn} returned no items for {len(empty)} of {len(answers)} sampled "
+            f"user(s): {', '.join(empty[:5])}"
+        )
+    run_logger().info("Smoke check of %s: %d users got items", campaign_arn, len(answers))
+    return answers

@@ -1,0 +1,55 @@
+"""provision: plan, create once, rerun changes nothing, drift shows in the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from flows.provision import provision
+from tasks.config import ConfigError
+from tests.pipelines import make_pipeline
+
+
+def actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {(row["kind"], row["name"]): row["action"] for row in result["plan"]}
+
+
+def test_plan_then_provision_then_nothing_to_do(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    config = pipeline.config
+
+    before = provision(config_path=pipeline.config_path, plan=True)
+    assert set(actions(before).values()) == {"create"}
+    assert ("dataset-group", f"dg-{unique}") in actions(before)
+    groups = personalize.list_dataset_groups()["datasetGroups"]
+    assert f"dg-{unique}" not in {g["name"] for g in groups}, "the plan changed nothing"
+
+    created = provision(config_path=pipeline.config_path)
+    assert set(created["datasets"]) == {"interactions", "items"}
+    assert set(created["solutions"]) == {s.name for s in config.solutions}
+    assert created["event_tracker"]
+
+    again = provision(config_path=pipeline.config_path)
+    assert again == created
+    after = provision(config_path=pipeline.config_path, plan=True)
+    assert set(actions(after).values()) == {"exists"}
+
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["filters"][0]["expression"] = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")'
+    pipeline.path.write_text(yaml.safe_dump(data))
+    drifted = provision(config_path=pipeline.config_path, plan=True)
+    row = next(r for r in drifted["plan"] if r["kind"] == "filter")
+    assert row["action"] == "drift"
+    assert "filterExpression" in row["detail"]
+
+
+def test_bad_configuration_fails_before_any_call(prefect_api: None, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("bucket: b\n")
+    with pytest.raises(ConfigError, match="dataset_group: Field required"):
+        provision(config_path=str(path))

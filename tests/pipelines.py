@@ -1,0 +1,73 @@
+"""Pipelines for tests: the demo configuration with unique names, on sample data in a bucket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flows.sample_data import TEST_SIZE, SampleExports, SampleSize, write_exports
+from tasks.config import PipelineConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = ROOT / "config" / "demo.yaml"
+
+
+@dataclass
+class Pipeline:
+    """A test's own pipeline configuration file and the raw exports it reads."""
+
+    path: Path
+    exports: SampleExports
+
+    @property
+    def config(self) -> PipelineConfig:
+        """The configuration, loaded as the flows load it."""
+        return load_config(self.path)
+
+    @property
+    def config_path(self) -> str:
+        """The path to pass to a flow."""
+        return str(self.path)
+
+
+def make_pipeline(
+    directory: Path,
+    s3: Any,
+    unique: str,
+    size: SampleSize = TEST_SIZE,
+    gate: dict[str, Any] | None = None,
+) -> Pipeline:
+    """Write sample data to a fresh bucket and a copy of the demo config using it.
+
+    Every name gets ``unique`` so that tests sharing one service never meet; ``gate`` replaces
+    the gated solution's gate settings when given.
+    """
+    bucket = f"pipeline-{unique}"
+    s3.create_bucket(Bucket=bucket)
+    exports = write_exports(f"s3://{bucket}/raw", size)
+    data = yaml.safe_load(DEMO_CONFIG.read_text())
+    data["bucket"] = bucket
+    data["dataset_group"]["name"] = f"dg-{unique}"
+    for dataset in data["datasets"].values():
+        dataset["schema"] = str(DEMO_CONFIG.parent / dataset["schema"])
+    data["datasets"]["interactions"]["source"]["uri"] = exports.interactions
+    data["datasets"]["items"]["source"]["uri"] = exports.items
+    renamed = {s["name"]: f"{s['name']}-{unique}"[:63] for s in data["solutions"]}
+    for solution in data["solutions"]:
+        solution["name"] = renamed[solution["name"]]
+        if solution.get("campaign"):
+            solution["campaign"]["name"] = f"{solution['campaign']['name']}-{unique}"
+        if solution.get("gate"):
+            if gate is not None:
+                solution["gate"] = gate
+            baseline = solution["gate"].get("baseline_solution")
+            if baseline:
+                solution["gate"]["baseline_solution"] = renamed[baseline]
+    if data.get("event_tracker"):
+        data["event_tracker"]["name"] = f"tracker-{unique}"
+    path = directory / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return Pipeline(path, exports)

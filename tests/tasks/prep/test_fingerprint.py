@@ -1,0 +1,48 @@
+"""Row fingerprints and the partitioned duplicate finder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from tasks.prep.duplicates import DuplicateFinder
+from tasks.prep.fingerprint import hash_rows, hash_strings
+
+
+def test_equal_strings_hash_equal_wherever_they_sit() -> None:
+    array = pa.array(["abc", "x", "abc", "", None, "ab", "é", "abc" * 100, "x"])
+    hashed = hash_strings(array)
+    assert hashed[0] == hashed[2] and hashed[1] == hashed[8]
+    assert len(set(hashed.tolist())) == 7  # "", None and each distinct string differ
+    assert hash_strings(array.slice(2, 3))[0] == hashed[0]
+    assert hash_strings(array.cast(pa.large_string()))[5] == hashed[5]
+
+
+def test_rows_differing_in_any_column_differ() -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "U": ["a", "a", "a", "a", "b"],
+            "T": [1, 1, 2, 1, 1],
+            "V": [0.5, 0.5, 0.5, None, 0.5],
+            "B": [True, True, True, True, True],
+        }
+    )
+    hashed = hash_rows(batch)
+    assert hashed[0] == hashed[1]
+    assert len(set(hashed[1:].tolist())) == 4
+
+
+def test_many_distinct_ids_have_no_collisions() -> None:
+    ids = pa.array([f"user-{i}" for i in range(200_000)])
+    assert len(np.unique(hash_strings(ids))) == 200_000
+
+
+def test_duplicate_finder_keeps_first_occurrences_across_batches(tmp_path: Path) -> None:
+    finder = DuplicateFinder(tmp_path)
+    finder.add(np.array([5, 7, 5], np.uint64), 0)
+    finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), 3)
+    keep, repeats = finder.keep_mask(7)
+    assert keep.tolist() == [True, True, False, False, True, True, False]
+    assert repeats == 3

@@ -1,0 +1,182 @@
+"""The whole preparation on local files: each cleaning rule, rejects, checks, report and drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.errors import BelowMinimumsError, ColumnError, PrepError, SourceError
+from tasks.prep.pipeline import PrepResult, prepare
+from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
+
+
+def run(tmp_path: Path, frame: pd.DataFrame, **cleaning: object) -> PrepResult:
+    source = tmp_path / "raw" / "events.parquet"
+    source.parent.mkdir(exist_ok=True)
+    frame.to_parquet(source)
+    return prepare(
+        SourceConfig(uri=str(source), columns=MAPPING),
+        CleaningConfig(**cleaning),  # type: ignore[arg-type]
+        INTERACTIONS,
+        "interactions",
+        str(tmp_path / "out"),
+    )
+
+
+def output(result: PrepResult) -> pd.DataFrame:
+    return pd.read_csv(result.import_uri, dtype={"USER_ID": str, "ITEM_ID": str})
+
+
+def test_import_file_has_schema_header_epoch_seconds_and_counts(tmp_path: Path) -> None:
+    frame = interactions()
+    result = run(tmp_path, frame)
+    with open(result.import_uri, encoding="utf-8") as handle:
+        assert handle.readline() == "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n"
+    out = output(result)
+    assert out["TIMESTAMP"].tolist() == (frame["ts"] // 1000).tolist()
+    assert result.rows_in == result.rows_out == len(frame)
+    report = result.report
+    assert report.users == frame["user_id"].nunique()
+    assert report.items == frame["sku"].nunique()
+    assert report.event_types == frame["event"].value_counts().to_dict()
+    assert report.time_start == T0 and report.time_end == T0 + (len(frame) - 1) * 60
+    assert report.interactions_per_user["max"] == frame["user_id"].value_counts().max()
+    assert "epoch numbers in ms (detected)" in report.timestamp_reading
+    assert all(check.ok for check in report.checks)
+    assert json.loads(Path(result.report_uri).read_text())["rows_out"] == len(frame)
+
+
+def test_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
+    frame = interactions()
+    doubled = pd.concat([frame, frame.iloc[:7], frame.iloc[:2]], ignore_index=True)
+    result = run(tmp_path, doubled)
+    assert result.rows_out == len(frame)
+    assert result.report.removed_by_rule == {"exact duplicate": 9}
+    kept = run(tmp_path, doubled, drop_duplicates=False)
+    assert kept.rows_out == len(doubled)
+
+
+def test_bad_rows_go_to_rejects_with_reason_and_are_counted(tmp_path: Path) -> None:
+    frame = interactions()
+    frame["sku"] = frame["sku"].astype(object)
+    frame.loc[5, "sku"] = "   "
+    frame.loc[9, "sku"] = None
+    frame.loc[11, "ts"] = 5  # 1970 in ms
+    result = run(tmp_path, frame)
+    assert result.rows_rejected == 3 and result.rows_out == len(frame) - 3
+    assert result.report.rejects_by_reason == {
+        "ITEM_ID is empty": 2,
+        "TIMESTAMP is out of range (1970 to 2100)": 1,
+    }
+    rejects = pd.read_csv(result.rejects_uri)
+    assert rejects["SOURCE_ROW"].tolist() == [6, 10, 12]
+    assert rejects["REASON"].tolist()[0] == "ITEM_ID is empty"
+    assert rejects["SOURCE_FILE"].str.endswith("events.parquet").all()
+
+
+def test_event_type_allow_list(tmp_path: Path) -> None:
+    frame = interactions(2400)
+    result = run(tmp_path, frame, event_types=["click"])
+    assert set(output(result)["EVENT_TYPE"]) == {"click"}
+    removed = result.report.removed_by_rule["event type not in cleaning.event_types"]
+    assert removed == (frame["event"] == "purchase").sum()
+
+
+def test_time_window_keeps_the_last_days_of_the_data(tmp_path: Path) -> None:
+    frame = interactions(3000)  # one event a minute: about 2.1 days
+    result = run(tmp_path, frame, window_days=1)
+    out = output(result)
+    latest = out["TIMESTAMP"].max()
+    assert out["TIMESTAMP"].min() >= latest - 86400
+    assert result.report.removed_by_rule["older than cleaning.window_days"] == len(frame) - len(out)
+
+
+def test_minimum_interactions_per_user_and_item(tmp_path: Path) -> None:
+    frame = interactions(2000)
+    rare = pd.DataFrame(
+        {"user_id": [999, 999, 998], "sku": ["sku-0", "rare", "sku-1"], "ts": [T0 * 1000] * 3,
+         "event": ["click"] * 3}
+    )  # fmt: skip
+    result = run(tmp_path, pd.concat([frame, rare]), min_interactions_per_user=3,
+                 min_interactions_per_item=2)  # fmt: skip
+    out = output(result)
+    assert not {"999", "998"} & set(out["USER_ID"])
+    assert "rare" not in set(out["ITEM_ID"])
+    assert result.report.removed_by_rule["user below cleaning.min_interactions_per_user"] == 3
+
+
+def test_cap_keeps_each_bots_most_recent_interactions(tmp_path: Path) -> None:
+    frame = interactions(1200)
+    bot = pd.DataFrame(
+        {"user_id": 777, "sku": [f"sku-{i % 5}" for i in range(500)],
+         "ts": (T0 + pd.RangeIndex(500) * 10) * 1000, "event": "click"}
+    )  # fmt: skip
+    result = run(tmp_path, pd.concat([frame, bot]), max_interactions_per_user=50)
+    out = output(result)
+    kept = out[out["USER_ID"] == "777"]["TIMESTAMP"].sort_values()
+    assert len(kept) == 50
+    assert kept.tolist() == [T0 + i * 10 for i in range(450, 500)]
+    assert result.report.removed_by_rule["beyond cleaning.max_interactions_per_user"] >= 450
+
+
+def test_below_minimums_stops_with_numbers_side_by_side(tmp_path: Path) -> None:
+    with pytest.raises(BelowMinimumsError) as caught:
+        run(tmp_path, interactions(900, users=20))
+    message = str(caught.value)
+    assert "interactions: required >= 1,000, found 900" in message
+    assert "users with 2+ interactions: required >= 25, found 20" in message
+    assert not (tmp_path / "out" / "interactions.csv").exists()
+    assert caught.value.report is not None
+
+
+def test_too_many_event_types(tmp_path: Path) -> None:
+    frame = interactions()
+    frame["event"] = [f"e{i % 12}" for i in range(len(frame))]
+    with pytest.raises(BelowMinimumsError, match=r"required <= 10, found 13 \(12 event types"):
+        run(tmp_path, frame)
+
+
+def test_drift_from_the_previous_run(tmp_path: Path) -> None:
+    run(tmp_path, interactions(1200))
+    second = run(tmp_path, interactions(1500)).report
+    drift = {d.metric: d for d in second.drift}
+    assert drift["rows out"].previous == 1200 and drift["rows out"].current == 1500
+    assert drift["rows out"].change == "+300 (+25.0%)"
+    assert "Change since the previous run" in second.markdown()
+
+
+def test_empty_input_and_unreadable_timestamps(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="has no rows"):
+        run(tmp_path, interactions().iloc[:0])
+    frame = interactions()
+    frame["ts"] = "sometime"
+    with pytest.raises(ColumnError, match="TIMESTAMP: no value could be read"):
+        run(tmp_path, frame)
+
+
+def test_cleaning_that_does_not_fit_the_dataset(tmp_path: Path) -> None:
+    with pytest.raises(PrepError, match=r"max_interactions_per_user \(2\) is below"):
+        run(tmp_path, interactions(), max_interactions_per_user=2, min_interactions_per_user=3)
+
+
+def test_items_dataset(tmp_path: Path) -> None:
+    items = pd.DataFrame({"ITEM_ID": [" a", "b", "b"], "GENRES": [["x", "y"], ["z"], ["z"]]})
+    items.to_parquet(tmp_path / "items.parquet")
+    schema = {
+        "type": "record",
+        "name": "Items",
+        "fields": [
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        ],
+    }
+    result = prepare(
+        SourceConfig(uri=str(tmp_path / "items.parquet")), CleaningConfig(), schema, "items",
+        str(tmp_path / "out"),
+    )  # fmt: skip
+    assert Path(result.import_uri).read_text() == 'ITEM_ID,GENRES\n"a","x|y"\n"b","z"\n'
+    assert result.report.items == 2

@@ -1,0 +1,164 @@
+"""The metrics gate: floors, drops against the serving version, margin over a baseline."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from prefect import flow
+from prefect.client.orchestration import get_client
+
+from tasks.config import GateConfig
+from tasks.gate import evaluate_gate, publish_gate_decision
+
+NEW = {
+    "precision_at_10": 0.12,
+    "coverage": 0.40,
+    "normalized_discounted_cumulative_gain_at_10": 0.2,
+}
+
+
+def outcomes(decision) -> list[tuple[str, str]]:
+    return [(row.metric, row.outcome) for row in decision.rows]
+
+
+def test_no_policy_passes_with_no_rows() -> None:
+    decision = evaluate_gate(None, NEW, solution="s")
+    assert decision.passed
+    assert decision.rows == ()
+
+
+def test_floors_pass_and_fail() -> None:
+    policy = GateConfig(min={"precision_at_10": 0.10, "coverage": 0.5})
+    decision = evaluate_gate(policy, NEW, solution="s")
+    assert outcomes(decision) == [("precision_at_10", "pass"), ("coverage", "fail")]
+    assert not decision.passed
+    assert "coverage" in decision.summary()
+    assert "below the floor 0.5000" in decision.failures[0].note
+
+
+def test_floor_met_exactly_passes() -> None:
+    assert evaluate_gate(GateConfig(min={"coverage": 0.40}), NEW).passed
+
+
+def test_missing_metric_fails_instead_of_passing() -> None:
+    decision = evaluate_gate(GateConfig(min={"precision_at_25": 0.01}), NEW)
+    assert outcomes(decision) == [("precision_at_25", "fail")]
+    assert decision.failures[0].note == "not reported"
+
+
+def test_nan_metric_counts_as_missing() -> None:
+    decision = evaluate_gate(GateConfig(min={"coverage": 0.1}), {"coverage": math.nan})
+    assert not decision.passed
+
+
+def test_drop_rules_are_skipped_on_first_deploy() -> None:
+    policy = GateConfig(max_drop={"precision_at_10": 0.01})
+    decision = evaluate_gate(policy, NEW, serving=None)
+    assert outcomes(decision) == [("precision_at_10", "skipped")]
+    assert decision.passed
+    assert decision.rows[0].note == "no version serving yet"
+
+
+def test_absolute_drop() -> None:
+    policy = GateConfig(max_drop={"precision_at_10": 0.01})
+    small = evaluate_gate(policy, {"precision_at_10": 0.115}, serving={"precision_at_10": 0.12})
+    large = evaluate_gate(policy, {"precision_at_10": 0.10}, serving={"precision_at_10": 0.12})
+    assert small.passed
+    assert not large.passed
+    assert large.rows[0].change == pytest.approx(-0.02)
+    assert large.table()[0]["change"] == "-0.0200"
+
+
+def test_relative_drop() -> None:
+    policy = GateConfig(max_drop={"precision_at_10": 0.10}, max_drop_mode="relative")
+    serving = {"precision_at_10": 0.20}
+    assert evaluate_gate(policy, {"precision_at_10": 0.185}, serving=serving).passed  # -7.5%
+    failed = evaluate_gate(policy, {"precision_at_10": 0.17}, serving=serving)  # -15%
+    assert not failed.passed
+    assert "15.0%" in failed.rows[0].note
+
+
+def test_relative_drop_from_zero() -> None:
+    policy = GateConfig(max_drop={"coverage": 0.1}, max_drop_mode="relative")
+    assert evaluate_gate(policy, {"coverage": 0.0}, serving={"coverage": 0.0}).passed
+
+
+def test_improvement_always_passes_the_drop_rule() -> None:
+    policy = GateConfig(max_drop={"precision_at_10": 0.0})
+    assert evaluate_gate(policy, {"precision_at_10": 0.3}, serving={"precision_at_10": 0.2}).passed
+
+
+def test_serving_version_without_the_metric_is_skipped() -> None:
+    policy = GateConfig(max_drop={"precision_at_10": 0.01})
+    decision = evaluate_gate(policy, NEW, serving={"coverage": 0.3})
+    assert outcomes(decision) == [("precision_at_10", "skipped")]
+
+
+def test_baseline_margin_on_the_named_metrics() -> None:
+    policy = GateConfig(
+        min={"precision_at_10": 0.0}, baseline_solution="popular", baseline_margin=0.02
+    )
+    beaten = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.09, "coverage": 0.9})
+    close = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.11})
+    assert outcomes(beaten) == [("precision_at_10", "pass"), ("precision_at_10", "pass")]
+    assert beaten.rows[1].reference == 0.09
+    assert outcomes(close)[-1] == ("precision_at_10", "fail")
+    assert close.rows[-1].rule == "beats popular by >= 0.0200"
+
+
+def test_baseline_relative_margin_on_all_shared_metrics() -> None:
+    policy = GateConfig(baseline_solution="popular", baseline_margin=0.5, max_drop_mode="relative")
+    baseline = {"precision_at_10": 0.06, "coverage": 0.39, "precision_at_25": 1.0}
+    decision = evaluate_gate(policy, {"precision_at_10": 0.12, "coverage": 0.40}, baseline=baseline)
+    assert outcomes(decision) == [("coverage", "fail"), ("precision_at_10", "pass")]
+    assert "gain 2.6%" in decision.rows[0].note
+
+
+def test_baseline_metric_not_reported_fails() -> None:
+    policy = GateConfig(min={"precision_at_25": 0.0}, baseline_solution="popular")
+    decision = evaluate_gate(policy, NEW, baseline={"precision_at_10": 0.01})
+    assert decision.failures[-1].note == "new version does not report it"
+
+
+def test_missing_baseline_metrics_fail() -> None:
+    policy = GateConfig(baseline_solution="popular")
+    decision = evaluate_gate(policy, NEW, baseline=None)
+    assert not decision.passed
+    assert "no metrics for popular" in decision.summary()
+
+
+def test_decision_as_plain_data() -> None:
+    policy = GateConfig(min={"coverage": 0.1}, max_drop={"coverage": 0.05})
+    decision = evaluate_gate(
+        policy,
+        NEW,
+        serving={"coverage": 0.42},
+        solution="s",
+        new_version="arn:new",
+        serving_version="arn:old",
+    )
+    data = decision.to_dict()
+    assert data["passed"] is True
+    assert data["rows"][1] == {
+        "metric": "coverage",
+        "serving": "0.4200",
+        "new": "0.4000",
+        "change": "-0.0200",
+        "rule": "drop <= 0.0500 vs serving",
+        "result": "pass",
+    }
+
+
+def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
+    decision = evaluate_gate(GateConfig(min={"coverage": 0.5}), NEW, solution="Gate Test")
+
+    @flow
+    def gate_flow() -> str:
+        return publish_gate_decision(decision)
+
+    assert gate_flow().startswith("stopped by the gate for Gate Test")
+    with get_client(sync_client=True) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts()}
+    assert latest["gate-gate-test"].type == "table"
+    assert "coverage" in str(latest["gate-gate-test"].data)
