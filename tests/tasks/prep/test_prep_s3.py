@@ -1,0 +1,47 @@
+"""Preparing from and to the real S3-protocol server the local service starts."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.pipeline import prepare
+from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
+
+
+def put_parquet(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
+
+
+def test_prefix_on_s3_to_import_file_on_s3(s3: Any, bucket: str) -> None:
+    frame = interactions(1500)
+    frame.loc[3, "sku"] = ""
+    put_parquet(s3, bucket, "raw/events/part-0.parquet", frame.iloc[:700])
+    put_parquet(s3, bucket, "raw/events/part-1.parquet", frame.iloc[700:])
+    s3.put_object(Bucket=bucket, Key="raw/events/more.csv", Body=frame.iloc[:5].to_csv(index=False))
+
+    result = prepare(
+        SourceConfig(uri=f"s3://{bucket}/raw/events/", columns=MAPPING),
+        CleaningConfig(),
+        INTERACTIONS,
+        "INTERACTIONS",
+        f"s3://{bucket}/prepared/",
+    )
+
+    assert result.import_uri == f"s3://{bucket}/prepared/interactions.csv"
+    assert result.rows_in == 1505
+    assert result.rows_rejected == 2  # the empty sku, in the Parquet part and in the CSV
+    assert result.report.removed_by_rule["exact duplicate"] == 4
+    body = s3.get_object(Bucket=bucket, Key="prepared/interactions.csv")["Body"].read()
+    out = pd.read_csv(io.BytesIO(body), dtype={"USER_ID": str})
+    assert list(out.columns) == ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"]
+    assert len(out) == result.rows_out == 1499
+    rejects = s3.get_object(Bucket=bucket, Key="prepared/interactions.rejects.csv")["Body"].read()
+    assert rejects.decode().count("ITEM_ID is empty") == 2
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="prepared/")["Contents"]}
+    assert "prepared/interactions.report.json" in keys
