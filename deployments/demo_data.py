@@ -18,6 +18,8 @@ import boto3
 from flows.sample_data import SampleSize, write_exports
 from tasks.config import load_config
 
+DEMO_SIZE = SampleSize()
+
 
 def raw_prefix(config_path: Path) -> str:
     """The ``s3://bucket/prefix`` holding the configuration's raw interactions export."""
@@ -29,7 +31,7 @@ def raw_prefix(config_path: Path) -> str:
 
 
 def seed_demo_data(
-    config_path: Path, client_env: dict[str, str], size: SampleSize = SampleSize()
+    config_path: Path, client_env: dict[str, str], size: SampleSize = DEMO_SIZE
 ) -> list[str]:
     """Write the sample exports to the S3 that ``client_env`` points at; return their URIs."""
     prefix = urlparse(raw_prefix(config_path))

@@ -52,7 +52,7 @@ class StackSettings:
     """Extra ``PREFECT_*`` settings for the server, the worker and the deploy step."""
     demo_config: Path = PROJECT_DIR / "config" / "demo.yaml"
     """The configuration whose raw data ``up`` seeds into the local S3."""
-    sample_size: SampleSize = SampleSize()
+    sample_size: SampleSize = field(default_factory=SampleSize)
 
 
 class LocalStack:

@@ -18,25 +18,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
-from typing import Annotated, Literal, cast
+from typing import Literal, cast
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.events import emit_event
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 EXPORTED_EVENT = "personalize.interactions.exported"
 RETRAIN_DEPLOYMENT = "retrain/on-new-interactions"
 
-SourceUri = Annotated[
-    str, Field(description="Interactions to export: a file or prefix, local or s3://.")
-]
-ExportPrefix = Annotated[str, Field(description="s3:// prefix the export is written under.")]
-ImportModeParam = Annotated[
-    Literal["FULL", "INCREMENTAL"], Field(description="How the retrain should import the export.")
-]
+ImportMode = Literal["FULL", "INCREMENTAL"]
 
 
 class ExportedFile(BaseModel):
@@ -82,12 +76,16 @@ def export_interactions_file(source_uri: str, export_prefix: str) -> ExportedFil
 
 @flow(name="export-interactions")
 def export_interactions(
-    source_uri: SourceUri,
-    export_prefix: ExportPrefix,
-    dataset_group: Annotated[str, Field(description="Dataset group the interactions belong to.")],
-    import_mode: ImportModeParam = "INCREMENTAL",
+    source_uri: str, export_prefix: str, dataset_group: str, import_mode: ImportMode = "INCREMENTAL"
 ) -> ExportedFile:
-    """Export interactions and announce them with a ``personalize.interactions.exported`` event."""
+    """Export interactions and announce them with a ``personalize.interactions.exported`` event.
+
+    Args:
+        source_uri: Interactions to export: a file or prefix, local or s3://.
+        export_prefix: The s3:// prefix the export is written under.
+        dataset_group: The dataset group the interactions belong to (the event's resource).
+        import_mode: How the retrain should import the export.
+    """
     exported = export_interactions_file(source_uri, export_prefix)
     emit_event(
         event=EXPORTED_EVENT,
@@ -107,17 +105,21 @@ def export_interactions(
 
 @flow(name="export-and-retrain")
 def export_and_retrain(
-    source_uri: SourceUri,
-    export_prefix: ExportPrefix,
-    import_mode: ImportModeParam = "INCREMENTAL",
-    deployment: Annotated[
-        str, Field(description="The retrain deployment to run (flow/deployment).")
-    ] = RETRAIN_DEPLOYMENT,
-    timeout_seconds: Annotated[
-        float, Field(description="How long to wait for the retrain, in seconds.")
-    ] = 3600,
+    source_uri: str,
+    export_prefix: str,
+    import_mode: ImportMode = "INCREMENTAL",
+    deployment: str = RETRAIN_DEPLOYMENT,
+    timeout_seconds: float = 3600,
 ) -> RetrainOutcome:
-    """Export interactions, run the retrain deployment on them and wait for its outcome."""
+    """Export interactions, run the retrain deployment on them and wait for its outcome.
+
+    Args:
+        source_uri: Interactions to export: a file or prefix, local or s3://.
+        export_prefix: The s3:// prefix the export is written under.
+        import_mode: How the retrain should import the export.
+        deployment: The retrain deployment to run, as flow/deployment.
+        timeout_seconds: How long to wait for the retrain before giving up.
+    """
     exported = export_interactions_file(source_uri, export_prefix)
     run = cast(
         FlowRun,

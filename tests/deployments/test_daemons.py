@@ -11,7 +11,9 @@ import pytest
 from deployments.daemons import Daemon, DaemonError
 
 
-def _sleeper(tmp_path: Path, code: str = "import time; print('ready', flush=True); time.sleep(60)") -> Daemon:
+def _sleeper(
+    tmp_path: Path, code: str = "import time; print('ready', flush=True); time.sleep(60)"
+) -> Daemon:
     return Daemon("sleeper", [sys.executable, "-c", code], tmp_path)
 
 

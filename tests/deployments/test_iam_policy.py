@@ -19,7 +19,8 @@ def _snake(name: str) -> str:
 
 
 def _operations_the_pipeline_calls() -> set[str]:
-    """Operation names that appear in tasks/ or flows/, as "CreateCampaign" or create_campaign."""
+    """Operations named in code under tasks/ or flows/: "CreateCampaign", "list_campaigns",
+    or a call ``.create_campaign(`` (a mention in prose does not count)."""
     session = botocore.session.get_session()
     operations = {
         op for service in SERVICES for op in session.get_service_model(service).operation_names
@@ -30,8 +31,9 @@ def _operations_the_pipeline_calls() -> set[str]:
         for path in (ROOT / folder).rglob("*")
         if path.suffix in {".py", ".json"}
     )
-    words = set(re.findall(r"\b[A-Za-z_]+\b", source))
-    return {op for op in operations if op in words or _snake(op) in words}
+    quoted = set(re.findall(r"[\"']([A-Za-z_]+)[\"']", source))
+    called = set(re.findall(r"\.([a-z_]+)\(", source))
+    return {op for op in operations if quoted & {op, _snake(op)} or _snake(op) in called}
 
 
 def _allowed_actions() -> set[str]:

@@ -11,6 +11,7 @@ import asyncio
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -24,6 +25,8 @@ from flows.sample_data import TEST_SIZE
 
 T = TypeVar("T")
 RUN_TIMEOUT = 300.0
+# Test-sized data, with enough new interactions (two weeks) for an incremental import on its own.
+STACK_DATA = replace(TEST_SIZE, new_days=14)
 
 
 def free_port() -> int:
@@ -41,7 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         prefect_port=free_port(),
         personalize_port=free_port(),
         s3_port=free_port(),
-        sample_size=TEST_SIZE,
+        sample_size=STACK_DATA,
         prefect_settings={"PREFECT_WORKER_QUERY_SECONDS": "1"},
     )
     local = LocalStack(settings)

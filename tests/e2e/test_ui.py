@@ -1,0 +1,86 @@
+"""A person's path through the Prefect UI: find the retrain deployment, start a run from its
+form, and watch it complete. Headless Chromium from Debian's packages, driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from deployments.stack import LocalStack
+from tests.e2e.conftest import RUN_TIMEOUT, assert_completed, wait_for_final
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("on_stack")]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (never a downloaded build); CI installs it, elsewhere it may be absent."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    """A fresh page; its last view is kept as a screenshot if the test fails."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    yield opened
+    opened.screenshot(path=str(tmp_path / "last-page.png"), full_page=True)
+    context.close()
+
+
+def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Page) -> None:
+    page.goto(f"{on_stack.ui_url}/deployments")
+    page.get_by_role("link", name="weekly", exact=True).click()
+    page.wait_for_url("**/deployments/deployment/**")
+    expect(page.get_by_text("At 02:00 AM, only on Monday")).to_be_visible()
+
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Custom run", exact=True).click()
+    page.wait_for_url("**/run?**")
+    expect(page.get_by_text("config/demo.yaml")).to_be_visible()
+    batch = (
+        page.locator("div")
+        .filter(has=page.get_by_text("batch (Optional)", exact=True))
+        .filter(has=page.get_by_role("switch"))
+        .last.get_by_role("switch")
+    )
+    expect(batch).to_be_checked()
+    batch.click()  # a parameter set through the form: skip the batch refresh
+    expect(batch).not_to_be_checked()
+    page.get_by_role("textbox").first.fill("retrain-from-the-form")  # the Run Name field
+    page.get_by_role("button", name="Submit").click()
+
+    page.get_by_role("link", name="retrain-from-the-form").first.click()  # the new run's page
+    page.wait_for_url("**/runs/flow-run/**")
+    run_id = UUID(page.url.split("/runs/flow-run/")[1].split("?")[0])
+    run = wait_for_final(run_id, RUN_TIMEOUT)
+    assert_completed(run, on_stack)
+    assert run.parameters["batch"] is False
+    assert run.parameters["config_path"] == "config/demo.yaml"
+
+    page.reload()
+    expect(page.get_by_text("retrain-from-the-form", exact=True)).to_be_visible()
+    expect(page.get_by_text("Completed", exact=True).first).to_be_visible()
