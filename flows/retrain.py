@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -39,8 +40,8 @@ from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.dataset_imports import import_dataset
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
-from tasks.prep import prepare_dataset
 from tasks.prep.config import SourceConfig
+from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe
 from tasks.solution_versions import train_solution_version
@@ -156,6 +157,7 @@ def _prepare_and_import(
             prepared.import_uri,
             config.role_arn,
             mode,
+            job_name=_job_name(config, dataset_type),
         )
         records.append(
             DataLineage(
@@ -187,6 +189,12 @@ def _source(
             "configure its format and columns there"
         )
     return dataset.source.model_copy(update={"uri": interactions_uri})
+
+
+def _job_name(config: PipelineConfig, dataset_type: str) -> str:
+    """A unique import job name (names are unique per account, for all datasets)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return config.resource_name(dataset_type, stamp)
 
 
 def _sample_users(import_uri: str, count: int = SMOKE_USERS) -> list[str]:

@@ -6,9 +6,9 @@ categories, plus a popularity skew), renamed and typed as a typical event export
 configuration maps these columns to the schema's fields.
 
 One generated history is split in time: the first ``days`` form the first export, the days after
-them the "new data" of a later retraining round. :func:`scramble_items` makes a "worse" export
-of the whole history (the same users, events and item popularity, but the items shuffled
-across rows, as a broken join would), which the metrics gate must stop.
+them the "new data" of a later retraining round. :func:`break_tracking` makes a "worse" export
+of the whole history: the new days logged by a broken tracker that recorded random items (the
+same users, times and events), which the metrics gate must stop.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class SampleExports:
     interactions: str
     new_interactions: str
     all_interactions: str
-    scrambled_interactions: str
+    broken_interactions: str
 
 
 def history(size: SampleSize, seed: int = 0) -> pd.DataFrame:
@@ -70,12 +70,14 @@ def split_at_day(interactions: pd.DataFrame, day: int) -> tuple[pd.DataFrame, pd
     return interactions[before], interactions[~before]
 
 
-def scramble_items(interactions: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
-    """The same rows with ITEM_ID shuffled across them: popularity kept, tastes destroyed."""
+def break_tracking(interactions: pd.DataFrame, since: int, seed: int = 1) -> pd.DataFrame:
+    """The same rows, but those at or after ``since`` (epoch seconds) name random items."""
     rng = np.random.default_rng(seed)
-    scrambled = interactions.copy()
-    scrambled["ITEM_ID"] = rng.permutation(scrambled["ITEM_ID"].to_numpy())
-    return scrambled
+    broken = interactions.copy()
+    late = broken["TIMESTAMP"].to_numpy() >= since
+    catalogue = np.sort(broken["ITEM_ID"].unique())
+    broken.loc[late, "ITEM_ID"] = rng.choice(catalogue, int(late.sum()))
+    return broken
 
 
 def write_exports(root: str, size: SampleSize = SampleSize(), seed: int = 0) -> SampleExports:
@@ -83,7 +85,7 @@ def write_exports(root: str, size: SampleSize = SampleSize(), seed: int = 0) -> 
 
     ``interactions.parquet`` holds the first ``size.days``, ``new-interactions.parquet`` the
     ``size.new_days`` after them, ``all-interactions.parquet`` both, and
-    ``scrambled-interactions.parquet`` both with their items scrambled.
+    ``broken-interactions.parquet`` both with the new days' items made random.
     """
     root = root.rstrip("/")
     everything = history(size, seed)
@@ -94,13 +96,14 @@ def write_exports(root: str, size: SampleSize = SampleSize(), seed: int = 0) -> 
         interactions=f"{root}/interactions.parquet",
         new_interactions=f"{root}/new-interactions.parquet",
         all_interactions=f"{root}/all-interactions.parquet",
-        scrambled_interactions=f"{root}/scrambled-interactions.parquet",
+        broken_interactions=f"{root}/broken-interactions.parquet",
     )
     catalogue.to_parquet(exports.items, index=False)
     to_export(first).to_parquet(exports.interactions, index=False)
     to_export(later).to_parquet(exports.new_interactions, index=False)
     to_export(everything).to_parquet(exports.all_interactions, index=False)
-    to_export(scramble_items(everything, seed + 1)).to_parquet(
-        exports.scrambled_interactions, index=False
+    since = DEFAULT_START + size.days * 86_400
+    to_export(break_tracking(everything, since, seed + 1)).to_parquet(
+        exports.broken_interactions, index=False
     )
     return exports

@@ -1,4 +1,4 @@
-"""The demo's raw exports: two rounds split in time, and a scrambled "worse" export."""
+"""The demo's raw exports: two rounds split in time, and a "worse" export with broken tracking."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.sample_data import TEST_SIZE, scramble_items, write_exports
+from flows.sample_data import TEST_SIZE, break_tracking, write_exports
 
 
 def test_exports_split_in_time_and_renamed(tmp_path: Path) -> None:
@@ -21,13 +21,16 @@ def test_exports_split_in_time_and_renamed(tmp_path: Path) -> None:
     assert len(first) + len(later) == len(everything)
     assert set(everything["event"]) == {"click", "purchase"}
     assert set(everything["sku"]) <= set(items["sku"])
-    scrambled = pd.read_parquet(exports.scrambled_interactions)
-    assert len(scrambled) == len(everything)
+    broken = pd.read_parquet(exports.broken_interactions)
+    assert len(broken) == len(everything)
+    assert (broken["sku"] != everything["sku"]).sum() > len(later) / 2
 
 
-def test_scrambling_keeps_popularity_but_moves_items() -> None:
-    frame = pd.DataFrame({"USER_ID": list("aabbcc"), "ITEM_ID": list("xyzxyw")})
-    scrambled = scramble_items(frame, seed=0)
-    assert sorted(scrambled["ITEM_ID"]) == sorted(frame["ITEM_ID"])
-    assert list(scrambled["USER_ID"]) == list(frame["USER_ID"])
-    assert list(scrambled["ITEM_ID"]) != list(frame["ITEM_ID"])
+def test_broken_tracking_changes_only_the_late_rows() -> None:
+    frame = pd.DataFrame(
+        {"USER_ID": list("aabbcc"), "ITEM_ID": list("xyzxyw"), "TIMESTAMP": [1, 2, 3, 4, 5, 6]}
+    )
+    broken = break_tracking(frame, since=4, seed=0)
+    assert list(broken["ITEM_ID"][:3]) == ["x", "y", "z"]
+    assert set(broken["ITEM_ID"][3:]) <= {"w", "x", "y", "z"}
+    assert list(broken["USER_ID"]) == list(frame["USER_ID"])

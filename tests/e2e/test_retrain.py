@@ -1,0 +1,131 @@
+"""Retraining end to end: real Prefect API, the local service over HTTP, real training.
+
+One pipeline goes through the life of a deployment, in order: the first run deploys; a run on
+broken data is stopped by the gate and the campaign keeps serving; a failed campaign update
+is rolled back; batch inference on its own; teardown leaves nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+from prefect.client.orchestration import get_client
+
+from flows.batch_inference import batch_inference
+from flows.retrain import retrain
+from flows.sample_data import SampleSize
+from flows.teardown import teardown
+from tests.pipelines import Pipeline, make_pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    prefect_api: None, local_service: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Pipeline:
+    import boto3
+
+    return make_pipeline(tmp_path_factory.mktemp("e2e"), boto3.client("s3"), "e2e", SampleSize())
+
+
+@pytest.fixture(scope="module")
+def first_run(pipeline: Pipeline) -> dict[str, Any]:
+    """The first retraining run: trains both solutions, creates the campaign."""
+    state = retrain(config_path=pipeline.config_path, return_state=True)
+    assert state.is_completed(), state.message
+    return state.result()
+
+
+def gated(pipeline: Pipeline) -> Any:
+    return next(s for s in pipeline.config.solutions if s.campaign)
+
+
+def serving(personalize: Any, pipeline: Pipeline) -> str:
+    name = gated(pipeline).campaign.name
+    campaign = next(c for c in personalize.list_campaigns()["campaigns"] if c["name"] == name)
+    return personalize.describe_campaign(campaignArn=campaign["campaignArn"])["campaign"][
+        "solutionVersionArn"
+    ]
+
+
+def record(result: dict[str, Any], solution: str) -> dict[str, Any]:
+    return next(s for s in result["solutions"] if s["solution"] == solution)
+
+
+def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, personalize: Any) -> None:
+    solution = gated(pipeline)
+    mine = record(first_run, solution.name)
+    assert mine["gate"]["passed"]
+    assert mine["promotion"]["outcome"] == "created"
+    assert all(mine["promotion"]["sample"].values()), "every sampled user got items"
+    assert serving(personalize, pipeline) == mine["solution_version"]
+    assert {d["dataset_type"] for d in first_run["data"]} == {"interactions", "items"}
+    assert all(d["import_etag"] for d in first_run["data"])
+    batch = pd.read_parquet(mine["batch"]["parquet"])
+    assert list(batch.columns) == ["user", "rank", "item", "score"]
+    assert mine["batch"]["empty_results"] == 0
+    assert 0 < mine["batch"]["catalogue_coverage"] <= 1
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_latest_artifacts()}
+    assert {f"gate-{solution.name}", "lineage-dg-e2e"} <= keys
+
+
+def test_worse_data_is_stopped_by_the_gate(
+    first_run: dict[str, Any], pipeline: Pipeline, personalize: Any
+) -> None:
+    before = serving(personalize, pipeline)
+    state = retrain(
+        config_path=pipeline.config_path,
+        interactions_uri=pipeline.exports.broken_interactions,
+        return_state=True,
+    )
+    assert state.is_failed()
+    assert state.message.startswith("stopped by the gate")
+    mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    assert not mine["gate"]["passed"]
+    assert mine["promotion"] is None
+    assert serving(personalize, pipeline) == before
+
+
+def test_failed_update_rolls_back(
+    first_run: dict[str, Any], pipeline: Pipeline, personalize: Any, local_service: Any
+) -> None:
+    before = serving(personalize, pipeline)
+    faults = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
+    httpx.post(faults, json={"fail_next": {"campaign": "Simulated deployment failure"}})
+    state = retrain(
+        config_path=pipeline.config_path,
+        interactions_uri=pipeline.exports.all_interactions,
+        batch=False,
+        return_state=True,
+    )
+    assert state.is_failed()
+    assert "Simulated deployment failure" in state.message
+    assert f"rolled back to {before}" in state.message
+    mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    assert mine["promotion"]["outcome"] == "rolled back"
+    assert serving(personalize, pipeline) == before
+
+
+def test_batch_inference_for_active_users(first_run: dict[str, Any], pipeline: Pipeline) -> None:
+    result = batch_inference(config_path=pipeline.config_path, active_days=3)
+    everyone = record(first_run, gated(pipeline).name)["batch"]["users_requested"]
+    assert 0 < result["users_requested"] < everyone
+    table = pd.read_parquet(result["parquet"])
+    assert table["user"].nunique() == result["users"]
+
+
+def test_teardown_leaves_nothing(
+    first_run: dict[str, Any], pipeline: Pipeline, personalize: Any
+) -> None:
+    deleted = teardown(config_path=pipeline.config_path)
+    assert any("campaign/" in arn for arn in deleted)
+    groups = {g["name"] for g in personalize.list_dataset_groups()["datasetGroups"]}
+    assert "dg-e2e" not in groups
+    campaigns = {c["name"] for c in personalize.list_campaigns()["campaigns"]}
+    assert gated(pipeline).campaign.name not in campaigns
+    schemas = {s["name"] for s in personalize.list_schemas()["schemas"]}
+    assert not {n for n in schemas if n.startswith("dg-e2e")}
+    assert teardown(config_path=pipeline.config_path) == []
