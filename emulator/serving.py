@@ -69,12 +69,16 @@ def result_count(params: dict[str, Any]) -> int:
 
 
 def distribution(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of scores (temperature: a tenth of each row's spread)."""
+    """Row-wise softmax (temperature: a tenth of each row's spread); -inf stays -inf."""
     scores = np.atleast_2d(scores).astype(np.float64)
-    high = scores.max(axis=1, keepdims=True)
-    spread = high - scores.min(axis=1, keepdims=True)
-    exp = np.exp((scores - high) / np.where(spread > 0, spread / 10.0, 1.0))
-    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+    finite = np.isfinite(scores)
+    values = np.where(finite, scores, np.nan)
+    high = np.nanmax(values, axis=1, keepdims=True)
+    spread = high - np.nanmin(values, axis=1, keepdims=True)
+    exp = np.exp((values - high) / np.where(spread > 0, spread / 10.0, 1.0))
+    exp = np.where(finite, exp, 0.0)
+    weights = exp / exp.sum(axis=1, keepdims=True)
+    return np.asarray(np.where(finite, weights, -np.inf))
 
 
 def best_items(
