@@ -177,3 +177,80 @@ def test_delete_rules(personalize: Any, group: str, unique: str) -> None:
     wait_gone(lambda: personalize.describe_solution(solutionArn=solution))
     assert error_of(personalize.describe_solution_version,
                     solutionVersionArn=version)[0] == "ResourceNotFoundException"  # fmt: skip
+
+
+def test_events_feed_update_training_and_filters(
+    personalize: Any, runtime: Any, group: str, unique: str
+) -> None:
+    solution = active_solution(personalize, group, f"ev-{unique}", "aws-user-personalization")
+    full = train(personalize, solution)["solutionVersionArn"]
+    campaign = active_campaign(personalize, f"ev-{unique}", full)
+    before = recommended(runtime, campaign, "u7")
+    newbie = f"newbie-{unique}"
+    assert recommended(runtime, campaign, newbie) == recommended(runtime, campaign, "nobody")
+
+    tracker = _tracker(personalize, group)
+    unwatched = [item for item in (f"i{i}" for i in range(120)) if item not in before][:12]
+    events = [{"eventType": "watched", "itemId": item, "sentAt": 1_800_000_000 + n}
+              for n, item in enumerate(unwatched * 3)]  # fmt: skip
+    events_client = boto3.client("personalize-events")
+    for user in ("u7", newbie):
+        for start in range(0, len(events), 10):
+            events_client.put_events(trackingId=tracker, userId=user, sessionId=f"s-{user}",
+                                     eventList=events[start : start + 10])  # fmt: skip
+
+    seen = personalize.create_filter(
+        name=f"unseen-{unique}",
+        datasetGroupArn=group,
+        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watched")',
+    )["filterArn"]
+    wait_status(lambda: personalize.describe_filter(filterArn=seen), "filter", "ACTIVE")
+    unseen = recommended(runtime, campaign, newbie, filterArn=seen, numResults=100)
+    assert unseen and not set(unseen) & set(unwatched)
+
+    update = train(personalize, solution, mode="UPDATE")
+    assert (update["status"], update["trainingMode"]) == ("ACTIVE", "UPDATE")
+    personalize.update_campaign(
+        campaignArn=campaign, solutionVersionArn=update["solutionVersionArn"]
+    )
+    assert campaign_update(personalize, campaign)["status"] == "ACTIVE"
+    assert recommended(runtime, campaign, "u7") != before
+    assert recommended(runtime, campaign, newbie) != recommended(runtime, campaign, "nobody")
+
+
+def test_filter_values(personalize: Any, runtime: Any, group: str, unique: str) -> None:
+    solution = active_solution(personalize, group, f"fv-{unique}", "aws-user-personalization-v2")
+    campaign = active_campaign(
+        personalize, f"fv-{unique}", train(personalize, solution)["solutionVersionArn"]
+    )
+    only = personalize.create_filter(
+        name=f"category-{unique}",
+        datasetGroupArn=group,
+        filterExpression="INCLUDE ItemID WHERE Items.CATEGORY IN ($CATEGORY)",
+    )["filterArn"]
+    wait_status(lambda: personalize.describe_filter(filterArn=only), "filter", "ACTIVE")
+    code, message = error_of(runtime.get_recommendations, campaignArn=campaign, userId="u1",
+                             filterArn=only)  # fmt: skip
+    assert code == "InvalidInputException"
+    assert "CATEGORY" in message
+    items = recommended(runtime, campaign, "u1", filterArn=only,
+                        filterValues={"CATEGORY": '"cat-03"'})  # fmt: skip
+    from emulator.sample_data import generate_items
+
+    catalogue = generate_items(120).set_index("ITEM_ID")["CATEGORY"]
+    assert items and {catalogue[item] for item in items} == {"cat-03"}
+
+
+def _tracker(personalize: Any, group: str) -> str:
+    """The group's event tracker (created once), waited ACTIVE; its trackingId."""
+    existing = personalize.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
+    if existing:
+        arn = existing[0]["eventTrackerArn"]
+    else:
+        arn = personalize.create_event_tracker(name="training-tests", datasetGroupArn=group)[
+            "eventTrackerArn"
+        ]
+    tracker = wait_status(
+        lambda: personalize.describe_event_tracker(eventTrackerArn=arn), "eventTracker", "ACTIVE"
+    )
+    return str(tracker["trackingId"])
