@@ -13,9 +13,7 @@ from tasks.dataset_imports import import_dataset
 from tasks.datasets import ensure_dataset
 from tasks.schemas import ensure_schema
 from tasks.waiter import ResourceFailedError
-from tests.tasks.helpers import INTERACTIONS, upload_interactions
-
-ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3Access"
+from tests.tasks.helpers import INTERACTIONS, ROLE, upload_interactions
 
 
 def interactions_dataset(aws: AwsSettings, unique: str) -> str:
