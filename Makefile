@@ -40,3 +40,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# --- tasks branch: the waiter's polling benchmark ---
+.PHONY: bench-polling
+bench-polling: $(STAMP)
+	$(BIN)/python -m benchmarks.polling
