@@ -61,3 +61,8 @@ down:
 
 stack-status:
 	$(STACK) status
+
+# --- tasks branch: the waiter's polling benchmark ---
+.PHONY: bench-polling
+bench-polling: $(STAMP)
+	$(BIN)/python -m benchmarks.polling

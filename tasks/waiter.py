@@ -39,7 +39,7 @@ class PollSchedule:
     growth: float = 1.6
     floor: float = 2.0
     ratio: float = 0.05
-    cap: float = 600.0
+    cap: float = 300.0
     jitter: float = 0.2
 
     def interval(self, attempt: int, age: float, draw: float) -> float:

@@ -169,7 +169,14 @@ def _line(
     if isinstance(item, str):
         return json.dumps({"input": raw, "output": None, "error": item}) + "\n"
     try:
-        keep = keep_mask(service, target, filter_arn, item.get("userId"), item.get("filterValues"))
+        keep = keep_mask(
+            service,
+            target,
+            filter_arn,
+            item.get("userId"),
+            item.get("filterValues"),
+            item.get("itemId"),
+        )
         if scores is None:
             answer = rank(target, str(item["userId"]), [str(i) for i in item["itemList"]], keep)
         else:

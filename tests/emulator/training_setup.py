@@ -4,6 +4,8 @@ solutions, trained versions and campaigns, each waited to its end state."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from emulator.sample_data import generate_interactions, generate_items
@@ -13,7 +15,6 @@ from tests.emulator.helpers import (
     active_group,
     put_csv,
     run_import,
-    wait_done,
     wait_status,
 )
 
@@ -67,10 +68,28 @@ def train(personalize: Any, solution: str, mode: str = "FULL") -> dict[str, Any]
     arn = personalize.create_solution_version(solutionArn=solution, trainingMode=mode)[
         "solutionVersionArn"
     ]
-    return wait_done(
-        lambda: personalize.describe_solution_version(solutionVersionArn=arn),
-        "solutionVersion",
-        timeout=120,
+    return settled(
+        lambda: personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
+    )
+
+
+def settled(describe: Callable[[], dict[str, Any]], timeout: float = 120.0) -> dict[str, Any]:
+    """Poll until a status is no longer PENDING, IN_PROGRESS or STOPPING; the last document."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = describe()
+        if not body["status"].endswith(("PENDING", "IN_PROGRESS", "STOPPING")):
+            return body
+        assert time.monotonic() < deadline, f"still {body['status']}: {body}"
+        time.sleep(0.02)
+
+
+def campaign_update(personalize: Any, campaign: str) -> dict[str, Any]:
+    """Wait for a campaign's update to end; its ``latestCampaignUpdate``."""
+    return settled(
+        lambda: personalize.describe_campaign(campaignArn=campaign)["campaign"][
+            "latestCampaignUpdate"
+        ]
     )
 
 
