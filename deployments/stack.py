@@ -124,22 +124,18 @@ class LocalStack:
 
     def up(self, timeout: float = 180.0) -> None:
         """Start what is not running yet, deploy, and wait until each part answers."""
-        server = self.server()
-        server.start()
+        server, personalize = self.server(), self.personalize()
+        if personalize.pid() is None:
+            self.client_env_path.unlink(missing_ok=True)
+        server.start()  # the server and the service start side by side
+        personalize.start()
+        personalize.wait_until(self._personalize_healthy, timeout, "serving Personalize")
+        seed_demo_data(self.settings.demo_config, self.client_env(), self.settings.sample_size)
         server.wait_until(self._server_healthy, timeout, "serving the Prefect API")
-        self._start_personalize(timeout)
         self.deploy()
         worker = self.worker()
         worker.start()
         worker.wait_until(self._worker_online, timeout, "polling the work pool")
-
-    def _start_personalize(self, timeout: float) -> None:
-        personalize = self.personalize()
-        if personalize.pid() is None:
-            self.client_env_path.unlink(missing_ok=True)
-        personalize.start()
-        personalize.wait_until(self._personalize_healthy, timeout, "serving Personalize")
-        seed_demo_data(self.settings.demo_config, self.client_env(), self.settings.sample_size)
 
     def deploy(self) -> str:
         """Create the work pool (runs get the local service's variables) and every deployment."""

@@ -41,6 +41,14 @@ EXPECTED = {
     "export-interactions/example",
     "export-and-retrain/example",
 }
+# The upstream examples export the whole history (first export + new days) for a FULL import,
+# so that each retrain's model is comparable with the one serving and the gate lets it through.
+EXPORT_EVERYTHING = {
+    "source_uri": "s3://personalize-demo/raw/all-interactions.parquet",
+    "import_mode": "FULL",
+}
+EVENT_PREFIX = "s3://personalize-demo/exports/event/"
+WAITED_PREFIX = "s3://personalize-demo/exports/waited/"
 
 
 def _runs_of(name: str) -> list[FlowRun]:
@@ -143,8 +151,7 @@ def test_upstream_event_starts_a_retrain_with_its_parameters(
     before = {r.id for r in _runs_of(RETRAIN_DEPLOYMENT)}
     export = wait_for_final(
         start_run(
-            "export-interactions/example",
-            {"export_prefix": "s3://personalize-demo/exports/event/"},
+            "export-interactions/example", EXPORT_EVERYTHING | {"export_prefix": EVENT_PREFIX}
         ).id
     )
     assert_completed(export, on_stack)
@@ -154,8 +161,8 @@ def test_upstream_event_starts_a_retrain_with_its_parameters(
         time.sleep(1)
     (retrain,) = started
     uri = retrain.parameters["interactions_uri"]
-    assert uri.startswith("s3://personalize-demo/exports/event/interactions-")
-    assert retrain.parameters["import_mode"] == "INCREMENTAL"
+    assert uri.startswith(f"{EVENT_PREFIX}interactions-")
+    assert retrain.parameters["import_mode"] == "FULL"
     assert_completed(wait_for_final(retrain.id), on_stack)
 
 
@@ -164,8 +171,7 @@ def test_upstream_flow_waits_for_the_retrain_through_run_deployment(
 ) -> None:
     upstream = wait_for_final(
         start_run(
-            "export-and-retrain/example",
-            {"export_prefix": "s3://personalize-demo/exports/waited/"},
+            "export-and-retrain/example", EXPORT_EVERYTHING | {"export_prefix": WAITED_PREFIX}
         ).id,
         timeout=2 * RUN_TIMEOUT,
     )
@@ -173,9 +179,7 @@ def test_upstream_flow_waits_for_the_retrain_through_run_deployment(
     waited = [
         r
         for r in _runs_of(RETRAIN_DEPLOYMENT)
-        if r.parameters.get("interactions_uri", "").startswith(
-            "s3://personalize-demo/exports/waited/"
-        )
+        if r.parameters.get("interactions_uri", "").startswith(WAITED_PREFIX)
     ]
     assert len(waited) == 1
     assert waited[0].state is not None and waited[0].state.is_completed()

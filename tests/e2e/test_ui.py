@@ -60,13 +60,11 @@ def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Pa
     page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Custom run", exact=True).click()
     page.wait_for_url("**/run?**")
-    expect(page.get_by_text("config/demo.yaml")).to_be_visible()
-    batch = (
-        page.locator("div")
-        .filter(has=page.get_by_text("batch (Optional)", exact=True))
-        .filter(has=page.get_by_role("switch"))
-        .last.get_by_role("switch")
-    )
+    config_field = page.get_by_text("config_path (Optional)", exact=True)
+    expect(config_field.locator("xpath=following::textarea[1]")).to_have_value("config/demo.yaml")
+    # The switch of the `batch` parameter: the first switch after its label.
+    label = page.get_by_text("batch (Optional)", exact=True)
+    batch = label.locator("xpath=following::*[@role='switch'][1]")
     expect(batch).to_be_checked()
     batch.click()  # a parameter set through the form: skip the batch refresh
     expect(batch).not_to_be_checked()
