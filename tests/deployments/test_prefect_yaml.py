@@ -11,7 +11,9 @@ import yaml
 from prefect import Flow
 from prefect.utilities.callables import parameter_schema
 
+from deployments.upstream import EXPORTED_EVENT, dataset_group_resource
 from deployments.work_pool import WORK_POOL, base_job_template
+from tasks.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 FORM_DESCRIPTIONS_MISSING = (
@@ -73,3 +75,15 @@ def test_pool_template_gives_runs_the_environment() -> None:
         "default" not in base_job_template({})["variables"]["properties"]["env"]
         or not (base_job_template({})["variables"]["properties"]["env"]["default"])
     )
+
+
+def test_event_trigger_matches_the_dataset_group_of_its_configuration() -> None:
+    triggered = [d for d in DEPLOYMENTS if d.get("triggers")]
+    assert triggered, "a deployment is started by the upstream event"
+    for spec in triggered:
+        config = load_config(ROOT / spec["parameters"]["config_path"])
+        for trigger in spec["triggers"]:
+            assert trigger["expect"] == [EXPORTED_EVENT]
+            assert trigger["match"]["prefect.resource.id"] == dataset_group_resource(
+                config.dataset_group.name
+            )

@@ -18,7 +18,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.schedules import CronSchedule
 
 from deployments.stack import LocalStack
-from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT
+from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_group_resource
 from deployments.work_pool import WORK_POOL
 from tests.deployments.test_prefect_yaml import FORM_DESCRIPTIONS_MISSING
 from tests.e2e.conftest import (
@@ -109,6 +109,9 @@ def test_retrain_trigger_templates_the_event_payload_into_parameters() -> None:
     ]
     (automation,) = automations
     assert automation.trigger.expect == {EXPORTED_EVENT}  # type: ignore[union-attr]
+    assert automation.trigger.match.root == {  # type: ignore[union-attr]
+        "prefect.resource.id": dataset_group_resource("personalize-demo")
+    }
     (action,) = automation.actions
     assert action.parameters == {  # type: ignore[union-attr]
         "interactions_uri": "{{ event.payload.interactions_uri }}",
