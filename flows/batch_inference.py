@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.batch_files import input_lines, read_output, select_users, summarise, write_text
-from flows.provision import DEFAULT_CONFIG, Resources, ensure_resources
+from flows.provision import DEFAULT_CONFIG, Resources, resources_for
 from tasks.aws import AwsSettings, client
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
@@ -167,5 +167,5 @@ def batch_inference(
         raise ValueError(
             f"{name} has no campaign serving a version; pass solution_version or run retrain"
         )
-    resources = ensure_resources(config)
+    resources = resources_for(config)
     return refresh_batch(config, resources, name, version, users, active_days)

@@ -33,7 +33,7 @@ from flows.batch_inference import refresh_batch
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.promote import PromotionApproval, ask_for_approval, promote
-from flows.provision import DEFAULT_CONFIG, Resources, ensure_resources
+from flows.provision import DEFAULT_CONFIG, Resources, resources_for
 from tasks.aws import AwsSettings, client
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
@@ -92,7 +92,7 @@ def retrain(
     config = load_config(config_path)
     selected = _select(config, solutions)
     _source(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
-    resources = ensure_resources(config)
+    resources = resources_for(config)
     lineage = Lineage(flow_run=str(flow_run.get_id() or "local"))
     lineage.data, sample_users = _prepare_and_import(
         config, resources, interactions_uri, import_mode
