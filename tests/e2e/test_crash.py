@@ -57,7 +57,9 @@ def wait_for_training(personalize: Any, solution_name: str, timeout: float = 120
 def test_rerun_after_a_crash_attaches_to_the_training(
     prefect_api: None, slow_service: LocalService, tmp_path: Path
 ) -> None:
-    pipeline = make_pipeline(tmp_path, boto3.client("s3"), "crash", SampleSize(users=400, items=200))
+    pipeline = make_pipeline(
+        tmp_path, boto3.client("s3"), "crash", SampleSize(users=400, items=200)
+    )
     solution = next(s for s in pipeline.config.solutions if s.campaign)
     personalize = boto3.client("personalize")
     env = {
@@ -79,9 +81,9 @@ def test_rerun_after_a_crash_attaches_to_the_training(
             client.update_global_concurrency_limit(
                 lock_name(name), GlobalConcurrencyLimitUpdate(active_slots=0)
             )
-    assert personalize.describe_solution_version(solutionVersionArn=in_flight)[
-        "solutionVersion"
-    ]["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
+    assert personalize.describe_solution_version(solutionVersionArn=in_flight)["solutionVersion"][
+        "status"
+    ] in ("CREATE PENDING", "CREATE IN_PROGRESS")
 
     state = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert state.is_completed(), state.message

@@ -83,7 +83,9 @@ def test_references_between_parts_are_checked(tmp_path: Path) -> None:
         data["filters"].append(dict(data["filters"][0]))
 
     found = problems(tmp_path, edit)
-    assert any(p.startswith("solutions[0].gate.baseline_solution: no solution named") for p in found)
+    assert any(
+        p.startswith("solutions[0].gate.baseline_solution: no solution named") for p in found
+    )
     assert any(p.startswith("solutions[0].batch_inference.filter: no filter named") for p in found)
     assert any("filters: name 'unseen-purchases' is used more than once" in p for p in found)
 
@@ -102,7 +104,9 @@ def test_schemas_must_be_avro_records_with_the_required_fields(tmp_path: Path) -
     shutil.copy(DEMO, bad / "p.yaml")
     with pytest.raises(ConfigError) as error:
         load_config(bad / "p.yaml")
-    assert error.value.problems[0].startswith("datasets.items.schema: items.avsc is not a valid Avro")
+    assert error.value.problems[0].startswith(
+        "datasets.items.schema: items.avsc is not a valid Avro"
+    )
 
 
 def test_unreadable_files_are_clear(tmp_path: Path) -> None:
