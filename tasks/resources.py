@@ -15,9 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tasks.errors import DriftError, PersonalizeError, call, from_client_error
+from tasks.errors import DriftError, PersonalizeError, from_client_error
 from tasks.reporting import artifact_key, in_run, run_logger
-from tasks.waiter import ResourceFailedError, spec, wait_for
+from tasks.waiter import ResourceFailedError, describe, spec, wait_for
 
 Differences = dict[str, tuple[Any, Any]]
 """field -> (configured, live)."""
@@ -59,12 +59,6 @@ def find_all(
 def named(name: str) -> Callable[[dict[str, Any]], bool]:
     """A ``match`` for :func:`find`: the summary's ``name`` is ``name``."""
     return lambda summary: summary.get("name") == name
-
-
-def describe(client: Any, kind: str, arn: str) -> dict[str, Any]:
-    """The Describe document of a resource (the call named in ``waiters.json``)."""
-    wait = spec(kind)
-    return call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key]
 
 
 def differences(configured: Mapping[str, Any], live: Mapping[str, Any]) -> Differences:

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from tasks.errors import PersonalizeError, call, error_code
+from tasks.errors import PersonalizeError, call
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.retries import is_transient
 
@@ -219,9 +219,9 @@ def wait_until_deleted(
     while True:
         polls += 1
         try:
-            resource = call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key]
-        except Exception as error:
-            if error_code(error) == "ResourceNotFoundException":
+            resource = _describe(client, wait, arn) or {}
+        except PersonalizeError as error:
+            if error.code == "ResourceNotFoundException":
                 return polls
             raise
         status = str(lookup(resource, wait.status_path) or "")
@@ -235,16 +235,21 @@ def wait_until_deleted(
         clock.sleep(wait.schedule.interval(polls - 1, waited, draw()))
 
 
+def describe(client: Any, kind: str, arn: str) -> dict[str, Any]:
+    """The Describe document of a resource (the call its kind names in ``waiters.json``)."""
+    wait = spec(kind)
+    return dict(call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key])
+
+
 def _describe(client: Any, wait: WaitSpec, arn: str) -> dict[str, Any] | None:
     """The resource's description, or None after a transient error (throttling, 5xx)."""
     try:
-        result: dict[str, Any] = call(client, wait.describe, arn, **{wait.arn_param: arn})
+        return describe(client, wait.kind, arn)
     except PersonalizeError as error:
         if not is_transient(error):
             raise
         log.warning("polling %s %s: %s; trying again", wait.kind, arn, error)
         return None
-    return dict(result[wait.result_key])
 
 
 def lookup(document: dict[str, Any], path: str) -> Any:
