@@ -45,3 +45,9 @@ clean:
 .PHONY: bench-polling
 bench-polling: $(STAMP)
 	$(BIN)/python -m benchmarks.polling
+
+# control-plane: how fast the local service imports (1M rows) and evaluates filters (10k items).
+.PHONY: bench-control-plane
+bench-control-plane: $(STAMP)
+	$(BIN)/python -m benchmarks.import_speed
+	$(BIN)/python -m benchmarks.filter_eval
