@@ -40,3 +40,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# --- training branch: the local service's benchmark (not run by the tests) ---
+.PHONY: bench-emulator
+bench-emulator: $(STAMP)
+	$(BIN)/python -m benchmarks.emulator $(BENCH_ARGS)

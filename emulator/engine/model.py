@@ -78,8 +78,20 @@ class Model:
         return np.broadcast_to(self.popularity, (len(rows), self.n_items)).copy()
 
     def scores_for_user(self, user_id: str | None) -> np.ndarray:
-        """Scores over the catalogue for one user (popularity for an unknown one)."""
+        """Scores over the catalogue for one user (popularity for an unknown one).
+
+        The runtime's hot path: reads the user's row directly instead of slicing the matrix.
+        """
         row = self.user_index.get(user_id, -1) if user_id is not None else -1
+        if row < 0:
+            return self.popularity
+        if self.kind == "ease":
+            assert self.weights is not None
+            seen = self.history.indices[self.history.indptr[row] : self.history.indptr[row + 1]]
+            return np.asarray(self.weights[seen].sum(axis=0), dtype=np.float32)
+        if self.kind == "als":
+            assert self.user_factors is not None and self.weights is not None
+            return self.weights @ self.user_factors[row]
         return self.user_scores(np.array([row]))[0]
 
     def related_scores(self, item_id: str) -> np.ndarray | None:
