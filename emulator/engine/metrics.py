@@ -41,16 +41,19 @@ class Split:
 
 def split(interactions: pd.DataFrame, seed: int = 0) -> Split:
     """Hold out 10% of the users with at least two interactions; keep their newest 10%."""
-    frame = interactions.sort_values(["USER_ID", "TIMESTAMP"], kind="stable")
-    sizes = frame.groupby("USER_ID", sort=True).size()
-    eligible = sizes[sizes >= 2].index.to_numpy()
-    rng = np.random.default_rng(seed)
+    codes, users = pd.factorize(interactions["USER_ID"], sort=True)
+    order = np.lexsort((interactions["TIMESTAMP"].to_numpy(), codes))
+    codes = codes[order]
+    sizes = np.bincount(codes, minlength=len(users))
+    firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    position = np.arange(len(codes)) - firsts[codes]
+    eligible = np.flatnonzero(sizes >= 2)
     n_test = max(1, round(len(eligible) * HOLDOUT_USERS)) if len(eligible) else 0
-    held = set(rng.choice(eligible, n_test, replace=False).tolist()) if n_test else set()
-    position = frame.groupby("USER_ID", sort=False).cumcount().to_numpy()
-    size = frame["USER_ID"].map(sizes).to_numpy()
-    n_newest = np.maximum(1, np.floor(size * HOLDOUT_NEWEST)).astype(np.int64)
-    is_test = frame["USER_ID"].isin(held).to_numpy() & (position >= size - n_newest)
+    held = np.zeros(len(users), dtype=bool)
+    held[np.random.default_rng(seed).choice(eligible, n_test, replace=False)] = True
+    n_newest = np.maximum(1, np.floor(sizes * HOLDOUT_NEWEST)).astype(np.int64)
+    is_test = held[codes] & (position >= sizes[codes] - n_newest[codes])
+    frame = interactions.iloc[order]
     test_rows = frame[is_test]
     test = {user: set(items) for user, items in test_rows.groupby("USER_ID")["ITEM_ID"]}
     return Split(frame[~is_test], test)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from emulator.engine import fit as fit_module
+from emulator.engine.data import select
 from emulator.engine.fit import fit, parse_window
 from emulator.engine.metrics import METRIC_NAMES, evaluate, split
 from emulator.engine.model import top_k
@@ -123,3 +124,18 @@ def test_too_little_data_is_explained() -> None:
     frame = generate_interactions(20, 10, 200)
     with pytest.raises(TrainingError, match="at least 1000 interactions"):
         train("popularity", frame, catalogue(frame), {})
+
+
+def test_select_honours_event_type_and_threshold() -> None:
+    frame = pd.DataFrame(
+        {
+            "USER_ID": ["a", "a", "b", "b"],
+            "ITEM_ID": ["x", "y", "x", "z"],
+            "TIMESTAMP": [1, 2, 3, 4],
+            "EVENT_TYPE": ["click", "purchase", "click", "click"],
+            "EVENT_VALUE": [0.2, 0.9, 0.7, None],
+        }
+    )
+    assert select(frame, "click", None)["ITEM_ID"].tolist() == ["x", "x", "z"]
+    assert select(frame, None, 0.5)["ITEM_ID"].tolist() == ["y", "x", "z"]
+    assert select(frame, "click", 0.5)["ITEM_ID"].tolist() == ["x", "z"]

@@ -29,7 +29,7 @@ def _client(service: LocalService, name: str) -> Any:
 
 def test_stop_training_then_restart_keeps_models_serving(tmp_path: Path) -> None:
     # Scaled latency: a training takes a few seconds, long enough to be stopped.
-    with LocalService(tmp_path, latency="0.0005") as first:
+    with LocalService(tmp_path, latency="0.0002") as first:
         personalize, s3 = _client(first, "personalize"), _client(first, "s3")
         s3.create_bucket(Bucket="restart-tests")
         group = loaded_group(personalize, s3, "restart-tests", "restart")
