@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from emulator.engine.model import Model
+from emulator.engine.model import Model, top_k_rows
 
 HOLDOUT_USERS = 0.10
 HOLDOUT_NEWEST = 0.10
@@ -75,9 +75,7 @@ def evaluate(model: Model, test: dict[str, set[str]], catalogue_size: int) -> di
         known = chunk >= 0
         seen = model.history[chunk[known]]
         scores[np.flatnonzero(known)[seen.nonzero()[0]], seen.nonzero()[1]] = -np.inf
-        top = np.argpartition(-scores, k_top - 1, axis=1)[:, :k_top]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
+        top = top_k_rows(scores, k_top)[0]
         for user, ranked in zip(users[start : start + CHUNK], top, strict=True):
             recommended.update(ranked.tolist())
             wanted = {model.item_index[i] for i in test[user] if i in model.item_index}

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from emulator.engine.model import top_k_rows
 from emulator.errors import InvalidInputException, ServiceError
 from emulator.jobs import Job, JobFailed, work
 from emulator.ops import handles
@@ -120,26 +121,16 @@ def _answer(
             continue
         scores = _chunk_scores(target, chunk)
         errors = _apply_filter(service, target, chunk, scores, filter_arn)
-        top = _top_rows(scores, n)
+        top, top_scores = top_k_rows(scores, n)
         for row, (item, line) in enumerate(zip(chunk, raw, strict=True)):
             if isinstance(item, str) or row in errors:
                 out.append(_error_line(line, item) if isinstance(item, str)
                            else _error_line(item, errors[row]))  # fmt: skip
                 continue
-            best = [i for i in top[row] if np.isfinite(scores[row, i])]
-            out.append(_output_line(item, target.model.item_ids[best].tolist(),
-                                    scores[row, best].tolist()))  # fmt: skip
+            finite = np.isfinite(top_scores[row])
+            items = target.model.item_ids[top[row][finite]].tolist()
+            out.append(_output_line(item, items, top_scores[row][finite].tolist()))
     return out
-
-
-def _top_rows(scores: np.ndarray, n: int) -> np.ndarray:
-    """Per row, the indices of the n best scores, best first."""
-    k = min(n, scores.shape[1])
-    if k == 0:
-        return np.empty((len(scores), 0), dtype=np.int64)
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(top, order, axis=1)
 
 
 def _apply_filter(

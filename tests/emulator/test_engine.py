@@ -12,7 +12,7 @@ from emulator.engine import fit as fit_module
 from emulator.engine.data import select
 from emulator.engine.fit import fit, parse_window
 from emulator.engine.metrics import METRIC_NAMES, evaluate, split
-from emulator.engine.model import top_k
+from emulator.engine.model import top_k, top_k_rows
 from emulator.engine.training import TrainingError, train
 from emulator.sample_data import generate_interactions, generate_items
 
@@ -139,3 +139,17 @@ def test_select_honours_event_type_and_threshold() -> None:
     assert select(frame, "click", None)["ITEM_ID"].tolist() == ["x", "x", "z"]
     assert select(frame, None, 0.5)["ITEM_ID"].tolist() == ["y", "x", "z"]
     assert select(frame, "click", 0.5)["ITEM_ID"].tolist() == ["x", "z"]
+
+
+@pytest.mark.parametrize(("n_items", "k"), [(1000, 25), (1003, 7), (40, 25), (10, 25)])
+def test_top_k_rows_matches_a_full_sort(n_items: int, k: int) -> None:
+    rng = np.random.default_rng(n_items)
+    scores = rng.random((20, n_items)).astype(np.float32)
+    scores[0, : n_items - 3] = -np.inf  # a row with only three finite scores
+    indices, values = top_k_rows(scores, k)
+    for row in range(len(scores)):
+        finite = np.isfinite(values[row])
+        expected = np.argsort(-scores[row], kind="stable")[: min(k, n_items)]
+        expected = expected[np.isfinite(scores[row, expected])]
+        assert indices[row][finite].tolist() == expected.tolist()
+        assert np.array_equal(values[row][finite], scores[row, expected])
