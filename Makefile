@@ -51,3 +51,8 @@ bench-polling: $(STAMP)
 bench-control-plane: $(STAMP)
 	$(BIN)/python -m benchmarks.import_speed
 	$(BIN)/python -m benchmarks.filter_eval
+
+# --- training branch: the local service's benchmark (not run by the tests) ---
+.PHONY: bench-emulator
+bench-emulator: $(STAMP)
+	$(BIN)/python -m benchmarks.emulator $(BENCH_ARGS)
