@@ -39,7 +39,9 @@ def read_events(service: Service, dataset_group_arn: str) -> pd.DataFrame:
     if not path.exists() or path.stat().st_size == 0:
         return pd.DataFrame(columns=COLUMNS)
     with _LOCK:
-        frame = pd.read_json(path, lines=True, dtype={"USER_ID": str, "ITEM_ID": str})
+        frame = pd.read_json(
+            path, lines=True, convert_dates=False, dtype={"USER_ID": str, "ITEM_ID": str}
+        )
     return frame.reindex(columns=COLUMNS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from emulator.engine.data import data_stamp, load_group
 from emulator.engine.model import Model, top_k
 from emulator.engine.storage import load_model
 from emulator.errors import InvalidInputException, ResourceNotFoundException
+from emulator.filter_expressions import FilterData, FilterExpression, compile_filter
 from emulator.ops.solutions import recipe_of
 from emulator.recipes import Recipe
 from emulator.resources import require
@@ -24,7 +26,7 @@ from emulator.service import Service
 
 MAX_RESULTS = 500
 DEFAULT_RESULTS = 25
-_FILTER_DATA: dict[tuple[str, str], tuple[tuple[float, ...], Any]] = {}
+_FILTER_DATA: dict[tuple[str, str], tuple[tuple[float, ...], FilterData]] = {}
 _LOCK = threading.Lock()
 
 
@@ -69,12 +71,25 @@ def result_count(params: dict[str, Any]) -> int:
 
 
 def distribution(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of scores (temperature: a tenth of each row's spread)."""
-    scores = np.atleast_2d(scores).astype(np.float64)
-    high = scores.max(axis=1, keepdims=True)
-    spread = high - scores.min(axis=1, keepdims=True)
-    exp = np.exp((scores - high) / np.where(spread > 0, spread / 10.0, 1.0))
-    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+    """Row-wise softmax (temperature: a tenth of each row's spread); -inf stays -inf.
+
+    Works in float32, in place on a copy: batch inference runs it on thousands of rows.
+    """
+    out = np.array(np.atleast_2d(scores), dtype=np.float32)
+    finite = np.isfinite(out)
+    complete = bool(finite.all())
+    values = out if complete else np.where(finite, out, np.nan)
+    high = np.nanmax(values, axis=1, keepdims=True)
+    spread = high - np.nanmin(values, axis=1, keepdims=True)
+    out -= high
+    out /= np.where(spread > 0, spread / 10.0, 1.0).astype(np.float32)
+    np.exp(out, out=out)
+    if not complete:
+        out[~finite] = 0.0
+    out /= out.sum(axis=1, keepdims=True)
+    if not complete:
+        out[~finite] = -np.inf
+    return out
 
 
 def best_items(
@@ -109,12 +124,11 @@ def keep_mask(
     filter_arn: str | None,
     user_id: str | None,
     values: dict[str, str] | None,
+    item_id: str | None = None,
 ) -> np.ndarray | None:
     """The filter's mask over the model's items (None without a filter)."""
     if not filter_arn:
         return None
-    from emulator.filter_expressions import compile_filter
-
     found = require(service, "filter", filter_arn)
     if found.get("status") != "ACTIVE":
         raise InvalidInputException(f"The filter {filter_arn} is in {found.get('status')} status.")
@@ -122,14 +136,19 @@ def keep_mask(
         raise InvalidInputException(
             f"The filter {filter_arn} belongs to another dataset group than the solution's."
         )
-    expression = compile_filter(found["filterExpression"])
-    return np.asarray(expression.keep_mask(_filter_data(service, target), user_id, values or {}))
+    expression = _compiled(found["filterExpression"])
+    data = _filter_data(service, target)
+    data.prepare(expression)
+    return expression.keep_mask(data, user_id, values or {}, item_id)
 
 
-def _filter_data(service: Service, target: Target) -> Any:
+@lru_cache(maxsize=256)
+def _compiled(expression: str) -> FilterExpression:
+    return compile_filter(expression)
+
+
+def _filter_data(service: Service, target: Target) -> FilterData:
     """FilterData for the group's rows now, rebuilt only when imports or events changed them."""
-    from emulator.filter_expressions import FilterData
-
     key = (str(service.settings.data_dir), target.version_arn)
     stamp = data_stamp(service, target.group_arn)
     cached = _FILTER_DATA.get(key)

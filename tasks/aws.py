@@ -29,7 +29,10 @@ class AwsSettings(BaseModel):
         default=None, description="Name of a prefect-aws AwsCredentials block to use instead."
     )
     max_attempts: int = Field(
-        default=8, ge=1, le=20, description="botocore attempts per call (adaptive retry mode)."
+        default=8,
+        ge=1,
+        le=20,
+        description="Attempts per call, the first included (botocore adaptive retry mode).",
     )
 
 
@@ -48,7 +51,7 @@ def session(settings: AwsSettings) -> boto3.Session:
 def client(settings: AwsSettings, service_name: str) -> Any:
     """A client with botocore's adaptive retries (client-side rate limiting on throttles)."""
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
         user_agent_extra="prefect-personalize",
     )
     return session(settings).client(service_name, config=config)

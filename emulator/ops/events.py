@@ -7,20 +7,14 @@ from typing import Any
 from emulator.errors import ResourceNotFoundException
 from emulator.events import append_events
 from emulator.ops import handles
+from emulator.ops.event_trackers import tracker_for
 from emulator.service import Call, Service
 
 
 @handles("PutEvents")
 def put_events(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    tracker = next(
-        (
-            body
-            for body in service.store.list_kind("event-tracker")
-            if body.get("trackingId") == p["trackingId"]
-        ),
-        None,
-    )
+    tracker = tracker_for(service, p["trackingId"])
     if tracker is None:
         raise ResourceNotFoundException(f"No event tracker has the trackingId {p['trackingId']}.")
     user = p.get("userId") or p["sessionId"]

@@ -43,7 +43,9 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         raise InvalidInputException(
             f"The campaign's recipe is {kind}: use GetPersonalizedRanking instead."
         )
-    keep = keep_mask(service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"))
+    keep = keep_mask(
+        service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")
+    )
     return {
         "itemList": best_items(target, distribution(scores)[0], n, keep),
         "recommendationId": _recommendation_id(),

@@ -4,6 +4,8 @@ solutions, trained versions and campaigns, each waited to its end state."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from emulator.sample_data import generate_interactions, generate_items
@@ -13,7 +15,6 @@ from tests.emulator.helpers import (
     active_group,
     put_csv,
     run_import,
-    wait_done,
     wait_status,
 )
 
@@ -67,10 +68,28 @@ def train(personalize: Any, solution: str, mode: str = "FULL") -> dict[str, Any]
     arn = personalize.create_solution_version(solutionArn=solution, trainingMode=mode)[
         "solutionVersionArn"
     ]
-    return wait_done(
-        lambda: personalize.describe_solution_version(solutionVersionArn=arn),
-        "solutionVersion",
-        timeout=120,
+    return settled(
+        lambda: personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
+    )
+
+
+def settled(describe: Callable[[], dict[str, Any]], timeout: float = 120.0) -> dict[str, Any]:
+    """Poll until a status is no longer PENDING, IN_PROGRESS or STOPPING; the last document."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = describe()
+        if not body["status"].endswith(("PENDING", "IN_PROGRESS", "STOPPING")):
+            return body
+        assert time.monotonic() < deadline, f"still {body['status']}: {body}"
+        time.sleep(0.02)
+
+
+def campaign_update(personalize: Any, campaign: str) -> dict[str, Any]:
+    """Wait for a campaign's update to end; its ``latestCampaignUpdate``."""
+    return settled(
+        lambda: personalize.describe_campaign(campaignArn=campaign)["campaign"][
+            "latestCampaignUpdate"
+        ]
     )
 
 
@@ -85,3 +104,26 @@ def recommended(runtime: Any, campaign: str, user: str, **extra: Any) -> list[st
     """Item ids GetRecommendations answers for a user."""
     answer = runtime.get_recommendations(campaignArn=campaign, userId=user, **extra)
     return [item["itemId"] for item in answer["itemList"]]
+
+
+def run_batch(
+    personalize: Any, s3: Any, bucket: str, version: str, lines: list[str], name: str, **extra: Any
+) -> list[dict[str, Any]]:
+    """Run a batch inference job over JSON lines; the output lines, parsed."""
+    s3.put_object(Bucket=bucket, Key=f"{name}/input.json", Body="\n".join(lines).encode())
+    job = personalize.create_batch_inference_job(
+        jobName=name,
+        solutionVersionArn=version,
+        jobInput={"s3DataSource": {"path": f"s3://{bucket}/{name}/input.json"}},
+        jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/{name}/out/"}},
+        roleArn="arn:aws:iam::000000000000:role/PersonalizeS3",
+        **extra,
+    )["batchInferenceJobArn"]
+    done = settled(
+        lambda: personalize.describe_batch_inference_job(batchInferenceJobArn=job)[
+            "batchInferenceJob"
+        ]
+    )
+    assert done["status"] == "ACTIVE", done
+    body = s3.get_object(Bucket=bucket, Key=f"{name}/out/input.json.out")["Body"].read()
+    return [json.loads(line) for line in body.decode().splitlines()]
