@@ -98,12 +98,18 @@ def hash_column(array: pa.Array) -> np.ndarray:
     return _with_nulls(mix(values), array)
 
 
-def hash_rows(batch: pa.RecordBatch) -> np.ndarray:
-    """A 64-bit fingerprint of each row of the batch (equal rows, equal fingerprints)."""
+def hash_rows(batch: pa.RecordBatch, known: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """A 64-bit fingerprint of each row (equal rows, equal fingerprints).
+
+    ``known`` holds column hashes computed already (by column name), which are reused.
+    """
+    known = known or {}
     combined = np.zeros(batch.num_rows, np.uint64)
-    for column in batch.columns:
-        combined = mix(combined * _COMBINE + hash_column(column))
-    return combined
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        combined *= _COMBINE
+        # Column hashes are already well mixed: a final mix of the sum is enough.
+        combined += known[name] if name in known else hash_column(column)
+    return mix(combined)
 
 
 def _with_nulls(hashed: np.ndarray, array: pa.Array) -> np.ndarray:

@@ -36,10 +36,10 @@ from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
 from tasks.prep.config import CleaningConfig, SourceConfig
-from tasks.prep.counting import KeyCounter
+from tasks.prep.counting import HashCounter, HashSet, ValueCounter
 from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.errors import PrepError, SourceError
-from tasks.prep.fingerprint import hash_rows
+from tasks.prep.fingerprint import hash_column, hash_rows
 from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
 from tasks.prep.reading import read_batches
 from tasks.prep.report import DataReport
@@ -83,8 +83,20 @@ class _Plan:
 
     keep: np.ndarray | None = None
     cutoff: int | None = None
-    drop_users: pa.Array | None = None
-    drop_items: pa.Array | None = None
+    drop_users: HashSet | None = None
+    drop_items: HashSet | None = None
+
+
+KEY_FIELDS = ("USER_ID", "ITEM_ID")
+
+
+def hash_field(name: str) -> str:
+    """The spill column holding the 64-bit hash of an id field."""
+    return f"_hash_{name}"
+
+
+def _hashes(batch: pa.RecordBatch, name: str) -> np.ndarray:
+    return np.asarray(batch[hash_field(name)].to_numpy())
 
 
 def prepare(
@@ -109,7 +121,11 @@ def prepare(
         import_uri=out.import_uri,
         rejects_uri=out.rejects_uri,
     )
-    arrow_schema = pa.schema([(f.name, f.arrow_type) for f in schema.fields])
+    keys = [name for name in KEY_FIELDS if name in schema.names]
+    arrow_schema = pa.schema(
+        [(f.name, f.arrow_type) for f in schema.fields]
+        + [(hash_field(name), pa.uint64()) for name in keys]
+    )
     with tempfile.TemporaryDirectory(prefix="prep-") as work:
         spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
         finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
@@ -120,8 +136,8 @@ def prepare(
             report.removed_by_rule["exact duplicate"] = repeats
         if cleaning.window_days and latest is not None:
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
-        _count_pass(spill, cleaning, plan, report)
-        _write_pass(spill, cleaning, plan, out, report)
+        _count_pass(spill, cleaning, plan, report, Path(work) / "counts")
+        _write_pass(spill, plan, out, report, Path(work) / "stats")
     report.checks = personalize_checks(report, schema)
     report.compare(_previous_report(out.report_uri))
     try:
@@ -177,7 +193,8 @@ def _source_pass(
     allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
     rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
-    reasons = KeyCounter()
+    reasons = ValueCounter()
+    keys = [name for name in KEY_FIELDS if name in schema.names]
     latest: int | None = None
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
         for raw in read_batches(source, schema):
@@ -189,11 +206,14 @@ def _source_pass(
             rows = normalised.rows
             if allowed is not None:
                 rows = _drop(rows, pc.is_in(rows["EVENT_TYPE"], allowed), report, _EVENT_RULE)
+            key_hashes = {name: hash_column(rows[name]) for name in keys}
             if finder is not None:
-                finder.add(hash_rows(rows), spill.rows)
+                finder.add(hash_rows(rows, key_hashes), spill.rows)
             if "TIMESTAMP" in rows.schema.names and rows.num_rows:
                 newest = pc.max(rows["TIMESTAMP"]).as_py()
                 latest = newest if latest is None else max(latest, newest)
+            for name, hashed in key_hashes.items():
+                rows = rows.append_column(hash_field(name), pa.array(hashed))
             spill.append(rows)
     if report.rows_in == 0:
         raise SourceError(f"source {source.uri} has no rows: expected at least a header and data")
@@ -229,70 +249,71 @@ def _kept(batch: pa.RecordBatch, start: int, plan: _Plan) -> pa.RecordBatch:
 
 
 def _count_pass(
-    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, report: DataReport
+    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, report: DataReport, work: Path
 ) -> None:
     """Counts per user and item for the minimums; applies the cap per user."""
     cap = cleaning.max_interactions_per_user
     min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
     if cap is None and min_user <= 1 and min_item <= 1:
         return
-    users, items = KeyCounter(), KeyCounter()
+    users, items = HashCounter(work / "users"), HashCounter(work / "items")
     for start, batch in spill.batches():
         rows = _kept(batch, start, plan)
-        users.add(rows["USER_ID"])
-        items.add(rows["ITEM_ID"])
+        users.add(_hashes(rows, "USER_ID"))
+        items.add(_hashes(rows, "ITEM_ID"))
     if cap is not None:
         capped = users.keys_where(above=cap)
         if len(capped):
             report.removed_by_rule[_CAP_RULE] = _apply_cap(spill, plan, capped, cap, items)
     if min_user > 1:
-        plan.drop_users = users.keys_where(below=min_user)
+        plan.drop_users = HashSet(users.keys_where(below=min_user))
     if min_item > 1:
-        plan.drop_items = items.keys_where(below=min_item)
+        plan.drop_items = HashSet(items.keys_where(below=min_item))
 
 
-def _apply_cap(spill: SpillFile, plan: _Plan, capped: pa.Array, cap: int, items: KeyCounter) -> int:
+def _apply_cap(
+    spill: SpillFile, plan: _Plan, capped: np.ndarray, cap: int, items: HashCounter
+) -> int:
     """Keep each capped user's ``cap`` most recent rows (later rows first on equal times)."""
-    gathered = []
+    bots = HashSet(capped)
+    parts: list[tuple[np.ndarray, ...]] = []
     for start, batch in spill.batches():
-        mask = pc.is_in(batch["USER_ID"], capped)
+        mask = bots.contains(_hashes(batch, "USER_ID"))
         if plan.keep is not None:
-            mask = pc.and_(mask, pa.array(plan.keep[start : start + batch.num_rows]))
+            mask &= plan.keep[start : start + batch.num_rows]
         if plan.cutoff is not None:
-            mask = pc.and_(mask, pc.greater_equal(batch["TIMESTAMP"], plan.cutoff))
-        rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start
-        selected = batch.filter(mask)
-        gathered.append(
-            pa.table(
-                {
-                    "user": selected["USER_ID"],
-                    "time": selected["TIMESTAMP"],
-                    "item": selected["ITEM_ID"],
-                    "row": rows,
-                }
+            mask &= batch["TIMESTAMP"].to_numpy() >= plan.cutoff
+        rows = np.flatnonzero(mask)
+        parts.append(
+            (
+                _hashes(batch, "USER_ID")[rows],
+                batch["TIMESTAMP"].to_numpy()[rows],
+                _hashes(batch, "ITEM_ID")[rows],
+                rows + start,
             )
         )
-    table = pa.concat_tables(gathered).sort_by(
-        [("user", "ascending"), ("time", "descending"), ("row", "descending")]
-    )
-    users = pc.dictionary_encode(table["user"].combine_chunks()).indices.to_numpy()
-    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    position = np.arange(len(users)) - np.repeat(starts, np.diff(np.r_[starts, len(users)]))
+    user, time, item, row = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((-row, -time, user))
+    user, item, row = user[order], item[order], row[order]
+    starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
+    position = np.arange(len(user)) - np.repeat(starts, np.diff(np.r_[starts, len(user)]))
     beyond = position >= cap
     if plan.keep is None:
         plan.keep = np.ones(spill.rows, np.bool_)
-    plan.keep[table["row"].to_numpy()[beyond]] = False
-    items.subtract(table["item"].filter(pa.array(beyond)).combine_chunks())
+    plan.keep[row[beyond]] = False
+    items.remove(item[beyond])
     return int(beyond.sum())
 
 
 def _write_pass(
-    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, out: OutputLocation, report: DataReport
+    spill: SpillFile, plan: _Plan, out: OutputLocation, report: DataReport, work: Path
 ) -> None:
     """Stream the rows that pass every rule to the import file; take the report's counts."""
     names = spill.schema.names
-    users, items, events = KeyCounter(), KeyCounter(), KeyCounter()
-    with CsvSink(out.import_uri, spill.schema) as sink:
+    users, items = HashCounter(work / "users"), HashCounter(work / "items")
+    events = ValueCounter()
+    columns = pa.schema([field for field in spill.schema if not field.name.startswith("_hash_")])
+    with CsvSink(out.import_uri, columns) as sink:
         for start, batch in spill.batches():
             rows = batch
             if plan.keep is not None:
@@ -301,15 +322,17 @@ def _write_pass(
                 inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
                 rows = _drop(rows, inside, report, _WINDOW_RULE)
             if plan.drop_users is not None:
-                known = pc.invert(pc.is_in(rows["USER_ID"], plan.drop_users))
-                rows = _drop(rows, known, report, _USER_RULE)
+                enough = ~plan.drop_users.contains(_hashes(rows, "USER_ID"))
+                rows = _drop(rows, pa.array(enough), report, _USER_RULE)
             if plan.drop_items is not None:
-                known = pc.invert(pc.is_in(rows["ITEM_ID"], plan.drop_items))
-                rows = _drop(rows, known, report, _ITEM_RULE)
+                enough = ~plan.drop_items.contains(_hashes(rows, "ITEM_ID"))
+                rows = _drop(rows, pa.array(enough), report, _ITEM_RULE)
             sink.write(rows)
-            for counter, field in ((users, "USER_ID"), (items, "ITEM_ID"), (events, "EVENT_TYPE")):
+            for counter, field in ((users, "USER_ID"), (items, "ITEM_ID")):
                 if field in names:
-                    counter.add(rows[field])
+                    counter.add(_hashes(rows, field))
+            if "EVENT_TYPE" in names:
+                events.add(rows["EVENT_TYPE"])
             if "TIMESTAMP" in names and rows.num_rows:
                 low, high = pc.min_max(rows["TIMESTAMP"]).values()
                 report.time_start = _bound(min, report.time_start, low.as_py())
