@@ -104,15 +104,15 @@ def _text(array: pa.Array, spec: FieldSpec, reasons: _Reasons) -> pa.Array:
     elif pa.types.is_floating(kind) and pc.all(pc.equal(pc.floor(array), array)).as_py():
         array = array.cast(pa.int64())  # ids that became floats: 42.0 -> "42"
     text = pc.utf8_trim_whitespace(array.cast(pa.string()))
-    empty = pc.equal(text, "")
+    size = pc.binary_length(text)  # bytes: cheap, and an upper bound of the characters
+    empty = pc.equal(size, 0)
+    limit = MAX_ID_CHARS if spec.is_id else MAX_CATEGORICAL_CHARS if spec.categorical else None
+    if limit is not None and (pc.max(size).as_py() or 0) > limit:
+        too_long = pc.greater(pc.utf8_length(text), limit)
+        reasons.flag(too_long, f"{spec.name} is longer than {limit:,} characters")
     if spec.is_id:
         reasons.flag(pc.or_kleene(pc.is_null(text), empty), f"{spec.name} is empty")
-        too_long = pc.greater(pc.utf8_length(text), MAX_ID_CHARS)
-        reasons.flag(too_long, f"{spec.name} is longer than {MAX_ID_CHARS} characters")
         return text
-    if spec.categorical:
-        too_long = pc.greater(pc.utf8_length(text), MAX_CATEGORICAL_CHARS)
-        reasons.flag(too_long, f"{spec.name} is longer than {MAX_CATEGORICAL_CHARS} characters")
     return pc.if_else(empty, None, text) if pc.any(empty).as_py() else text
 
 

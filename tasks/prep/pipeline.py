@@ -41,6 +41,7 @@ from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.fingerprint import hash_column, hash_rows
 from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
+from tasks.prep.prefetch import prefetch
 from tasks.prep.reading import read_batches
 from tasks.prep.report import DataReport
 from tasks.prep.schema import DatasetSchema
@@ -197,7 +198,7 @@ def _source_pass(
     keys = [name for name in KEY_FIELDS if name in schema.names]
     latest: int | None = None
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
-        for raw in read_batches(source, schema):
+        for raw in prefetch(read_batches(source, schema)):
             report.rows_in += raw.batch.num_rows
             normalised = normaliser(raw)
             if normalised.rejects is not None:

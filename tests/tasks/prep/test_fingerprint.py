@@ -46,3 +46,11 @@ def test_duplicate_finder_keeps_first_occurrences_across_batches(tmp_path: Path)
     keep, repeats = finder.keep_mask(7)
     assert keep.tolist() == [True, True, False, False, True, True, False]
     assert repeats == 3
+
+
+def test_few_distinct_values_hash_as_many_do() -> None:
+    values = pa.array(["click", "view", None, "purchase"] * 1000)
+    many = pa.array([f"id-{i}" for i in range(4000)])
+    batch = pa.RecordBatch.from_pydict({"E": values, "U": many})
+    # The same rows hashed by value and with E dictionary-encoded give the same fingerprints.
+    assert (hash_rows(batch) == hash_rows(batch, {"E": hash_strings(values)})).all()
