@@ -40,3 +40,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# --- data preparation (branch prep) ---
+.PHONY: bench-prep
+# Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
+bench-prep: $(STAMP)
+	$(BIN)/python -m benchmarks.prep --rows 10000000 --memory-rows 30000000

@@ -25,6 +25,7 @@ item (one round, on the counts after the cap).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -309,35 +310,22 @@ def _apply_cap(
 def _write_pass(
     spill: SpillFile, plan: _Plan, out: OutputLocation, report: DataReport, work: Path
 ) -> None:
-    """Stream the rows that pass every rule to the import file; take the report's counts."""
+    """Stream the rows that pass every rule to the import file; take the report's counts.
+
+    Filtering and counting run in a background thread while this one writes the CSV.
+    """
     names = spill.schema.names
     users, items = HashCounter(work / "users"), HashCounter(work / "items")
     events = ValueCounter()
     columns = pa.schema([field for field in spill.schema if not field.name.startswith("_hash_")])
     with CsvSink(out.import_uri, columns) as sink:
-        for start, batch in spill.batches():
-            rows = batch
-            if plan.keep is not None:
-                rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
-            if plan.cutoff is not None:
-                inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
-                rows = _drop(rows, inside, report, _WINDOW_RULE)
-            if plan.drop_users is not None:
-                enough = ~plan.drop_users.contains(_hashes(rows, "USER_ID"))
-                rows = _drop(rows, pa.array(enough), report, _USER_RULE)
-            if plan.drop_items is not None:
-                enough = ~plan.drop_items.contains(_hashes(rows, "ITEM_ID"))
-                rows = _drop(rows, pa.array(enough), report, _ITEM_RULE)
+        for rows in prefetch(_output_rows(spill, plan, report)):
             sink.write(rows)
             for counter, field in ((users, "USER_ID"), (items, "ITEM_ID")):
                 if field in names:
                     counter.add(_hashes(rows, field))
             if "EVENT_TYPE" in names:
                 events.add(rows["EVENT_TYPE"])
-            if "TIMESTAMP" in names and rows.num_rows:
-                low, high = pc.min_max(rows["TIMESTAMP"]).values()
-                report.time_start = _bound(min, report.time_start, low.as_py())
-                report.time_end = _bound(max, report.time_end, high.as_py())
     report.rows_out = sink.rows
     if report.dataset_type == "INTERACTIONS":
         report.set_per_user(users.counts())
@@ -346,6 +334,28 @@ def _write_pass(
     if "ITEM_ID" in names:
         report.items = len(items.counts())
     report.event_types = events.as_dict()
+
+
+def _output_rows(spill: SpillFile, plan: _Plan, report: DataReport) -> Iterator[pa.RecordBatch]:
+    """The spill's rows that pass duplicates, window, cap and minimums; the time span."""
+    for start, batch in spill.batches():
+        rows = batch
+        if plan.keep is not None:
+            rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+        if plan.cutoff is not None:
+            inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
+            rows = _drop(rows, inside, report, _WINDOW_RULE)
+        if plan.drop_users is not None:
+            enough = ~plan.drop_users.contains(_hashes(rows, "USER_ID"))
+            rows = _drop(rows, pa.array(enough), report, _USER_RULE)
+        if plan.drop_items is not None:
+            enough = ~plan.drop_items.contains(_hashes(rows, "ITEM_ID"))
+            rows = _drop(rows, pa.array(enough), report, _ITEM_RULE)
+        if "TIMESTAMP" in rows.schema.names and rows.num_rows:
+            low, high = pc.min_max(rows["TIMESTAMP"]).values()
+            report.time_start = _bound(min, report.time_start, low.as_py())
+            report.time_end = _bound(max, report.time_end, high.as_py())
+        yield rows
 
 
 def _bound(pick: Any, current: int | None, value: int) -> int:
