@@ -103,6 +103,8 @@ def _text(array: pa.Array, spec: FieldSpec, reasons: _Reasons) -> pa.Array:
         array = pc.binary_join(array.cast(pa.list_(pa.string())), "|")
     elif pa.types.is_floating(kind) and pc.all(pc.equal(pc.floor(array), array)).as_py():
         array = array.cast(pa.int64())  # ids that became floats: 42.0 -> "42"
+    if pa.types.is_integer(array.type):
+        return array.cast(pa.string())  # never blank, never longer than 20 characters
     text = pc.utf8_trim_whitespace(array.cast(pa.string()))
     size = pc.binary_length(text)  # bytes: cheap, and an upper bound of the characters
     empty = pc.equal(size, 0)

@@ -59,12 +59,24 @@ class OutputLocation:
     import_uri: str
     rejects_uri: str
     report_uri: str
+    history_uri: str
 
     @classmethod
-    def under(cls, output_uri: str, dataset_type: str) -> OutputLocation:
-        """``<prefix>/<type>.csv``, ``<type>.rejects.csv``, ``<type>.report.json``."""
-        base = output_uri.rstrip("/") + "/" + dataset_type.lower()
-        return cls(f"{base}.csv", f"{base}.rejects.csv", f"{base}.report.json")
+    def under(
+        cls, output_uri: str, dataset_type: str, history_uri: str | None = None
+    ) -> OutputLocation:
+        """``<prefix>/<type>.csv``, ``<type>.rejects.csv`` and ``<type>.report.json``.
+
+        The history (the last successful run's report, which the next run compares against)
+        defaults to ``<type>.last-report.json`` in the parent of the output prefix, so that
+        runs writing to a prefix of their own (``.../interactions/<run id>/``) share it.
+        """
+        prefix = output_uri.rstrip("/")
+        base = f"{prefix}/{dataset_type.lower()}"
+        path = prefix.rpartition("://")[2]
+        parent = prefix.rsplit("/", 1)[0] if "/" in path else prefix
+        history = history_uri or f"{parent}/{dataset_type.lower()}.last-report.json"
+        return cls(f"{base}.csv", f"{base}.rejects.csv", f"{base}.report.json", history)
 
 
 class PrepResult(BaseModel):
@@ -107,8 +119,12 @@ def prepare(
     avro_schema: dict[str, Any],
     dataset_type: str,
     output_uri: str,
+    history_uri: str | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
+
+    The data report is compared with the last successful run's, kept at ``history_uri``
+    (default: see ``OutputLocation.under``), which it then replaces.
 
     Raises ``SourceError``/``ColumnError``/``SchemaError`` for input that cannot be read, and
     ``BelowMinimumsError`` (with the report) when the result breaks Personalize's rules; in
@@ -116,7 +132,7 @@ def prepare(
     """
     schema = DatasetSchema.from_avro(avro_schema, dataset_type)
     _check_cleaning(cleaning, schema)
-    out = OutputLocation.under(output_uri, schema.dataset_type)
+    out = OutputLocation.under(output_uri, schema.dataset_type, history_uri)
     report = DataReport(
         dataset_type=schema.dataset_type,
         source_uri=source.uri,
@@ -141,13 +157,15 @@ def prepare(
         _count_pass(spill, cleaning, plan, report, Path(work) / "counts")
         _write_pass(spill, plan, out, report, Path(work) / "stats")
     report.checks = personalize_checks(report, schema)
-    report.compare(_previous_report(out.report_uri))
+    report.compare(_previous_report(out.history_uri))
     try:
         enforce(report)
     except PrepError:
         delete(out.import_uri)
         raise
-    write_text(out.report_uri, report.model_dump_json(indent=2))
+    document = report.model_dump_json(indent=2)
+    write_text(out.report_uri, document)
+    write_text(out.history_uri, document)
     return PrepResult(
         import_uri=out.import_uri,
         rejects_uri=out.rejects_uri,
