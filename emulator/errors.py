@@ -80,3 +80,17 @@ class UnknownOperationException(ServiceError):
 def not_found(kind: str, arn: str) -> ResourceNotFoundException:
     """The standard not-found error for a resource kind and ARN."""
     return ResourceNotFoundException(f"Could not find {kind} with ARN {arn}.")
+
+
+class TooManyTagsException(ServiceError):
+    """A resource would carry more tags than Personalize allows."""
+
+    code = "TooManyTagsException"
+    status = 400
+
+
+class TooManyTagKeysException(ServiceError):
+    """An untag request names more keys than Personalize allows."""
+
+    code = "TooManyTagKeysException"
+    status = 400

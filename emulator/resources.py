@@ -6,10 +6,17 @@ import base64
 import json
 from typing import Any
 
-from emulator.errors import InvalidNextTokenException, ResourceInUseException, not_found
+from emulator.errors import (
+    InvalidInputException,
+    InvalidNextTokenException,
+    ResourceInUseException,
+    TooManyTagsException,
+    not_found,
+)
 from emulator.service import Service
 
 DEFAULT_PAGE = 100
+MAX_TAGS = 50
 
 
 def require(service: Service, kind: str, arn: str) -> dict[str, Any]:
@@ -59,16 +66,27 @@ def _decode_token(token: str, key: str) -> int:
 
 
 def delete_when_unused(
-    service: Service, kind: str, arn: str, blocking: dict[str, str] | None = None
+    service: Service,
+    kind: str,
+    arn: str,
+    blocking: dict[str, str] | None = None,
+    owned: tuple[str, ...] = (),
 ) -> None:
     """Start deleting a resource, refusing while resources of the blocking kinds reference it.
 
     ``blocking`` maps a kind to the member that references this resource, e.g.
     ``{"dataset": "schemaArn"}`` for a schema. Children (resources whose parent is this one)
-    always block.
+    block, except those of the ``owned`` kinds (e.g. a dataset's import jobs), which block only
+    while in flight and go with the resource (its DELETE work removes them).
     """
     body = require(service, kind, arn)
     for child_kind, child_arn in service.store.children(arn):
+        if child_kind in owned:
+            if in_flight(service.store.get(child_arn) or {}):
+                raise ResourceInUseException(
+                    f"Cannot delete {kind} {arn} while its {child_kind} {child_arn} is running."
+                )
+            continue
         raise ResourceInUseException(
             f"Cannot delete {kind} {arn}: it still has the {child_kind} {child_arn}. "
             f"Delete that first."
@@ -83,9 +101,7 @@ def delete_when_unused(
     if "status" not in body:
         service.store.delete(arn)
         return
-    if body["status"].endswith(("PENDING", "IN_PROGRESS")) and not body["status"].startswith(
-        "DELETE"
-    ):
+    if in_flight(body):
         raise ResourceInUseException(
             f"Cannot delete {kind} {arn} while it is in {body['status']} status."
         )
@@ -97,3 +113,35 @@ def arn_member(kind: str) -> str:
     """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
     head, *rest = kind.split("-")
     return head + "".join(part.title() for part in rest) + "Arn"
+
+
+def in_flight(body: dict[str, Any]) -> bool:
+    """True while a resource is being created or updated (not yet ACTIVE or FAILED)."""
+    status = str(body.get("status", ""))
+    return status.endswith(("PENDING", "IN_PROGRESS")) and not status.startswith("DELETE")
+
+
+def create_tags(params: dict[str, Any]) -> dict[str, str]:
+    """The checked tags of a Create call (``tags: [{tagKey, tagValue}]``), to store after it."""
+    tags = {t["tagKey"]: t["tagValue"] for t in params.get("tags", [])}
+    check_tags(tags, len(tags), "the new resource")
+    return tags
+
+
+def add_tags(service: Service, arn: str, tags: dict[str, str]) -> None:
+    """Add or overwrite tags, within Personalize's limit of tags per resource."""
+    check_tags(tags, len({**service.store.tags(arn), **tags}), arn)
+    service.store.set_tags(arn, tags)
+
+
+def check_tags(tags: dict[str, str], total: int, owner: str) -> None:
+    """Refuse reserved ``aws:`` keys and more than MAX_TAGS tags on one resource."""
+    reserved = sorted(key for key in tags if key.lower().startswith("aws:"))
+    if reserved:
+        raise InvalidInputException(
+            f"Tag keys starting with 'aws:' are reserved for AWS use: {', '.join(reserved)}."
+        )
+    if total > MAX_TAGS:
+        raise TooManyTagsException(
+            f"A resource can have at most {MAX_TAGS} tags; {owner} would have {total}."
+        )

@@ -9,17 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.process import LocalService
-
-
-def wait_status(describe: Any, key: str, want: str, timeout: float = 10.0) -> dict[str, Any]:
-    """Poll a Describe call until the resource reaches a status (or fail with the last one)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        body = describe()[key]
-        if body["status"] == want or time.monotonic() > deadline:
-            assert body["status"] == want, body
-            return body
-        time.sleep(0.02)
+from tests.emulator.helpers import wait_status
 
 
 def test_dataset_group_lifecycle(personalize: Any, unique: str) -> None:

@@ -1,0 +1,91 @@
+"""CreateEventTracker, DescribeEventTracker, ListEventTrackers, DeleteEventTracker.
+
+One tracker per dataset group. Creating it also creates the group's EVENT_INTERACTIONS dataset
+(with the Interactions dataset's schema, when there is one), as Personalize does; deleting it
+removes that dataset and its rows. The tracker's document keeps its ``trackingId`` (what
+PutEvents receives) and the ARNs of the group's ``interactionsDatasetArn`` and
+``eventInteractionsDatasetArn``; ``tracker_for(service, tracking_id)`` finds it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from emulator.datastore import delete_rows
+from emulator.errors import LimitExceededException
+from emulator.jobs import Job, work
+from emulator.ops import handles
+from emulator.ops.datasets import dataset_arn, store_dataset
+from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.service import Call, Service
+
+KIND = "event-tracker"
+EVENTS_TYPE = "EVENT_INTERACTIONS"
+
+
+@handles("CreateEventTracker")
+def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    group = p["datasetGroupArn"]
+    tags = create_tags(p)
+    require_active(service, "dataset-group", group)
+    existing = service.store.list_kind(KIND, group)
+    if existing:
+        raise LimitExceededException(
+            f"The dataset group {group} already has the event tracker "
+            f"{existing[0]['eventTrackerArn']}; a dataset group can have only one."
+        )
+    arn = call.arn(f"event-tracker/{p['name']}")
+    interactions = dataset_arn(group, "INTERACTIONS")
+    events = dataset_arn(group, EVENTS_TYPE)
+    body: dict[str, Any] = {
+        "name": p["name"],
+        "eventTrackerArn": arn,
+        "accountId": call.account_id,
+        "trackingId": str(uuid.uuid4()),
+        "datasetGroupArn": group,
+        "status": "CREATE PENDING",
+        "interactionsDatasetArn": interactions,
+        "eventInteractionsDatasetArn": events,
+    }
+    service.store.create(arn, KIND, body, parent=group)
+    service.store.set_tags(arn, tags)
+    if service.store.get(events) is None:
+        schema = (service.store.get(interactions) or {}).get("schemaArn")
+        store_dataset(service, group, EVENTS_TYPE, f"{p['name']}-events", schema, {})
+    service.lifecycle.begin(arn)
+    return {"eventTrackerArn": arn, "trackingId": body["trackingId"]}
+
+
+@handles("DescribeEventTracker")
+def describe_event_tracker(service: Service, call: Call) -> dict[str, Any]:
+    return {"eventTracker": require(service, KIND, call.params["eventTrackerArn"])}
+
+
+@handles("ListEventTrackers")
+def list_event_trackers(service: Service, call: Call) -> dict[str, Any]:
+    group = call.params.get("datasetGroupArn")
+    return page(service.store.list_kind(KIND, group), call.params, "eventTrackers")
+
+
+@handles("DeleteEventTracker")
+def delete_event_tracker(service: Service, call: Call) -> dict[str, Any]:
+    delete_when_unused(service, KIND, call.params["eventTrackerArn"])
+    return {}
+
+
+@work(KIND, "DELETE")
+def forget_event_dataset(job: Job) -> None:
+    """The tracker's EVENT_INTERACTIONS dataset goes with it."""
+    events = job.body["eventInteractionsDatasetArn"]
+    job.service.store.delete(events)
+    delete_rows(job.service, events)
+
+
+def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
+    """The event tracker document with this trackingId (for PutEvents), or None."""
+    for tracker in service.store.list_kind(KIND):
+        if tracker["trackingId"] == tracking_id:
+            return tracker
+    return None

@@ -1,0 +1,74 @@
+"""CreateFilter, DescribeFilter, ListFilters, DeleteFilter.
+
+The expression is parsed at create time (``emulator.filter_expressions``) and checked against
+the dataset group: every dataset it reads must exist there, with the fields it names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.avro_schema import parse_schema
+from emulator.errors import InvalidInputException
+from emulator.filter_expressions import FilterExpression, compile_filter
+from emulator.ops import handles
+from emulator.ops.datasets import dataset_arn
+from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.service import Call, Service
+
+KIND = "filter"
+
+
+@handles("CreateFilter")
+def create_filter(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    group = p["datasetGroupArn"]
+    tags = create_tags(p)
+    require_active(service, "dataset-group", group)
+    expression = compile_filter(p["filterExpression"])
+    _check_fields(service, group, expression)
+    arn = call.arn(f"filter/{p['name']}")
+    body = {
+        "name": p["name"],
+        "filterArn": arn,
+        "datasetGroupArn": group,
+        "filterExpression": p["filterExpression"],
+        "status": "CREATE PENDING",
+    }
+    service.store.create(arn, KIND, body, parent=group)
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+    return {"filterArn": arn}
+
+
+def _check_fields(service: Service, group: str, expression: FilterExpression) -> None:
+    for dataset, name in sorted(expression.fields):
+        stored = service.store.get(dataset_arn(group, dataset.upper()))
+        if stored is None:
+            raise InvalidInputException(
+                f"The filter reads {dataset}.{name}, but the dataset group {group} has no "
+                f"{dataset} dataset. Create it first."
+            )
+        schema_doc = service.store.get(stored.get("schemaArn", "")) or {}
+        if "schema" in schema_doc and parse_schema(schema_doc["schema"]).field(name) is None:
+            raise InvalidInputException(
+                f"The filter reads {dataset}.{name}, but the {dataset} dataset's schema has no "
+                f"field {name}."
+            )
+
+
+@handles("DescribeFilter")
+def describe_filter(service: Service, call: Call) -> dict[str, Any]:
+    return {"filter": require(service, KIND, call.params["filterArn"])}
+
+
+@handles("ListFilters")
+def list_filters(service: Service, call: Call) -> dict[str, Any]:
+    group = call.params.get("datasetGroupArn")
+    return page(service.store.list_kind(KIND, group), call.params, "Filters")
+
+
+@handles("DeleteFilter")
+def delete_filter(service: Service, call: Call) -> dict[str, Any]:
+    delete_when_unused(service, KIND, call.params["filterArn"])
+    return {}

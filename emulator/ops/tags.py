@@ -1,0 +1,37 @@
+"""TagResource, UntagResource, ListTagsForResource, for every kind of resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.errors import ResourceNotFoundException
+from emulator.ops import handles
+from emulator.resources import add_tags
+from emulator.service import Call, Service
+
+
+def _existing(service: Service, arn: str) -> str:
+    if service.store.kind_of(arn) is None:
+        raise ResourceNotFoundException(f"Could not find a resource with ARN {arn}.")
+    return arn
+
+
+@handles("TagResource")
+def tag_resource(service: Service, call: Call) -> dict[str, Any]:
+    arn = _existing(service, call.params["resourceArn"])
+    add_tags(service, arn, {t["tagKey"]: t["tagValue"] for t in call.params["tags"]})
+    return {}
+
+
+@handles("UntagResource")
+def untag_resource(service: Service, call: Call) -> dict[str, Any]:
+    arn = _existing(service, call.params["resourceArn"])
+    service.store.remove_tags(arn, list(call.params["tagKeys"]))
+    return {}
+
+
+@handles("ListTagsForResource")
+def list_tags_for_resource(service: Service, call: Call) -> dict[str, Any]:
+    arn = _existing(service, call.params["resourceArn"])
+    tags = service.store.tags(arn)
+    return {"tags": [{"tagKey": key, "tagValue": value} for key, value in sorted(tags.items())]}
