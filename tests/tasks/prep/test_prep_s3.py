@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from emulator.process import LocalService
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.pipeline import prepare
-from emulator.process import LocalService
 from tests.emulator.helpers import active_dataset, active_group, run_import, stored_rows
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
 
