@@ -27,11 +27,11 @@ class DuplicateFinder:
         self.paths = [directory / f"part-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
         self._files = [path.open("wb") for path in self.paths]
 
-    def add(self, fingerprints: np.ndarray, first_row: int) -> None:
-        """Record the fingerprints of rows ``first_row``, ``first_row + 1``, ..."""
+    def add(self, fingerprints: np.ndarray, rows: np.ndarray) -> None:
+        """Record the fingerprints of these rows (row indices, increasing across calls)."""
         records = np.empty(len(fingerprints), _RECORD)
         records["fingerprint"] = fingerprints
-        records["row"] = np.arange(first_row, first_row + len(fingerprints))
+        records["row"] = rows
         write_partitioned(self._files, fingerprints, records)
 
     def keep_mask(self, rows: int) -> tuple[np.ndarray, int]:

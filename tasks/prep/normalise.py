@@ -32,9 +32,14 @@ _INT32 = (-(2**31), 2**31 - 1)
 
 @dataclass
 class Normalised:
-    """The rows that passed (schema columns and types) and the rejects (all text, with reason)."""
+    """Every row cast to the schema, which of them passed, and the rejects (text, with reason).
+
+    Rows are not filtered here (a copy the caller can fold into its own filtering): ``good``
+    marks the rows that passed, and is None when all did.
+    """
 
     rows: pa.RecordBatch
+    good: np.ndarray | None
     rejects: pa.RecordBatch | None
 
 
@@ -43,14 +48,14 @@ class _Reasons:
 
     def __init__(self, length: int) -> None:
         self.length = length
-        self.array: pa.Array = pa.nulls(length, pa.string())
-        self.any = False
+        self.array: pa.Array | None = None  # made on the first failure: most batches have none
 
     def flag(self, mask: pa.Array, reason: str) -> None:
         mask = pc.fill_null(mask, False)
         if pc.any(mask).as_py():
+            if self.array is None:
+                self.array = pa.nulls(self.length, pa.string())
             self.array = pc.if_else(pc.and_(mask, pc.is_null(self.array)), reason, self.array)
-            self.any = True
 
 
 class Normaliser:
@@ -75,10 +80,11 @@ class Normaliser:
         reasons = _Reasons(batch.num_rows)
         columns = [self._column(batch.column(f.name), f, reasons) for f in self.schema.fields]
         rows = pa.RecordBatch.from_arrays(columns, names=self.schema.names)
-        if not reasons.any:
-            return Normalised(rows, None)
+        if reasons.array is None:
+            return Normalised(rows, None, None)
         good = pc.is_null(reasons.array)
-        return Normalised(rows.filter(good), _rejects(source, pc.invert(good), reasons.array))
+        rejects = _rejects(source, pc.invert(good), reasons.array)
+        return Normalised(rows, good.to_numpy(zero_copy_only=False), rejects)
 
     def _column(self, array: pa.Array, spec: FieldSpec, reasons: _Reasons) -> pa.Array:
         converter = self.timestamps.get(spec.name)

@@ -147,11 +147,17 @@ def prepare(
     with tempfile.TemporaryDirectory(prefix="prep-") as work:
         spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
         finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
-        latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
+        left_out, latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
         plan = _Plan()
         if finder is not None:
             plan.keep, repeats = finder.keep_mask(spill.rows)
             report.removed_by_rule["exact duplicate"] = repeats
+        if left_out and plan.keep is None:
+            plan.keep = np.ones(spill.rows, np.bool_)
+        for first, good in left_out:
+            assert plan.keep is not None
+            plan.keep[first : first + len(good)] &= good
+        del left_out
         if cleaning.window_days and latest is not None:
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         _count_pass(spill, cleaning, plan, report, Path(work) / "counts")
@@ -207,31 +213,51 @@ def _source_pass(
     finder: DuplicateFinder | None,
     out: OutputLocation,
     report: DataReport,
-) -> int | None:
-    """Read, normalise, set aside rejects, filter event types, spill; return the latest time."""
+) -> tuple[list[tuple[int, np.ndarray]], int | None]:
+    """Read, normalise, set rejects aside, spill; (rows to leave out by batch, latest time).
+
+    Every row is spilled; rejected rows and rows of event types not allowed are only marked
+    (returned as (first row, keep mask) for the batches that have any), which saves a copy.
+    """
     normaliser = Normaliser(schema, source.timestamp_unit)
     allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
     rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
     reasons = ValueCounter()
     keys = [name for name in KEY_FIELDS if name in schema.names]
+    left_out: list[tuple[int, np.ndarray]] = []
     latest: int | None = None
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
         for raw in prefetch(read_batches(source, schema)):
             report.rows_in += raw.batch.num_rows
             normalised = normaliser(raw)
+            rows, good = normalised.rows, normalised.good
             if normalised.rejects is not None:
                 rejects.write(normalised.rejects)
                 reasons.add(normalised.rejects.column("REASON"))
-            rows = normalised.rows
             if allowed is not None:
-                rows = _drop(rows, pc.is_in(rows["EVENT_TYPE"], allowed), report, _EVENT_RULE)
+                listed = pc.fill_null(pc.is_in(rows["EVENT_TYPE"], allowed), False)
+                listed_np = listed.to_numpy(zero_copy_only=False)
+                unlisted = int((~listed_np if good is None else good & ~listed_np).sum())
+                report.removed_by_rule[_EVENT_RULE] = (
+                    report.removed_by_rule.get(_EVENT_RULE, 0) + unlisted
+                )
+                good = listed_np if good is None else good & listed_np
             key_hashes = {name: hash_column(rows[name]) for name in keys}
+            first = spill.rows
             if finder is not None:
-                finder.add(hash_rows(rows, key_hashes), spill.rows)
-            if "TIMESTAMP" in rows.schema.names and rows.num_rows:
-                newest = pc.max(rows["TIMESTAMP"]).as_py()
-                latest = newest if latest is None else max(latest, newest)
+                fingerprints = hash_rows(rows, key_hashes)
+                positions = np.arange(first, first + rows.num_rows)
+                if good is not None:
+                    fingerprints, positions = fingerprints[good], positions[good]
+                finder.add(fingerprints, positions)
+            if "TIMESTAMP" in rows.schema.names:
+                times = rows["TIMESTAMP"] if good is None else rows["TIMESTAMP"].filter(good)
+                newest = pc.max(times).as_py()
+                if newest is not None:
+                    latest = newest if latest is None else max(latest, newest)
+            if good is not None:
+                left_out.append((first, good))
             for name, hashed in key_hashes.items():
                 rows = rows.append_column(hash_field(name), pa.array(hashed))
             spill.append(rows)
@@ -240,7 +266,7 @@ def _source_pass(
     report.rows_rejected = rejects.rows
     report.rejects_by_reason = reasons.as_dict()
     report.timestamp_reading = normaliser.timestamp_reading
-    return latest
+    return left_out, latest
 
 
 _EVENT_RULE = "event type not in cleaning.event_types"

@@ -41,10 +41,10 @@ def test_many_distinct_ids_have_no_collisions() -> None:
 
 def test_duplicate_finder_keeps_first_occurrences_across_batches(tmp_path: Path) -> None:
     finder = DuplicateFinder(tmp_path)
-    finder.add(np.array([5, 7, 5], np.uint64), 0)
-    finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), 3)
-    keep, repeats = finder.keep_mask(7)
-    assert keep.tolist() == [True, True, False, False, True, True, False]
+    finder.add(np.array([5, 7, 5], np.uint64), np.arange(3))
+    finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), np.array([4, 5, 6, 8]))
+    keep, repeats = finder.keep_mask(9)  # rows 3 and 7 were never added: kept
+    assert keep.tolist() == [True, True, False, True, False, True, True, True, False]
     assert repeats == 3
 
 

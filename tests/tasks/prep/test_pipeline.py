@@ -205,3 +205,21 @@ def test_output_locations() -> None:
     )
     given = OutputLocation.under("s3://b/x/", "USERS", "s3://b/history.json")
     assert given.history_uri == "s3://b/history.json"
+
+
+def test_a_rejected_row_never_hides_its_good_twin(tmp_path: Path) -> None:
+    frame = interactions().astype({"user_id": str, "ts": str}).assign(value="")
+    frame.loc[0, "value"] = "abc"  # rejected; with the value dropped it equals the next row
+    frame.loc[1, ["user_id", "sku", "ts", "event"]] = frame.loc[
+        0, ["user_id", "sku", "ts", "event"]
+    ]
+    source = tmp_path / "events.csv"
+    frame.to_csv(source, index=False)
+    fields = [*INTERACTIONS["fields"], {"name": "EVENT_VALUE", "type": ["null", "float"]}]
+    result = prepare(
+        SourceConfig(uri=str(source), columns={**MAPPING, "EVENT_VALUE": "value"}),
+        CleaningConfig(), {**INTERACTIONS, "fields": fields}, "interactions", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert result.report.rejects_by_reason == {"EVENT_VALUE is not a number": 1}
+    assert result.rows_out == len(frame) - 1
+    assert result.report.removed_by_rule["exact duplicate"] == 0
