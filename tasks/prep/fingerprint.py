@@ -72,12 +72,18 @@ def hash_strings(array: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(offsets_buffer, offsets_type)[array.offset : array.offset + n + 1]
     offsets = offsets.astype(np.int64)
     start, end = int(offsets[0]), int(offsets[-1])
+    size = end - start
     data = (
-        np.frombuffer(data_buffer, np.uint8)[start:end] if data_buffer is not None else np.empty(0)
+        np.frombuffer(data_buffer, np.uint8)[start:end]
+        if data_buffer is not None
+        else np.empty(0, np.uint8)
     )
-    _POWERS.ensure(end - start + 1)
-    prefix = np.zeros(end - start + 1, np.uint64)
-    np.cumsum(data.astype(np.uint64) * _POWERS.up[: end - start], out=prefix[1:])
+    _POWERS.ensure(size + 1)
+    prefix = np.empty(size + 1, np.uint64)
+    prefix[0] = 0
+    # byte * R^k, then running sums, in place (no temporary arrays the size of the data).
+    np.multiply(data, _POWERS.up[:size], out=prefix[1:], dtype=np.uint64)
+    np.cumsum(prefix[1:], out=prefix[1:])
     relative = offsets - start
     spans = prefix[relative[1:]] - prefix[relative[:-1]]
     hashed = spans * _POWERS.down[relative[:-1]]
