@@ -2,24 +2,28 @@
 
 The work is done in passes so that input larger than memory works:
 
-1. Source pass: source batches stream in (``reading.py``) and are normalised
-   (``normalise.py``); rejected rows go to the rejects file with their reason; rows whose
-   EVENT_TYPE is not allowed are dropped; the rest are appended to a local spill file (Arrow
-   IPC, ``spill.py``), and each row's fingerprint goes to a partition file on disk
-   (``duplicates.py``).
+1. Source pass: source batches stream in (``reading.py``, read ahead in a background thread)
+   and are normalised (``normalise.py``); rejected rows go to the rejects file with their
+   reason. Every row is appended, with the 64-bit hashes of its USER_ID and ITEM_ID, to a
+   local spill file (Arrow IPC, ``spill.py``); rejected rows and rows of event types not
+   allowed are only marked (one bit per row of the batches that have any). Each good row's
+   fingerprint goes to one of 32 partition files on disk (``duplicates.py``).
 2. Duplicates: the fingerprint partitions are read one at a time; repeats of an earlier row
-   are cleared in a keep mask of one byte per row.
+   are cleared in a keep mask of one byte per row, which also takes the marks of step 1.
 3. Count pass (only when a minimum per user/item or a cap per user is set): rows per user and
-   per item over the kept rows inside the time window (``counting.py``); for users above the
-   cap, their rows' (timestamp, row) are gathered to keep their most recent N.
+   per item over the kept rows inside the time window, by id hash in partition files
+   (``counting.py``); for users above the cap, their rows' (timestamp, row) are gathered to
+   keep their most recent N.
 4. Write pass: kept rows inside the window whose user and item meet the minimums are streamed
-   to the import CSV (``writing.py``), counting users, items, event types and time span for
-   the report on the way.
+   to the import CSV (``writing.py``) while a background thread reads and filters the next
+   batch; users, items, event types and time span are counted for the report on the way.
 
-Memory holds one batch, the distinct users and items with their counts, one byte per row,
-1/32 of the fingerprints during step 2, and the rows of capped users during step 3. The rules
-apply in this order: rejects, event types, duplicates, window, cap, minimums per user and per
-item (one round, on the counts after the cap).
+Memory holds a few batches, one byte per row (the keep mask), 1/32 of the fingerprints or id
+hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
+of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
+about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
+rejects, event types, duplicates, window, cap, minimums per user and per item (one round, on
+the counts after the cap).
 """
 
 from __future__ import annotations
@@ -102,6 +106,8 @@ class _Plan:
 
 
 KEY_FIELDS = ("USER_ID", "ITEM_ID")
+# Rows of one spilled batch to leave out: (first row, number of rows, keep mask as bits).
+_LeftOut = tuple[int, int, np.ndarray]
 
 
 def hash_field(name: str) -> str:
@@ -148,16 +154,7 @@ def prepare(
         spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
         finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
         left_out, latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
-        plan = _Plan()
-        if finder is not None:
-            plan.keep, repeats = finder.keep_mask(spill.rows)
-            report.removed_by_rule["exact duplicate"] = repeats
-        if left_out and plan.keep is None:
-            plan.keep = np.ones(spill.rows, np.bool_)
-        for first, good in left_out:
-            assert plan.keep is not None
-            plan.keep[first : first + len(good)] &= good
-        del left_out
+        plan = _Plan(keep=_keep_mask(spill.rows, finder, left_out, report))
         if cleaning.window_days and latest is not None:
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         _count_pass(spill, cleaning, plan, report, Path(work) / "counts")
@@ -181,6 +178,22 @@ def prepare(
         rows_rejected=report.rows_rejected,
         report=report,
     )
+
+
+def _keep_mask(
+    rows: int, finder: DuplicateFinder | None, left_out: list[_LeftOut], report: DataReport
+) -> np.ndarray | None:
+    """One byte per spilled row: False for repeats, rejects and unlisted event types."""
+    keep = None
+    if finder is not None:
+        keep, repeats = finder.keep_mask(rows)
+        report.removed_by_rule["exact duplicate"] = repeats
+    if left_out and keep is None:
+        keep = np.ones(rows, np.bool_)
+    for first, count, packed in left_out:
+        assert keep is not None
+        keep[first : first + count] &= np.unpackbits(packed, count=count).astype(np.bool_)
+    return keep
 
 
 def _check_cleaning(cleaning: CleaningConfig, schema: DatasetSchema) -> None:
@@ -213,11 +226,11 @@ def _source_pass(
     finder: DuplicateFinder | None,
     out: OutputLocation,
     report: DataReport,
-) -> tuple[list[tuple[int, np.ndarray]], int | None]:
+) -> tuple[list[_LeftOut], int | None]:
     """Read, normalise, set rejects aside, spill; (rows to leave out by batch, latest time).
 
     Every row is spilled; rejected rows and rows of event types not allowed are only marked
-    (returned as (first row, keep mask) for the batches that have any), which saves a copy.
+    (as (first row, rows, keep bits) for the batches that have any), which saves a copy.
     """
     normaliser = Normaliser(schema, source.timestamp_unit)
     allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
@@ -225,7 +238,7 @@ def _source_pass(
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
     reasons = ValueCounter()
     keys = [name for name in KEY_FIELDS if name in schema.names]
-    left_out: list[tuple[int, np.ndarray]] = []
+    left_out: list[_LeftOut] = []
     latest: int | None = None
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
         for raw in prefetch(read_batches(source, schema)):
@@ -257,7 +270,7 @@ def _source_pass(
                 if newest is not None:
                     latest = newest if latest is None else max(latest, newest)
             if good is not None:
-                left_out.append((first, good))
+                left_out.append((first, len(good), np.packbits(good)))
             for name, hashed in key_hashes.items():
                 rows = rows.append_column(hash_field(name), pa.array(hashed))
             spill.append(rows)
