@@ -56,3 +56,9 @@ bench-control-plane: $(STAMP)
 .PHONY: bench-emulator
 bench-emulator: $(STAMP)
 	$(BIN)/python -m benchmarks.emulator $(BENCH_ARGS)
+
+# --- data preparation (branch prep) ---
+.PHONY: bench-prep
+# Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
+bench-prep: $(STAMP)
+	$(BIN)/python -m benchmarks.prep --rows 10000000 --memory-rows 30000000

@@ -1,0 +1,72 @@
+"""Preparing from and to the real S3-protocol server the local service starts."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+from emulator.process import LocalService
+from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.pipeline import prepare
+from tests.emulator.helpers import active_dataset, active_group, run_import, stored_rows
+from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
+
+
+def put_parquet(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
+
+
+def test_prefix_on_s3_to_import_file_on_s3(s3: Any, bucket: str) -> None:
+    frame = interactions(1500)
+    frame.loc[3, "sku"] = ""
+    put_parquet(s3, bucket, "raw/events/part-0.parquet", frame.iloc[:700])
+    put_parquet(s3, bucket, "raw/events/part-1.parquet", frame.iloc[700:])
+    s3.put_object(Bucket=bucket, Key="raw/events/more.csv", Body=frame.iloc[:5].to_csv(index=False))
+
+    result = prepare(
+        SourceConfig(uri=f"s3://{bucket}/raw/events/", columns=MAPPING),
+        CleaningConfig(),
+        INTERACTIONS,
+        "INTERACTIONS",
+        f"s3://{bucket}/prepared/",
+    )
+
+    assert result.import_uri == f"s3://{bucket}/prepared/interactions.csv"
+    assert result.rows_in == 1505
+    assert result.rows_rejected == 2  # the empty sku, in the Parquet part and in the CSV
+    assert result.report.removed_by_rule["exact duplicate"] == 4
+    body = s3.get_object(Bucket=bucket, Key="prepared/interactions.csv")["Body"].read()
+    out = pd.read_csv(io.BytesIO(body), dtype={"USER_ID": str})
+    assert list(out.columns) == ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"]
+    assert len(out) == result.rows_out == 1499
+    rejects = s3.get_object(Bucket=bucket, Key="prepared/interactions.rejects.csv")["Body"].read()
+    assert rejects.decode().count("ITEM_ID is empty") == 2
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="prepared/")["Contents"]}
+    assert "prepared/interactions.report.json" in keys
+
+
+def test_the_import_file_imports_into_the_local_service(
+    personalize: Any, s3: Any, bucket: str, unique: str, local_service: LocalService
+) -> None:
+    frame = interactions(1200)
+    frame["event"] = frame["event"].map({"click": ' say "hi", then click', "purchase": "buy"})
+    put_parquet(s3, bucket, "raw/events.parquet", frame)
+    result = prepare(
+        SourceConfig(uri=f"s3://{bucket}/raw/events.parquet", columns=MAPPING),
+        CleaningConfig(),
+        INTERACTIONS,
+        "interactions",
+        f"s3://{bucket}/prepared/run-1/",
+    )
+    group = active_group(personalize, f"g-{unique}")
+    dataset = active_dataset(personalize, group, "Interactions", json.dumps(INTERACTIONS), unique)
+    job = run_import(personalize, dataset, result.import_uri, f"prep-{unique}")
+    assert job["status"] == "ACTIVE", job
+    stored = stored_rows(local_service.data_dir, dataset)
+    assert len(stored) == result.rows_out == 1200
+    assert set(stored["EVENT_TYPE"]) == {'say "hi", then click', "buy"}
