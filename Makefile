@@ -66,3 +66,20 @@ stack-status:
 .PHONY: bench-polling
 bench-polling: $(STAMP)
 	$(BIN)/python -m benchmarks.polling
+
+# control-plane: how fast the local service imports (1M rows) and evaluates filters (10k items).
+.PHONY: bench-control-plane
+bench-control-plane: $(STAMP)
+	$(BIN)/python -m benchmarks.import_speed
+	$(BIN)/python -m benchmarks.filter_eval
+
+# --- training branch: the local service's benchmark (not run by the tests) ---
+.PHONY: bench-emulator
+bench-emulator: $(STAMP)
+	$(BIN)/python -m benchmarks.emulator $(BENCH_ARGS)
+
+# --- data preparation (branch prep) ---
+.PHONY: bench-prep
+# Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
+bench-prep: $(STAMP)
+	$(BIN)/python -m benchmarks.prep --rows 10000000 --memory-rows 30000000

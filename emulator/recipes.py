@@ -51,7 +51,7 @@ class Recipe:
         }
 
 
-_PERSONALIZATION = {"hidden_dimension": "64"}
+_PERSONALIZATION = {"hidden_dimension": "32"}
 _SIMILAR = {"popularity_discount_factor": "0.5", "min_cointeraction_count": "1"}
 
 RECIPES: dict[str, Recipe] = {

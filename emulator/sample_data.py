@@ -22,11 +22,17 @@ PURCHASE_SHARE = 0.1
 def item_categories(n_items: int, seed: int = 0) -> np.ndarray:
     """The category index of each item (items are shuffled across categories)."""
     rng = np.random.default_rng(seed)
-    return rng.permutation(np.arange(n_items) % N_CATEGORIES)
+    return rng.permutation(np.arange(n_items) % _n_categories(n_items))
+
+
+def _n_categories(n_items: int) -> int:
+    if n_items < 1:
+        raise ValueError(f"n_items must be at least 1, not {n_items}")
+    return min(N_CATEGORIES, n_items)
 
 
 def generate_items(n_items: int, seed: int = 0) -> pd.DataFrame:
-    """The catalogue: ITEM_ID and CATEGORY (``cat-00`` ... ``cat-19``)."""
+    """The catalogue: ITEM_ID and CATEGORY (``cat-00`` ... ``cat-19``; fewer for tiny ones)."""
     categories = item_categories(n_items, seed)
     return pd.DataFrame(
         {
@@ -49,8 +55,11 @@ def generate_interactions(
     Every user has at least one interaction when ``n_interactions >= n_users``; activity per
     user is skewed, as is item popularity.
     """
+    if n_users < 1:
+        raise ValueError(f"n_users must be at least 1, not {n_users}")
     rng = np.random.default_rng(seed)
     categories = item_categories(n_items, seed)
+    n_categories = _n_categories(n_items)
     popularity = 1.0 / np.arange(1, n_items + 1) ** 0.8
     popularity = popularity[rng.permutation(n_items)]
 
@@ -62,15 +71,15 @@ def generate_interactions(
             rng.choice(n_users, extra, p=activity / activity.sum()),
         ]
     )
-    clusters = rng.integers(0, N_CATEGORIES, n_users)
-    liked = (clusters[:, None] + np.arange(CATEGORIES_PER_CLUSTER) * 7) % N_CATEGORIES
+    clusters = rng.integers(0, n_categories, n_users)
+    liked = (clusters[:, None] + np.arange(CATEGORIES_PER_CLUSTER) * 7) % n_categories
 
-    by_category = [np.flatnonzero(categories == c) for c in range(N_CATEGORIES)]
+    by_category = [np.flatnonzero(categories == c) for c in range(n_categories)]
     category_items = [popularity[idx] / popularity[idx].sum() for idx in by_category]
     items = rng.choice(n_items, len(users), p=popularity / popularity.sum())
     tasteful = rng.random(len(users)) < TASTE_SHARE
     chosen = liked[users, rng.integers(0, CATEGORIES_PER_CLUSTER, len(users))]
-    for c in range(N_CATEGORIES):
+    for c in range(n_categories):
         rows = np.flatnonzero(tasteful & (chosen == c))
         items[rows] = rng.choice(by_category[c], len(rows), p=category_items[c])
 

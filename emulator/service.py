@@ -66,9 +66,14 @@ class Service:
     def s3(self) -> Any:
         """A boto3 S3 client for the configured endpoint (the loopback S3 by default).
 
-        With no AWS credentials or region configured (a plain ``personalize-local serve``), it
-        signs with placeholder credentials in us-east-1, which the loopback S3 accepts.
+        One client, made on first use and shared (boto3 clients are thread-safe). With no AWS
+        credentials or region configured (a plain ``personalize-local serve``), it signs with
+        placeholder credentials in us-east-1, which the loopback S3 accepts.
         """
+        return self._s3_client
+
+    @cached_property
+    def _s3_client(self) -> Any:
         session = boto3.session.Session()
         fallback: dict[str, str] = {}
         if session.get_credentials() is None:

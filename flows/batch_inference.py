@@ -19,45 +19,22 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.batch_files import input_lines, read_output, select_users, summarise, write_text
-from flows.provision import DEFAULT_CONFIG, Resources, ensure_resources
-from tasks.aws import AwsSettings, client
+from flows.imports import current_imports, location
+from flows.provision import DEFAULT_CONFIG, Resources, resources_for
+from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
 from tasks.reporting import artifact_key
-from tasks.resources import describe, find_all
 
 
 def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) -> pd.DataFrame:
-    """The rows of a dataset's import files since its last FULL import (only ``columns``)."""
-    personalize = client(aws, "personalize")
-    jobs = find_all(
-        personalize,
-        "list_dataset_import_jobs",
-        "datasetImportJobs",
-        dataset_arn,
-        datasetArn=dataset_arn,
-    )
-    active = sorted(
-        (
-            describe(personalize, "dataset-import-job", j["datasetImportJobArn"])
-            for j in jobs
-            if j.get("status") == "ACTIVE"
-        ),
-        key=lambda job: job["creationDateTime"],
-    )
-    full = [i for i, job in enumerate(active) if job.get("importMode", "FULL") == "FULL"]
-    current = active[full[-1] :] if full else active
-    if not current:
-        raise ValueError(f"{dataset_arn} has no completed import; run retrain first")
-    frames = [
-        pd.read_csv(
-            job["dataSource"]["dataLocation"],
-            usecols=list(columns),
-            dtype={"USER_ID": str, "ITEM_ID": str},
-        )
-        for job in current
-    ]
+    """The rows of the import files that make up the dataset now (only ``columns``)."""
+    jobs = current_imports(aws, dataset_arn)
+    if not jobs:
+        raise ValueError(f"{dataset_arn} has no finished import; run retrain first")
+    dtypes = {"USER_ID": str, "ITEM_ID": str}
+    frames = [pd.read_csv(location(job), usecols=list(columns), dtype=dtypes) for job in jobs]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -167,5 +144,5 @@ def batch_inference(
         raise ValueError(
             f"{name} has no campaign serving a version; pass solution_version or run retrain"
         )
-    resources = ensure_resources(config)
+    resources = resources_for(config)
     return refresh_batch(config, resources, name, version, users, active_days)

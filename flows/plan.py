@@ -25,6 +25,7 @@ class PlanRow:
     name: str
     action: str
     detail: str = ""
+    arn: str | None = None
 
 
 class _Planner:
@@ -56,9 +57,9 @@ class _Planner:
         drift = differences(configured, describe(self.personalize, kind, arn))
         if drift:
             detail = "; ".join(f"{k}: configured {w!r}, live {h!r}" for k, (w, h) in drift.items())
-            self.rows.append(PlanRow(kind, name, "drift", detail))
+            self.rows.append(PlanRow(kind, name, "drift", detail, arn))
         else:
-            self.rows.append(PlanRow(kind, name, "exists", arn))
+            self.rows.append(PlanRow(kind, name, "exists", arn=arn))
         return arn
 
     def missing(self, kind: str, name: str) -> None:

@@ -24,6 +24,7 @@ from tasks.gate import GateDecision
 from tasks.recommendations import smoke_check
 from tasks.reporting import run_logger
 
+APPROVAL_POLL_SECONDS = 2
 Outcome = Literal["created", "updated", "rolled back", "failed", "not approved", "unchanged"]
 
 
@@ -71,6 +72,7 @@ def ask_for_approval(decision: GateDecision, timeout_seconds: int) -> PromotionA
     return pause_flow_run(
         wait_for_input=PromotionApproval.with_initial_data(description=description, approve=False),
         timeout=timeout_seconds,
+        poll_interval=APPROVAL_POLL_SECONDS,
         key=f"approve-{decision.solution}",
     )
 

@@ -78,6 +78,31 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     return resources
 
 
+def existing_resources(config: PipelineConfig) -> Resources | None:
+    """Every resource of the configuration, found by reading only; None if any is missing or
+    differs from the configuration (then :func:`ensure_resources` creates or reports it)."""
+    rows = plan_resources(config)
+    if any(row.action != "exists" for row in rows):
+        return None
+    arns = {(row.kind, row.name): str(row.arn) for row in rows}
+    tracker = config.event_tracker
+    return Resources(
+        dataset_group=arns[("dataset-group", config.dataset_group.name)],
+        datasets={
+            dataset_type: arns[("dataset", config.resource_name(dataset_type))]
+            for dataset_type in config.datasets.configured()
+        },
+        filters={item.name: arns[("filter", item.name)] for item in config.filters},
+        solutions={s.name: arns[("solution", s.name)] for s in config.solutions},
+        event_tracker=arns[("event-tracker", tracker.name)] if tracker else None,
+    )
+
+
+def resources_for(config: PipelineConfig) -> Resources:
+    """The configuration's resources: found when all exist as configured, else provisioned."""
+    return existing_resources(config) or ensure_resources(config)
+
+
 @flow(name="provision", log_prints=True)
 def provision(
     config_path: Annotated[

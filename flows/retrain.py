@@ -30,10 +30,11 @@ from prefect.states import Completed, Failed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
+from flows.imports import finished_imports, location
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.promote import PromotionApproval, ask_for_approval, promote
-from flows.provision import DEFAULT_CONFIG, Resources, ensure_resources
+from flows.provision import DEFAULT_CONFIG, Resources, resources_for
 from tasks.aws import AwsSettings, client
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
@@ -92,7 +93,7 @@ def retrain(
     config = load_config(config_path)
     selected = _select(config, solutions)
     _source(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
-    resources = ensure_resources(config)
+    resources = resources_for(config)
     lineage = Lineage(flow_run=str(flow_run.get_id() or "local"))
     lineage.data, sample_users = _prepare_and_import(
         config, resources, interactions_uri, import_mode
@@ -151,21 +152,30 @@ def _prepare_and_import(
             source, dataset.cleaning, dataset.avro_schema, dataset_type, output
         )
         mode = import_mode or dataset.import_mode
-        job = import_dataset(
-            config.aws,
-            resources.datasets[dataset_type],
-            prepared.import_uri,
-            config.role_arn,
-            mode,
-            job_name=_job_name(config, dataset_type),
-        )
+        dataset_arn = resources.datasets[dataset_type]
+        import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
+        previous = _same_import(config.aws, dataset_arn, import_etag, mode)
+        if previous is not None:
+            job, import_uri = previous["datasetImportJobArn"], location(previous)
+            run_logger().info(
+                "%s data unchanged since import %s; not importing it again", dataset_type, job
+            )
+        else:
+            job = import_dataset(
+                config.aws,
+                dataset_arn,
+                import_uri,
+                config.role_arn,
+                mode,
+                job_name=_job_name(config, dataset_type),
+            )
         records.append(
             DataLineage(
                 dataset_type,
                 source.uri,
                 etag(source.uri),
-                prepared.import_uri,
-                etag(prepared.import_uri),
+                import_uri,
+                import_etag,
                 job,
                 mode,
                 prepared.rows_out,
@@ -189,6 +199,18 @@ def _source(
             "configure its format and columns there"
         )
     return dataset.source.model_copy(update={"uri": interactions_uri})
+
+
+def _same_import(
+    aws: AwsSettings, dataset_arn: str, import_etag: str | None, mode: str
+) -> dict[str, Any] | None:
+    """The dataset's latest finished import, if it read the same content in the same mode."""
+    jobs = finished_imports(aws, dataset_arn)
+    if not jobs or import_etag is None:
+        return None
+    latest = jobs[-1]
+    same = latest.get("importMode", "FULL") == mode and etag(location(latest)) == import_etag
+    return latest if same else None
 
 
 def _job_name(config: PipelineConfig, dataset_type: str) -> str:

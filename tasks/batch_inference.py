@@ -12,9 +12,9 @@ from typing import Any
 from tasks.aws import AwsSettings, client
 from tasks.errors import call
 from tasks.reporting import run_logger
-from tasks.resources import find, in_flight
+from tasks.resources import find, resume_job
 from tasks.retries import personalize_task
-from tasks.waiter import ResourceFailedError, wait_for
+from tasks.waiter import wait_for
 
 
 @personalize_task()
@@ -42,38 +42,25 @@ def run_batch_inference(
         solutionVersionArn=solution_version_arn,
     )
     if existing:
-        arn = str(existing["batchInferenceJobArn"])
-        if existing.get("status") == "ACTIVE":
-            logger.info("Batch inference job %s already finished: %s", job_name, arn)
-            return arn
-        if not in_flight(existing):
-            raise ResourceFailedError(
-                "batch-inference-job",
-                arn,
-                str(existing.get("status")),
-                f"{existing.get('failureReason') or 'no reason given'} "
-                f"(a job name cannot be reused: run again under a new name)",
-            )
-        logger.info("Attaching to batch inference job %s already running: %s", job_name, arn)
-    else:
-        extra: dict[str, Any] = {}
-        if filter_arn:
-            extra["filterArn"] = filter_arn
-        if job_config:
-            extra["batchInferenceJobConfig"] = job_config
-        response = call(
-            personalize,
-            "create_batch_inference_job",
-            f"batch inference job {job_name}",
-            jobName=job_name,
-            solutionVersionArn=solution_version_arn,
-            numResults=num_results,
-            jobInput={"s3DataSource": {"path": input_uri}},
-            jobOutput={"s3DataDestination": {"path": output_uri}},
-            roleArn=role_arn,
-            **extra,
-        )
-        arn = str(response["batchInferenceJobArn"])
-        logger.info("Started batch inference job %s: %s", job_name, arn)
+        return resume_job(personalize, "batch-inference-job", existing, deadline_seconds)
+    extra: dict[str, Any] = {}
+    if filter_arn:
+        extra["filterArn"] = filter_arn
+    if job_config:
+        extra["batchInferenceJobConfig"] = job_config
+    response = call(
+        personalize,
+        "create_batch_inference_job",
+        f"batch inference job {job_name}",
+        jobName=job_name,
+        solutionVersionArn=solution_version_arn,
+        numResults=num_results,
+        jobInput={"s3DataSource": {"path": input_uri}},
+        jobOutput={"s3DataDestination": {"path": output_uri}},
+        roleArn=role_arn,
+        **extra,
+    )
+    arn = str(response["batchInferenceJobArn"])
+    logger.info("Started batch inference job %s: %s", job_name, arn)
     wait_for(personalize, "batch-inference-job", arn, deadline_seconds=deadline_seconds)
     return arn

@@ -2,7 +2,8 @@
 
 A rerun after a crash attaches to the import already running for the same dataset, file and
 mode instead of starting a second one; an import of other data still running on the dataset is
-waited out first (Personalize runs one import per dataset at a time).
+waited out first (Personalize runs one import per dataset at a time). Given a ``job_name``, a
+rerun after the import finished returns that import instead of importing again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 from tasks.aws import AwsSettings, client
 from tasks.errors import call
 from tasks.reporting import run_logger
-from tasks.resources import describe, find, in_flight
+from tasks.resources import describe, find, in_flight, resume_job
 from tasks.retries import personalize_task
 from tasks.waiter import wait_for
 
@@ -51,6 +52,17 @@ def import_dataset(
             return str(arn)
         logger.info("Another import is running on the dataset (%s); waiting for it first", arn)
         wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
+    if job_name:
+        done = find(
+            personalize,
+            "list_dataset_import_jobs",
+            "datasetImportJobs",
+            lambda job: job.get("jobName") == job_name,
+            f"import {job_name}",
+            datasetArn=dataset_arn,
+        )
+        if done:
+            return resume_job(personalize, "dataset-import-job", done, deadline_seconds)
     name = job_name or f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     response = call(
         personalize,

@@ -186,29 +186,39 @@ def _baseline_rows(
     serving: Mapping[str, float] | None,
     baseline: Mapping[str, float] | None,
 ) -> list[GateRow]:
-    margin = float(policy.baseline_margin)
+    margin = _fmt_limit(float(policy.baseline_margin), mode)
     name = policy.baseline_solution
-    rule = f"beats {name} by >= {_fmt_limit(margin, mode)}"
-    named = list(dict.fromkeys([*policy.min, *policy.max_drop]))
     if baseline is None:
+        rule = f"beats {name} by >= {margin}"
         return [GateRow("*", rule, None, None, "fail", None, f"no metrics for {name}")]
-    metrics = named or sorted(set(new) & set(baseline))
-    rows = []
-    for metric in metrics:
-        value, reference = _value(new, metric), _value(baseline, metric)
-        current = _value(serving, metric)
-        if value is None or reference is None:
-            missing = "new version" if value is None else "baseline"
-            note = f"{missing} does not report it"
-            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
-            continue
-        gain = -_shortfall(value, reference, mode)
-        if gain + 1e-12 >= margin:
-            rows.append(GateRow(metric, rule, value, current, "pass", reference))
-        else:
-            note = f"baseline {_fmt(reference)}, gain {_fmt_limit(gain, mode)}"
-            rows.append(GateRow(metric, rule, value, current, "fail", reference, note))
-    return rows
+    named = list(dict.fromkeys([*policy.min, *policy.max_drop]))
+    return [
+        _baseline_row(metric, name, margin, policy, mode, new, serving, baseline)
+        for metric in named or sorted(set(new) & set(baseline))
+    ]
+
+
+def _baseline_row(
+    metric: str,
+    name: str | None,
+    margin: str,
+    policy: GateConfig,
+    mode: DropMode,
+    new: Mapping[str, float],
+    serving: Mapping[str, float] | None,
+    baseline: Mapping[str, float],
+) -> GateRow:
+    value, reference = _value(new, metric), _value(baseline, metric)
+    current = _value(serving, metric)
+    rule = f"beats {name} ({_fmt(reference)}) by >= {margin}"
+    if value is None or reference is None:
+        note = f"{'new version' if value is None else 'baseline'} does not report it"
+        return GateRow(metric, rule, value, current, "fail", reference, note)
+    gain = -_shortfall(value, reference, mode)
+    if gain + 1e-12 >= policy.baseline_margin:
+        return GateRow(metric, rule, value, current, "pass", reference)
+    note = f"ahead by only {_fmt_limit(gain, mode)}"
+    return GateRow(metric, rule, value, current, "fail", reference, note)
 
 
 def _shortfall(value: float, reference: float, mode: DropMode) -> float:

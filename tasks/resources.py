@@ -15,9 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tasks.errors import DriftError, PersonalizeError, call, from_client_error
+from tasks.errors import DriftError, PersonalizeError, from_client_error
 from tasks.reporting import artifact_key, in_run, run_logger
-from tasks.waiter import spec, wait_for
+from tasks.waiter import ResourceFailedError, describe, spec, wait_for
 
 Differences = dict[str, tuple[Any, Any]]
 """field -> (configured, live)."""
@@ -59,12 +59,6 @@ def find_all(
 def named(name: str) -> Callable[[dict[str, Any]], bool]:
     """A ``match`` for :func:`find`: the summary's ``name`` is ``name``."""
     return lambda summary: summary.get("name") == name
-
-
-def describe(client: Any, kind: str, arn: str) -> dict[str, Any]:
-    """The Describe document of a resource (the call named in ``waiters.json``)."""
-    wait = spec(kind)
-    return call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key]
 
 
 def differences(configured: Mapping[str, Any], live: Mapping[str, Any]) -> Differences:
@@ -143,6 +137,31 @@ def in_flight(summary: Mapping[str, Any]) -> bool:
     return summary.get("status") in IN_FLIGHT
 
 
+def resume_job(
+    client: Any, kind: str, job: Mapping[str, Any], deadline_seconds: float | None = None
+) -> str:
+    """A job found under the name we would give ours: return it once finished.
+
+    ACTIVE: returned; in flight: attached to and waited for; failed: raised, since a job
+    name cannot be reused (the caller runs again under a new name).
+    """
+    arn = str(job[arn_member(kind)])
+    if in_flight(job):
+        run_logger().info("Attaching to the %s already running: %s", kind, arn)
+        wait_for(client, kind, arn, deadline_seconds=deadline_seconds)
+    elif job.get("status") != "ACTIVE":
+        raise ResourceFailedError(
+            kind,
+            arn,
+            str(job.get("status")),
+            f"{job.get('failureReason') or 'no reason given'} "
+            "(a job name cannot be reused: run again under a new name)",
+        )
+    else:
+        run_logger().info("The %s %s already finished", kind, arn)
+    return arn
+
+
 @dataclass(frozen=True)
 class Lookup:
     """How to find an existing resource: a List call, its result key and parameters."""
@@ -193,6 +212,11 @@ def ensure(
         arn = found[arn_member(kind)]
         run_logger().info("Found %s: %s", label, arn)
         live = describe(client, kind, arn)
+        if str(live.get("status", "")).startswith("DELETE"):
+            raise DriftError(
+                f"{label} ({arn}) is being deleted ({live['status']}); "
+                "run again once the deletion has finished."
+            )
         report_drift(kind, name, arn, differences(advisory or {}, live), fatal=False)
         report_drift(kind, name, arn, differences(configured, live), fatal=True, fix=fix)
     if wait and spec(kind).success:

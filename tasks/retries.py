@@ -2,7 +2,8 @@
 
 Every task of this package is declared with :func:`personalize_task`, which sets Prefect retries
 with exponential backoff and jitter, and a ``retry_condition_fn`` that refuses to retry anything
-else (a validation error, a missing resource, a failed job) because a retry cannot fix it.
+else (a validation error, a missing resource, a failed job) because a retry cannot fix it. It
+also turns Prefect's result cache off: AWS, not a cached result, says what exists.
 botocore's adaptive mode already retries throttles inside one call; these retries cover what
 outlasts it.
 """
@@ -15,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.exceptions import HTTPClientError
 from prefect import Task, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from prefect.tasks import exponential_backoff
@@ -75,6 +77,7 @@ def personalize_task(**options: Any) -> Callable[[Callable[P, R]], Task[P, R]]:
         "retry_delay_seconds": exponential_backoff(backoff_factor=BACKOFF_SECONDS),
         "retry_jitter_factor": JITTER_FACTOR,
         "retry_condition_fn": retry_on_transient,
+        "cache_policy": NO_CACHE,
         **options,
     }
 

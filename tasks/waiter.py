@@ -24,8 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from tasks.errors import call, error_code
+from tasks.errors import PersonalizeError, call
 from tasks.reporting import artifact_key, in_run, run_logger
+from tasks.retries import is_transient
 
 log = logging.getLogger("tasks.waiter")
 SPECS_PATH = Path(__file__).with_name("waiters.json")
@@ -183,30 +184,28 @@ def wait_for(
     reporter = reporter if reporter is not None else PrefectReporter()
     deadline = deadline_seconds if deadline_seconds is not None else wait.deadline_seconds
     start = clock.monotonic()
-    polls, age_at_start = 0, None
+    polls, age_at_start, status = 0, 0.0, "unknown"
     statuses: list[str] = []
     while True:
-        resource = call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key]
         polls += 1
-        status = str(lookup(resource, wait.status_path) or "")
-        if not statuses or statuses[-1] != status:
-            statuses.append(status)
-        if age_at_start is None:
-            age_at_start = _age(resource, wait.started_path, clock)
+        resource = _describe(client, wait, arn)  # None: a transient error, poll again
         waited = clock.monotonic() - start
-        age = age_at_start + waited
-        done = status in wait.success
-        reporter.update(wait, arn, status, age, done)
-        if done:
-            return WaitResult(resource, polls, waited, statuses)
-        if status in wait.failure:
-            raise ResourceFailedError(
-                kind, arn, status, str(lookup(resource, wait.reason_path) or "")
-            )
+        if resource is not None:
+            status = str(lookup(resource, wait.status_path) or "")
+            if not statuses:
+                age_at_start = _age(resource, wait.started_path, clock)
+            if not statuses or statuses[-1] != status:
+                statuses.append(status)
+            done = status in wait.success
+            reporter.update(wait, arn, status, age_at_start + waited, done)
+            if done:
+                return WaitResult(resource, polls, waited, statuses)
+            if status in wait.failure:
+                reason = str(lookup(resource, wait.reason_path) or "")
+                raise ResourceFailedError(kind, arn, status, reason)
         if waited >= deadline:
-            stopped = _stop(client, wait, arn)
-            raise WaitTimeoutError(kind, arn, status, waited, stopped)
-        pause = schedule.interval(polls - 1, age, draw())
+            raise WaitTimeoutError(kind, arn, status, waited, _stop(client, wait, arn))
+        pause = schedule.interval(polls - 1, age_at_start + waited, draw())
         clock.sleep(max(0.0, min(pause, deadline - waited)))
 
 
@@ -220,9 +219,9 @@ def wait_until_deleted(
     while True:
         polls += 1
         try:
-            resource = call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key]
-        except Exception as error:
-            if error_code(error) == "ResourceNotFoundException":
+            resource = _describe(client, wait, arn) or {}
+        except PersonalizeError as error:
+            if error.code == "ResourceNotFoundException":
                 return polls
             raise
         status = str(lookup(resource, wait.status_path) or "")
@@ -234,6 +233,23 @@ def wait_until_deleted(
         if waited >= wait.deadline_seconds:
             raise WaitTimeoutError(kind, arn, status, waited)
         clock.sleep(wait.schedule.interval(polls - 1, waited, draw()))
+
+
+def describe(client: Any, kind: str, arn: str) -> dict[str, Any]:
+    """The Describe document of a resource (the call its kind names in ``waiters.json``)."""
+    wait = spec(kind)
+    return dict(call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key])
+
+
+def _describe(client: Any, wait: WaitSpec, arn: str) -> dict[str, Any] | None:
+    """The resource's description, or None after a transient error (throttling, 5xx)."""
+    try:
+        return describe(client, wait.kind, arn)
+    except PersonalizeError as error:
+        if not is_transient(error):
+            raise
+        log.warning("polling %s %s: %s; trying again", wait.kind, arn, error)
+        return None
 
 
 def lookup(document: dict[str, Any], path: str) -> Any:

@@ -66,6 +66,13 @@ def make_pipeline(
             baseline = solution["gate"].get("baseline_solution")
             if baseline:
                 solution["gate"]["baseline_solution"] = renamed[baseline]
+    filters = {f["name"]: f"{f['name']}-{unique}" for f in data.get("filters", [])}
+    for item in data.get("filters", []):
+        item["name"] = filters[item["name"]]
+    for solution in data["solutions"]:
+        batch = solution.get("batch_inference") or {}
+        if batch.get("filter"):
+            batch["filter"] = filters[batch["filter"]]
     if data.get("event_tracker"):
         data["event_tracker"]["name"] = f"tracker-{unique}"
     path = directory / "pipeline.yaml"

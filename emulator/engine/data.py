@@ -24,10 +24,11 @@ class GroupData:
 
     def catalogue(self) -> np.ndarray:
         """Every item id known from interactions or the items dataset, sorted."""
-        ids = set(self.interactions["ITEM_ID"].dropna().astype(str))
+        columns = [self.interactions["ITEM_ID"]]
         if self.items is not None and "ITEM_ID" in self.items:
-            ids |= set(self.items["ITEM_ID"].astype(str))
-        return np.array(sorted(ids), dtype=object)
+            columns.append(self.items["ITEM_ID"])
+        ids = pd.concat(columns, ignore_index=True).dropna().astype(str).unique()
+        return np.sort(np.asarray(ids, dtype=object))
 
 
 def _datasets(service: Service, group_arn: str) -> dict[str, str]:

@@ -18,8 +18,10 @@ from emulator.engine.model import Model, ModelKind
 
 EASE_MAX_ITEMS = 4000
 EASE_LAMBDA = 100.0
-ALS_ITERATIONS = 12
-ALS_ALPHA = 20.0
+ALS_ITERATIONS = 8
+ALS_REFINE_ITERATIONS = 2
+ALS_ALPHA = 10.0
+ALS_REGULARIZATION = 0.05
 SIMILAR_NEIGHBOURS = 100
 TRAINING_THREADS = 2
 SECONDS = {"min": 60, "mins": 60, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400}
@@ -32,14 +34,14 @@ def encode(
     items = pd.Index(item_ids)
     cols = items.get_indexer(interactions["ITEM_ID"])
     known = cols >= 0
-    users, rows = np.unique(interactions["USER_ID"].to_numpy()[known], return_inverse=True)
+    rows, users = pd.factorize(interactions["USER_ID"].to_numpy()[known], sort=True)
     cols = cols[known]
     counts = np.bincount(cols, minlength=len(items)).astype(np.float32)
     matrix = sp.csr_matrix(
         (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(users), len(items))
     )
     matrix.data[:] = 1.0  # duplicates summed by the constructor count once
-    return users.astype(object), matrix, counts
+    return np.asarray(users, dtype=object), matrix, counts
 
 
 def fit(
@@ -47,11 +49,16 @@ def fit(
     interactions: pd.DataFrame,
     item_ids: np.ndarray,
     hyperparameters: Mapping[str, str],
+    warm: Model | None = None,
 ) -> Model:
-    """Fit the model kind of a recipe (personalization, similar-items, popularity, trending)."""
+    """Fit the model kind of a recipe (personalization, similar-items, popularity, trending).
+
+    ``warm``: a model fitted on part of the same data (the held-out split's), whose ALS factors
+    a few more iterations refine instead of starting over.
+    """
     users, history, counts = encode(interactions, item_ids)
     if kind == "personalization":
-        return _collaborative(users, history, counts, item_ids, hyperparameters)
+        return _collaborative(users, history, counts, item_ids, hyperparameters, warm)
     if kind == "similar-items":
         return _similar_items(users, history, counts, item_ids, hyperparameters)
     if kind == "trending":
@@ -81,6 +88,7 @@ def _collaborative(
     counts: np.ndarray,
     items: np.ndarray,
     hyperparameters: Mapping[str, str],
+    warm: Model | None,
 ) -> Model:
     popularity = _popularity_scores(counts)
     if len(items) <= EASE_MAX_ITEMS:
@@ -93,15 +101,27 @@ def _collaborative(
         return Model("ease", items, users, history, popularity, weights=weights.astype(np.float32))
     from implicit.cpu.als import AlternatingLeastSquares
 
-    factors = int(hyperparameters.get("hidden_dimension", "64"))
+    factors = int(hyperparameters.get("hidden_dimension", "32"))
+    refine = (
+        warm is not None
+        and warm.kind == "als"
+        and warm.user_factors is not None
+        and warm.user_factors.shape[1] == factors
+        and np.array_equal(warm.user_ids, users)
+        and np.array_equal(warm.item_ids, items)
+    )
     with threadpool_limits(1, "blas"):
         model = AlternatingLeastSquares(
             factors=factors,
-            iterations=ALS_ITERATIONS,
-            regularization=0.05,
+            iterations=ALS_REFINE_ITERATIONS if refine else ALS_ITERATIONS,
+            regularization=ALS_REGULARIZATION,
             random_state=0,
             num_threads=TRAINING_THREADS,
         )
+        if refine:
+            assert warm is not None
+            assert warm.user_factors is not None and warm.weights is not None
+            model.user_factors, model.item_factors = warm.user_factors.copy(), warm.weights.copy()
         model.fit((history * ALS_ALPHA).tocsr(), show_progress=False)
     return Model(
         "als",

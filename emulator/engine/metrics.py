@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from emulator.engine.model import Model
+from emulator.engine.model import Model, top_k_rows
 
 HOLDOUT_USERS = 0.10
 HOLDOUT_NEWEST = 0.10
@@ -41,16 +41,19 @@ class Split:
 
 def split(interactions: pd.DataFrame, seed: int = 0) -> Split:
     """Hold out 10% of the users with at least two interactions; keep their newest 10%."""
-    frame = interactions.sort_values(["USER_ID", "TIMESTAMP"], kind="stable")
-    sizes = frame.groupby("USER_ID", sort=True).size()
-    eligible = sizes[sizes >= 2].index.to_numpy()
-    rng = np.random.default_rng(seed)
+    codes, users = pd.factorize(interactions["USER_ID"], sort=True)
+    order = np.lexsort((interactions["TIMESTAMP"].to_numpy(), codes))
+    codes = codes[order]
+    sizes = np.bincount(codes, minlength=len(users))
+    firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    position = np.arange(len(codes)) - firsts[codes]
+    eligible = np.flatnonzero(sizes >= 2)
     n_test = max(1, round(len(eligible) * HOLDOUT_USERS)) if len(eligible) else 0
-    held = set(rng.choice(eligible, n_test, replace=False).tolist()) if n_test else set()
-    position = frame.groupby("USER_ID", sort=False).cumcount().to_numpy()
-    size = frame["USER_ID"].map(sizes).to_numpy()
-    n_newest = np.maximum(1, np.floor(size * HOLDOUT_NEWEST)).astype(np.int64)
-    is_test = frame["USER_ID"].isin(held).to_numpy() & (position >= size - n_newest)
+    held = np.zeros(len(users), dtype=bool)
+    held[np.random.default_rng(seed).choice(eligible, n_test, replace=False)] = True
+    n_newest = np.maximum(1, np.floor(sizes * HOLDOUT_NEWEST)).astype(np.int64)
+    is_test = held[codes] & (position >= sizes[codes] - n_newest[codes])
+    frame = interactions.iloc[order]
     test_rows = frame[is_test]
     test = {user: set(items) for user, items in test_rows.groupby("USER_ID")["ITEM_ID"]}
     return Split(frame[~is_test], test)
@@ -72,9 +75,7 @@ def evaluate(model: Model, test: dict[str, set[str]], catalogue_size: int) -> di
         known = chunk >= 0
         seen = model.history[chunk[known]]
         scores[np.flatnonzero(known)[seen.nonzero()[0]], seen.nonzero()[1]] = -np.inf
-        top = np.argpartition(-scores, k_top - 1, axis=1)[:, :k_top]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
+        top = top_k_rows(scores, k_top)[0]
         for user, ranked in zip(users[start : start + CHUNK], top, strict=True):
             recommended.update(ranked.tolist())
             wanted = {model.item_index[i] for i in test[user] if i in model.item_index}

@@ -58,7 +58,7 @@ def train(
     held_out = split(interactions, seed)
     measured = fit(model_kind, held_out.train, catalogue, hyperparameters)
     metrics = evaluate(measured, held_out.test, len(catalogue))
-    del measured
     if should_stop():
         return None
-    return Trained(fit(model_kind, interactions, catalogue, hyperparameters), metrics)
+    final = fit(model_kind, interactions, catalogue, hyperparameters, warm=measured)
+    return Trained(final, metrics)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from emulator.engine.model import top_k_rows
 from emulator.errors import InvalidInputException, ServiceError
 from emulator.jobs import Job, JobFailed, work
 from emulator.ops import handles
@@ -22,7 +23,6 @@ from emulator.serving import (
     DEFAULT_RESULTS,
     MAX_RESULTS,
     Target,
-    best_items,
     distribution,
     keep_mask,
     rank,
@@ -114,10 +114,48 @@ def _answer(
     out: list[str] = []
     for start in range(0, len(parsed), CHUNK):
         chunk = parsed[start : start + CHUNK]
+        raw = lines[start : start + CHUNK]
+        if target.recipe.recipe_type == "PERSONALIZED_RANKING":
+            out += [_ranked_line(service, target, item, line, filter_arn)
+                    for item, line in zip(chunk, raw, strict=True)]  # fmt: skip
+            continue
         scores = _chunk_scores(target, chunk)
-        for row, (item, raw) in enumerate(zip(chunk, lines[start : start + CHUNK], strict=True)):
-            out.append(_line(service, target, item, raw, scores[row], n, filter_arn))
+        errors = _apply_filter(service, target, chunk, scores, filter_arn)
+        top, top_scores = top_k_rows(scores, n)
+        for row, (item, line) in enumerate(zip(chunk, raw, strict=True)):
+            if isinstance(item, str) or row in errors:
+                out.append(_error_line(line, item) if isinstance(item, str)
+                           else _error_line(item, errors[row]))  # fmt: skip
+                continue
+            finite = np.isfinite(top_scores[row])
+            items = target.model.item_ids[top[row][finite]].tolist()
+            out.append(_output_line(item, items, top_scores[row][finite].tolist()))
     return out
+
+
+def _apply_filter(
+    service: Service,
+    target: Target,
+    chunk: list[dict[str, Any] | str],
+    scores: np.ndarray,
+    filter_arn: str | None,
+) -> dict[int, str]:
+    """Mask filtered items out of each line's scores; the lines whose filter failed."""
+    errors: dict[int, str] = {}
+    if not filter_arn:
+        return errors
+    for row, item in enumerate(chunk):
+        if isinstance(item, str):
+            continue
+        try:
+            keep = keep_mask(service, target, filter_arn, item.get("userId"),
+                             item.get("filterValues"), item.get("itemId"))  # fmt: skip
+        except ServiceError as error:
+            errors[row] = error.message
+            continue
+        if keep is not None:
+            scores[row, ~keep] = -np.inf
+    return errors
 
 
 def _parse(line: str, recipe_type: str) -> dict[str, Any] | str:
@@ -141,50 +179,41 @@ def _parse(line: str, recipe_type: str) -> dict[str, Any] | str:
     return item
 
 
-def _chunk_scores(target: Target, chunk: list[dict[str, Any] | str]) -> list[np.ndarray | None]:
-    """Distribution scores per line of a chunk, computed together for user lines."""
+def _chunk_scores(target: Target, chunk: list[dict[str, Any] | str]) -> np.ndarray:
+    """Distribution scores (lines x items) of a chunk, computed together."""
     model = target.model
     if target.recipe.recipe_type == "USER_PERSONALIZATION":
         users = [model.user_index.get(str(i["userId"]), -1) if isinstance(i, dict) else -1
                  for i in chunk]  # fmt: skip
-        return list(distribution(model.user_scores(np.array(users))))
-    if target.recipe.recipe_type == "RELATED_ITEMS":
-        out: list[np.ndarray | None] = []
-        for item in chunk:
-            raw = model.related_scores(str(item["itemId"])) if isinstance(item, dict) else None
-            out.append(distribution(model.popularity if raw is None else raw)[0])
-        return out
-    return [None] * len(chunk)
+        return distribution(model.user_scores(np.array(users)))
+    rows = []
+    for item in chunk:
+        raw = model.related_scores(str(item["itemId"])) if isinstance(item, dict) else None
+        rows.append(model.popularity if raw is None else raw)
+    return distribution(np.vstack(rows))
 
 
-def _line(
+def _ranked_line(
     service: Service,
     target: Target,
     item: dict[str, Any] | str,
-    raw: str,
-    scores: np.ndarray | None,
-    n: int,
+    line: str,
     filter_arn: str | None,
 ) -> str:
     if isinstance(item, str):
-        return json.dumps({"input": raw, "output": None, "error": item}) + "\n"
+        return _error_line(line, item)
     try:
-        keep = keep_mask(
-            service,
-            target,
-            filter_arn,
-            item.get("userId"),
-            item.get("filterValues"),
-            item.get("itemId"),
-        )
-        if scores is None:
-            answer = rank(target, str(item["userId"]), [str(i) for i in item["itemList"]], keep)
-        else:
-            answer = best_items(target, scores, n, keep)
+        keep = keep_mask(service, target, filter_arn, item.get("userId"), item.get("filterValues"))
+        ranked = rank(target, str(item["userId"]), [str(i) for i in item["itemList"]], keep)
     except ServiceError as error:
-        return json.dumps({"input": item, "output": None, "error": error.message}) + "\n"
-    output = {
-        "recommendedItems": [a["itemId"] for a in answer],
-        "scores": [a.get("score", 0.0) for a in answer],
-    }
+        return _error_line(item, error.message)
+    return _output_line(item, [r["itemId"] for r in ranked], [r.get("score", 0.0) for r in ranked])
+
+
+def _output_line(item: dict[str, Any], items: list[str], scores: list[float]) -> str:
+    output = {"recommendedItems": items, "scores": [round(s, 6) for s in scores]}
     return json.dumps({"input": item, "output": output, "error": None}) + "\n"
+
+
+def _error_line(item: dict[str, Any] | str, error: str) -> str:
+    return json.dumps({"input": item, "output": None, "error": error}) + "\n"

@@ -1,73 +1,111 @@
-"""Counting rows per key (users, items, event types) over many batches.
+"""Counting rows per key over many batches, in bounded memory.
 
-Each batch is reduced to (key, count) with Arrow's hash kernels; the partial results are
-merged whenever they outgrow the merged table, so memory follows the number of distinct keys,
-not the number of rows.
+Users and items are counted by their 64-bit hash (``fingerprint.hash_column``, computed once
+in the source pass and kept in the spill), which numpy and pandas count and look up much
+faster than strings; two ids sharing a hash is as unlikely as a fingerprint collision. The
+hashes are partitioned on disk by their top bits and each partition counted alone
+(``HashCounter``). Small string domains (event types, reject reasons) are counted by value.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import BinaryIO
+
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tasks.prep.partitions import PARTITION_BITS, write_partitioned
 
-class KeyCounter:
-    """Rows per distinct value of one column, accumulated batch by batch."""
 
-    def __init__(self) -> None:
-        self._merged: pa.Table | None = None
-        self._parts: list[pa.Table] = []
-        self._pending = 0
+class HashCounter:
+    """Rows per distinct 64-bit key, in partition files on disk until counted.
 
-    def add(self, keys: pa.Array) -> None:
-        """Count the values of ``keys`` (nulls are not counted)."""
-        counts = pc.value_counts(keys.drop_null())
-        self._parts.append(
-            pa.table({"key": counts.field("values"), "count": counts.field("counts")})
-        )
-        self._pending += len(counts)
-        merged = len(self._merged) if self._merged is not None else 0
-        if self._pending > max(merged, 1 << 20):
-            self._merge()
+    Keys go to one of 32 files by their top bits, so every key's rows are in one file; each
+    file is then counted alone. Counting happens once, with no merging of partial counts, and
+    memory holds one partition at a time.
+    """
 
-    def subtract(self, keys: pa.Array) -> None:
-        """Take rows back (e.g. rows a later rule removed): counts of ``keys`` go down."""
-        counts = pc.value_counts(keys.drop_null())
-        negative = pc.negate(counts.field("counts").cast(pa.int64()))
-        self._parts.append(pa.table({"key": counts.field("values"), "count": negative}))
-        self._pending += len(counts)
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
+        self._files: list[BinaryIO] | None = [path.open("wb") for path in self._paths]
+        self._removed: list[np.ndarray] = []
+        self._series: pd.Series | None = None
 
-    def _merge(self) -> None:
-        parts = ([self._merged] if self._merged is not None else []) + self._parts
-        if parts:
-            table = pa.concat_tables([p.cast(parts[0].schema) for p in parts])
-            grouped = table.group_by("key").aggregate([("count", "sum")])
-            self._merged = grouped.rename_columns(["key", "count"])
-        self._parts, self._pending = [], 0
+    def add(self, keys: np.ndarray) -> None:
+        """Count one row for each of ``keys``."""
+        assert self._files is not None, "keys cannot be added after counting"
+        write_partitioned(self._files, keys, keys.astype(np.uint64, copy=False))
 
-    def table(self) -> pa.Table:
-        """(key, count) for every key seen with a positive count."""
-        self._merge()
-        if self._merged is None:
-            return pa.table({"key": pa.array([], pa.string()), "count": pa.array([], pa.int64())})
-        return self._merged.filter(pc.greater(self._merged["count"], 0))
+    def remove(self, keys: np.ndarray) -> None:
+        """Take rows back (rows a later rule removed)."""
+        self._removed.append(keys.astype(np.uint64))
 
-    def as_dict(self) -> dict[str, int]:
-        """{key: count}, most frequent first (for few keys, e.g. event types or reasons)."""
-        table = self.table().sort_by([("count", "descending"), ("key", "ascending")])
-        return dict(zip(table["key"].to_pylist(), table["count"].to_pylist(), strict=True))
+    def series(self) -> pd.Series:
+        """count by key, for keys with a positive count."""
+        if self._series is None:
+            assert self._files is not None
+            for handle in self._files:
+                handle.close()
+            self._files = None
+            removed = pd.Series(np.concatenate([np.empty(0, np.uint64), *self._removed]))
+            removed_counts = removed.value_counts(sort=False)
+            parts = []
+            for path in self._paths:
+                counts = pd.Series(np.fromfile(path, np.uint64)).value_counts(sort=False)
+                path.unlink()
+                parts.append(counts.sub(removed_counts, fill_value=0) if len(removed) else counts)
+            merged = pd.concat(parts) if parts else pd.Series(np.empty(0, np.int64))
+            self._series = merged[merged > 0].astype(np.int64)
+        return self._series
 
     def counts(self) -> np.ndarray:
-        """The counts alone (one per distinct key), as int64."""
-        return self.table()["count"].to_numpy().astype(np.int64)
+        """The counts alone, one per distinct key."""
+        return self.series().to_numpy(np.int64)
 
-    def keys_where(self, below: int | None = None, above: int | None = None) -> pa.Array:
+    def keys_where(self, below: int | None = None, above: int | None = None) -> np.ndarray:
         """Keys whose count is below ``below`` or above ``above``."""
-        table = self.table()
-        mask = pa.array(np.zeros(len(table), np.bool_))
+        series = self.series()
+        mask = np.zeros(len(series), np.bool_)
         if below is not None:
-            mask = pc.or_(mask, pc.less(table["count"], below))
+            mask |= series.to_numpy() < below
         if above is not None:
-            mask = pc.or_(mask, pc.greater(table["count"], above))
-        return table["key"].filter(mask).combine_chunks()
+            mask |= series.to_numpy() > above
+        return series.index.to_numpy(np.uint64)[mask]
+
+
+class HashSet:
+    """Membership of 64-bit keys, with the hash table built once for many lookups."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self._index = pd.Index(np.unique(keys.astype(np.uint64)))
+        self._index.get_indexer(np.empty(0, np.uint64))  # build the table now
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        """Bool mask: which ``keys`` are in the set."""
+        return np.asarray(self._index.get_indexer(keys) >= 0)
+
+
+class ValueCounter:
+    """Rows per value of a column with few distinct values (event types, reasons)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+
+    def add(self, values: pa.Array) -> None:
+        """Count the non-null values."""
+        counts = pc.value_counts(values.drop_null())
+        for value, count in zip(
+            counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+        ):
+            self._counts[value] = self._counts.get(value, 0) + count
+
+    def as_dict(self) -> dict[str, int]:
+        """{value: count}, most frequent first."""
+        return dict(sorted(self._counts.items(), key=lambda item: (-item[1], item[0])))

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-PARTITION_BITS = 5
+from tasks.prep.partitions import PARTITION_BITS, write_partitioned
+
 _RECORD = np.dtype([("fingerprint", np.uint64), ("row", np.int64)])
 
 
@@ -26,17 +27,12 @@ class DuplicateFinder:
         self.paths = [directory / f"part-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
         self._files = [path.open("wb") for path in self.paths]
 
-    def add(self, fingerprints: np.ndarray, first_row: int) -> None:
-        """Record the fingerprints of rows ``first_row``, ``first_row + 1``, ..."""
+    def add(self, fingerprints: np.ndarray, rows: np.ndarray) -> None:
+        """Record the fingerprints of these rows (row indices, increasing across calls)."""
         records = np.empty(len(fingerprints), _RECORD)
         records["fingerprint"] = fingerprints
-        records["row"] = np.arange(first_row, first_row + len(fingerprints))
-        partition = (fingerprints >> np.uint64(64 - PARTITION_BITS)).astype(np.intp)
-        order = np.argsort(partition, kind="stable")
-        bounds = np.searchsorted(partition[order], np.arange(len(self._files) + 1))
-        for i, handle in enumerate(self._files):
-            if bounds[i] < bounds[i + 1]:
-                records[order[bounds[i] : bounds[i + 1]]].tofile(handle)
+        records["row"] = rows
+        write_partitioned(self._files, fingerprints, records)
 
     def keep_mask(self, rows: int) -> tuple[np.ndarray, int]:
         """(bool mask over all rows: False for a repeat of an earlier row, number of repeats)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _R = np.uint64(0x9E3779B97F4A7C15 | 1)
 _NULL = np.uint64(0x6A09E667F3BCC909)
@@ -71,12 +72,18 @@ def hash_strings(array: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(offsets_buffer, offsets_type)[array.offset : array.offset + n + 1]
     offsets = offsets.astype(np.int64)
     start, end = int(offsets[0]), int(offsets[-1])
+    size = end - start
     data = (
-        np.frombuffer(data_buffer, np.uint8)[start:end] if data_buffer is not None else np.empty(0)
+        np.frombuffer(data_buffer, np.uint8)[start:end]
+        if data_buffer is not None
+        else np.empty(0, np.uint8)
     )
-    _POWERS.ensure(end - start + 1)
-    prefix = np.zeros(end - start + 1, np.uint64)
-    np.cumsum(data.astype(np.uint64) * _POWERS.up[: end - start], out=prefix[1:])
+    _POWERS.ensure(size + 1)
+    prefix = np.empty(size + 1, np.uint64)
+    prefix[0] = 0
+    # byte * R^k, then running sums, in place (no temporary arrays the size of the data).
+    np.multiply(data, _POWERS.up[:size], out=prefix[1:], dtype=np.uint64)
+    np.cumsum(prefix[1:], out=prefix[1:])
     relative = offsets - start
     spans = prefix[relative[1:]] - prefix[relative[:-1]]
     hashed = spans * _POWERS.down[relative[:-1]]
@@ -98,12 +105,28 @@ def hash_column(array: pa.Array) -> np.ndarray:
     return _with_nulls(mix(values), array)
 
 
-def hash_rows(batch: pa.RecordBatch) -> np.ndarray:
-    """A 64-bit fingerprint of each row of the batch (equal rows, equal fingerprints)."""
+def hash_rows(batch: pa.RecordBatch, known: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """A 64-bit fingerprint of each row (equal rows, equal fingerprints).
+
+    ``known`` holds column hashes computed already (by column name), which are reused.
+    """
+    known = known or {}
     combined = np.zeros(batch.num_rows, np.uint64)
-    for column in batch.columns:
-        combined = mix(combined * _COMBINE + hash_column(column))
-    return combined
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        combined *= _COMBINE
+        # Column hashes are already well mixed: a final mix of the sum is enough.
+        combined += known[name] if name in known else _hash_few(column)
+    return mix(combined)
+
+
+def _hash_few(array: pa.Array) -> np.ndarray:
+    """``hash_column``, faster for strings with few distinct values (event types, categories)."""
+    if pa.types.is_string(array.type) and len(array) >= 1024:
+        encoded = pc.dictionary_encode(array)
+        if len(encoded.dictionary) * 8 < len(array):
+            indices = encoded.indices.fill_null(0).to_numpy()
+            return _with_nulls(hash_strings(encoded.dictionary)[indices], array)
+    return hash_column(array)
 
 
 def _with_nulls(hashed: np.ndarray, array: pa.Array) -> np.ndarray:

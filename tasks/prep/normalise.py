@@ -32,9 +32,14 @@ _INT32 = (-(2**31), 2**31 - 1)
 
 @dataclass
 class Normalised:
-    """The rows that passed (schema columns and types) and the rejects (all text, with reason)."""
+    """Every row cast to the schema, which of them passed, and the rejects (text, with reason).
+
+    Rows are not filtered here (a copy the caller can fold into its own filtering): ``good``
+    marks the rows that passed, and is None when all did.
+    """
 
     rows: pa.RecordBatch
+    good: np.ndarray | None
     rejects: pa.RecordBatch | None
 
 
@@ -43,14 +48,14 @@ class _Reasons:
 
     def __init__(self, length: int) -> None:
         self.length = length
-        self.array: pa.Array = pa.nulls(length, pa.string())
-        self.any = False
+        self.array: pa.Array | None = None  # made on the first failure: most batches have none
 
     def flag(self, mask: pa.Array, reason: str) -> None:
         mask = pc.fill_null(mask, False)
         if pc.any(mask).as_py():
+            if self.array is None:
+                self.array = pa.nulls(self.length, pa.string())
             self.array = pc.if_else(pc.and_(mask, pc.is_null(self.array)), reason, self.array)
-            self.any = True
 
 
 class Normaliser:
@@ -75,10 +80,11 @@ class Normaliser:
         reasons = _Reasons(batch.num_rows)
         columns = [self._column(batch.column(f.name), f, reasons) for f in self.schema.fields]
         rows = pa.RecordBatch.from_arrays(columns, names=self.schema.names)
-        if not reasons.any:
-            return Normalised(rows, None)
+        if reasons.array is None:
+            return Normalised(rows, None, None)
         good = pc.is_null(reasons.array)
-        return Normalised(rows.filter(good), _rejects(source, pc.invert(good), reasons.array))
+        rejects = _rejects(source, pc.invert(good), reasons.array)
+        return Normalised(rows, good.to_numpy(zero_copy_only=False), rejects)
 
     def _column(self, array: pa.Array, spec: FieldSpec, reasons: _Reasons) -> pa.Array:
         converter = self.timestamps.get(spec.name)
@@ -103,16 +109,18 @@ def _text(array: pa.Array, spec: FieldSpec, reasons: _Reasons) -> pa.Array:
         array = pc.binary_join(array.cast(pa.list_(pa.string())), "|")
     elif pa.types.is_floating(kind) and pc.all(pc.equal(pc.floor(array), array)).as_py():
         array = array.cast(pa.int64())  # ids that became floats: 42.0 -> "42"
+    if pa.types.is_integer(array.type):
+        return array.cast(pa.string())  # never blank, never longer than 20 characters
     text = pc.utf8_trim_whitespace(array.cast(pa.string()))
-    empty = pc.equal(text, "")
+    size = pc.binary_length(text)  # bytes: cheap, and an upper bound of the characters
+    empty = pc.equal(size, 0)
+    limit = MAX_ID_CHARS if spec.is_id else MAX_CATEGORICAL_CHARS if spec.categorical else None
+    if limit is not None and (pc.max(size).as_py() or 0) > limit:
+        too_long = pc.greater(pc.utf8_length(text), limit)
+        reasons.flag(too_long, f"{spec.name} is longer than {limit:,} characters")
     if spec.is_id:
         reasons.flag(pc.or_kleene(pc.is_null(text), empty), f"{spec.name} is empty")
-        too_long = pc.greater(pc.utf8_length(text), MAX_ID_CHARS)
-        reasons.flag(too_long, f"{spec.name} is longer than {MAX_ID_CHARS} characters")
         return text
-    if spec.categorical:
-        too_long = pc.greater(pc.utf8_length(text), MAX_CATEGORICAL_CHARS)
-        reasons.flag(too_long, f"{spec.name} is longer than {MAX_CATEGORICAL_CHARS} characters")
     return pc.if_else(empty, None, text) if pc.any(empty).as_py() else text
 
 

@@ -2,29 +2,34 @@
 
 The work is done in passes so that input larger than memory works:
 
-1. Source pass: source batches stream in (``reading.py``) and are normalised
-   (``normalise.py``); rejected rows go to the rejects file with their reason; rows whose
-   EVENT_TYPE is not allowed are dropped; the rest are appended to a local spill file (Arrow
-   IPC, ``spill.py``), and each row's fingerprint goes to a partition file on disk
-   (``duplicates.py``).
+1. Source pass: source batches stream in (``reading.py``, read ahead in a background thread)
+   and are normalised (``normalise.py``); rejected rows go to the rejects file with their
+   reason. Every row is appended, with the 64-bit hashes of its USER_ID and ITEM_ID, to a
+   local spill file (Arrow IPC, ``spill.py``); rejected rows and rows of event types not
+   allowed are only marked (one bit per row of the batches that have any). Each good row's
+   fingerprint goes to one of 32 partition files on disk (``duplicates.py``).
 2. Duplicates: the fingerprint partitions are read one at a time; repeats of an earlier row
-   are cleared in a keep mask of one byte per row.
+   are cleared in a keep mask of one byte per row, which also takes the marks of step 1.
 3. Count pass (only when a minimum per user/item or a cap per user is set): rows per user and
-   per item over the kept rows inside the time window (``counting.py``); for users above the
-   cap, their rows' (timestamp, row) are gathered to keep their most recent N.
+   per item over the kept rows inside the time window, by id hash in partition files
+   (``counting.py``); for users above the cap, their rows' (timestamp, row) are gathered to
+   keep their most recent N.
 4. Write pass: kept rows inside the window whose user and item meet the minimums are streamed
-   to the import CSV (``writing.py``), counting users, items, event types and time span for
-   the report on the way.
+   to the import CSV (``writing.py``) while a background thread reads and filters the next
+   batch; users, items, event types and time span are counted for the report on the way.
 
-Memory holds one batch, the distinct users and items with their counts, one byte per row,
-1/32 of the fingerprints during step 2, and the rows of capped users during step 3. The rules
-apply in this order: rejects, event types, duplicates, window, cap, minimums per user and per
-item (one round, on the counts after the cap).
+Memory holds a few batches, one byte per row (the keep mask), 1/32 of the fingerprints or id
+hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
+of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
+about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
+rejects, event types, duplicates, window, cap, minimums per user and per item (one round, on
+the counts after the cap).
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,11 +41,12 @@ from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
 from tasks.prep.config import CleaningConfig, SourceConfig
-from tasks.prep.counting import KeyCounter
+from tasks.prep.counting import HashCounter, HashSet, ValueCounter
 from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.errors import PrepError, SourceError
-from tasks.prep.fingerprint import hash_rows
+from tasks.prep.fingerprint import hash_column, hash_rows
 from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
+from tasks.prep.prefetch import prefetch
 from tasks.prep.reading import read_batches
 from tasks.prep.report import DataReport
 from tasks.prep.schema import DatasetSchema
@@ -57,12 +63,24 @@ class OutputLocation:
     import_uri: str
     rejects_uri: str
     report_uri: str
+    history_uri: str
 
     @classmethod
-    def under(cls, output_uri: str, dataset_type: str) -> OutputLocation:
-        """``<prefix>/<type>.csv``, ``<type>.rejects.csv``, ``<type>.report.json``."""
-        base = output_uri.rstrip("/") + "/" + dataset_type.lower()
-        return cls(f"{base}.csv", f"{base}.rejects.csv", f"{base}.report.json")
+    def under(
+        cls, output_uri: str, dataset_type: str, history_uri: str | None = None
+    ) -> OutputLocation:
+        """``<prefix>/<type>.csv``, ``<type>.rejects.csv`` and ``<type>.report.json``.
+
+        The history (the last successful run's report, which the next run compares against)
+        defaults to ``<type>.last-report.json`` in the parent of the output prefix, so that
+        runs writing to a prefix of their own (``.../interactions/<run id>/``) share it.
+        """
+        prefix = output_uri.rstrip("/")
+        base = f"{prefix}/{dataset_type.lower()}"
+        path = prefix.rpartition("://")[2]
+        parent = prefix.rsplit("/", 1)[0] if "/" in path else prefix
+        history = history_uri or f"{parent}/{dataset_type.lower()}.last-report.json"
+        return cls(f"{base}.csv", f"{base}.rejects.csv", f"{base}.report.json", history)
 
 
 class PrepResult(BaseModel):
@@ -83,8 +101,22 @@ class _Plan:
 
     keep: np.ndarray | None = None
     cutoff: int | None = None
-    drop_users: pa.Array | None = None
-    drop_items: pa.Array | None = None
+    drop_users: HashSet | None = None
+    drop_items: HashSet | None = None
+
+
+KEY_FIELDS = ("USER_ID", "ITEM_ID")
+# Rows of one spilled batch to leave out: (first row, number of rows, keep mask as bits).
+_LeftOut = tuple[int, int, np.ndarray]
+
+
+def hash_field(name: str) -> str:
+    """The spill column holding the 64-bit hash of an id field."""
+    return f"_hash_{name}"
+
+
+def _hashes(batch: pa.RecordBatch, name: str) -> np.ndarray:
+    return np.asarray(batch[hash_field(name)].to_numpy())
 
 
 def prepare(
@@ -93,8 +125,12 @@ def prepare(
     avro_schema: dict[str, Any],
     dataset_type: str,
     output_uri: str,
+    history_uri: str | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
+
+    The data report is compared with the last successful run's, kept at ``history_uri``
+    (default: see ``OutputLocation.under``), which it then replaces.
 
     Raises ``SourceError``/``ColumnError``/``SchemaError`` for input that cannot be read, and
     ``BelowMinimumsError`` (with the report) when the result breaks Personalize's rules; in
@@ -102,34 +138,37 @@ def prepare(
     """
     schema = DatasetSchema.from_avro(avro_schema, dataset_type)
     _check_cleaning(cleaning, schema)
-    out = OutputLocation.under(output_uri, schema.dataset_type)
+    out = OutputLocation.under(output_uri, schema.dataset_type, history_uri)
     report = DataReport(
         dataset_type=schema.dataset_type,
         source_uri=source.uri,
         import_uri=out.import_uri,
         rejects_uri=out.rejects_uri,
     )
-    arrow_schema = pa.schema([(f.name, f.arrow_type) for f in schema.fields])
+    keys = [name for name in KEY_FIELDS if name in schema.names]
+    arrow_schema = pa.schema(
+        [(f.name, f.arrow_type) for f in schema.fields]
+        + [(hash_field(name), pa.uint64()) for name in keys]
+    )
     with tempfile.TemporaryDirectory(prefix="prep-") as work:
         spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
         finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
-        latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
-        plan = _Plan()
-        if finder is not None:
-            plan.keep, repeats = finder.keep_mask(spill.rows)
-            report.removed_by_rule["exact duplicate"] = repeats
+        left_out, latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
+        plan = _Plan(keep=_keep_mask(spill.rows, finder, left_out, report))
         if cleaning.window_days and latest is not None:
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
-        _count_pass(spill, cleaning, plan, report)
-        _write_pass(spill, cleaning, plan, out, report)
+        _count_pass(spill, cleaning, plan, report, Path(work) / "counts")
+        _write_pass(spill, plan, out, report, Path(work) / "stats")
     report.checks = personalize_checks(report, schema)
-    report.compare(_previous_report(out.report_uri))
+    report.compare(_previous_report(out.history_uri))
     try:
         enforce(report)
     except PrepError:
         delete(out.import_uri)
         raise
-    write_text(out.report_uri, report.model_dump_json(indent=2))
+    document = report.model_dump_json(indent=2)
+    write_text(out.report_uri, document)
+    write_text(out.history_uri, document)
     return PrepResult(
         import_uri=out.import_uri,
         rejects_uri=out.rejects_uri,
@@ -139,6 +178,22 @@ def prepare(
         rows_rejected=report.rows_rejected,
         report=report,
     )
+
+
+def _keep_mask(
+    rows: int, finder: DuplicateFinder | None, left_out: list[_LeftOut], report: DataReport
+) -> np.ndarray | None:
+    """One byte per spilled row: False for repeats, rejects and unlisted event types."""
+    keep = None
+    if finder is not None:
+        keep, repeats = finder.keep_mask(rows)
+        report.removed_by_rule["exact duplicate"] = repeats
+    if left_out and keep is None:
+        keep = np.ones(rows, np.bool_)
+    for first, count, packed in left_out:
+        assert keep is not None
+        keep[first : first + count] &= np.unpackbits(packed, count=count).astype(np.bool_)
+    return keep
 
 
 def _check_cleaning(cleaning: CleaningConfig, schema: DatasetSchema) -> None:
@@ -171,36 +226,60 @@ def _source_pass(
     finder: DuplicateFinder | None,
     out: OutputLocation,
     report: DataReport,
-) -> int | None:
-    """Read, normalise, set aside rejects, filter event types, spill; return the latest time."""
+) -> tuple[list[_LeftOut], int | None]:
+    """Read, normalise, set rejects aside, spill; (rows to leave out by batch, latest time).
+
+    Every row is spilled; rejected rows and rows of event types not allowed are only marked
+    (as (first row, rows, keep bits) for the batches that have any), which saves a copy.
+    """
     normaliser = Normaliser(schema, source.timestamp_unit)
     allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
     rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
-    reasons = KeyCounter()
+    reasons = ValueCounter()
+    keys = [name for name in KEY_FIELDS if name in schema.names]
+    left_out: list[_LeftOut] = []
     latest: int | None = None
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
-        for raw in read_batches(source, schema):
+        for raw in prefetch(read_batches(source, schema)):
             report.rows_in += raw.batch.num_rows
             normalised = normaliser(raw)
+            rows, good = normalised.rows, normalised.good
             if normalised.rejects is not None:
                 rejects.write(normalised.rejects)
                 reasons.add(normalised.rejects.column("REASON"))
-            rows = normalised.rows
             if allowed is not None:
-                rows = _drop(rows, pc.is_in(rows["EVENT_TYPE"], allowed), report, _EVENT_RULE)
+                listed = pc.fill_null(pc.is_in(rows["EVENT_TYPE"], allowed), False)
+                listed_np = listed.to_numpy(zero_copy_only=False)
+                unlisted = int((~listed_np if good is None else good & ~listed_np).sum())
+                report.removed_by_rule[_EVENT_RULE] = (
+                    report.removed_by_rule.get(_EVENT_RULE, 0) + unlisted
+                )
+                good = listed_np if good is None else good & listed_np
+            key_hashes = {name: hash_column(rows[name]) for name in keys}
+            first = spill.rows
             if finder is not None:
-                finder.add(hash_rows(rows), spill.rows)
-            if "TIMESTAMP" in rows.schema.names and rows.num_rows:
-                newest = pc.max(rows["TIMESTAMP"]).as_py()
-                latest = newest if latest is None else max(latest, newest)
+                fingerprints = hash_rows(rows, key_hashes)
+                positions = np.arange(first, first + rows.num_rows)
+                if good is not None:
+                    fingerprints, positions = fingerprints[good], positions[good]
+                finder.add(fingerprints, positions)
+            if "TIMESTAMP" in rows.schema.names:
+                times = rows["TIMESTAMP"] if good is None else rows["TIMESTAMP"].filter(good)
+                newest = pc.max(times).as_py()
+                if newest is not None:
+                    latest = newest if latest is None else max(latest, newest)
+            if good is not None:
+                left_out.append((first, len(good), np.packbits(good)))
+            for name, hashed in key_hashes.items():
+                rows = rows.append_column(hash_field(name), pa.array(hashed))
             spill.append(rows)
     if report.rows_in == 0:
         raise SourceError(f"source {source.uri} has no rows: expected at least a header and data")
     report.rows_rejected = rejects.rows
     report.rejects_by_reason = reasons.as_dict()
     report.timestamp_reading = normaliser.timestamp_reading
-    return latest
+    return left_out, latest
 
 
 _EVENT_RULE = "event type not in cleaning.event_types"
@@ -229,91 +308,81 @@ def _kept(batch: pa.RecordBatch, start: int, plan: _Plan) -> pa.RecordBatch:
 
 
 def _count_pass(
-    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, report: DataReport
+    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, report: DataReport, work: Path
 ) -> None:
     """Counts per user and item for the minimums; applies the cap per user."""
     cap = cleaning.max_interactions_per_user
     min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
     if cap is None and min_user <= 1 and min_item <= 1:
         return
-    users, items = KeyCounter(), KeyCounter()
+    users, items = HashCounter(work / "users"), HashCounter(work / "items")
     for start, batch in spill.batches():
         rows = _kept(batch, start, plan)
-        users.add(rows["USER_ID"])
-        items.add(rows["ITEM_ID"])
+        users.add(_hashes(rows, "USER_ID"))
+        items.add(_hashes(rows, "ITEM_ID"))
     if cap is not None:
         capped = users.keys_where(above=cap)
         if len(capped):
             report.removed_by_rule[_CAP_RULE] = _apply_cap(spill, plan, capped, cap, items)
     if min_user > 1:
-        plan.drop_users = users.keys_where(below=min_user)
+        plan.drop_users = HashSet(users.keys_where(below=min_user))
     if min_item > 1:
-        plan.drop_items = items.keys_where(below=min_item)
+        plan.drop_items = HashSet(items.keys_where(below=min_item))
 
 
-def _apply_cap(spill: SpillFile, plan: _Plan, capped: pa.Array, cap: int, items: KeyCounter) -> int:
+def _apply_cap(
+    spill: SpillFile, plan: _Plan, capped: np.ndarray, cap: int, items: HashCounter
+) -> int:
     """Keep each capped user's ``cap`` most recent rows (later rows first on equal times)."""
-    gathered = []
+    bots = HashSet(capped)
+    parts: list[tuple[np.ndarray, ...]] = []
     for start, batch in spill.batches():
-        mask = pc.is_in(batch["USER_ID"], capped)
+        mask = bots.contains(_hashes(batch, "USER_ID"))
         if plan.keep is not None:
-            mask = pc.and_(mask, pa.array(plan.keep[start : start + batch.num_rows]))
+            mask &= plan.keep[start : start + batch.num_rows]
         if plan.cutoff is not None:
-            mask = pc.and_(mask, pc.greater_equal(batch["TIMESTAMP"], plan.cutoff))
-        rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start
-        selected = batch.filter(mask)
-        gathered.append(
-            pa.table(
-                {
-                    "user": selected["USER_ID"],
-                    "time": selected["TIMESTAMP"],
-                    "item": selected["ITEM_ID"],
-                    "row": rows,
-                }
+            mask &= batch["TIMESTAMP"].to_numpy() >= plan.cutoff
+        rows = np.flatnonzero(mask)
+        parts.append(
+            (
+                _hashes(batch, "USER_ID")[rows],
+                batch["TIMESTAMP"].to_numpy()[rows],
+                _hashes(batch, "ITEM_ID")[rows],
+                rows + start,
             )
         )
-    table = pa.concat_tables(gathered).sort_by(
-        [("user", "ascending"), ("time", "descending"), ("row", "descending")]
-    )
-    users = pc.dictionary_encode(table["user"].combine_chunks()).indices.to_numpy()
-    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    position = np.arange(len(users)) - np.repeat(starts, np.diff(np.r_[starts, len(users)]))
+    user, time, item, row = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((-row, -time, user))
+    user, item, row = user[order], item[order], row[order]
+    starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
+    position = np.arange(len(user)) - np.repeat(starts, np.diff(np.r_[starts, len(user)]))
     beyond = position >= cap
     if plan.keep is None:
         plan.keep = np.ones(spill.rows, np.bool_)
-    plan.keep[table["row"].to_numpy()[beyond]] = False
-    items.subtract(table["item"].filter(pa.array(beyond)).combine_chunks())
+    plan.keep[row[beyond]] = False
+    items.remove(item[beyond])
     return int(beyond.sum())
 
 
 def _write_pass(
-    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, out: OutputLocation, report: DataReport
+    spill: SpillFile, plan: _Plan, out: OutputLocation, report: DataReport, work: Path
 ) -> None:
-    """Stream the rows that pass every rule to the import file; take the report's counts."""
+    """Stream the rows that pass every rule to the import file; take the report's counts.
+
+    Filtering and counting run in a background thread while this one writes the CSV.
+    """
     names = spill.schema.names
-    users, items, events = KeyCounter(), KeyCounter(), KeyCounter()
-    with CsvSink(out.import_uri, spill.schema) as sink:
-        for start, batch in spill.batches():
-            rows = batch
-            if plan.keep is not None:
-                rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
-            if plan.cutoff is not None:
-                inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
-                rows = _drop(rows, inside, report, _WINDOW_RULE)
-            if plan.drop_users is not None:
-                known = pc.invert(pc.is_in(rows["USER_ID"], plan.drop_users))
-                rows = _drop(rows, known, report, _USER_RULE)
-            if plan.drop_items is not None:
-                known = pc.invert(pc.is_in(rows["ITEM_ID"], plan.drop_items))
-                rows = _drop(rows, known, report, _ITEM_RULE)
+    users, items = HashCounter(work / "users"), HashCounter(work / "items")
+    events = ValueCounter()
+    columns = pa.schema([field for field in spill.schema if not field.name.startswith("_hash_")])
+    with CsvSink(out.import_uri, columns) as sink:
+        for rows in prefetch(_output_rows(spill, plan, report)):
             sink.write(rows)
-            for counter, field in ((users, "USER_ID"), (items, "ITEM_ID"), (events, "EVENT_TYPE")):
+            for counter, field in ((users, "USER_ID"), (items, "ITEM_ID")):
                 if field in names:
-                    counter.add(rows[field])
-            if "TIMESTAMP" in names and rows.num_rows:
-                low, high = pc.min_max(rows["TIMESTAMP"]).values()
-                report.time_start = _bound(min, report.time_start, low.as_py())
-                report.time_end = _bound(max, report.time_end, high.as_py())
+                    counter.add(_hashes(rows, field))
+            if "EVENT_TYPE" in names:
+                events.add(rows["EVENT_TYPE"])
     report.rows_out = sink.rows
     if report.dataset_type == "INTERACTIONS":
         report.set_per_user(users.counts())
@@ -322,6 +391,28 @@ def _write_pass(
     if "ITEM_ID" in names:
         report.items = len(items.counts())
     report.event_types = events.as_dict()
+
+
+def _output_rows(spill: SpillFile, plan: _Plan, report: DataReport) -> Iterator[pa.RecordBatch]:
+    """The spill's rows that pass duplicates, window, cap and minimums; the time span."""
+    for start, batch in spill.batches():
+        rows = batch
+        if plan.keep is not None:
+            rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+        if plan.cutoff is not None:
+            inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
+            rows = _drop(rows, inside, report, _WINDOW_RULE)
+        if plan.drop_users is not None:
+            enough = ~plan.drop_users.contains(_hashes(rows, "USER_ID"))
+            rows = _drop(rows, pa.array(enough), report, _USER_RULE)
+        if plan.drop_items is not None:
+            enough = ~plan.drop_items.contains(_hashes(rows, "ITEM_ID"))
+            rows = _drop(rows, pa.array(enough), report, _ITEM_RULE)
+        if "TIMESTAMP" in rows.schema.names and rows.num_rows:
+            low, high = pc.min_max(rows["TIMESTAMP"]).values()
+            report.time_start = _bound(min, report.time_start, low.as_py())
+            report.time_end = _bound(max, report.time_end, high.as_py())
+        yield rows
 
 
 def _bound(pick: Any, current: int | None, value: int) -> int:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from tasks.prep.prefetch import prefetch
+
 
 class SpillFile:
     """Append record batches, then read them back in order with their first row index."""
@@ -39,7 +41,10 @@ class SpillFile:
             self._writer = None
 
     def batches(self) -> Iterator[tuple[int, pa.RecordBatch]]:
-        """(index of the first row, batch) for every batch, in the order written."""
+        """(index of the first row, batch) for every batch, in the order written (read ahead)."""
+        return prefetch(self._read())
+
+    def _read(self) -> Iterator[tuple[int, pa.RecordBatch]]:
         self.finish()
         with pa.OSFile(str(self.path), "rb") as source:
             reader = ipc.open_file(source)

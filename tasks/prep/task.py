@@ -2,7 +2,7 @@
 
 ``prepare_dataset(source, cleaning, schema, dataset_type, output_uri) -> PrepResult`` writes
 ``<output_uri>/<type>.csv`` (the import file), ``<type>.rejects.csv`` and ``<type>.report.json``
-(the report the next run compares against), and publishes the data report as a markdown
+(also kept at a stable ``history_uri`` that the next run compares against), and publishes the data report as a markdown
 artifact keyed ``data-report-<type>``. When the data breaks Personalize's rules the report is
 still published, then ``BelowMinimumsError`` is raised.
 """
@@ -29,12 +29,17 @@ def prepare_dataset(
     schema: dict[str, Any],
     dataset_type: str,
     output_uri: str,
+    history_uri: str | None = None,
 ) -> PrepResult:
-    """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``)."""
+    """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``).
+
+    ``history_uri`` keeps the last successful run's report for the drift table; by default it
+    is ``<type>.last-report.json`` in the parent of ``output_uri``.
+    """
     logger = get_run_logger()
     logger.info("Preparing %s from %s into %s", dataset_type, source.uri, output_uri)
     try:
-        result = prepare(source, cleaning, schema, dataset_type, output_uri)
+        result = prepare(source, cleaning, schema, dataset_type, output_uri, history_uri)
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):
             publish_report(error.report)

@@ -28,7 +28,7 @@ def test_list_recipes_has_the_predefined_recipes_with_their_types(personalize: A
 def test_describe_algorithm_and_feature_transformation(personalize: Any) -> None:
     recipe = personalize.describe_recipe(recipeArn=V2)["recipe"]
     algorithm = personalize.describe_algorithm(algorithmArn=recipe["algorithmArn"])["algorithm"]
-    assert algorithm["defaultHyperParameters"]["hidden_dimension"] == "64"
+    assert algorithm["defaultHyperParameters"]["hidden_dimension"] == "32"
     transformation = personalize.describe_feature_transformation(
         featureTransformationArn=recipe["featureTransformationArn"]
     )["featureTransformation"]

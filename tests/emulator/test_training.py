@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
@@ -18,6 +17,7 @@ from tests.emulator.training_setup import (
     campaign_update,
     loaded_group,
     recommended,
+    run_batch,
     train,
 )
 
@@ -69,25 +69,9 @@ def test_full_lifecycle(
     assert now["solutionVersionArn"] == second["solutionVersionArn"]
     assert now["latestCampaignUpdate"]["solutionVersionArn"] == second["solutionVersionArn"]
 
-    key = f"batch/{unique}/users.json"
     lines = ['{"userId": "u1"}', '{"userId": "u2"}', "not json", '{"itemId": "i1"}']
-    s3.put_object(Bucket=bucket, Key=key, Body="\n".join(lines).encode())
-    job = personalize.create_batch_inference_job(
-        jobName=f"batch-{unique}",
-        solutionVersionArn=second["solutionVersionArn"],
-        numResults=5,
-        jobInput={"s3DataSource": {"path": f"s3://{bucket}/{key}"}},
-        jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/out/{unique}/"}},
-        roleArn="arn:aws:iam::000000000000:role/PersonalizeS3",
-    )["batchInferenceJobArn"]
-    done = wait_status(
-        lambda: personalize.describe_batch_inference_job(batchInferenceJobArn=job),
-        "batchInferenceJob",
-        "ACTIVE",
-    )
-    assert done["numResults"] == 5
-    body = s3.get_object(Bucket=bucket, Key=f"out/{unique}/users.json.out")["Body"].read()
-    out = [json.loads(line) for line in body.decode().splitlines()]
+    out = run_batch(personalize, s3, bucket, second["solutionVersionArn"], lines,
+                    f"batch-{unique}", numResults=5)  # fmt: skip
     assert len(out) == 4
     assert out[0]["input"] == {"userId": "u1"}
     assert len(out[0]["output"]["recommendedItems"]) == 5
@@ -99,7 +83,8 @@ def test_full_lifecycle(
     listed = personalize.list_batch_inference_jobs(solutionVersionArn=second["solutionVersionArn"])[
         "batchInferenceJobs"
     ]
-    assert [j["batchInferenceJobArn"] for j in listed] == [job]
+    assert [j["jobName"] for j in listed] == [f"batch-{unique}"]
+    assert listed[0]["status"] == "ACTIVE"
 
 
 def test_personalization_beats_popularity(personalize: Any, group: str, unique: str) -> None:
@@ -116,7 +101,9 @@ def test_personalization_beats_popularity(personalize: Any, group: str, unique: 
     assert personalized > 2 * popular > 0
 
 
-def test_ranking_and_similar_items(personalize: Any, runtime: Any, group: str, unique: str) -> None:
+def test_ranking_and_similar_items(
+    personalize: Any, runtime: Any, s3: Any, bucket: str, group: str, unique: str
+) -> None:
     ranking = active_solution(personalize, group, f"rank-{unique}", "aws-personalized-ranking-v2")
     campaign = active_campaign(
         personalize, f"rank-{unique}", train(personalize, ranking)["solutionVersionArn"]
@@ -128,6 +115,11 @@ def test_ranking_and_similar_items(personalize: Any, runtime: Any, group: str, u
     assert {item["itemId"] for item in ranked} == {"unknown-item", "i1", "i2", "i3"}
     assert error_of(runtime.get_recommendations, campaignArn=campaign,
                     userId="u3")[0] == "InvalidInputException"  # fmt: skip
+    version = personalize.describe_campaign(campaignArn=campaign)["campaign"]["solutionVersionArn"]
+    lines = ['{"userId": "u3", "itemList": ["unknown-item", "i1", "i2", "i3"]}', '{"userId": "u3"}']
+    out = run_batch(personalize, s3, bucket, version, lines, f"rank-{unique}")
+    assert out[0]["output"]["recommendedItems"] == [item["itemId"] for item in ranked]
+    assert "itemList" in out[1]["error"]
 
     sims = active_solution(personalize, group, f"sims-{unique}", "aws-sims")
     related = active_campaign(
@@ -218,7 +210,9 @@ def test_events_feed_update_training_and_filters(
     assert recommended(runtime, campaign, newbie) != recommended(runtime, campaign, "nobody")
 
 
-def test_filter_values(personalize: Any, runtime: Any, group: str, unique: str) -> None:
+def test_filter_values(
+    personalize: Any, runtime: Any, s3: Any, bucket: str, group: str, unique: str
+) -> None:
     solution = active_solution(personalize, group, f"fv-{unique}", "aws-user-personalization-v2")
     campaign = active_campaign(
         personalize, f"fv-{unique}", train(personalize, solution)["solutionVersionArn"]
@@ -239,6 +233,12 @@ def test_filter_values(personalize: Any, runtime: Any, group: str, unique: str) 
 
     catalogue = generate_items(120).set_index("ITEM_ID")["CATEGORY"]
     assert items and {catalogue[item] for item in items} == {"cat-03"}
+
+    version = personalize.describe_campaign(campaignArn=campaign)["campaign"]["solutionVersionArn"]
+    lines = ['{"userId": "u1", "filterValues": {"CATEGORY": "\\"cat-03\\""}}', '{"userId": "u1"}']
+    out = run_batch(personalize, s3, bucket, version, lines, f"fv-{unique}", filterArn=only)
+    assert out[0]["output"]["recommendedItems"] == items
+    assert out[1]["output"] is None and "CATEGORY" in out[1]["error"]
 
 
 def _tracker(personalize: Any, group: str) -> str:

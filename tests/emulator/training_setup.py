@@ -104,3 +104,26 @@ def recommended(runtime: Any, campaign: str, user: str, **extra: Any) -> list[st
     """Item ids GetRecommendations answers for a user."""
     answer = runtime.get_recommendations(campaignArn=campaign, userId=user, **extra)
     return [item["itemId"] for item in answer["itemList"]]
+
+
+def run_batch(
+    personalize: Any, s3: Any, bucket: str, version: str, lines: list[str], name: str, **extra: Any
+) -> list[dict[str, Any]]:
+    """Run a batch inference job over JSON lines; the output lines, parsed."""
+    s3.put_object(Bucket=bucket, Key=f"{name}/input.json", Body="\n".join(lines).encode())
+    job = personalize.create_batch_inference_job(
+        jobName=name,
+        solutionVersionArn=version,
+        jobInput={"s3DataSource": {"path": f"s3://{bucket}/{name}/input.json"}},
+        jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/{name}/out/"}},
+        roleArn="arn:aws:iam::000000000000:role/PersonalizeS3",
+        **extra,
+    )["batchInferenceJobArn"]
+    done = settled(
+        lambda: personalize.describe_batch_inference_job(batchInferenceJobArn=job)[
+            "batchInferenceJob"
+        ]
+    )
+    assert done["status"] == "ACTIVE", done
+    body = s3.get_object(Bucket=bucket, Key=f"{name}/out/input.json.out")["Body"].read()
+    return [json.loads(line) for line in body.decode().splitlines()]

@@ -60,21 +60,20 @@ def slow_aws(
 
 @dataclass
 class Trained(Loaded):
-    """A loaded group with a user-personalization solution and two trained versions."""
+    """A loaded group with a user-personalization solution and its trained versions."""
 
     solution: str = ""
-    versions: tuple[str, str] = ("", "")
+    versions: tuple[str, ...] = ()
 
 
-def trained_group(loaded: Loaded) -> Trained:
-    """A solution of a loaded group and two trained versions of it, made with the tasks."""
+def trained_group(loaded: Loaded, versions: int = 2) -> Trained:
+    """A solution of a loaded group and ``versions`` trained versions, made with the tasks."""
     aws, name = loaded.aws, loaded.name
     solution = ensure_solution(
         aws, loaded.group, f"{name}-up", "arn:aws:personalize:::recipe/aws-user-personalization-v2"
     )
-    first = train_solution_version(aws, solution)
-    second = train_solution_version(aws, solution)
-    return Trained(**vars(loaded), solution=solution, versions=(first, second))
+    trained = tuple(train_solution_version(aws, solution) for _ in range(versions))
+    return Trained(**vars(loaded), solution=solution, versions=trained)
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +93,9 @@ def slow_loaded(slow_service: LocalService, prefect_api: None) -> Loaded:
 
 @pytest.fixture(scope="session")
 def slow_trained(slow_service: LocalService, slow_loaded: Loaded) -> Trained:
-    """Two trained versions on the slow service."""
+    """One trained version on the slow service."""
     with exported(slow_service.env):
-        return trained_group(slow_loaded)
+        return trained_group(slow_loaded, versions=1)
 
 
 @contextmanager

@@ -43,9 +43,13 @@ class ScriptedJob:
     created_at: float = 0.0
     describes: list[float] = field(default_factory=list)
     stopped_at: float | None = None
+    errors: dict[int, ClientError] = field(default_factory=dict)
+    """Describe call number (from 0) -> the error it raises instead of answering."""
 
     def describe_solution_version(self, solutionVersionArn: str) -> dict[str, Any]:
         self.describes.append(self.clock.t)
+        if len(self.describes) - 1 in self.errors:
+            raise self.errors[len(self.describes) - 1]
         done = self.clock.t >= self.finish_at
         if self.stopped_at is not None:
             status = "CREATE STOPPED"

@@ -66,13 +66,14 @@ def test_a_failed_update_surfaces_its_reason_and_keeps_serving(
 def test_an_update_in_flight_is_attached_to(
     slow_aws: AwsSettings, slow_trained: Trained, unique: str
 ) -> None:
-    first, second = slow_trained.versions
+    (version,) = slow_trained.versions
     personalize = boto3.client("personalize")
-    arn = ensure_campaign(slow_aws, f"a-{unique}", first)
-    personalize.update_campaign(campaignArn=arn, solutionVersionArn=second)
+    arn = ensure_campaign(slow_aws, f"a-{unique}", version)
+    personalize.update_campaign(campaignArn=arn, solutionVersionArn=version, minProvisionedTPS=2)
 
-    assert update_campaign(slow_aws, arn, second) == arn  # attaches: a 2nd update would fail
+    # Attaches to the update in flight (a second UpdateCampaign would be refused meanwhile).
+    assert update_campaign(slow_aws, arn, version, min_provisioned_tps=2) == arn
 
     campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
     assert campaign["latestCampaignUpdate"]["status"] == "ACTIVE"
-    assert serving_solution_version(slow_aws, f"a-{unique}") == second
+    assert campaign["minProvisionedTPS"] == 2

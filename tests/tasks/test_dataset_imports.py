@@ -30,6 +30,9 @@ def test_import_waits_until_active(
     arn = import_dataset(aws, dataset, uri, ROLE, job_name=f"job-{unique}")
     job = personalize.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"]
     assert job["status"] == "ACTIVE" and job["dataSource"]["dataLocation"] == uri
+    # A rerun under the same job name finds the finished import: nothing imported twice.
+    assert import_dataset(aws, dataset, uri, ROLE, job_name=f"job-{unique}") == arn
+    assert len(personalize.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]) == 1
 
 
 def test_a_failed_import_surfaces_its_reason(

@@ -104,7 +104,8 @@ def test_baseline_margin_on_the_named_metrics() -> None:
     assert outcomes(beaten) == [("precision_at_10", "pass"), ("precision_at_10", "pass")]
     assert beaten.rows[1].reference == 0.09
     assert outcomes(close)[-1] == ("precision_at_10", "fail")
-    assert close.rows[-1].rule == "beats popular by >= 0.0200"
+    assert close.rows[-1].rule == "beats popular (0.1100) by >= 0.0200"
+    assert close.rows[-1].note == "ahead by only 0.0100"
 
 
 def test_baseline_relative_margin_on_all_shared_metrics() -> None:
@@ -112,7 +113,7 @@ def test_baseline_relative_margin_on_all_shared_metrics() -> None:
     baseline = {"precision_at_10": 0.06, "coverage": 0.39, "precision_at_25": 1.0}
     decision = evaluate_gate(policy, {"precision_at_10": 0.12, "coverage": 0.40}, baseline=baseline)
     assert outcomes(decision) == [("coverage", "fail"), ("precision_at_10", "pass")]
-    assert "gain 2.6%" in decision.rows[0].note
+    assert decision.rows[0].note == "ahead by only 2.6%"
 
 
 def test_baseline_metric_not_reported_fails() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tasks.errors import PersonalizeError
 from tasks.waiter import (
     PollSchedule,
     ResourceFailedError,
@@ -12,7 +13,7 @@ from tasks.waiter import (
     specs,
     wait_for,
 )
-from tests.tasks.fakes import FakeClock, Recorder, ScriptedJob
+from tests.tasks.fakes import FakeClock, Recorder, ScriptedJob, client_error
 
 ARN = "arn:aws:personalize:us-east-1:000000000000:solution-version/s/1"
 SCHEDULE = spec("solution-version").schedule
@@ -117,3 +118,18 @@ def test_every_kind_has_a_usable_spec() -> None:
         assert not set(wait.success) & set(wait.failure)
     with pytest.raises(KeyError, match="known"):
         spec("nope")
+
+
+def test_a_throttled_poll_is_polled_again_but_a_missing_resource_raises() -> None:
+    clock = FakeClock()
+    throttled = client_error("ThrottlingException", "Rate exceeded")
+    job = ScriptedJob(clock, finish_at=5, errors={0: throttled, 3: throttled})
+    run(job, clock)
+    assert len(job.describes) > 4  # kept polling through both throttles, then saw ACTIVE
+
+    clock = FakeClock()
+    gone = client_error("ResourceNotFoundException", "No such version", 404)
+    job = ScriptedJob(clock, finish_at=5, errors={1: gone})
+    with pytest.raises(PersonalizeError) as error:
+        run(job, clock)
+    assert error.value.code == "ResourceNotFoundException" and ARN in str(error.value)

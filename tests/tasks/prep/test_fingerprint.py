@@ -41,8 +41,16 @@ def test_many_distinct_ids_have_no_collisions() -> None:
 
 def test_duplicate_finder_keeps_first_occurrences_across_batches(tmp_path: Path) -> None:
     finder = DuplicateFinder(tmp_path)
-    finder.add(np.array([5, 7, 5], np.uint64), 0)
-    finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), 3)
-    keep, repeats = finder.keep_mask(7)
-    assert keep.tolist() == [True, True, False, False, True, True, False]
+    finder.add(np.array([5, 7, 5], np.uint64), np.arange(3))
+    finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), np.array([4, 5, 6, 8]))
+    keep, repeats = finder.keep_mask(9)  # rows 3 and 7 were never added: kept
+    assert keep.tolist() == [True, True, False, True, False, True, True, True, False]
     assert repeats == 3
+
+
+def test_few_distinct_values_hash_as_many_do() -> None:
+    values = pa.array(["click", "view", None, "purchase"] * 1000)
+    many = pa.array([f"id-{i}" for i in range(4000)])
+    batch = pa.RecordBatch.from_pydict({"E": values, "U": many})
+    # The same rows hashed by value and with E dictionary-encoded give the same fingerprints.
+    assert (hash_rows(batch) == hash_rows(batch, {"E": hash_strings(values)})).all()

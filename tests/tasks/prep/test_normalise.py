@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from tasks.prep.normalise import Normaliser
+from tasks.prep.normalise import Normalised, Normaliser
 from tasks.prep.reading import SourceBatch
 from tasks.prep.schema import DatasetSchema
 from tests.tasks.prep.conftest import INTERACTIONS, avro
@@ -20,6 +20,11 @@ def run(schema: dict, columns: dict, first_row: int = 0):  # type: ignore[no-unt
     return Normaliser(spec)(SourceBatch("in.csv", first_row, batch))
 
 
+def passed(out: Normalised) -> pa.RecordBatch:
+    """The rows that passed (the normaliser marks them; it does not filter)."""
+    return out.rows if out.good is None else out.rows.filter(pa.array(out.good))
+
+
 def test_ids_are_trimmed_unicode_kept_and_bad_ids_rejected_with_reasons() -> None:
     out = run(
         INTERACTIONS,
@@ -31,7 +36,7 @@ def test_ids_are_trimmed_unicode_kept_and_bad_ids_rejected_with_reasons() -> Non
         },
         first_row=10,
     )
-    assert out.rows.column("USER_ID").to_pylist() == ["ünï-1", "用户"]
+    assert passed(out).column("USER_ID").to_pylist() == ["ünï-1", "用户"]
     rejects = out.rejects.to_pydict()
     assert rejects["REASON"] == [
         "USER_ID is empty",
@@ -53,7 +58,7 @@ def test_float_ids_become_integers_and_timestamp_problems_are_rejects() -> None:
             "EVENT_TYPE": ["click", "click", None],
         },
     )
-    assert out.rows.to_pydict() == {
+    assert passed(out).to_pydict() == {
         "USER_ID": ["1"],
         "ITEM_ID": ["10"],
         "TIMESTAMP": [T],
@@ -92,7 +97,7 @@ def test_metadata_booleans_numbers_lists_and_categorical_limit() -> None:
             "GENRES": [["drama", "comedy"], [], None, ["x" * 1001], ["a"]],
         },
     )
-    rows = out.rows.to_pydict()
+    rows = passed(out).to_pydict()
     assert rows == {
         "ITEM_ID": ["a", "b"],
         "IN_STOCK": [True, False],
@@ -113,5 +118,5 @@ def test_a_clean_batch_has_no_rejects() -> None:
         INTERACTIONS,
         {"USER_ID": ["u"], "ITEM_ID": ["i"], "TIMESTAMP": [T], "EVENT_TYPE": ["click"]},
     )
-    assert out.rejects is None
+    assert out.rejects is None and out.good is None
     assert out.rows.num_rows == 1

@@ -10,7 +10,7 @@ import pytest
 
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.errors import BelowMinimumsError, ColumnError, PrepError, SourceError
-from tasks.prep.pipeline import PrepResult, prepare
+from tasks.prep.pipeline import OutputLocation, PrepResult, prepare
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
 
 
@@ -140,9 +140,19 @@ def test_too_many_event_types(tmp_path: Path) -> None:
         run(tmp_path, frame)
 
 
-def test_drift_from_the_previous_run(tmp_path: Path) -> None:
-    run(tmp_path, interactions(1200))
-    second = run(tmp_path, interactions(1500)).report
+def test_drift_from_the_previous_run_in_a_prefix_of_its_own(tmp_path: Path) -> None:
+    source = tmp_path / "events.parquet"
+    reports = []
+    for run_id, rows in (("run-1", 1200), ("run-2", 1500)):
+        interactions(rows).to_parquet(source)
+        result = prepare(
+            SourceConfig(uri=str(source), columns=MAPPING), CleaningConfig(), INTERACTIONS,
+            "interactions", str(tmp_path / "prepared" / run_id),
+        )  # fmt: skip
+        reports.append(result.report)
+    assert (tmp_path / "prepared" / "interactions.last-report.json").exists()
+    assert not reports[0].drift
+    second = reports[1]
     drift = {d.metric: d for d in second.drift}
     assert drift["rows out"].previous == 1200 and drift["rows out"].current == 1500
     assert drift["rows out"].change == "+300 (+25.0%)"
@@ -180,3 +190,36 @@ def test_items_dataset(tmp_path: Path) -> None:
     )  # fmt: skip
     assert Path(result.import_uri).read_text() == 'ITEM_ID,GENRES\n"a","x|y"\n"b","z"\n'
     assert result.report.items == 2
+
+
+def test_output_locations() -> None:
+    out = OutputLocation.under("s3://bucket/prepared/retail/interactions/run-7/", "INTERACTIONS")
+    assert out.import_uri == "s3://bucket/prepared/retail/interactions/run-7/interactions.csv"
+    assert out.rejects_uri.endswith("run-7/interactions.rejects.csv")
+    assert (
+        out.history_uri == "s3://bucket/prepared/retail/interactions/interactions.last-report.json"
+    )
+    assert (
+        OutputLocation.under("s3://bucket", "ITEMS").history_uri
+        == "s3://bucket/items.last-report.json"
+    )
+    given = OutputLocation.under("s3://b/x/", "USERS", "s3://b/history.json")
+    assert given.history_uri == "s3://b/history.json"
+
+
+def test_a_rejected_row_never_hides_its_good_twin(tmp_path: Path) -> None:
+    frame = interactions().astype({"user_id": str, "ts": str}).assign(value="")
+    frame.loc[0, "value"] = "abc"  # rejected; with the value dropped it equals the next row
+    frame.loc[1, ["user_id", "sku", "ts", "event"]] = frame.loc[
+        0, ["user_id", "sku", "ts", "event"]
+    ]
+    source = tmp_path / "events.csv"
+    frame.to_csv(source, index=False)
+    fields = [*INTERACTIONS["fields"], {"name": "EVENT_VALUE", "type": ["null", "float"]}]
+    result = prepare(
+        SourceConfig(uri=str(source), columns={**MAPPING, "EVENT_VALUE": "value"}),
+        CleaningConfig(), {**INTERACTIONS, "fields": fields}, "interactions", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert result.report.rejects_by_reason == {"EVENT_VALUE is not a number": 1}
+    assert result.rows_out == len(frame) - 1
+    assert result.report.removed_by_rule["exact duplicate"] == 0

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pandas as pd
 
+from emulator.process import LocalService
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.pipeline import prepare
+from tests.emulator.helpers import active_dataset, active_group, run_import, stored_rows
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
 
 
@@ -45,3 +48,25 @@ def test_prefix_on_s3_to_import_file_on_s3(s3: Any, bucket: str) -> None:
     assert rejects.decode().count("ITEM_ID is empty") == 2
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="prepared/")["Contents"]}
     assert "prepared/interactions.report.json" in keys
+
+
+def test_the_import_file_imports_into_the_local_service(
+    personalize: Any, s3: Any, bucket: str, unique: str, local_service: LocalService
+) -> None:
+    frame = interactions(1200)
+    frame["event"] = frame["event"].map({"click": ' say "hi", then click', "purchase": "buy"})
+    put_parquet(s3, bucket, "raw/events.parquet", frame)
+    result = prepare(
+        SourceConfig(uri=f"s3://{bucket}/raw/events.parquet", columns=MAPPING),
+        CleaningConfig(),
+        INTERACTIONS,
+        "interactions",
+        f"s3://{bucket}/prepared/run-1/",
+    )
+    group = active_group(personalize, f"g-{unique}")
+    dataset = active_dataset(personalize, group, "Interactions", json.dumps(INTERACTIONS), unique)
+    job = run_import(personalize, dataset, result.import_uri, f"prep-{unique}")
+    assert job["status"] == "ACTIVE", job
+    stored = stored_rows(local_service.data_dir, dataset)
+    assert len(stored) == result.rows_out == 1200
+    assert set(stored["EVENT_TYPE"]) == {'say "hi", then click', "buy"}

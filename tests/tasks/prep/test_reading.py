@@ -73,7 +73,7 @@ def test_no_files_and_unreadable_file(tmp_path: Path) -> None:
         rows(SourceConfig(uri=str(broken)))
     odd = tmp_path / "events.xlsx"
     odd.write_bytes(b"x")
-    with pytest.raises(SourceError, match="cannot tell the format of .*events.xlsx"):
+    with pytest.raises(SourceError, match=r"cannot tell the format of .*events.xlsx"):
         rows(SourceConfig(uri=str(odd)))
 
 

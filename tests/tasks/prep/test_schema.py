@@ -33,7 +33,7 @@ def test_required_field_with_wrong_type() -> None:
 def test_at_most_five_metadata_fields_on_interactions() -> None:
     extra = [(f"M{i}", ["null", "string"]) for i in range(6)]
     base = [(f["name"], f["type"]) for f in INTERACTIONS["fields"]]
-    with pytest.raises(SchemaError, match="at most 5 metadata fields.*has 6"):
+    with pytest.raises(SchemaError, match=r"at most 5 metadata fields.*has 6"):
         DatasetSchema.from_avro(avro(*base, *extra), "INTERACTIONS")
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks (run with make targets, never by the tests)."""

@@ -1,0 +1,77 @@
+"""retrain's guards: too little data stops before import; a person can refuse a promotion."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+
+from flows.retrain import retrain
+from flows.sample_data import SampleSize
+from tests.pipelines import make_pipeline
+
+
+def test_too_little_data_stops_before_import(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    tiny = SampleSize(users=20, items=40, interactions_per_day=10, days=5, new_days=1)
+    pipeline = make_pipeline(tmp_path, s3, unique, tiny)
+    state = retrain(config_path=pipeline.config_path, return_state=True)
+    assert state.is_failed()
+    assert "BelowMinimumsError" in state.message
+    group = next(
+        g for g in personalize.list_dataset_groups()["datasetGroups"] if g["name"] == f"dg-{unique}"
+    )
+    datasets = personalize.list_datasets(datasetGroupArn=group["datasetGroupArn"])["datasets"]
+    for dataset in datasets:
+        jobs = personalize.list_dataset_import_jobs(datasetArn=dataset["datasetArn"])
+        assert jobs["datasetImportJobs"] == []
+
+
+def paused_run(thread: threading.Thread, timeout: float = 120) -> UUID:
+    """The id of the retraining run (in ``thread``) once it waits for approval."""
+    paused = FlowRunFilter(
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+    )
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline and thread.is_alive():
+            runs = client.read_flow_runs(flow_run_filter=paused)
+            if runs:
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError("the run did not pause for approval")
+
+
+@pytest.mark.timeout(300)
+def test_a_refused_promotion_leaves_the_campaign_alone(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["state"] = retrain(
+            config_path=pipeline.config_path, require_approval=True, batch=False, return_state=True
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    resume_flow_run(
+        paused_run(thread), run_input={"approve": False, "reviewer": "qa", "comment": "no"}
+    )
+    thread.join(120)
+    state = result["state"]
+    assert state.is_failed()
+    assert "was not approved" in state.message
+    campaign = next(s.campaign for s in pipeline.config.solutions if s.campaign)
+    names = {c["name"] for c in personalize.list_campaigns()["campaigns"]}
+    assert campaign.name not in names
