@@ -10,8 +10,9 @@
    variables as the runs' default environment and runs ``prefect deploy --all``,
 4. and a process worker on that pool (its runs get the pool's environment).
 
-Every step is skipped when already done, so ``up`` is safe to repeat; ``down`` stops what
-``up`` started, in reverse order. Ports: ``--prefect-port`` (4200), ``--personalize-port``
+Processes already running are left as they are, and the sample data, the pool and the
+deployments are brought up to date, so ``up`` is safe to repeat; ``down`` stops what ``up``
+started, in reverse order. Ports: ``--prefect-port`` (4200), ``--personalize-port``
 (8599), ``--s3-port`` (8598); ``--latency 0.01`` runs Personalize jobs at 1% of real durations.
 """
 
