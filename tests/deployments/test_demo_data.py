@@ -1,0 +1,32 @@
+"""The stack's sample data lands where the demo configuration reads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deployments.demo_data import raw_prefix, seed_demo_data
+from emulator.process import LocalService
+from flows.sample_data import TEST_SIZE
+from tasks.config import load_config
+
+DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+
+
+def test_raw_prefix_is_the_folder_of_the_interactions_source() -> None:
+    assert raw_prefix(DEMO) == "s3://personalize-demo/raw"
+
+
+def test_seeded_files_are_the_ones_the_configuration_reads(
+    local_service: LocalService, s3: Any
+) -> None:
+    uris = seed_demo_data(DEMO, local_service.env, TEST_SIZE)
+    config = load_config(DEMO)
+    sources = [d.source.uri for d in config.datasets.configured().values() if d.source]
+    assert set(sources) <= set(uris)
+    interactions = pd.read_parquet(config.datasets.interactions.source.uri)  # type: ignore[union-attr]
+    assert {"user_id", "sku", "event", "ts"} <= set(interactions.columns)
+    assert len(interactions) > 1000
+    assert seed_demo_data(DEMO, local_service.env, TEST_SIZE) == uris, "seeding again is harmless"
