@@ -68,8 +68,18 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     assert mine["batch"]["empty_results"] == 0
     assert 0 < mine["batch"]["catalogue_coverage"] <= 1
     with get_client(sync_client=True) as client:
-        keys = {a.key for a in client.read_latest_artifacts()}
-    assert {f"gate-{solution.name}", "lineage-dg-e2e"} <= keys
+        latest = {a.key: a for a in client.read_latest_artifacts()}
+    assert f"gate-{solution.name}" in latest
+    lineage = str(latest["lineage-dg-e2e"].data)
+    for linked in (
+        first_run["data"][0]["source_etag"],
+        first_run["data"][0]["import_etag"],
+        first_run["data"][0]["import_job"],
+        mine["solution_version"],
+        mine["batch"]["parquet"],
+    ):
+        assert linked in lineage
+    assert "promotion: **created**" in lineage
 
 
 def test_worse_data_is_stopped_by_the_gate(
