@@ -228,7 +228,7 @@ def _same_import(
 def _job_name(config: PipelineConfig, dataset_type: str) -> str:
     """A unique import job name (names are unique per account, for all datasets)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return config.resource_name(dataset_type, stamp)
+    return f"{config.resource_name(dataset_type)[:47]}-{stamp}"
 
 
 def _sample_users(import_uri: str, count: int = SMOKE_USERS) -> list[str]:
