@@ -7,9 +7,9 @@ The work is done in passes so that input larger than memory works:
    reason. Every row is appended, with the 64-bit hashes of its USER_ID and ITEM_ID, to a
    local spill file (Arrow IPC, ``spill.py``); rejected rows and rows of event types not
    allowed are only marked (one bit per row of the batches that have any). Each good row's
-   fingerprint goes to one of 32 partition files on disk (``duplicates.py``).
+   fingerprint goes to one of 64 partition files on disk (``duplicates.py``).
 2. Duplicates: the fingerprint partitions are read one at a time; repeats of an earlier row
-   are cleared in a keep mask of one byte per row, which also takes the marks of step 1.
+   are cleared in a keep mask of one bit per row, which also takes the marks of step 1.
 3. Count pass (only when a minimum per user/item or a cap per user is set): rows per user and
    per item over the kept rows inside the time window, by id hash in partition files
    (``counting.py``); for users above the cap, their rows' (timestamp, row) are gathered to
@@ -18,7 +18,7 @@ The work is done in passes so that input larger than memory works:
    to the import CSV (``writing.py``) while a background thread reads and filters the next
    batch; users, items, event types and time span are counted for the report on the way.
 
-Memory holds a few batches, one byte per row (the keep mask), 1/32 of the fingerprints or id
+Memory holds a few batches, one bit per row (the keep mask), 1/64 of the fingerprints or id
 hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
 of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
 about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
@@ -49,6 +49,7 @@ from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
 from tasks.prep.prefetch import prefetch
 from tasks.prep.reading import read_batches
 from tasks.prep.report import DataReport
+from tasks.prep.rowmask import RowMask
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.spill import SpillFile
 from tasks.prep.writing import CsvSink, delete, read_text, write_text
@@ -99,7 +100,7 @@ class PrepResult(BaseModel):
 class _Plan:
     """What the cleaning decided before the write pass."""
 
-    keep: np.ndarray | None = None
+    keep: RowMask
     cutoff: int | None = None
     drop_users: HashSet | None = None
     drop_items: HashSet | None = None
@@ -182,17 +183,13 @@ def prepare(
 
 def _keep_mask(
     rows: int, finder: DuplicateFinder | None, left_out: list[_LeftOut], report: DataReport
-) -> np.ndarray | None:
-    """One byte per spilled row: False for repeats, rejects and unlisted event types."""
-    keep = None
+) -> RowMask:
+    """A bit per spilled row, cleared for repeats, rejects and unlisted event types."""
+    keep = RowMask(rows)
     if finder is not None:
-        keep, repeats = finder.keep_mask(rows)
-        report.removed_by_rule["exact duplicate"] = repeats
-    if left_out and keep is None:
-        keep = np.ones(rows, np.bool_)
+        report.removed_by_rule["exact duplicate"] = finder.clear_repeats(keep)
     for first, count, packed in left_out:
-        assert keep is not None
-        keep[first : first + count] &= np.unpackbits(packed, count=count).astype(np.bool_)
+        keep.keep_only(first, np.unpackbits(packed, count=count).astype(np.bool_))
     return keep
 
 
@@ -300,8 +297,7 @@ def _drop(rows: pa.RecordBatch, keep: pa.Array, report: DataReport, rule: str) -
 
 def _kept(batch: pa.RecordBatch, start: int, plan: _Plan) -> pa.RecordBatch:
     """Rows of a spill batch that survived duplicates and the cap, inside the window."""
-    if plan.keep is not None:
-        batch = batch.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+    batch = batch.filter(pa.array(plan.keep.get(start, batch.num_rows)))
     if plan.cutoff is not None:
         batch = batch.filter(pc.greater_equal(batch["TIMESTAMP"], plan.cutoff))
     return batch
@@ -338,8 +334,7 @@ def _apply_cap(
     parts: list[tuple[np.ndarray, ...]] = []
     for start, batch in spill.batches():
         mask = bots.contains(_hashes(batch, "USER_ID"))
-        if plan.keep is not None:
-            mask &= plan.keep[start : start + batch.num_rows]
+        mask &= plan.keep.get(start, batch.num_rows)
         if plan.cutoff is not None:
             mask &= batch["TIMESTAMP"].to_numpy() >= plan.cutoff
         rows = np.flatnonzero(mask)
@@ -357,9 +352,7 @@ def _apply_cap(
     starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
     position = np.arange(len(user)) - np.repeat(starts, np.diff(np.r_[starts, len(user)]))
     beyond = position >= cap
-    if plan.keep is None:
-        plan.keep = np.ones(spill.rows, np.bool_)
-    plan.keep[row[beyond]] = False
+    plan.keep.clear(row[beyond])
     items.remove(item[beyond])
     return int(beyond.sum())
 
@@ -397,8 +390,7 @@ def _output_rows(spill: SpillFile, plan: _Plan, report: DataReport) -> Iterator[
     """The spill's rows that pass duplicates, window, cap and minimums; the time span."""
     for start, batch in spill.batches():
         rows = batch
-        if plan.keep is not None:
-            rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+        rows = rows.filter(pa.array(plan.keep.get(start, batch.num_rows)))
         if plan.cutoff is not None:
             inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
             rows = _drop(rows, inside, report, _WINDOW_RULE)
