@@ -41,6 +41,12 @@ lock:
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+# control-plane: how fast the local service imports (1M rows) and evaluates filters (10k items).
+.PHONY: bench-control-plane
+bench-control-plane: $(STAMP)
+	$(BIN)/python -m benchmarks.import_speed
+	$(BIN)/python -m benchmarks.filter_eval
+
 # --- training branch: the local service's benchmark (not run by the tests) ---
 .PHONY: bench-emulator
 bench-emulator: $(STAMP)

@@ -97,7 +97,9 @@ def parse_csv(file: CsvFile, schema: DatasetSchema) -> pd.DataFrame:
     frame = pa.table(columns).to_pandas()
     for field in schema.fields:
         if field.name not in frame:
-            frame[field.name] = pd.Series([None] * len(frame), dtype=_empty_dtype(field))
+            frame[field.name] = pd.Series([None] * len(frame), dtype=_dtype(field))
+        elif field.nullable:
+            frame[field.name] = frame[field.name].astype(_dtype(field))
     return frame[schema.names]
 
 
@@ -250,7 +252,8 @@ def _describe(file: CsvFile, problems: list[_Problem]) -> str:
     return message
 
 
-def _empty_dtype(field: Field) -> str:
+def _dtype(field: Field) -> str:
+    """The pandas dtype of a nullable field: the same whether or not a file has empty values."""
     return {"string": "object", "boolean": "boolean", "float": "float64", "double": "float64"}.get(
         field.type, "Int64"
     )

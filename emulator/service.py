@@ -64,9 +64,25 @@ class Service:
         return Lifecycle(self)
 
     def s3(self) -> Any:
-        """A boto3 S3 client for the configured endpoint (the loopback S3 by default)."""
-        return boto3.client(
+        """A boto3 S3 client for the configured endpoint (the loopback S3 by default).
+
+        One client, made on first use and shared (boto3 clients are thread-safe). With no AWS
+        credentials or region configured (a plain ``personalize-local serve``), it signs with
+        placeholder credentials in us-east-1, which the loopback S3 accepts.
+        """
+        return self._s3_client
+
+    @cached_property
+    def _s3_client(self) -> Any:
+        session = boto3.session.Session()
+        fallback: dict[str, str] = {}
+        if session.get_credentials() is None:
+            fallback |= {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        if session.region_name is None:
+            fallback["region_name"] = "us-east-1"
+        return session.client(
             "s3",
             endpoint_url=self.settings.s3_endpoint,
             config=Config(retries={"mode": "standard", "max_attempts": 3}),
+            **fallback,
         )

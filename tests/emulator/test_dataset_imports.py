@@ -22,6 +22,7 @@ from tests.emulator.helpers import (
     run_import,
     stored_rows,
     wait_done,
+    wait_gone,
 )
 
 
@@ -145,6 +146,13 @@ def test_items_incremental_replaces_by_id(
     assert rows.loc["i3", "CATEGORY"] == "boots"
     assert rows.loc["i3", "PRICE"] != rows.loc["i3", "PRICE"]  # NaN: the new row has no price
 
+    personalize.delete_dataset(datasetArn=items)
+    wait_gone(lambda: personalize.describe_dataset(datasetArn=items))
+    code, _ = error_of(personalize.describe_dataset_import_job, datasetImportJobArn=job[
+        "datasetImportJobArn"])  # fmt: skip
+    assert code == "ResourceNotFoundException"
+    assert stored_rows(local_service.data_dir, items).empty
+
 
 def test_import_needs_an_existing_dataset(personalize: Any, interactions: str) -> None:
     code, _ = error_of(personalize.create_dataset_import_job, jobName="j",
@@ -177,14 +185,20 @@ def test_throttling_answers_throttling_exception(local_service: LocalService) ->
     assert client.list_schemas()["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
+def client(service_name: str, endpoint: str) -> Any:
+    """A client with its own credentials, for a service started without any in its env."""
+    return boto3.client(service_name, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+
+
 def test_imported_rows_survive_a_restart_and_imports_do_not_overlap(
-    tmp_path: Any, unique: str
+    tmp_path: Any, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with LocalService(tmp_path, latency="0.002") as first:
-        personalize = boto3.client(
-            "personalize", endpoint_url=first.env["AWS_ENDPOINT_URL_PERSONALIZE"]
-        )
-        s3 = boto3.client("s3", endpoint_url=first.env["AWS_ENDPOINT_URL_S3"])
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name)  # the service reads its loopback S3 without them
+    with LocalService(tmp_path, latency="0.001") as first:
+        personalize = client("personalize", first.env["AWS_ENDPOINT_URL_PERSONALIZE"])
+        s3 = client("s3", first.env["AWS_ENDPOINT_URL_S3"])
         s3.create_bucket(Bucket="data")
         group = active_group(personalize, f"g-{unique}")
         dataset = active_dataset(personalize, group, "Interactions", INTERACTIONS_SCHEMA, "i")
@@ -203,9 +217,7 @@ def test_imported_rows_survive_a_restart_and_imports_do_not_overlap(
         assert job["status"] == "ACTIVE", job
     assert len(stored_rows(tmp_path, dataset)) == 1200
     with LocalService(tmp_path, s3_endpoint=first.env["AWS_ENDPOINT_URL_S3"]) as second:
-        personalize = boto3.client(
-            "personalize", endpoint_url=second.env["AWS_ENDPOINT_URL_PERSONALIZE"]
-        )
+        personalize = client("personalize", second.env["AWS_ENDPOINT_URL_PERSONALIZE"])
         job = personalize.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"]
         assert job["status"] == "ACTIVE"
         assert len(stored_rows(tmp_path, dataset)) == 1200
