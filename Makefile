@@ -41,6 +41,11 @@ lock:
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+# --- tasks branch: the waiter's polling benchmark ---
+.PHONY: bench-polling
+bench-polling: $(STAMP)
+	$(BIN)/python -m benchmarks.polling
+
 # control-plane: how fast the local service imports (1M rows) and evaluates filters (10k items).
 .PHONY: bench-control-plane
 bench-control-plane: $(STAMP)
