@@ -41,11 +41,21 @@ lock:
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+# --- tasks branch: the waiter's polling benchmark ---
+.PHONY: bench-polling
+bench-polling: $(STAMP)
+	$(BIN)/python -m benchmarks.polling
+
 # control-plane: how fast the local service imports (1M rows) and evaluates filters (10k items).
 .PHONY: bench-control-plane
 bench-control-plane: $(STAMP)
 	$(BIN)/python -m benchmarks.import_speed
 	$(BIN)/python -m benchmarks.filter_eval
+
+# --- training branch: the local service's benchmark (not run by the tests) ---
+.PHONY: bench-emulator
+bench-emulator: $(STAMP)
+	$(BIN)/python -m benchmarks.emulator $(BENCH_ARGS)
 
 # --- data preparation (branch prep) ---
 .PHONY: bench-prep

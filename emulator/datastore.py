@@ -28,6 +28,11 @@ def _path(service: Service, dataset_arn: str) -> Path:
     return service.store.files("datasets", key) / "rows.parquet"
 
 
+def dataset_path(service: Service, dataset_arn: str) -> Path:
+    """The Parquet file holding a dataset's rows (it may not exist yet)."""
+    return _path(service, dataset_arn)
+
+
 def read_rows(service: Service, dataset_arn: str) -> pd.DataFrame:
     """Every row the dataset holds now (an empty frame if nothing was imported)."""
     path = _path(service, dataset_arn)

@@ -113,6 +113,9 @@ class Lifecycle:
         started = time.monotonic()
         try:
             self._sleep(job, duration * 0.05)
+            if job.stop_requested():
+                self._set_status(arn, status_path, f"{verb} STOPPED")
+                return
             self._set_status(arn, status_path, f"{verb} IN_PROGRESS")
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)
@@ -130,7 +133,7 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{verb} STOPPED")
                 return
-            self._finish(arn, status_path, "ACTIVE", result or {})
+            self._finish(arn, status_path, "ACTIVE", top_level=result or {})
         except JobFailed as failed:
             self._fail(job, status_path, str(failed))
         except Exception as error:  # a bug in the work: fail the resource, keep the service
@@ -153,17 +156,36 @@ class Lifecycle:
             time.sleep(min(left, 0.05))
 
     def _set_status(self, arn: str, status_path: str, status: str) -> None:
-        self._finish(arn, status_path, status, {})
+        self._finish(arn, status_path, status)
 
-    def _finish(self, arn: str, status_path: str, status: str, fields: dict[str, Any]) -> None:
-        """Set the status (top level, or nested as ``latestCampaignUpdate.status``) and fields."""
+    def _finish(
+        self,
+        arn: str,
+        status_path: str,
+        status: str,
+        fields: dict[str, Any] | None = None,
+        top_level: dict[str, Any] | None = None,
+    ) -> None:
+        """Set the status (top level, or nested as ``latestCampaignUpdate.status``) and fields.
+
+        ``fields`` go beside the status (e.g. ``failureReason``); ``top_level`` fields go on the
+        resource itself, in the same write (a campaign switches to its new solution version
+        the moment its update becomes ACTIVE).
+        """
         with self._lock:
             body = self.service.store.get(arn)
             if body is None:
                 return
             head, _, leaf = status_path.rpartition(".")
             if head:
-                nested = {**body.get(head, {}), leaf: status, **fields}
-                self.service.store.update(arn, {head: nested})
+                nested = {
+                    **body.get(head, {}),
+                    leaf: status,
+                    **(fields or {}),
+                    "lastUpdatedDateTime": time.time(),
+                }
+                self.service.store.update(arn, {**(top_level or {}), head: nested})
             else:
-                self.service.store.update(arn, {**fields, leaf: status})
+                self.service.store.update(
+                    arn, {**(top_level or {}), **(fields or {}), leaf: status}
+                )

@@ -1,0 +1,219 @@
+"""CreateBatchInferenceJob, DescribeBatchInferenceJob, ListBatchInferenceJobs, and the job.
+
+The job reads JSON lines from S3 (``{"userId"}``, ``{"userId", "itemList"}`` or ``{"itemId"}``
+by the recipe's type, each with optional ``filterValues``) and writes ``<input name>.out`` under
+the output path: one ``{"input", "output": {"recommendedItems", "scores"}, "error"}`` line per
+input line. A bad line gets its ``error``; it does not fail the job.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from emulator.engine.model import top_k_rows
+from emulator.errors import InvalidInputException, ServiceError
+from emulator.jobs import Job, JobFailed, work
+from emulator.ops import handles
+from emulator.resources import create_tags, page, require, require_active
+from emulator.service import Call, Service
+from emulator.serving import (
+    DEFAULT_RESULTS,
+    MAX_RESULTS,
+    Target,
+    distribution,
+    keep_mask,
+    rank,
+    version_target,
+)
+
+KIND = "batch-inference-job"
+CHUNK = 512
+
+
+@handles("CreateBatchInferenceJob")
+def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    version = require_active(service, "solution-version", p["solutionVersionArn"])
+    if "filterArn" in p:
+        require(service, "filter", p["filterArn"])
+    n = p.get("numResults", DEFAULT_RESULTS)
+    if n > MAX_RESULTS:
+        raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_RESULTS}.")
+    _split_s3(p["jobInput"]["s3DataSource"]["path"], "jobInput.s3DataSource.path", True)
+    _split_s3(p["jobOutput"]["s3DataDestination"]["path"], "jobOutput.s3DataDestination.path")
+    tags = create_tags(p)
+    arn = call.arn(f"batch-inference-job/{p['jobName']}")
+    body: dict[str, Any] = {
+        "jobName": p["jobName"],
+        "batchInferenceJobArn": arn,
+        "solutionVersionArn": version["solutionVersionArn"],
+        "numResults": n,
+        "jobInput": p["jobInput"],
+        "jobOutput": p["jobOutput"],
+        "roleArn": p["roleArn"],
+        "batchInferenceJobMode": p.get("batchInferenceJobMode", "BATCH_INFERENCE"),
+        "status": "CREATE PENDING",
+        **{k: p[k] for k in ("filterArn", "batchInferenceJobConfig") if k in p},
+    }
+    service.store.create(arn, KIND, body, parent=version["solutionVersionArn"])
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+    return {"batchInferenceJobArn": arn}
+
+
+@handles("DescribeBatchInferenceJob")
+def describe_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
+    return {"batchInferenceJob": require(service, KIND, call.params["batchInferenceJobArn"])}
+
+
+@handles("ListBatchInferenceJobs")
+def list_batch_inference_jobs(service: Service, call: Call) -> dict[str, Any]:
+    version = call.params.get("solutionVersionArn")
+    if version:
+        require(service, "solution-version", version)
+    jobs = service.store.list_kind(KIND, parent=version)
+    return page(jobs, call.params, "batchInferenceJobs")
+
+
+def _split_s3(uri: str, member: str, needs_key: bool = False) -> tuple[str, str]:
+    """(bucket, key) of an ``s3://`` location; the input must name a file."""
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    if not uri.startswith("s3://") or not bucket or (needs_key and not key):
+        example = "s3://bucket/path/input.json" if needs_key else "s3://bucket/output/"
+        raise InvalidInputException(f"{member} {uri!r} is not an S3 location such as {example}.")
+    return bucket, key
+
+
+@work(KIND)
+def _run(job: Job) -> None:
+    """Answer every input line and write the output file."""
+    body = job.body
+    service = job.service
+    in_bucket, in_key = _split_s3(body["jobInput"]["s3DataSource"]["path"], "jobInput", True)
+    out_bucket, out_prefix = _split_s3(body["jobOutput"]["s3DataDestination"]["path"], "jobOutput")
+    s3 = service.s3()
+    try:
+        text = s3.get_object(Bucket=in_bucket, Key=in_key)["Body"].read().decode("utf-8")
+    except Exception as error:
+        raise JobFailed(f"Could not read the input s3://{in_bucket}/{in_key}: {error}") from None
+    target = version_target(service, body["solutionVersionArn"])
+    lines = [line for line in text.splitlines() if line.strip()]
+    answers = _answer(service, target, lines, body["numResults"], body.get("filterArn"))
+    name = in_key.rsplit("/", 1)[-1]
+    out_key = f"{out_prefix.rstrip('/')}/{name}.out".lstrip("/")
+    s3.put_object(Bucket=out_bucket, Key=out_key, Body="".join(answers).encode("utf-8"))
+
+
+def _answer(
+    service: Service, target: Target, lines: list[str], n: int, filter_arn: str | None
+) -> list[str]:
+    parsed: list[dict[str, Any] | str] = [_parse(line, target.recipe.recipe_type) for line in lines]
+    out: list[str] = []
+    for start in range(0, len(parsed), CHUNK):
+        chunk = parsed[start : start + CHUNK]
+        raw = lines[start : start + CHUNK]
+        if target.recipe.recipe_type == "PERSONALIZED_RANKING":
+            out += [_ranked_line(service, target, item, line, filter_arn)
+                    for item, line in zip(chunk, raw, strict=True)]  # fmt: skip
+            continue
+        scores = _chunk_scores(target, chunk)
+        errors = _apply_filter(service, target, chunk, scores, filter_arn)
+        top, top_scores = top_k_rows(scores, n)
+        for row, (item, line) in enumerate(zip(chunk, raw, strict=True)):
+            if isinstance(item, str) or row in errors:
+                out.append(_error_line(line, item) if isinstance(item, str)
+                           else _error_line(item, errors[row]))  # fmt: skip
+                continue
+            finite = np.isfinite(top_scores[row])
+            items = target.model.item_ids[top[row][finite]].tolist()
+            out.append(_output_line(item, items, top_scores[row][finite].tolist()))
+    return out
+
+
+def _apply_filter(
+    service: Service,
+    target: Target,
+    chunk: list[dict[str, Any] | str],
+    scores: np.ndarray,
+    filter_arn: str | None,
+) -> dict[int, str]:
+    """Mask filtered items out of each line's scores; the lines whose filter failed."""
+    errors: dict[int, str] = {}
+    if not filter_arn:
+        return errors
+    for row, item in enumerate(chunk):
+        if isinstance(item, str):
+            continue
+        try:
+            keep = keep_mask(service, target, filter_arn, item.get("userId"),
+                             item.get("filterValues"), item.get("itemId"))  # fmt: skip
+        except ServiceError as error:
+            errors[row] = error.message
+            continue
+        if keep is not None:
+            scores[row, ~keep] = -np.inf
+    return errors
+
+
+def _parse(line: str, recipe_type: str) -> dict[str, Any] | str:
+    """The input object, or the error to report for the line."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        return f"The line is not valid JSON: {error}"
+    if not isinstance(item, dict):
+        return "The line must be a JSON object."
+    wanted = {
+        "USER_PERSONALIZATION": ("userId",),
+        "PERSONALIZED_RANKING": ("userId", "itemList"),
+        "RELATED_ITEMS": ("itemId",),
+    }[recipe_type]
+    missing = [key for key in wanted if not item.get(key)]
+    if missing:
+        return f"The line needs {', '.join(wanted)} for a {recipe_type} solution version."
+    if "itemList" in wanted and not isinstance(item["itemList"], list):
+        return "itemList must be a list of item ids."
+    return item
+
+
+def _chunk_scores(target: Target, chunk: list[dict[str, Any] | str]) -> np.ndarray:
+    """Distribution scores (lines x items) of a chunk, computed together."""
+    model = target.model
+    if target.recipe.recipe_type == "USER_PERSONALIZATION":
+        users = [model.user_index.get(str(i["userId"]), -1) if isinstance(i, dict) else -1
+                 for i in chunk]  # fmt: skip
+        return distribution(model.user_scores(np.array(users)))
+    rows = []
+    for item in chunk:
+        raw = model.related_scores(str(item["itemId"])) if isinstance(item, dict) else None
+        rows.append(model.popularity if raw is None else raw)
+    return distribution(np.vstack(rows))
+
+
+def _ranked_line(
+    service: Service,
+    target: Target,
+    item: dict[str, Any] | str,
+    line: str,
+    filter_arn: str | None,
+) -> str:
+    if isinstance(item, str):
+        return _error_line(line, item)
+    try:
+        keep = keep_mask(service, target, filter_arn, item.get("userId"), item.get("filterValues"))
+        ranked = rank(target, str(item["userId"]), [str(i) for i in item["itemList"]], keep)
+    except ServiceError as error:
+        return _error_line(item, error.message)
+    return _output_line(item, [r["itemId"] for r in ranked], [r.get("score", 0.0) for r in ranked])
+
+
+def _output_line(item: dict[str, Any], items: list[str], scores: list[float]) -> str:
+    output = {"recommendedItems": items, "scores": [round(s, 6) for s in scores]}
+    return json.dumps({"input": item, "output": output, "error": None}) + "\n"
+
+
+def _error_line(item: dict[str, Any] | str, error: str) -> str:
+    return json.dumps({"input": item, "output": None, "error": error}) + "\n"

@@ -1,0 +1,32 @@
+"""personalize-events: PutEvents, kept for the next training and for filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.errors import ResourceNotFoundException
+from emulator.events import append_events
+from emulator.ops import handles
+from emulator.ops.event_trackers import tracker_for
+from emulator.service import Call, Service
+
+
+@handles("PutEvents")
+def put_events(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    tracker = tracker_for(service, p["trackingId"])
+    if tracker is None:
+        raise ResourceNotFoundException(f"No event tracker has the trackingId {p['trackingId']}.")
+    user = p.get("userId") or p["sessionId"]
+    rows = [
+        {
+            "USER_ID": user,
+            "ITEM_ID": event.get("itemId"),
+            "TIMESTAMP": int(event["sentAt"]),
+            "EVENT_TYPE": event["eventType"],
+            "EVENT_VALUE": event.get("eventValue"),
+        }
+        for event in p["eventList"]
+    ]
+    append_events(service, p["trackingId"], rows)
+    return {}

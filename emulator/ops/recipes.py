@@ -1,0 +1,64 @@
+"""ListRecipes, DescribeRecipe, DescribeAlgorithm, DescribeFeatureTransformation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.errors import not_found
+from emulator.ops import handles
+from emulator.recipes import RECIPE_CREATED, RECIPES, Recipe
+from emulator.resources import page
+from emulator.service import Call, Service
+
+
+@handles("ListRecipes")
+def list_recipes(service: Service, call: Call) -> dict[str, Any]:
+    # The predefined recipes are custom ones: none belongs to a domain dataset group.
+    recipes = [] if call.params.get("domain") else [r.describe() for r in RECIPES.values()]
+    return page(recipes, call.params, "recipes")
+
+
+@handles("DescribeRecipe")
+def describe_recipe(service: Service, call: Call) -> dict[str, Any]:
+    return {"recipe": _by(call.params["recipeArn"], "recipe", lambda r: r.arn).describe()}
+
+
+@handles("DescribeAlgorithm")
+def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
+    found = _by(call.params["algorithmArn"], "algorithm", lambda r: r.algorithm_arn)
+    return {
+        "algorithm": {
+            "name": found.name,
+            "algorithmArn": found.algorithm_arn,
+            "algorithmImage": {"name": found.name},
+            "defaultHyperParameters": found.hyperparameters,
+            "defaultResourceConfig": {},
+            "trainingInputMode": "File",
+            "creationDateTime": RECIPE_CREATED,
+            "lastUpdatedDateTime": RECIPE_CREATED,
+        }
+    }
+
+
+@handles("DescribeFeatureTransformation")
+def describe_feature_transformation(service: Service, call: Call) -> dict[str, Any]:
+    arn = call.params["featureTransformationArn"]
+    found = _by(arn, "feature transformation", lambda r: r.feature_transformation_arn)
+    return {
+        "featureTransformation": {
+            "name": found.name,
+            "featureTransformationArn": arn,
+            "defaultParameters": {},
+            "status": "ACTIVE",
+            "creationDateTime": RECIPE_CREATED,
+            "lastUpdatedDateTime": RECIPE_CREATED,
+        }
+    }
+
+
+def _by(arn: str, kind: str, arn_of: Callable[[Recipe], str]) -> Recipe:
+    for candidate in RECIPES.values():
+        if arn_of(candidate) == arn:
+            return candidate
+    raise not_found(kind, arn)

@@ -1,0 +1,67 @@
+"""personalize-runtime: GetRecommendations and GetPersonalizedRanking (the hot path, inline)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from emulator.errors import InvalidInputException
+from emulator.ops import handles
+from emulator.service import Call, Service
+from emulator.serving import (
+    best_items,
+    campaign_target,
+    distribution,
+    keep_mask,
+    rank,
+    result_count,
+)
+
+
+def _recommendation_id() -> str:
+    return f"RID-{uuid.uuid4()}"
+
+
+@handles("GetRecommendations", inline=True)
+def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    if "recommenderArn" in p or "campaignArn" not in p:
+        raise InvalidInputException("Give a campaignArn (recommenders are not supported here).")
+    target = campaign_target(service, p["campaignArn"])
+    n = result_count(p)
+    kind = target.recipe.recipe_type
+    if kind == "RELATED_ITEMS":
+        if "itemId" not in p:
+            raise InvalidInputException(f"The campaign's recipe is {kind}: give an itemId.")
+        raw = target.model.related_scores(p["itemId"])
+        scores = target.model.popularity if raw is None else raw
+    elif kind == "USER_PERSONALIZATION":
+        if "userId" not in p:
+            raise InvalidInputException(f"The campaign's recipe is {kind}: give a userId.")
+        scores = target.model.scores_for_user(p["userId"])
+    else:
+        raise InvalidInputException(
+            f"The campaign's recipe is {kind}: use GetPersonalizedRanking instead."
+        )
+    keep = keep_mask(
+        service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")
+    )
+    return {
+        "itemList": best_items(target, distribution(scores)[0], n, keep),
+        "recommendationId": _recommendation_id(),
+    }
+
+
+@handles("GetPersonalizedRanking", inline=True)
+def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    target = campaign_target(service, p["campaignArn"])
+    if target.recipe.recipe_type != "PERSONALIZED_RANKING":
+        raise InvalidInputException(
+            f"The campaign's recipe is {target.recipe.recipe_type}: use GetRecommendations."
+        )
+    keep = keep_mask(service, target, p.get("filterArn"), p["userId"], p.get("filterValues"))
+    return {
+        "personalizedRanking": rank(target, p["userId"], p["inputList"], keep),
+        "recommendationId": _recommendation_id(),
+    }

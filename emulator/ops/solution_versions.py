@@ -1,0 +1,141 @@
+"""CreateSolutionVersion, DescribeSolutionVersion, ListSolutionVersions,
+StopSolutionVersionCreation, GetSolutionMetrics, and the training job itself."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from emulator.engine.data import load_group, select
+from emulator.engine.storage import save_model
+from emulator.engine.training import TrainingError, train
+from emulator.errors import InvalidInputException, ResourceInUseException
+from emulator.jobs import Job, JobFailed, work
+from emulator.ops import handles
+from emulator.ops.solutions import IN_FLIGHT, VERSION_KIND, recipe_of
+from emulator.resources import create_tags, page, require, require_active
+from emulator.service import Call, Service
+
+COPIED = (
+    "recipeArn",
+    "datasetGroupArn",
+    "eventType",
+    "solutionConfig",
+    "performHPO",
+    "performAutoML",
+    "performIncrementalUpdate",
+)
+
+
+@handles("CreateSolutionVersion")
+def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    solution = require_active(service, "solution", p["solutionArn"])
+    mode = p.get("trainingMode", "FULL")
+    versions = service.store.list_kind(VERSION_KIND, parent=solution["solutionArn"])
+    _check_mode(solution, mode, versions)
+    for version in versions:
+        if version["status"] in IN_FLIGHT:
+            raise ResourceInUseException(
+                f"The solution {solution['solutionArn']} is already training "
+                f"{version['solutionVersionArn']} ({version['status']}); wait for it or stop it."
+            )
+    tags = create_tags(p)
+    arn = f"{solution['solutionArn']}/{uuid.uuid4().hex[:8]}"
+    body: dict[str, Any] = {
+        "solutionVersionArn": arn,
+        "solutionArn": solution["solutionArn"],
+        **{k: solution[k] for k in COPIED if k in solution},
+        "trainingMode": mode,
+        "trainingType": "MANUAL",
+        "status": "CREATE PENDING",
+        **({"name": p["name"]} if "name" in p else {}),
+    }
+    service.store.create(arn, VERSION_KIND, body, parent=solution["solutionArn"])
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+    return {"solutionVersionArn": arn}
+
+
+def _check_mode(solution: dict[str, Any], mode: str, versions: list[dict[str, Any]]) -> None:
+    """Personalize's rules: UPDATE needs a recipe that allows it and an ACTIVE FULL version."""
+    if mode == "AUTOTRAIN":
+        raise InvalidInputException(
+            "trainingMode AUTOTRAIN is used by automatic training only; use FULL or UPDATE."
+        )
+    if mode != "UPDATE":
+        return
+    found = recipe_of(solution["recipeArn"])
+    if not found.allows_update:
+        raise InvalidInputException(
+            f"trainingMode UPDATE is not supported by the recipe {found.name}; only "
+            "aws-user-personalization allows it. Use FULL."
+        )
+    if not any(v["status"] == "ACTIVE" and v["trainingMode"] == "FULL" for v in versions):
+        raise InvalidInputException(
+            f"trainingMode UPDATE needs an ACTIVE solution version of {solution['solutionArn']} "
+            "trained with FULL; train one with FULL first."
+        )
+
+
+@handles("DescribeSolutionVersion")
+def describe_solution_version(service: Service, call: Call) -> dict[str, Any]:
+    return {"solutionVersion": require(service, VERSION_KIND, call.params["solutionVersionArn"])}
+
+
+@handles("ListSolutionVersions")
+def list_solution_versions(service: Service, call: Call) -> dict[str, Any]:
+    solution = call.params.get("solutionArn")
+    if solution:
+        require(service, "solution", solution)
+    versions = service.store.list_kind(VERSION_KIND, parent=solution)
+    return page(versions, call.params, "solutionVersions")
+
+
+@handles("StopSolutionVersionCreation")
+def stop_solution_version_creation(service: Service, call: Call) -> dict[str, Any]:
+    arn = call.params["solutionVersionArn"]
+    version = require(service, VERSION_KIND, arn)
+    if version["status"] not in ("CREATE PENDING", "CREATE IN_PROGRESS"):
+        raise ResourceInUseException(
+            f"The solution version {arn} is in {version['status']} status; only a version in "
+            "CREATE PENDING or CREATE IN_PROGRESS can be stopped."
+        )
+    service.store.update(arn, {"status": "CREATE STOPPING"})
+    return {}
+
+
+@handles("GetSolutionMetrics")
+def get_solution_metrics(service: Service, call: Call) -> dict[str, Any]:
+    arn = call.params["solutionVersionArn"]
+    version = require_active(service, VERSION_KIND, arn)
+    return {"solutionVersionArn": arn, "metrics": version.get("metrics", {})}
+
+
+@work(VERSION_KIND)
+def _train(job: Job) -> dict[str, Any] | None:
+    """Fit the recipe's model on the group's interactions; keep the model and its metrics."""
+    version = job.body
+    started = time.monotonic()
+    found = recipe_of(version["recipeArn"])
+    config = version.get("solutionConfig", {})
+    threshold = config.get("eventValueThreshold")
+    group = load_group(job.service, version["datasetGroupArn"])
+    rows = select(
+        group.interactions,
+        version.get("eventType"),
+        float(threshold) if threshold is not None else None,
+    )
+    hyperparameters = {**found.hyperparameters, **config.get("algorithmHyperParameters", {})}
+    try:
+        trained = train(found.model, rows, group.catalogue(), hyperparameters, job.stop_requested)
+    except (TrainingError, ValueError) as error:
+        raise JobFailed(str(error)) from None
+    if trained is None:
+        return None
+    save_model(job.service, job.arn, trained.model)
+    return {
+        "metrics": trained.metrics,
+        "trainingHours": round((time.monotonic() - started) / 3600, 6),
+    }

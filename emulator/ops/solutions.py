@@ -1,0 +1,145 @@
+"""CreateSolution, DescribeSolution, ListSolutions, UpdateSolution, DeleteSolution.
+
+A solution is a recipe plus its configuration for one dataset group. ``performHPO`` and
+``performAutoTraining`` are stored as given; the local service trains with the recipe's default
+hyperparameters (overridden by ``algorithmHyperParameters``) and never trains on a schedule.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from emulator.engine.fit import check_hyperparameters
+from emulator.engine.storage import forget_model
+from emulator.errors import InvalidInputException, ResourceInUseException, not_found
+from emulator.jobs import Job, work
+from emulator.ops import handles
+from emulator.recipes import Recipe, recipe
+from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.service import Call, Service
+
+KIND = "solution"
+VERSION_KIND = "solution-version"
+IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
+
+
+@handles("CreateSolution")
+def create_solution(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    require_active(service, "dataset-group", p["datasetGroupArn"])
+    if p.get("performAutoML"):
+        raise InvalidInputException(
+            "performAutoML is not supported by the local service: name a recipeArn instead."
+        )
+    if "recipeArn" not in p:
+        raise InvalidInputException("recipeArn is required (name one of ListRecipes' recipes).")
+    recipe_of(p["recipeArn"])
+    config = p.get("solutionConfig", {})
+    _check_threshold(config)
+    _check_hyperparameters(config)
+    tags = create_tags(p)
+    arn = call.arn(f"solution/{p['name']}")
+    body: dict[str, Any] = {
+        "name": p["name"],
+        "solutionArn": arn,
+        "recipeArn": p["recipeArn"],
+        "datasetGroupArn": p["datasetGroupArn"],
+        "performHPO": p.get("performHPO", False),
+        "performAutoML": False,
+        "performAutoTraining": p.get("performAutoTraining", False),
+        "performIncrementalUpdate": p.get("performIncrementalUpdate", False),
+        "solutionConfig": config,
+        "status": "CREATE PENDING",
+        **({"eventType": p["eventType"]} if "eventType" in p else {}),
+    }
+    service.store.create(arn, KIND, body, parent=p["datasetGroupArn"])
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+    return {"solutionArn": arn}
+
+
+@handles("DescribeSolution")
+def describe_solution(service: Service, call: Call) -> dict[str, Any]:
+    body = require(service, KIND, call.params["solutionArn"])
+    versions = service.store.list_kind(VERSION_KIND, parent=body["solutionArn"])
+    if versions:
+        body["latestSolutionVersion"] = versions[-1]
+    return {"solution": body}
+
+
+@handles("ListSolutions")
+def list_solutions(service: Service, call: Call) -> dict[str, Any]:
+    group = call.params.get("datasetGroupArn")
+    if group:
+        require(service, "dataset-group", group)
+    return page(service.store.list_kind(KIND, parent=group), call.params, "solutions")
+
+
+@handles("UpdateSolution")
+def update_solution(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    require_active(service, KIND, p["solutionArn"])
+    now = time.time()
+    members = ("performAutoTraining", "performIncrementalUpdate")
+    changes: dict[str, Any] = {k: p[k] for k in members if k in p}
+    update = {
+        **changes,
+        "solutionUpdateConfig": p.get("solutionUpdateConfig", {}),
+        "status": "ACTIVE",
+        "creationDateTime": now,
+        "lastUpdatedDateTime": now,
+    }
+    service.store.update(p["solutionArn"], {**changes, "latestSolutionUpdate": update})
+    return {"solutionArn": p["solutionArn"]}
+
+
+@handles("DeleteSolution")
+def delete_solution(service: Service, call: Call) -> dict[str, Any]:
+    arn = call.params["solutionArn"]
+    require(service, KIND, arn)
+    for campaign in service.store.list_kind("campaign"):
+        used = {campaign.get("solutionVersionArn", "")}
+        used.add(campaign.get("latestCampaignUpdate", {}).get("solutionVersionArn", ""))
+        if any(version.startswith(arn + "/") for version in used):
+            raise ResourceInUseException(
+                f"Cannot delete solution {arn}: the campaign {campaign['campaignArn']} serves "
+                "one of its solution versions. Delete the campaign first."
+            )
+    delete_when_unused(service, KIND, arn, owned=(VERSION_KIND,))
+    return {}
+
+
+@work(KIND, "DELETE")
+def _delete_versions(job: Job) -> None:
+    for version in job.service.store.list_kind(VERSION_KIND, parent=job.arn):
+        forget_model(job.service, version["solutionVersionArn"])
+        job.service.store.delete(version["solutionVersionArn"])
+
+
+def recipe_of(arn: str) -> Recipe:
+    """The predefined recipe with that ARN, or the error AWS answers for an unknown one."""
+    found = recipe(arn)
+    if found is None:
+        raise not_found("recipe", arn)
+    return found
+
+
+def _check_hyperparameters(config: dict[str, Any]) -> None:
+    try:
+        check_hyperparameters(config.get("algorithmHyperParameters", {}))
+    except ValueError as error:
+        raise InvalidInputException(f"solutionConfig.algorithmHyperParameters: {error}") from None
+
+
+def _check_threshold(config: dict[str, Any]) -> None:
+    threshold = config.get("eventValueThreshold")
+    if threshold is None:
+        return
+    try:
+        float(threshold)
+    except ValueError:
+        raise InvalidInputException(
+            f"solutionConfig.eventValueThreshold {threshold!r} is not a number; "
+            "give the minimum EVENT_VALUE to train on, e.g. '0.5'."
+        ) from None

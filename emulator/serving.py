@@ -1,0 +1,163 @@
+"""What the runtime and batch inference share: a solution version's model, filters, top items.
+
+Scores are reported as Personalize reports them: a distribution over the whole catalogue
+(a softmax of the model's scores), so a score compares items within one answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from emulator.engine.data import data_stamp, load_group
+from emulator.engine.model import Model, top_k
+from emulator.engine.storage import load_model
+from emulator.errors import InvalidInputException, ResourceNotFoundException
+from emulator.filter_expressions import FilterData, FilterExpression, compile_filter
+from emulator.ops.solutions import recipe_of
+from emulator.recipes import Recipe
+from emulator.resources import require
+from emulator.service import Service
+
+MAX_RESULTS = 500
+DEFAULT_RESULTS = 25
+_FILTER_DATA: dict[tuple[str, str], tuple[tuple[float, ...], FilterData]] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A solution version ready to answer: its model, recipe and dataset group."""
+
+    version_arn: str
+    group_arn: str
+    recipe: Recipe
+    model: Model
+
+
+def version_target(service: Service, version_arn: str) -> Target:
+    """The model of an ACTIVE solution version."""
+    version = require(service, "solution-version", version_arn)
+    try:
+        model = load_model(service, version_arn)
+    except FileNotFoundError:
+        raise ResourceNotFoundException(
+            f"The solution version {version_arn} has no trained model ({version['status']})."
+        ) from None
+    return Target(version_arn, version["datasetGroupArn"], recipe_of(version["recipeArn"]), model)
+
+
+def campaign_target(service: Service, campaign_arn: str) -> Target:
+    """The solution version a campaign serves now (the old one until an update is ACTIVE)."""
+    campaign = require(service, "campaign", campaign_arn)
+    if campaign["status"] != "ACTIVE":
+        raise InvalidInputException(
+            f"The campaign {campaign_arn} is in {campaign['status']} status; it must be ACTIVE."
+        )
+    return version_target(service, campaign["solutionVersionArn"])
+
+
+def result_count(params: dict[str, Any]) -> int:
+    """``numResults`` (default 25, at most 500)."""
+    n = int(params.get("numResults") or DEFAULT_RESULTS)
+    if n > MAX_RESULTS:
+        raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_RESULTS}.")
+    return n
+
+
+def distribution(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax (temperature: a tenth of each row's spread); -inf stays -inf.
+
+    Works in float32, in place on a copy: batch inference runs it on thousands of rows.
+    """
+    out = np.array(np.atleast_2d(scores), dtype=np.float32)
+    finite = np.isfinite(out)
+    complete = bool(finite.all())
+    values = out if complete else np.where(finite, out, np.nan)
+    high = np.nanmax(values, axis=1, keepdims=True)
+    spread = high - np.nanmin(values, axis=1, keepdims=True)
+    out -= high
+    out /= np.where(spread > 0, spread / 10.0, 1.0).astype(np.float32)
+    np.exp(out, out=out)
+    if not complete:
+        out[~finite] = 0.0
+    out /= out.sum(axis=1, keepdims=True)
+    if not complete:
+        out[~finite] = -np.inf
+    return out
+
+
+def best_items(
+    target: Target, scores: np.ndarray, n: int, keep: np.ndarray | None
+) -> list[dict[str, Any]]:
+    """The n best items of one row of distribution scores, as ``{itemId, score}``."""
+    chosen = top_k(scores, n, keep)
+    ids = target.model.item_ids
+    return [{"itemId": str(ids[i]), "score": round(float(scores[i]), 6)} for i in chosen]
+
+
+def rank(
+    target: Target, user_id: str, items: Sequence[str], keep: np.ndarray | None
+) -> list[dict[str, Any]]:
+    """The items ordered for the user; unknown items last (input order), filtered ones out."""
+    model = target.model
+    index = [model.item_index.get(item, -1) for item in items]
+    known = [i for i in index if i >= 0 and (keep is None or keep[i])]
+    scores = model.scores_for_user(user_id)[known] if known else np.empty(0)
+    weights = distribution(scores)[0] if known else np.empty(0)
+    order = np.argsort(-weights, kind="stable")
+    ranked = [
+        {"itemId": str(model.item_ids[known[o]]), "score": round(float(weights[o]), 6)}
+        for o in order
+    ]
+    return ranked + [{"itemId": item} for item, i in zip(items, index, strict=True) if i < 0]
+
+
+def keep_mask(
+    service: Service,
+    target: Target,
+    filter_arn: str | None,
+    user_id: str | None,
+    values: dict[str, str] | None,
+    item_id: str | None = None,
+) -> np.ndarray | None:
+    """The filter's mask over the model's items (None without a filter)."""
+    if not filter_arn:
+        return None
+    found = require(service, "filter", filter_arn)
+    if found.get("status") != "ACTIVE":
+        raise InvalidInputException(f"The filter {filter_arn} is in {found.get('status')} status.")
+    if found.get("datasetGroupArn") != target.group_arn:
+        raise InvalidInputException(
+            f"The filter {filter_arn} belongs to another dataset group than the solution's."
+        )
+    expression = _compiled(found["filterExpression"])
+    data = _filter_data(service, target)
+    data.prepare(expression)
+    return expression.keep_mask(data, user_id, values or {}, item_id)
+
+
+@lru_cache(maxsize=256)
+def _compiled(expression: str) -> FilterExpression:
+    return compile_filter(expression)
+
+
+def _filter_data(service: Service, target: Target) -> FilterData:
+    """FilterData for the group's rows now, rebuilt only when imports or events changed them."""
+    key = (str(service.settings.data_dir), target.version_arn)
+    stamp = data_stamp(service, target.group_arn)
+    cached = _FILTER_DATA.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _LOCK:
+        group = load_group(service, target.group_arn)
+        data = FilterData.build(
+            group.items, group.users, group.interactions, target.model.item_ids.tolist()
+        )
+        _FILTER_DATA[key] = (stamp, data)
+        return data

@@ -1,0 +1,57 @@
+"""AWS clients built inside tasks from serialisable settings.
+
+Tasks take an :class:`AwsSettings` (plain data, safe to pass between tasks and to store as a
+parameter) and build their boto3 clients from it with :func:`client`. Endpoints come from the
+standard ``AWS_ENDPOINT_URL_*`` variables that boto3 reads itself, so the same code reaches AWS
+or the local Personalize service. The settings hold no secret: credentials come from the usual
+boto3 chain, a named profile, or a prefect-aws ``AwsCredentials`` block named here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AwsSettings(BaseModel):
+    """Where and as whom to call AWS; no secrets, so it can travel as a task parameter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    region: str | None = Field(
+        default=None, description="AWS region; the standard chain (AWS_DEFAULT_REGION) if unset."
+    )
+    profile: str | None = Field(default=None, description="A named profile of ~/.aws/config.")
+    credentials_block: str | None = Field(
+        default=None, description="Name of a prefect-aws AwsCredentials block to use instead."
+    )
+    max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=20,
+        description="Attempts per call, the first included (botocore adaptive retry mode).",
+    )
+
+
+def session(settings: AwsSettings) -> boto3.Session:
+    """A boto3 session from the settings (a credentials block wins over a profile)."""
+    if settings.credentials_block:
+        from prefect_aws import AwsCredentials
+
+        block: AwsCredentials = AwsCredentials.load(settings.credentials_block)  # type: ignore[assignment]
+        if settings.region:
+            block = block.model_copy(update={"region_name": settings.region})
+        return block.get_boto3_session()
+    return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+
+
+def client(settings: AwsSettings, service_name: str) -> Any:
+    """A client with botocore's adaptive retries (client-side rate limiting on throttles)."""
+    config = Config(
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
+        user_agent_extra="prefect-personalize",
+    )
+    return session(settings).client(service_name, config=config)

@@ -1,0 +1,363 @@
+"""The pipeline configuration: one YAML file describes a dataset group and everything in it.
+
+:func:`load_config` reads and validates it before any AWS call and reports every mistake with
+its path (``solutions[0].gate.min.precision_at_11: unknown metric ...``) in one
+:class:`ConfigError`. Schema files are resolved relative to the YAML file and parsed as Avro
+then. The datasets' ``source`` and ``cleaning`` are :mod:`tasks.prep.config`'s models.
+
+Names of things (``name``, ``recipe``...) follow Personalize's own: a solution's ``recipe`` is
+a recipe name such as ``aws-user-personalization-v2`` or a full recipe ARN.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import fastavro
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from tasks.aws import AwsSettings
+from tasks.prep.config import CleaningConfig, SourceConfig
+
+METRICS = (
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+)
+"""The keys GetSolutionMetrics reports, the only names a gate may use."""
+
+DatasetType = Literal["interactions", "items", "users"]
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "interactions": ("USER_ID", "ITEM_ID", "TIMESTAMP"),
+    "items": ("ITEM_ID",),
+    "users": ("USER_ID",),
+}
+
+
+def _metric(name: str) -> str:
+    if name not in METRICS:
+        raise PydanticCustomError(
+            "unknown_metric", "unknown metric; use one of: {known}", {"known": ", ".join(METRICS)}
+        )
+    return name
+
+
+Metric = Annotated[str, AfterValidator(_metric)]
+Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$", min_length=1, max_length=63)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConfigError(ValueError):
+    """Every mistake of a configuration file, one ``path: message`` per line."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+
+
+class GateConfig(_Model):
+    """When a new solution version may replace the one serving."""
+
+    min: dict[Metric, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="Absolute floors, e.g. {precision_at_10: 0.05}."
+    )
+    max_drop: dict[Metric, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Largest allowed drop versus the serving version, per metric.",
+    )
+    max_drop_mode: Literal["absolute", "relative"] = Field(
+        default="absolute",
+        description="max_drop in metric points (absolute) or as a fraction of the serving value.",
+    )
+    baseline_solution: str | None = Field(
+        default=None,
+        description="Name of another configured solution (e.g. popularity) to beat.",
+    )
+    baseline_margin: float = Field(
+        default=0.0,
+        ge=0,
+        description="How much the gated metrics must exceed the baseline's (max_drop_mode units).",
+    )
+
+
+class CampaignConfig(_Model):
+    """The real-time endpoint serving a solution."""
+
+    name: Name
+    min_provisioned_tps: int = Field(default=1, ge=1, le=500)
+    campaign_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Personalize's CampaignConfig as is, e.g. {itemExplorationConfig: {...}}.",
+    )
+
+
+class BatchConfig(_Model):
+    """Batch recommendations refreshed after a promotion."""
+
+    num_results: int = Field(default=25, ge=1, le=500)
+    filter: str | None = Field(default=None, description="Name of a configured filter.")
+    input_uri: str | None = Field(
+        default=None,
+        description="s3:// JSON-lines file of {userId}; default s3://<bucket>/batch/<solution>/input.json",
+    )
+    output_uri: str | None = Field(
+        default=None, description="s3:// prefix; default s3://<bucket>/batch/<solution>/output/"
+    )
+
+
+class SolutionConfig(_Model):
+    """A recipe trained on the dataset group, its gate, campaign and batch job."""
+
+    name: Name
+    recipe: str = Field(description="Recipe name (aws-user-personalization-v2) or ARN.")
+    training_mode: Literal["FULL", "UPDATE", "AUTOTRAIN"] = "FULL"
+    hyperparameters: dict[str, str | int | float] = Field(default_factory=dict)
+    event_type: str | None = Field(
+        default=None, description="Train on interactions of this EVENT_TYPE only."
+    )
+    perform_hpo: bool = False
+    gate: GateConfig | None = None
+    campaign: CampaignConfig | None = None
+    batch_inference: BatchConfig | None = None
+
+    @property
+    def recipe_arn(self) -> str:
+        """The recipe's ARN."""
+        if self.recipe.startswith("arn:"):
+            return self.recipe
+        return f"arn:aws:personalize:::recipe/{self.recipe}"
+
+    def solution_config(self) -> dict[str, Any]:
+        """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings)."""
+        if not self.hyperparameters:
+            return {}
+        values = {key: str(value) for key, value in self.hyperparameters.items()}
+        return {"algorithmHyperParameters": values}
+
+
+class DatasetConfig(_Model):
+    """One dataset: its Avro schema file, where its data comes from, and how it is cleaned."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_path: Path = Field(alias="schema", description="Avro schema (.avsc), relative path ok.")
+    source: SourceConfig | None = Field(
+        default=None, description="Raw data to prepare and import (none: import nothing)."
+    )
+    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
+    _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @field_validator("schema_path")
+    @classmethod
+    def _resolve(cls, path: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("base_dir")
+        if base is not None and not path.is_absolute():
+            path = Path(base) / path
+        if not path.is_file():
+            raise ValueError(f"schema file not found: {path}")
+        return path
+
+    @property
+    def avro_schema(self) -> dict[str, Any]:
+        """The parsed Avro schema (a record)."""
+        if not self._avro:
+            self._avro = json.loads(self.schema_path.read_text())
+        return self._avro
+
+    @property
+    def avro_json(self) -> str:
+        """The schema as the JSON text Personalize's CreateSchema takes."""
+        return json.dumps(self.avro_schema, separators=(",", ":"))
+
+    @property
+    def field_names(self) -> list[str]:
+        """The schema's field names."""
+        return [field["name"] for field in self.avro_schema.get("fields", [])]
+
+
+class DatasetsConfig(_Model):
+    """The datasets of the group: interactions always, items and users optionally."""
+
+    interactions: DatasetConfig
+    items: DatasetConfig | None = None
+    users: DatasetConfig | None = None
+
+    def configured(self) -> dict[DatasetType, DatasetConfig]:
+        """The datasets present, by type, interactions first."""
+        found: dict[DatasetType, DatasetConfig] = {"interactions": self.interactions}
+        if self.items:
+            found["items"] = self.items
+        if self.users:
+            found["users"] = self.users
+        return found
+
+
+class DatasetGroupConfig(_Model):
+    """The dataset group everything lives in."""
+
+    name: Name
+    kms_key_arn: str | None = None
+
+
+class FilterConfig(_Model):
+    """A filter applied to recommendations (real-time or batch)."""
+
+    name: Name
+    expression: str = Field(min_length=1, max_length=2500)
+
+
+class EventTrackerConfig(_Model):
+    """The tracker that records real-time events (PutEvents)."""
+
+    name: Name
+
+
+class PipelineConfig(_Model):
+    """Everything the flows need to provision, retrain, serve and tear down one dataset group."""
+
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+    role_arn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
+    dataset_group: DatasetGroupConfig
+    datasets: DatasetsConfig
+    solutions: list[SolutionConfig] = Field(min_length=1)
+    filters: list[FilterConfig] = Field(default_factory=list)
+    event_tracker: EventTrackerConfig | None = None
+
+    def solution(self, name: str) -> SolutionConfig:
+        """The configured solution of that name (KeyError naming the known ones)."""
+        for solution in self.solutions:
+            if solution.name == name:
+                return solution
+        known = ", ".join(s.name for s in self.solutions)
+        raise KeyError(f"no solution named {name!r} in the configuration; known: {known}")
+
+    def filter(self, name: str) -> FilterConfig:
+        """The configured filter of that name."""
+        for item in self.filters:
+            if item.name == name:
+                return item
+        raise KeyError(f"no filter named {name!r} in the configuration")
+
+    def resource_name(self, *parts: str) -> str:
+        """A name derived from the dataset group's, e.g. ``retail-demo-interactions``."""
+        return "-".join([self.dataset_group.name, *parts])[:63]
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> PipelineConfig:
+        problems: list[str] = []
+        problems += _duplicates("solutions", [s.name for s in self.solutions])
+        problems += _duplicates("filters", [f.name for f in self.filters])
+        campaigns = [s.campaign.name for s in self.solutions if s.campaign]
+        problems += _duplicates("campaign", campaigns)
+        filters = {f.name for f in self.filters}
+        names = [s.name for s in self.solutions]
+        for i, solution in enumerate(self.solutions):
+            gate = solution.gate
+            if gate and gate.baseline_solution is not None:
+                if gate.baseline_solution not in names:
+                    problems.append(
+                        f"solutions[{i}].gate.baseline_solution: no solution named "
+                        f"{gate.baseline_solution!r}; known: {', '.join(names)}"
+                    )
+                elif gate.baseline_solution == solution.name:
+                    problems.append(
+                        f"solutions[{i}].gate.baseline_solution: a solution cannot be its own baseline"
+                    )
+            batch = solution.batch_inference
+            if batch and batch.filter and batch.filter not in filters:
+                problems.append(
+                    f"solutions[{i}].batch_inference.filter: no filter named {batch.filter!r}"
+                )
+        for dataset_type, dataset in self.datasets.configured().items():
+            problems += _schema_problems(dataset_type, dataset)
+        if problems:
+            raise PydanticCustomError("config", "\n".join(problems))
+        return self
+
+
+def _duplicates(what: str, names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated = sorted({name for name in names if name in seen or seen.add(name)})  # type: ignore[func-returns-value]
+    return [f"{what}: name {name!r} is used more than once" for name in repeated]
+
+
+def _schema_problems(dataset_type: str, dataset: DatasetConfig) -> list[str]:
+    where = f"datasets.{dataset_type}.schema"
+    try:
+        schema = json.loads(dataset.schema_path.read_text())
+        fastavro.parse_schema(schema)
+    except (json.JSONDecodeError, fastavro.schema.SchemaParseException, ValueError) as error:
+        return [f"{where}: {dataset.schema_path.name} is not a valid Avro schema: {error}"]
+    if not isinstance(schema, dict) or schema.get("type") != "record":
+        return [f"{where}: {dataset.schema_path.name} must be an Avro record"]
+    dataset._avro = schema
+    missing = [f for f in REQUIRED_FIELDS[dataset_type] if f not in dataset.field_names]
+    if missing:
+        return [f"{where}: {dataset_type} schema lacks required field(s) {', '.join(missing)}"]
+    return []
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    """Read and validate a pipeline configuration; raise :class:`ConfigError` with every mistake."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), [f"not valid YAML: {error}"]) from None
+    return parse_config(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def parse_config(data: Any, base_dir: Path, source: str = "configuration") -> PipelineConfig:
+    """Validate already-parsed configuration data (schema paths relative to ``base_dir``)."""
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["the file must be a mapping of settings"])
+    try:
+        return PipelineConfig.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as error:
+        raise ConfigError(source, format_errors(error)) from None
+
+
+def format_errors(error: ValidationError) -> list[str]:
+    """Pydantic's errors as ``path: message`` lines (``solutions[0].gate.min.x: ...``)."""
+    lines: list[str] = []
+    for item in error.errors():
+        if item["type"] == "config":
+            lines += item["msg"].splitlines()
+            continue
+        path = ""
+        for part in item["loc"]:
+            if part == "[key]":
+                continue
+            path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown setting (check its spelling and indentation)"
+        lines.append(f"{path}: {message}" if path else message)
+    return lines

@@ -1,0 +1,80 @@
+"""Dataset import jobs: ``import_dataset`` loads a CSV from S3 into a dataset and waits.
+
+A rerun after a crash attaches to the import already running for the same dataset, file and
+mode instead of starting a second one; an import of other data still running on the dataset is
+waited out first (Personalize runs one import per dataset at a time). Given a ``job_name``, a
+rerun after the import finished returns that import instead of importing again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from tasks.aws import AwsSettings, client
+from tasks.errors import call
+from tasks.reporting import run_logger
+from tasks.resources import describe, find, in_flight, resume_job
+from tasks.retries import personalize_task
+from tasks.waiter import wait_for
+
+
+@personalize_task()
+def import_dataset(
+    aws: AwsSettings,
+    dataset_arn: str,
+    data_location: str,
+    role_arn: str,
+    import_mode: Literal["FULL", "INCREMENTAL"] = "FULL",
+    job_name: str | None = None,
+    deadline_seconds: float | None = None,
+) -> str:
+    """The ARN of the finished (ACTIVE) import of ``data_location`` into the dataset."""
+    personalize = client(aws, "personalize")
+    logger = run_logger()
+    while running := find(
+        personalize,
+        "list_dataset_import_jobs",
+        "datasetImportJobs",
+        in_flight,
+        f"imports of {dataset_arn}",
+        datasetArn=dataset_arn,
+    ):
+        arn = running["datasetImportJobArn"]
+        job = describe(personalize, "dataset-import-job", arn)
+        same = (
+            job.get("dataSource", {}).get("dataLocation") == data_location
+            and job.get("importMode", "FULL") == import_mode
+        )
+        if same:
+            logger.info("Attaching to the import already running: %s", arn)
+            wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
+            return str(arn)
+        logger.info("Another import is running on the dataset (%s); waiting for it first", arn)
+        wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
+    if job_name:
+        done = find(
+            personalize,
+            "list_dataset_import_jobs",
+            "datasetImportJobs",
+            lambda job: job.get("jobName") == job_name,
+            f"import {job_name}",
+            datasetArn=dataset_arn,
+        )
+        if done:
+            return resume_job(personalize, "dataset-import-job", done, deadline_seconds)
+    name = job_name or f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    response = call(
+        personalize,
+        "create_dataset_import_job",
+        f"import {name} into {dataset_arn}",
+        jobName=name,
+        datasetArn=dataset_arn,
+        dataSource={"dataLocation": data_location},
+        roleArn=role_arn,
+        importMode=import_mode,
+    )
+    arn = str(response["datasetImportJobArn"])
+    logger.info("Started import %s of %s (%s)", arn, data_location, import_mode)
+    wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
+    return arn

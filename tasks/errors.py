@@ -1,0 +1,58 @@
+"""Errors the tasks raise: AWS's code and message kept, with the operation and resource named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+class PersonalizeError(RuntimeError):
+    """An AWS call failed; ``code`` and ``message`` are AWS's own."""
+
+    def __init__(self, operation: str, resource: str, code: str, message: str, status: int = 0):
+        self.operation = operation
+        self.resource = resource
+        self.code = code
+        self.message = message
+        self.status = status
+        super().__init__(f"{operation} for {resource} failed: {code}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.operation, self.resource, self.code, self.message, self.status))
+
+
+class DriftError(RuntimeError):
+    """A live resource differs from the configuration in a way that makes continuing wrong."""
+
+
+def call(client: Any, operation: str, resource: str, **params: Any) -> dict[str, Any]:
+    """``client.<operation>(**params)``, turning a ClientError into a :class:`PersonalizeError`."""
+    method: Callable[..., dict[str, Any]] = getattr(client, operation)
+    try:
+        return method(**params)
+    except ClientError as error:
+        raise from_client_error(error, operation, resource) from error
+
+
+def from_client_error(error: ClientError, operation: str, resource: str) -> PersonalizeError:
+    """The :class:`PersonalizeError` for a botocore ClientError."""
+    details = error.response.get("Error", {})
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return PersonalizeError(
+        operation,
+        resource,
+        details.get("Code", "Unknown"),
+        details.get("Message", str(error)),
+        int(status or 0),
+    )
+
+
+def error_code(error: BaseException) -> str | None:
+    """The AWS error code of a PersonalizeError or ClientError, else None."""
+    if isinstance(error, PersonalizeError):
+        return error.code
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code"))
+    return None

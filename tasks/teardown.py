@@ -1,0 +1,135 @@
+"""Teardown: delete a dataset group and everything in it, children first, waiting for each.
+
+Personalize refuses to delete a resource that others still use, so :func:`teardown_dataset_group`
+goes in dependency order: campaigns, solutions (after stopping trainings in flight), filters,
+event trackers, datasets, the group, then the schemas its datasets used (unless another dataset
+still uses one). Import and batch jobs have no delete call; they go with their parents.
+Everything already gone counts as deleted, so a rerun finishes what a crashed teardown began.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.aws import AwsSettings, client
+from tasks.errors import call, error_code
+from tasks.reporting import run_logger
+from tasks.resources import arn_member, describe, find_all, in_flight
+from tasks.retries import personalize_task
+from tasks.waiter import (
+    ResourceFailedError,
+    WaitTimeoutError,
+    spec,
+    wait_for,
+    wait_until_deleted,
+)
+
+
+def delete(personalize: Any, kind: str, arn: str) -> bool:
+    """Delete one resource and wait until it is gone; False if it was already gone."""
+    operation = "delete_" + kind.replace("-", "_")
+    try:
+        call(personalize, operation, f"{kind} {arn}", **{spec(kind).arn_param: arn})
+    except Exception as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        return False
+    wait_until_deleted(personalize, kind, arn)
+    run_logger().info("Deleted %s %s", kind, arn)
+    return True
+
+
+@personalize_task()
+def delete_resource(aws: AwsSettings, kind: str, arn: str) -> bool:
+    """Delete one resource (``campaign``, ``solution``, ``filter``, ...) and wait until gone."""
+    return delete(client(aws, "personalize"), kind, arn)
+
+
+@personalize_task()
+def teardown_dataset_group(
+    aws: AwsSettings, dataset_group_arn: str, delete_schemas: bool = True
+) -> list[str]:
+    """Delete the dataset group and its contents; returns the ARNs deleted, in order."""
+    personalize = client(aws, "personalize")
+    group = {"datasetGroupArn": dataset_group_arn}
+    deleted: list[str] = []
+
+    def remove(kind: str, arn: str) -> None:
+        if delete(personalize, kind, arn):
+            deleted.append(arn)
+
+    try:
+        describe(personalize, "dataset-group", dataset_group_arn)
+    except Exception as error:
+        if error_code(error) == "ResourceNotFoundException":
+            run_logger().info("Dataset group %s is already gone", dataset_group_arn)
+            return deleted
+        raise
+    solutions = _list(personalize, "solution", "list_solutions", "solutions", **group)
+    for solution_arn in solutions:
+        for campaign in _list(
+            personalize, "campaign", "list_campaigns", "campaigns", solutionArn=solution_arn
+        ):
+            remove("campaign", campaign)
+        _stop_trainings(personalize, solution_arn)
+        remove("solution", solution_arn)
+    for filter_arn in _list(personalize, "filter", "list_filters", "Filters", **group):
+        remove("filter", filter_arn)
+    for tracker in _list(
+        personalize, "event-tracker", "list_event_trackers", "eventTrackers", **group
+    ):
+        remove("event-tracker", tracker)
+    datasets = _list(personalize, "dataset", "list_datasets", "datasets", **group)
+    schemas = {describe(personalize, "dataset", arn)["schemaArn"] for arn in datasets}
+    for dataset_arn in datasets:
+        _wait_for_imports(personalize, dataset_arn)
+        remove("dataset", dataset_arn)
+    remove("dataset-group", dataset_group_arn)
+    if delete_schemas:
+        for schema_arn in sorted(schemas):
+            try:
+                remove("schema", schema_arn)
+            except Exception as error:
+                if error_code(error) != "ResourceInUseException":
+                    raise
+                run_logger().info("Kept schema %s: another dataset uses it", schema_arn)
+    return deleted
+
+
+def _list(personalize: Any, kind: str, operation: str, key: str, **params: Any) -> list[str]:
+    summaries = find_all(personalize, operation, key, f"{kind}s", **params)
+    return [str(summary[arn_member(kind)]) for summary in summaries]
+
+
+def _stop_trainings(personalize: Any, solution_arn: str) -> None:
+    """Stop trainings in flight on a solution (it cannot be deleted meanwhile) and wait."""
+    versions = find_all(
+        personalize,
+        "list_solution_versions",
+        "solutionVersions",
+        "versions",
+        solutionArn=solution_arn,
+    )
+    for version in filter(in_flight, versions):
+        arn = version["solutionVersionArn"]
+        call(personalize, "stop_solution_version_creation", arn, solutionVersionArn=arn)
+        try:
+            wait_for(personalize, "solution-version", arn)
+        except (ResourceFailedError, WaitTimeoutError) as error:
+            run_logger().info("Training %s ended: %s", arn, error)
+
+
+def _wait_for_imports(personalize: Any, dataset_arn: str) -> None:
+    """Wait out imports running on a dataset (it cannot be deleted meanwhile)."""
+    jobs = find_all(
+        personalize,
+        "list_dataset_import_jobs",
+        "datasetImportJobs",
+        "imports",
+        datasetArn=dataset_arn,
+    )
+    for job in filter(in_flight, jobs):
+        try:
+            wait_for(personalize, "dataset-import-job", job["datasetImportJobArn"])
+        except (ResourceFailedError, WaitTimeoutError) as error:
+            run_logger().info("Import %s ended: %s", job["datasetImportJobArn"], error)

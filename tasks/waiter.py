@@ -1,0 +1,332 @@
+"""One waiter for every Personalize resource; what to wait for is data (``waiters.json``).
+
+Each kind names its Describe call, where the status is, the states that end the wait and a
+deadline. :func:`wait_for` polls on an adaptive schedule (:class:`PollSchedule`): quick polls
+first, then an interval that grows with the job's age (``ratio`` of the elapsed time), so a
+finished job is noticed within ``max(floor, ratio * duration)`` while long jobs cost few calls.
+The age counts from the resource's ``creationDateTime``, so a rerun that attaches to an old job
+polls as slowly as the first run would. Intervals are jittered downwards only, which keeps the
+bound. A FAILED status raises :class:`ResourceFailedError` with AWS's ``failureReason``; the
+deadline raises :class:`WaitTimeoutError` (after StopSolutionVersionCreation for a training).
+While waiting, a :class:`Reporter` shows the status and elapsed time (Prefect logs and a progress
+artifact by default). Clock, sleep and randomness are injectable for tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from tasks.errors import PersonalizeError, call
+from tasks.reporting import artifact_key, in_run, run_logger
+from tasks.retries import is_transient
+
+log = logging.getLogger("tasks.waiter")
+SPECS_PATH = Path(__file__).with_name("waiters.json")
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
+
+    first: float = 0.1
+    growth: float = 1.6
+    floor: float = 2.0
+    ratio: float = 0.05
+    cap: float = 300.0
+    jitter: float = 0.2
+
+    def interval(self, attempt: int, age: float, draw: float) -> float:
+        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
+
+        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
+        """
+        warmup = min(self.first * self.growth**attempt, self.floor)
+        nominal = min(self.cap, max(warmup, self.ratio * age))
+        return nominal * (1.0 - self.jitter * draw)
+
+
+@dataclass(frozen=True)
+class WaitSpec:
+    """How to wait for one kind of resource."""
+
+    kind: str
+    describe: str
+    arn_param: str
+    result_key: str
+    success: tuple[str, ...]
+    failure: tuple[str, ...]
+    deadline_seconds: float
+    typical_seconds: float
+    status_path: str = "status"
+    reason_path: str = "failureReason"
+    started_path: str = "creationDateTime"
+    on_deadline: str | None = None
+    schedule: PollSchedule = PollSchedule()
+
+
+@cache
+def specs() -> dict[str, WaitSpec]:
+    """Every kind's :class:`WaitSpec`, read from ``waiters.json``."""
+    raw: dict[str, Any] = json.loads(SPECS_PATH.read_text())
+    default = raw.get("_schedule", {})
+    return {
+        kind: _spec(kind, fields, default)
+        for kind, fields in raw.items()
+        if not kind.startswith("_")
+    }
+
+
+def _spec(kind: str, fields: dict[str, Any], default_schedule: dict[str, float]) -> WaitSpec:
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    values["schedule"] = PollSchedule(**{**default_schedule, **values.get("schedule", {})})
+    return WaitSpec(kind=kind, **values)
+
+
+def spec(kind: str) -> WaitSpec:
+    """The :class:`WaitSpec` of a kind, or a KeyError naming the known kinds."""
+    try:
+        return specs()[kind]
+    except KeyError:
+        raise KeyError(f"no waiter for {kind!r}; known: {', '.join(sorted(specs()))}") from None
+
+
+class ResourceFailedError(RuntimeError):
+    """A resource ended in a failure state; ``reason`` is AWS's ``failureReason``."""
+
+    def __init__(self, kind: str, arn: str, status: str, reason: str):
+        self.kind, self.arn, self.status, self.reason = kind, arn, status, reason
+        super().__init__(f"{kind} {arn} ended {status}: {reason or 'no failureReason given'}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.arn, self.status, self.reason))
+
+
+class WaitTimeoutError(TimeoutError):
+    """The deadline passed with the resource still in ``status``."""
+
+    def __init__(self, kind: str, arn: str, status: str, elapsed: float, stopped: bool = False):
+        self.kind, self.arn, self.status, self.elapsed, self.stopped = (
+            kind,
+            arn,
+            status,
+            elapsed,
+            stopped,
+        )
+        action = " (asked AWS to stop it)" if stopped else ""
+        super().__init__(
+            f"{kind} {arn} still {status} after {format_elapsed(elapsed)}, past its deadline{action}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.arn, self.status, self.elapsed, self.stopped))
+
+
+class Clock(Protocol):
+    """Time as the waiter sees it (a fake one in tests)."""
+
+    def monotonic(self) -> float: ...
+    def sleep(self, seconds: float) -> None: ...
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+
+class Reporter(Protocol):
+    """Shows a wait's progress."""
+
+    def update(self, spec: WaitSpec, arn: str, status: str, age: float, done: bool) -> None: ...
+
+
+@dataclass
+class WaitResult:
+    """What a finished wait saw: the final description and how many Describe calls it took."""
+
+    resource: dict[str, Any]
+    polls: int
+    waited: float
+    statuses: list[str] = field(default_factory=list)
+
+
+def wait_for(
+    client: Any,
+    kind: str,
+    arn: str,
+    *,
+    deadline_seconds: float | None = None,
+    schedule: PollSchedule | None = None,
+    clock: Clock | None = None,
+    draw: Any = random.random,
+    reporter: Reporter | None = None,
+) -> WaitResult:
+    """Poll ``arn`` until a success state (returned) or a failure state (raised)."""
+    wait = spec(kind)
+    schedule = schedule or wait.schedule
+    clock = clock or SystemClock()
+    reporter = reporter if reporter is not None else PrefectReporter()
+    deadline = deadline_seconds if deadline_seconds is not None else wait.deadline_seconds
+    start = clock.monotonic()
+    polls, age_at_start, status = 0, 0.0, "unknown"
+    statuses: list[str] = []
+    while True:
+        polls += 1
+        resource = _describe(client, wait, arn)  # None: a transient error, poll again
+        waited = clock.monotonic() - start
+        if resource is not None:
+            status = str(lookup(resource, wait.status_path) or "")
+            if not statuses:
+                age_at_start = _age(resource, wait.started_path, clock)
+            if not statuses or statuses[-1] != status:
+                statuses.append(status)
+            done = status in wait.success
+            reporter.update(wait, arn, status, age_at_start + waited, done)
+            if done:
+                return WaitResult(resource, polls, waited, statuses)
+            if status in wait.failure:
+                reason = str(lookup(resource, wait.reason_path) or "")
+                raise ResourceFailedError(kind, arn, status, reason)
+        if waited >= deadline:
+            raise WaitTimeoutError(kind, arn, status, waited, _stop(client, wait, arn))
+        pause = schedule.interval(polls - 1, age_at_start + waited, draw())
+        clock.sleep(max(0.0, min(pause, deadline - waited)))
+
+
+def wait_until_deleted(
+    client: Any, kind: str, arn: str, *, clock: Clock | None = None, draw: Any = random.random
+) -> int:
+    """Poll until Describe answers ResourceNotFoundException; returns the number of polls."""
+    wait = spec(kind)
+    clock = clock or SystemClock()
+    start, polls = clock.monotonic(), 0
+    while True:
+        polls += 1
+        try:
+            resource = _describe(client, wait, arn) or {}
+        except PersonalizeError as error:
+            if error.code == "ResourceNotFoundException":
+                return polls
+            raise
+        status = str(lookup(resource, wait.status_path) or "")
+        if status.endswith("FAILED") and status.startswith("DELETE"):
+            raise ResourceFailedError(
+                kind, arn, status, str(lookup(resource, wait.reason_path) or "")
+            )
+        waited = clock.monotonic() - start
+        if waited >= wait.deadline_seconds:
+            raise WaitTimeoutError(kind, arn, status, waited)
+        clock.sleep(wait.schedule.interval(polls - 1, waited, draw()))
+
+
+def describe(client: Any, kind: str, arn: str) -> dict[str, Any]:
+    """The Describe document of a resource (the call its kind names in ``waiters.json``)."""
+    wait = spec(kind)
+    return dict(call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key])
+
+
+def _describe(client: Any, wait: WaitSpec, arn: str) -> dict[str, Any] | None:
+    """The resource's description, or None after a transient error (throttling, 5xx)."""
+    try:
+        return describe(client, wait.kind, arn)
+    except PersonalizeError as error:
+        if not is_transient(error):
+            raise
+        log.warning("polling %s %s: %s; trying again", wait.kind, arn, error)
+        return None
+
+
+def lookup(document: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path (``latestCampaignUpdate.status``), or None."""
+    value: Any = document
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _age(resource: dict[str, Any], path: str, clock: Clock) -> float:
+    """How old the job already is, from its creation time (0 if unknown or in the future)."""
+    created = lookup(resource, path)
+    if not isinstance(created, datetime):
+        return 0.0
+    now = clock.now()
+    if created.tzinfo is None or now.tzinfo is None:
+        created, now = created.replace(tzinfo=None), now.replace(tzinfo=None)
+    return max(0.0, (now - created).total_seconds())
+
+
+def _stop(client: Any, wait: WaitSpec, arn: str) -> bool:
+    """Call the kind's stop operation on its deadline (a training); True if asked."""
+    if not wait.on_deadline:
+        return False
+    try:
+        call(client, wait.on_deadline, arn, **{wait.arn_param: arn})
+    except Exception as error:
+        log.warning("could not stop %s %s on its deadline: %s", wait.kind, arn, error)
+        return False
+    return True
+
+
+def format_elapsed(seconds: float) -> str:
+    """``1h02m03s`` / ``2m05s`` / ``4.2s``."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+class PrefectReporter:
+    """Log lines (on each status change, else every ``log_every`` polls) and a progress artifact.
+
+    Inside a Prefect run, logs go to the run's logger and a progress artifact follows the wait;
+    outside one, only the module logger is used.
+    """
+
+    def __init__(self, log_every: int = 10) -> None:
+        self.log_every = log_every
+        self._artifact: Any = None
+        self._last_status: str | None = None
+        self._updates = 0
+
+    def update(self, spec: WaitSpec, arn: str, status: str, age: float, done: bool) -> None:
+        self._updates += 1
+        name = arn.rsplit("/", 1)[-1]
+        line = f"{spec.kind} {name}: {status} after {format_elapsed(age)}"
+        if done or status != self._last_status or self._updates % self.log_every == 0:
+            run_logger().info(line)
+        self._last_status = status
+        progress = 100.0 if done else min(95.0, 100.0 * age / spec.typical_seconds)
+        self._show_progress(spec, name, progress, line)
+
+    def _show_progress(self, spec: WaitSpec, name: str, progress: float, line: str) -> None:
+        from prefect.artifacts import create_progress_artifact, update_progress_artifact
+
+        if not in_run():
+            return
+        try:
+            if self._artifact is None:
+                key = artifact_key("wait", spec.kind, name)
+                self._artifact = create_progress_artifact(progress, key=key, description=line)
+            else:
+                update_progress_artifact(self._artifact, progress, description=line)
+        except Exception as error:  # progress is a nicety: never fail a wait over it
+            log.debug("progress artifact not updated: %s", error)

@@ -1,0 +1,122 @@
+"""The pipeline configuration: the demo loads, and every mistake is reported with its path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tasks.config import METRICS, ConfigError, load_config
+
+DEMO = Path(__file__).parents[2] / "config" / "demo.yaml"
+
+
+def test_the_demo_configuration_loads() -> None:
+    config = load_config(DEMO)
+    assert config.dataset_group.name == "personalize-demo"
+    assert set(config.datasets.configured()) == {"interactions", "items"}
+    interactions = config.datasets.interactions
+    assert interactions.field_names == ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"]
+    assert interactions.source is not None and interactions.source.columns["ITEM_ID"] == "sku"
+    personalised, baseline = config.solutions
+    assert personalised.recipe_arn == "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+    assert baseline.recipe == "aws-popularity-count"
+    assert personalised.gate is not None and personalised.gate.baseline_solution == baseline.name
+    assert personalised.campaign is not None
+    assert config.filter("unseen-purchases").expression.startswith("EXCLUDE ItemID")
+    assert config.event_tracker is not None
+    items = config.datasets.items
+    assert items is not None and items.avro_schema["fields"][1]["categorical"] is True
+
+
+def write(tmp_path: Path, edit: Any) -> Path:
+    """A copy of the demo configuration (and schemas) with ``edit`` applied to its data."""
+    shutil.copytree(DEMO.parent / "schemas", tmp_path / "schemas")
+    data = yaml.safe_load(DEMO.read_text())
+    edit(data)
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def problems(tmp_path: Path, edit: Any) -> list[str]:
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, edit))
+    return error.value.problems
+
+
+def test_unknown_gate_metric_is_named_with_its_path(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["solutions"][0]["gate"]["min"]["precision_at_11"] = 0.1
+
+    (problem,) = problems(tmp_path, edit)
+    assert problem.startswith("solutions[0].gate.min.precision_at_11: unknown metric")
+    assert "precision_at_10" in problem
+
+
+def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["solutions"][0]["gate"]["max_drop"]["ndcg"] = 0.1
+        data["solutions"][1]["trainig_mode"] = "FULL"
+        data["role_arn"] = "PersonalizeRole"
+        data["datasets"]["items"]["schema"] = "schemas/missing.avsc"
+
+    found = problems(tmp_path, edit)
+    paths = sorted(problem.split(":")[0] for problem in found)
+    assert paths == [
+        "datasets.items.schema",
+        "role_arn",
+        "solutions[0].gate.max_drop.ndcg",
+        "solutions[1].trainig_mode",
+    ]
+    assert any("unknown setting" in problem for problem in found)
+    assert any("schema file not found" in problem for problem in found)
+
+
+def test_references_between_parts_are_checked(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["solutions"][0]["gate"]["baseline_solution"] = "no-such-solution"
+        data["solutions"][0]["batch_inference"]["filter"] = "no-such-filter"
+        data["filters"].append(dict(data["filters"][0]))
+
+    found = problems(tmp_path, edit)
+    assert any(
+        p.startswith("solutions[0].gate.baseline_solution: no solution named") for p in found
+    )
+    assert any(p.startswith("solutions[0].batch_inference.filter: no filter named") for p in found)
+    assert any("filters: name 'unseen-purchases' is used more than once" in p for p in found)
+
+
+def test_schemas_must_be_avro_records_with_the_required_fields(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["datasets"]["items"]["schema"] = "schemas/interactions.avsc"  # fine
+        data["datasets"]["users"] = {"schema": "schemas/items.avsc"}  # lacks USER_ID
+
+    (problem,) = problems(tmp_path, edit)
+    assert problem.startswith("datasets.users.schema: users schema lacks required field(s) USER_ID")
+
+    bad = tmp_path / "bad"
+    shutil.copytree(DEMO.parent / "schemas", bad / "schemas")
+    (bad / "schemas" / "items.avsc").write_text('{"type": "record", "fields": "nope"}')
+    shutil.copy(DEMO, bad / "p.yaml")
+    with pytest.raises(ConfigError) as error:
+        load_config(bad / "p.yaml")
+    assert error.value.problems[0].startswith(
+        "datasets.items.schema: items.avsc is not a valid Avro"
+    )
+
+
+def test_unreadable_files_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+    (tmp_path / "bad.yaml").write_text("bucket: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(tmp_path / "bad.yaml")
+
+
+def test_metric_names_are_get_solution_metrics_keys() -> None:
+    assert "precision_at_10" in METRICS and "coverage" in METRICS
+    assert all(name.islower() for name in METRICS)

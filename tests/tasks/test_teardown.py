@@ -1,0 +1,45 @@
+"""teardown over HTTP: everything in a group deleted children first; a rerun is harmless."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tasks.aws import AwsSettings
+from tasks.dataset_groups import ensure_dataset_group
+from tasks.datasets import ensure_dataset
+from tasks.event_trackers import ensure_event_tracker
+from tasks.filters import ensure_filter
+from tasks.schemas import ensure_schema
+from tasks.solutions import ensure_solution
+from tasks.teardown import delete_resource, teardown_dataset_group
+from tests.tasks.helpers import INTERACTIONS
+
+POP = "arn:aws:personalize:::recipe/aws-popularity-count"
+
+
+def test_teardown_deletes_everything_and_reruns_cleanly(aws: AwsSettings, unique: str) -> None:
+    group = ensure_dataset_group(aws, f"g-{unique}")
+    schema = ensure_schema(aws, f"s-{unique}", INTERACTIONS)
+    dataset = ensure_dataset(aws, group, "interactions", f"i-{unique}", schema)
+    solution = ensure_solution(aws, group, f"p-{unique}", POP)
+    tracker = ensure_event_tracker(aws, group, f"t-{unique}")["eventTrackerArn"]
+    expression = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")'
+    filter_arn = ensure_filter(aws, group, f"f-{unique}", expression)
+
+    deleted = teardown_dataset_group(aws, group)
+
+    assert deleted == [solution, filter_arn, tracker, dataset, group, schema]
+    personalize = boto3.client("personalize")
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_dataset_group(datasetGroupArn=group)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_schema(schemaArn=schema)
+    assert teardown_dataset_group(aws, group) == []
+
+
+def test_delete_resource_of_something_already_gone(aws: AwsSettings, unique: str) -> None:
+    group = ensure_dataset_group(aws, f"d-{unique}")
+    assert delete_resource(aws, "dataset-group", group) is True
+    assert delete_resource(aws, "dataset-group", group) is False
