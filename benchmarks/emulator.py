@@ -186,6 +186,15 @@ def load_test(
     }
 
 
+def _cpu_seconds(service: LocalService) -> float | None:
+    """CPU time the service process has used so far (Linux /proc), or None elsewhere."""
+    stat = Path(f"/proc/{service.pid}/stat") if service.pid else None
+    if stat is None or not stat.exists():
+        return None
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def batch(personalize: Any, s3: Any, version: str, users: int) -> dict[str, float]:
     """A batch inference job over every user; users per second from the job's own times."""
     lines = "".join(json.dumps({"userId": f"u{u}"}) + "\n" for u in range(users))
@@ -231,10 +240,16 @@ def main() -> None:
             "campaignArn"
         ]
         wait(lambda: personalize.describe_campaign(campaignArn=campaign), "campaign")
+        single = load_test(endpoint, campaign, 1, 1, args.seconds / 2, args.users)
+        print(f"GetRecommendations, one client: {single}")
+        cpu_before = _cpu_seconds(service)
         runtime = load_test(
             endpoint, campaign, args.processes, args.threads, args.seconds, args.users
         )
-        print(f"GetRecommendations: {runtime}")
+        if cpu_before is not None:
+            used = (_cpu_seconds(service) or 0.0) - cpu_before
+            runtime["service_cpu_ms_per_request"] = round(used * 1000 / runtime["requests"], 3)
+        print(f"GetRecommendations, {args.processes}x{args.threads} clients: {runtime}")
         batch_result = batch(personalize, s3, version, args.users)
         print(f"batch inference: {batch_result}")
     ndcg = {
@@ -246,6 +261,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "training_seconds": {recipe: r["train_seconds"] for recipe, r in trained.items()},
         "ndcg_at_10": ndcg,
+        "get_recommendations_one_client": single,
         "get_recommendations": runtime,
         "batch_inference": batch_result,
     }

@@ -1,7 +1,9 @@
-"""Events received by PutEvents: appended to one JSON-lines file per dataset group.
+"""Events received by PutEvents: appended to one JSON-lines file per event tracker.
 
-Appending a line is cheap whatever the history's size; training and filters read the file back
-as interaction rows (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE).
+Appending a line is cheap whatever the history's size; training and filters read the files of
+the group's current trackers back as interaction rows (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE,
+EVENT_VALUE). Files are keyed by tracking id, so the events of a deleted tracker are no longer
+read, and a new tracker of the same name starts empty.
 """
 
 from __future__ import annotations
@@ -20,32 +22,37 @@ _LOCK = threading.Lock()
 COLUMNS = ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE"]
 
 
-def events_path(service: Service, dataset_group_arn: str) -> Path:
-    """The events file of a dataset group."""
-    key = hashlib.sha1(dataset_group_arn.encode()).hexdigest()[:16]
+def events_path(service: Service, tracking_id: str) -> Path:
+    """The events file of an event tracker."""
+    key = hashlib.sha1(tracking_id.encode()).hexdigest()[:16]
     return service.store.files("events", key) / "events.jsonl"
 
 
-def append_events(service: Service, dataset_group_arn: str, rows: list[dict[str, Any]]) -> None:
-    """Append interaction rows (keys as in ``COLUMNS``) to the group's events."""
+def append_events(service: Service, tracking_id: str, rows: list[dict[str, Any]]) -> None:
+    """Append interaction rows (keys as in ``COLUMNS``) to a tracker's events."""
     lines = "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
-    with _LOCK, events_path(service, dataset_group_arn).open("a", encoding="utf-8") as out:
+    with _LOCK, events_path(service, tracking_id).open("a", encoding="utf-8") as out:
         out.write(lines)
 
 
+def _paths(service: Service, dataset_group_arn: str) -> list[Path]:
+    trackers = service.store.list_kind("event-tracker", parent=dataset_group_arn)
+    return [events_path(service, t["trackingId"]) for t in trackers if "trackingId" in t]
+
+
 def read_events(service: Service, dataset_group_arn: str) -> pd.DataFrame:
-    """Every event received for the group, as interaction rows (empty frame if none)."""
-    path = events_path(service, dataset_group_arn)
-    if not path.exists() or path.stat().st_size == 0:
+    """Every event the group's trackers received, as interaction rows (empty frame if none)."""
+    frames = []
+    for path in _paths(service, dataset_group_arn):
+        if path.exists() and path.stat().st_size:
+            with _LOCK:
+                frames.append(pd.read_json(path, lines=True, convert_dates=False,
+                                           dtype={"USER_ID": str, "ITEM_ID": str}))  # fmt: skip
+    if not frames:
         return pd.DataFrame(columns=COLUMNS)
-    with _LOCK:
-        frame = pd.read_json(
-            path, lines=True, convert_dates=False, dtype={"USER_ID": str, "ITEM_ID": str}
-        )
-    return frame.reindex(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
 
 
 def events_stamp(service: Service, dataset_group_arn: str) -> int:
-    """Changes whenever events are appended (the file's size)."""
-    path = events_path(service, dataset_group_arn)
-    return path.stat().st_size if path.exists() else 0
+    """Changes whenever events are appended (the files' total size)."""
+    return sum(p.stat().st_size for p in _paths(service, dataset_group_arn) if p.exists())

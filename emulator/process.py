@@ -69,6 +69,11 @@ class LocalService:
         except httpx.HTTPError:
             return False
 
+    @property
+    def pid(self) -> int | None:
+        """The service process's id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self._process and self._process.poll() is None else None
+
     def output(self) -> str:
         """What the service has printed so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -92,7 +92,7 @@ def refresh_batch(
     filter_arn = resources.filters[settings.filter] if settings.filter else None
     job = run_batch_inference(
         aws,
-        f"{solution_name}-{run}"[:63],
+        f"{solution_name[:54]}-{run[:8]}",  # one job per run and solution: a retry attaches
         solution_version,
         input_uri,
         output_uri,

@@ -55,7 +55,10 @@ def step(message: str) -> None:
 def run_rounds(config: PipelineConfig, exports: SampleExports) -> list[tuple[str, Any]]:
     """Provision, then the three retraining rounds; return (label, final state) per round."""
     path = str(CONFIG)
-    step("provision: dataset group, schemas, datasets, filter, event tracker, solutions")
+    step(
+        "provision: dataset group, schemas, datasets, filter, event tracker, solutions "
+        "(the first flow run also starts Prefect's ephemeral API)"
+    )
     provision(config_path=path)
     rounds = [
         ("1: first 60 days", None),
@@ -96,11 +99,11 @@ def print_gate(label: str, state: Any, solution: str) -> None:
         s for s in state.result(raise_on_failure=False)["solutions"] if s["solution"] == solution
     )
     print(f"\nGate, round {label} ({'passed' if record['gate']['passed'] else 'failed'})")
-    print(f"  {'metric':<44} {'serving':>8} {'new':>8} {'change':>8}  {'rule':<42} result")
+    print(f"  {'metric':<44} {'serving':>8} {'new':>8} {'change':>8}  {'rule':<56} result")
     for row in record["gate"]["rows"]:
         print(
             f"  {row['metric']:<44} {row['serving']:>8} {row['new']:>8} {row['change']:>8}  "
-            f"{row['rule']:<42} {row['result']}"
+            f"{row['rule']:<56} {row['result']}"
         )
 
 

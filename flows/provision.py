@@ -9,6 +9,7 @@ Campaigns are not provisioned here: the first retraining run creates them with a
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import asdict, dataclass, field
 from typing import Annotated
 
@@ -132,3 +133,18 @@ def publish_plan(config: PipelineConfig, rows: list[PlanRow]) -> None:
         key=f"plan-{config.dataset_group.name}".lower(),
         description=f"What provision would do for {config.dataset_group.name} (nothing changed)",
     )
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    """``python -m flows.provision [CONFIG] [--plan]``: provision, or only show the plan."""
+    parser = argparse.ArgumentParser(prog="python -m flows.provision", description=__doc__)
+    parser.add_argument("config_path", nargs="?", default=DEFAULT_CONFIG, help="pipeline YAML")
+    parser.add_argument(
+        "--plan", action="store_true", help="show what would be created or changed; change nothing"
+    )
+    args = parser.parse_args(argv)
+    return provision(config_path=args.config_path, plan=args.plan)
+
+
+if __name__ == "__main__":
+    main()

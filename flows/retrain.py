@@ -5,7 +5,8 @@
 2. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
    minimums, written as the import CSV) and imported, FULL or INCREMENTAL.
 3. The selected solutions train in parallel, holding one Prefect concurrency lock per solution
-   from training to promotion, so two runs never train or promote the same solution at once.
+   from training until promotion and batch refresh are done, so two runs never train or
+   promote the same solution at once.
    A rerun after a crash attaches to the import or training still in flight.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
    and the baseline solution's); its decision is a table artifact. A stopped solution's
@@ -62,6 +63,18 @@ class SolutionRun:
     metrics: dict[str, float] | None = None
 
 
+@dataclass
+class _Context:
+    """What every solution's gate and promotion share within one run."""
+
+    config: PipelineConfig
+    resources: Resources
+    runs: dict[str, SolutionRun]
+    sample_users: list[str]
+    require_approval: bool
+    batch: bool
+
+
 @flow(name="retrain", log_prints=True)
 def retrain(
     config_path: Annotated[
@@ -102,14 +115,13 @@ def retrain(
     problems: list[str] = []
     with solution_locks(s.name for s in selected):
         runs = _train(config.aws, selected, resources)
+        context = _Context(config, resources, runs, sample_users, require_approval, batch)
         for run in runs.values():
             record = SolutionLineage(run.config.name, run.version, run.metrics or {})
             lineage.solutions.append(record)
             if run.config.campaign is None:
                 continue
-            problem = _gate_and_promote(
-                config, resources, run, runs, record, sample_users, require_approval, batch
-            )
+            problem = _gate_and_promote(context, run, record)
             if problem:
                 problems.append(problem)
     lineage.publish(config.dataset_group.name)
@@ -216,7 +228,7 @@ def _same_import(
 def _job_name(config: PipelineConfig, dataset_type: str) -> str:
     """A unique import job name (names are unique per account, for all datasets)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return config.resource_name(dataset_type, stamp)
+    return f"{config.resource_name(dataset_type)[:47]}-{stamp}"
 
 
 def _sample_users(import_uri: str, count: int = SMOKE_USERS) -> list[str]:
@@ -242,25 +254,16 @@ def _train(
     return runs
 
 
-def _gate_and_promote(
-    config: PipelineConfig,
-    resources: Resources,
-    run: SolutionRun,
-    runs: dict[str, SolutionRun],
-    record: SolutionLineage,
-    sample_users: list[str],
-    require_approval: bool,
-    batch: bool,
-) -> str | None:
+def _gate_and_promote(context: _Context, run: SolutionRun, record: SolutionLineage) -> str | None:
     """Gate one solution's new version and promote it; return the problem, if any."""
-    aws, solution = config.aws, run.config
+    aws, solution = context.config.aws, run.config
     assert solution.campaign is not None
     serving = serving_solution_version(aws, solution.campaign.name)
     decision = evaluate_gate(
         solution.gate,
         run.metrics or {},
         serving=get_solution_metrics(aws, serving) if serving else None,
-        baseline=_baseline_metrics(solution, runs),
+        baseline=_baseline_metrics(solution, context.runs),
         solution=solution.name,
         new_version=run.version,
         serving_version=serving,
@@ -272,16 +275,16 @@ def _gate_and_promote(
             "%s; campaign %s untouched", decision.summary(), solution.campaign.name
         )
         return decision.summary()
-    if require_approval and not _approved(decision):
+    if context.require_approval and not _approved(decision):
         return f"promotion of {run.version} was not approved"
-    promotion = promote(aws, solution, run.version, serving, sample_users)
+    promotion = promote(aws, solution, run.version, serving, context.sample_users)
     record.promotion = promotion.as_dict()
     if promotion.campaign_arn:
         record.campaign = describe(client(aws, "personalize"), "campaign", promotion.campaign_arn)
     if not promotion.ok:
         return promotion.message
-    if batch and solution.batch_inference is not None:
-        record.batch = refresh_batch(config, resources, solution.name, run.version)
+    if context.batch and solution.batch_inference is not None:
+        record.batch = refresh_batch(context.config, context.resources, solution.name, run.version)
     return None
 
 

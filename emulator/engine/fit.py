@@ -27,6 +27,28 @@ TRAINING_THREADS = 2
 SECONDS = {"min": 60, "mins": 60, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400}
 
 
+def check_hyperparameters(hyperparameters: Mapping[str, str]) -> None:
+    """Raise ValueError naming the first hyperparameter this engine reads but cannot parse."""
+    checks = {
+        "hidden_dimension": lambda v: int(v) >= 1,
+        "popularity_discount_factor": lambda v: 0.0 <= float(v) <= 1.0,
+        "min_cointeraction_count": lambda v: float(v) >= 0,
+        "trend_discovery_frequency": lambda v: parse_window(v) > 0,
+    }
+    for name, valid in checks.items():
+        if name not in hyperparameters:
+            continue
+        try:
+            ok = valid(hyperparameters[name])
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{name} {hyperparameters[name]!r} is not valid (e.g. hidden_dimension '32', "
+                "popularity_discount_factor between 0 and 1, trend_discovery_frequency '1 day')."
+            )
+
+
 def encode(
     interactions: pd.DataFrame, item_ids: np.ndarray
 ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:

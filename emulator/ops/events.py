@@ -28,5 +28,5 @@ def put_events(service: Service, call: Call) -> dict[str, Any]:
         }
         for event in p["eventList"]
     ]
-    append_events(service, tracker["datasetGroupArn"], rows)
+    append_events(service, p["trackingId"], rows)
     return {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from emulator.engine.fit import check_hyperparameters
 from emulator.engine.storage import forget_model
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
 from emulator.jobs import Job, work
@@ -36,6 +37,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     recipe_of(p["recipeArn"])
     config = p.get("solutionConfig", {})
     _check_threshold(config)
+    _check_hyperparameters(config)
     tags = create_tags(p)
     arn = call.arn(f"solution/{p['name']}")
     body: dict[str, Any] = {
@@ -121,6 +123,13 @@ def recipe_of(arn: str) -> Recipe:
     if found is None:
         raise not_found("recipe", arn)
     return found
+
+
+def _check_hyperparameters(config: dict[str, Any]) -> None:
+    try:
+        check_hyperparameters(config.get("algorithmHyperParameters", {}))
+    except ValueError as error:
+        raise InvalidInputException(f"solutionConfig.algorithmHyperParameters: {error}") from None
 
 
 def _check_threshold(config: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from tasks.prep.partitions import PARTITION_BITS, write_partitioned
 class HashCounter:
     """Rows per distinct 64-bit key, in partition files on disk until counted.
 
-    Keys go to one of 32 files by their top bits, so every key's rows are in one file; each
+    Keys go to one of 64 files by their top bits, so every key's rows are in one file; each
     file is then counted alone. Counting happens once, with no merging of partial counts, and
     memory holds one partition at a time.
     """

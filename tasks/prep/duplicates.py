@@ -1,10 +1,9 @@
 """Finding exact duplicate rows in bounded memory: fingerprints partitioned on disk.
 
 While the rows stream by, each row's 64-bit fingerprint (``fingerprint.py``) and row index go
-to one of 32 partition files by the fingerprint's top bits. Afterwards each partition is read
-alone and its repeated fingerprints marked; so memory holds 1/32 of the fingerprints at a
-time, plus one byte per row for the mask of rows to keep. The first occurrence of a row is
-kept.
+to one of 64 partition files by the fingerprint's top bits. Afterwards each partition is read
+alone and its repeated fingerprints cleared in the keep mask (``rowmask.py``, a bit per row);
+so memory holds 1/64 of the fingerprints at a time. The first occurrence of a row is kept.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.prep.partitions import PARTITION_BITS, write_partitioned
+from tasks.prep.rowmask import RowMask
 
 _RECORD = np.dtype([("fingerprint", np.uint64), ("row", np.int64)])
 
@@ -34,16 +34,15 @@ class DuplicateFinder:
         records["row"] = rows
         write_partitioned(self._files, fingerprints, records)
 
-    def keep_mask(self, rows: int) -> tuple[np.ndarray, int]:
-        """(bool mask over all rows: False for a repeat of an earlier row, number of repeats)."""
+    def clear_repeats(self, keep: RowMask) -> int:
+        """Clear every repeat of an earlier row in ``keep``; return how many there were."""
         for handle in self._files:
             handle.close()
-        keep = np.ones(rows, np.bool_)
         repeats = 0
         for path in self.paths:
             records = np.fromfile(path, _RECORD)
             path.unlink()
             repeated = pd.Series(records["fingerprint"]).duplicated(keep="first").to_numpy()
-            keep[records["row"][repeated]] = False
+            keep.clear(records["row"][repeated])
             repeats += int(repeated.sum())
-        return keep, repeats
+        return repeats

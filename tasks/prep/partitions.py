@@ -12,7 +12,7 @@ from typing import IO
 
 import numpy as np
 
-PARTITION_BITS = 5
+PARTITION_BITS = 6
 
 
 def write_partitioned(files: Sequence[IO[bytes]], hashes: np.ndarray, records: np.ndarray) -> None:

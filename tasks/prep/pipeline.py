@@ -7,18 +7,18 @@ The work is done in passes so that input larger than memory works:
    reason. Every row is appended, with the 64-bit hashes of its USER_ID and ITEM_ID, to a
    local spill file (Arrow IPC, ``spill.py``); rejected rows and rows of event types not
    allowed are only marked (one bit per row of the batches that have any). Each good row's
-   fingerprint goes to one of 32 partition files on disk (``duplicates.py``).
+   fingerprint goes to one of 64 partition files on disk (``duplicates.py``).
 2. Duplicates: the fingerprint partitions are read one at a time; repeats of an earlier row
-   are cleared in a keep mask of one byte per row, which also takes the marks of step 1.
-3. Count pass (only when a minimum per user/item or a cap per user is set): rows per user and
-   per item over the kept rows inside the time window, by id hash in partition files
-   (``counting.py``); for users above the cap, their rows' (timestamp, row) are gathered to
-   keep their most recent N.
+   are cleared in a keep mask of one bit per row, which also takes the marks of step 1.
+3. Count pass (``cleaning.py``; only when a minimum per user/item or a cap per user is set):
+   rows per user and per item over the kept rows inside the time window, by id hash in
+   partition files (``counting.py``); for users above the cap, their rows' (timestamp, row)
+   are gathered to keep their most recent N.
 4. Write pass: kept rows inside the window whose user and item meet the minimums are streamed
    to the import CSV (``writing.py``) while a background thread reads and filters the next
    batch; users, items, event types and time span are counted for the report on the way.
 
-Memory holds a few batches, one byte per row (the keep mask), 1/32 of the fingerprints or id
+Memory holds a few batches, one bit per row (the keep mask), 1/64 of the fingerprints or id
 hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
 of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
 about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
@@ -40,8 +40,24 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
+from tasks.prep.cleaning import (
+    EVENT_RULE,
+    ITEM_RULE,
+    KEY_FIELDS,
+    SECONDS_PER_DAY,
+    USER_RULE,
+    WINDOW_RULE,
+    LeftOut,
+    Plan,
+    check_cleaning,
+    count_pass,
+    drop,
+    hash_field,
+    id_hashes,
+    keep_mask,
+)
 from tasks.prep.config import CleaningConfig, SourceConfig
-from tasks.prep.counting import HashCounter, HashSet, ValueCounter
+from tasks.prep.counting import HashCounter, ValueCounter
 from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.fingerprint import hash_column, hash_rows
@@ -52,8 +68,6 @@ from tasks.prep.report import DataReport
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.spill import SpillFile
 from tasks.prep.writing import CsvSink, delete, read_text, write_text
-
-SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -95,30 +109,6 @@ class PrepResult(BaseModel):
     report: DataReport
 
 
-@dataclass
-class _Plan:
-    """What the cleaning decided before the write pass."""
-
-    keep: np.ndarray | None = None
-    cutoff: int | None = None
-    drop_users: HashSet | None = None
-    drop_items: HashSet | None = None
-
-
-KEY_FIELDS = ("USER_ID", "ITEM_ID")
-# Rows of one spilled batch to leave out: (first row, number of rows, keep mask as bits).
-_LeftOut = tuple[int, int, np.ndarray]
-
-
-def hash_field(name: str) -> str:
-    """The spill column holding the 64-bit hash of an id field."""
-    return f"_hash_{name}"
-
-
-def _hashes(batch: pa.RecordBatch, name: str) -> np.ndarray:
-    return np.asarray(batch[hash_field(name)].to_numpy())
-
-
 def prepare(
     source: SourceConfig,
     cleaning: CleaningConfig,
@@ -137,7 +127,7 @@ def prepare(
     that case no import file is left behind.
     """
     schema = DatasetSchema.from_avro(avro_schema, dataset_type)
-    _check_cleaning(cleaning, schema)
+    check_cleaning(cleaning, schema)
     out = OutputLocation.under(output_uri, schema.dataset_type, history_uri)
     report = DataReport(
         dataset_type=schema.dataset_type,
@@ -154,10 +144,10 @@ def prepare(
         spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
         finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
         left_out, latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
-        plan = _Plan(keep=_keep_mask(spill.rows, finder, left_out, report))
+        plan = Plan(keep=keep_mask(spill.rows, finder, left_out, report))
         if cleaning.window_days and latest is not None:
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
-        _count_pass(spill, cleaning, plan, report, Path(work) / "counts")
+        count_pass(spill, cleaning, plan, report, Path(work) / "counts")
         _write_pass(spill, plan, out, report, Path(work) / "stats")
     report.checks = personalize_checks(report, schema)
     report.compare(_previous_report(out.history_uri))
@@ -180,44 +170,6 @@ def prepare(
     )
 
 
-def _keep_mask(
-    rows: int, finder: DuplicateFinder | None, left_out: list[_LeftOut], report: DataReport
-) -> np.ndarray | None:
-    """One byte per spilled row: False for repeats, rejects and unlisted event types."""
-    keep = None
-    if finder is not None:
-        keep, repeats = finder.keep_mask(rows)
-        report.removed_by_rule["exact duplicate"] = repeats
-    if left_out and keep is None:
-        keep = np.ones(rows, np.bool_)
-    for first, count, packed in left_out:
-        assert keep is not None
-        keep[first : first + count] &= np.unpackbits(packed, count=count).astype(np.bool_)
-    return keep
-
-
-def _check_cleaning(cleaning: CleaningConfig, schema: DatasetSchema) -> None:
-    needs = {
-        "event_types": (cleaning.event_types is not None, "EVENT_TYPE"),
-        "window_days": (cleaning.window_days is not None, "TIMESTAMP"),
-        "min_interactions_per_user": (cleaning.min_interactions_per_user > 1, "USER_ID"),
-        "min_interactions_per_item": (cleaning.min_interactions_per_item > 1, "ITEM_ID"),
-        "max_interactions_per_user": (cleaning.max_interactions_per_user is not None, "USER_ID"),
-    }
-    for option, (used, field) in needs.items():
-        if used and (schema.dataset_type != "INTERACTIONS" or schema.field(field) is None):
-            raise PrepError(
-                f"cleaning.{option} needs interactions with a {field} field; "
-                f"this {schema.dataset_type.lower()} schema has {schema.names}"
-            )
-    cap = cleaning.max_interactions_per_user
-    if cap is not None and cap < cleaning.min_interactions_per_user:
-        raise PrepError(
-            f"cleaning.max_interactions_per_user ({cap}) is below "
-            f"min_interactions_per_user ({cleaning.min_interactions_per_user})"
-        )
-
-
 def _source_pass(
     source: SourceConfig,
     cleaning: CleaningConfig,
@@ -226,7 +178,7 @@ def _source_pass(
     finder: DuplicateFinder | None,
     out: OutputLocation,
     report: DataReport,
-) -> tuple[list[_LeftOut], int | None]:
+) -> tuple[list[LeftOut], int | None]:
     """Read, normalise, set rejects aside, spill; (rows to leave out by batch, latest time).
 
     Every row is spilled; rejected rows and rows of event types not allowed are only marked
@@ -238,7 +190,7 @@ def _source_pass(
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
     reasons = ValueCounter()
     keys = [name for name in KEY_FIELDS if name in schema.names]
-    left_out: list[_LeftOut] = []
+    left_out: list[LeftOut] = []
     latest: int | None = None
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
         for raw in prefetch(read_batches(source, schema)):
@@ -252,8 +204,8 @@ def _source_pass(
                 listed = pc.fill_null(pc.is_in(rows["EVENT_TYPE"], allowed), False)
                 listed_np = listed.to_numpy(zero_copy_only=False)
                 unlisted = int((~listed_np if good is None else good & ~listed_np).sum())
-                report.removed_by_rule[_EVENT_RULE] = (
-                    report.removed_by_rule.get(_EVENT_RULE, 0) + unlisted
+                report.removed_by_rule[EVENT_RULE] = (
+                    report.removed_by_rule.get(EVENT_RULE, 0) + unlisted
                 )
                 good = listed_np if good is None else good & listed_np
             key_hashes = {name: hash_column(rows[name]) for name in keys}
@@ -282,90 +234,8 @@ def _source_pass(
     return left_out, latest
 
 
-_EVENT_RULE = "event type not in cleaning.event_types"
-_WINDOW_RULE = "older than cleaning.window_days"
-_CAP_RULE = "beyond cleaning.max_interactions_per_user"
-_USER_RULE = "user below cleaning.min_interactions_per_user"
-_ITEM_RULE = "item below cleaning.min_interactions_per_item"
-
-
-def _drop(rows: pa.RecordBatch, keep: pa.Array, report: DataReport, rule: str) -> pa.RecordBatch:
-    """Keep rows where ``keep`` is true; count the others under ``rule``."""
-    kept = rows.filter(keep)
-    report.removed_by_rule[rule] = (
-        report.removed_by_rule.get(rule, 0) + rows.num_rows - kept.num_rows
-    )
-    return kept
-
-
-def _kept(batch: pa.RecordBatch, start: int, plan: _Plan) -> pa.RecordBatch:
-    """Rows of a spill batch that survived duplicates and the cap, inside the window."""
-    if plan.keep is not None:
-        batch = batch.filter(pa.array(plan.keep[start : start + batch.num_rows]))
-    if plan.cutoff is not None:
-        batch = batch.filter(pc.greater_equal(batch["TIMESTAMP"], plan.cutoff))
-    return batch
-
-
-def _count_pass(
-    spill: SpillFile, cleaning: CleaningConfig, plan: _Plan, report: DataReport, work: Path
-) -> None:
-    """Counts per user and item for the minimums; applies the cap per user."""
-    cap = cleaning.max_interactions_per_user
-    min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
-    if cap is None and min_user <= 1 and min_item <= 1:
-        return
-    users, items = HashCounter(work / "users"), HashCounter(work / "items")
-    for start, batch in spill.batches():
-        rows = _kept(batch, start, plan)
-        users.add(_hashes(rows, "USER_ID"))
-        items.add(_hashes(rows, "ITEM_ID"))
-    if cap is not None:
-        capped = users.keys_where(above=cap)
-        if len(capped):
-            report.removed_by_rule[_CAP_RULE] = _apply_cap(spill, plan, capped, cap, items)
-    if min_user > 1:
-        plan.drop_users = HashSet(users.keys_where(below=min_user))
-    if min_item > 1:
-        plan.drop_items = HashSet(items.keys_where(below=min_item))
-
-
-def _apply_cap(
-    spill: SpillFile, plan: _Plan, capped: np.ndarray, cap: int, items: HashCounter
-) -> int:
-    """Keep each capped user's ``cap`` most recent rows (later rows first on equal times)."""
-    bots = HashSet(capped)
-    parts: list[tuple[np.ndarray, ...]] = []
-    for start, batch in spill.batches():
-        mask = bots.contains(_hashes(batch, "USER_ID"))
-        if plan.keep is not None:
-            mask &= plan.keep[start : start + batch.num_rows]
-        if plan.cutoff is not None:
-            mask &= batch["TIMESTAMP"].to_numpy() >= plan.cutoff
-        rows = np.flatnonzero(mask)
-        parts.append(
-            (
-                _hashes(batch, "USER_ID")[rows],
-                batch["TIMESTAMP"].to_numpy()[rows],
-                _hashes(batch, "ITEM_ID")[rows],
-                rows + start,
-            )
-        )
-    user, time, item, row = (np.concatenate(column) for column in zip(*parts, strict=True))
-    order = np.lexsort((-row, -time, user))
-    user, item, row = user[order], item[order], row[order]
-    starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
-    position = np.arange(len(user)) - np.repeat(starts, np.diff(np.r_[starts, len(user)]))
-    beyond = position >= cap
-    if plan.keep is None:
-        plan.keep = np.ones(spill.rows, np.bool_)
-    plan.keep[row[beyond]] = False
-    items.remove(item[beyond])
-    return int(beyond.sum())
-
-
 def _write_pass(
-    spill: SpillFile, plan: _Plan, out: OutputLocation, report: DataReport, work: Path
+    spill: SpillFile, plan: Plan, out: OutputLocation, report: DataReport, work: Path
 ) -> None:
     """Stream the rows that pass every rule to the import file; take the report's counts.
 
@@ -380,7 +250,7 @@ def _write_pass(
             sink.write(rows)
             for counter, field in ((users, "USER_ID"), (items, "ITEM_ID")):
                 if field in names:
-                    counter.add(_hashes(rows, field))
+                    counter.add(id_hashes(rows, field))
             if "EVENT_TYPE" in names:
                 events.add(rows["EVENT_TYPE"])
     report.rows_out = sink.rows
@@ -393,21 +263,20 @@ def _write_pass(
     report.event_types = events.as_dict()
 
 
-def _output_rows(spill: SpillFile, plan: _Plan, report: DataReport) -> Iterator[pa.RecordBatch]:
+def _output_rows(spill: SpillFile, plan: Plan, report: DataReport) -> Iterator[pa.RecordBatch]:
     """The spill's rows that pass duplicates, window, cap and minimums; the time span."""
     for start, batch in spill.batches():
         rows = batch
-        if plan.keep is not None:
-            rows = rows.filter(pa.array(plan.keep[start : start + batch.num_rows]))
+        rows = rows.filter(pa.array(plan.keep.get(start, batch.num_rows)))
         if plan.cutoff is not None:
             inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
-            rows = _drop(rows, inside, report, _WINDOW_RULE)
+            rows = drop(rows, inside, report, WINDOW_RULE)
         if plan.drop_users is not None:
-            enough = ~plan.drop_users.contains(_hashes(rows, "USER_ID"))
-            rows = _drop(rows, pa.array(enough), report, _USER_RULE)
+            enough = ~plan.drop_users.contains(id_hashes(rows, "USER_ID"))
+            rows = drop(rows, pa.array(enough), report, USER_RULE)
         if plan.drop_items is not None:
-            enough = ~plan.drop_items.contains(_hashes(rows, "ITEM_ID"))
-            rows = _drop(rows, pa.array(enough), report, _ITEM_RULE)
+            enough = ~plan.drop_items.contains(id_hashes(rows, "ITEM_ID"))
+            rows = drop(rows, pa.array(enough), report, ITEM_RULE)
         if "TIMESTAMP" in rows.schema.names and rows.num_rows:
             low, high = pc.min_max(rows["TIMESTAMP"]).values()
             report.time_start = _bound(min, report.time_start, low.as_py())

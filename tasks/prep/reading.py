@@ -113,7 +113,8 @@ def _file_batches(
     schema: DatasetSchema,
 ) -> Iterator[pa.RecordBatch]:
     if fmt == "parquet":
-        parquet = pq.ParquetFile(handle)
+        # pre_buffer (on by default) would hold every requested row group of the file at once.
+        parquet = pq.ParquetFile(handle, pre_buffer=False)
         present = set(parquet.schema_arrow.names)
         wanted = _present_columns(mapping, present, source, schema, shown)
         batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=sorted(set(wanted.values())))

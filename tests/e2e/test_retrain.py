@@ -12,12 +12,14 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from prefect import task
 from prefect.client.orchestration import get_client
 
 from flows.batch_inference import batch_inference
 from flows.retrain import retrain
 from flows.sample_data import SampleSize
 from flows.teardown import teardown
+from tasks.recommendations import SmokeCheckFailed
 from tests.pipelines import Pipeline, make_pipeline
 
 
@@ -68,8 +70,18 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     assert mine["batch"]["empty_results"] == 0
     assert 0 < mine["batch"]["catalogue_coverage"] <= 1
     with get_client(sync_client=True) as client:
-        keys = {a.key for a in client.read_latest_artifacts()}
-    assert {f"gate-{solution.name}", "lineage-dg-e2e"} <= keys
+        latest = {a.key: a for a in client.read_latest_artifacts()}
+    assert f"gate-{solution.name}" in latest
+    lineage = str(latest["lineage-dg-e2e"].data)
+    for linked in (
+        first_run["data"][0]["source_etag"],
+        first_run["data"][0]["import_etag"],
+        first_run["data"][0]["import_job"],
+        mine["solution_version"],
+        mine["batch"]["parquet"],
+    ):
+        assert linked in lineage
+    assert "promotion: **created**" in lineage
 
 
 def test_worse_data_is_stopped_by_the_gate(
@@ -106,6 +118,33 @@ def test_failed_update_rolls_back(
     assert f"rolled back to {before}" in state.message
     mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
     assert mine["promotion"]["outcome"] == "rolled back"
+    assert serving(personalize, pipeline) == before
+
+
+def test_failed_smoke_check_rolls_back(
+    first_run: dict[str, Any],
+    pipeline: Pipeline,
+    personalize: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = serving(personalize, pipeline)
+
+    @task
+    def empty_answers(aws: Any, campaign_arn: str, user_ids: Any) -> None:
+        raise SmokeCheckFailed(f"{campaign_arn} returned no items for 5 of 5 sampled user(s)")
+
+    monkeypatch.setattr("flows.promote.smoke_check", empty_answers)
+    state = retrain(
+        config_path=pipeline.config_path,
+        interactions_uri=pipeline.exports.all_interactions,
+        batch=False,
+        return_state=True,
+    )
+    assert state.is_failed()
+    assert "returned no items" in state.message
+    mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    assert mine["promotion"]["outcome"] == "rolled back"
+    assert mine["solution_version"] != before, "the new version was deployed, then rolled back"
     assert serving(personalize, pipeline) == before
 
 

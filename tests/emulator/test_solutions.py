@@ -58,6 +58,16 @@ def test_create_checks_recipe_and_config(personalize: Any, unique: str) -> None:
     assert code == "InvalidInputException"
     assert "eventValueThreshold" in message
 
+    code, message = error_of(
+        personalize.create_solution,
+        name=f"h-{unique}",
+        datasetGroupArn=group,
+        recipeArn=RECIPE,
+        solutionConfig={"algorithmHyperParameters": {"hidden_dimension": "wide"}},
+    )
+    assert code == "InvalidInputException"
+    assert "hidden_dimension 'wide'" in message
+
     code, _ = error_of(
         personalize.create_solution, name=f"c-{unique}", datasetGroupArn=group, performAutoML=True
     )

@@ -181,7 +181,7 @@ def test_events_feed_update_training_and_filters(
     newbie = f"newbie-{unique}"
     assert recommended(runtime, campaign, newbie) == recommended(runtime, campaign, "nobody")
 
-    tracker = _tracker(personalize, group)
+    tracker_arn, tracker = _tracker(personalize, group)
     unwatched = [item for item in (f"i{i}" for i in range(120)) if item not in before][:12]
     events = [{"eventType": "watched", "itemId": item, "sentAt": 1_800_000_000 + n}
               for n, item in enumerate(unwatched * 3)]  # fmt: skip
@@ -208,6 +208,14 @@ def test_events_feed_update_training_and_filters(
     assert campaign_update(personalize, campaign)["status"] == "ACTIVE"
     assert recommended(runtime, campaign, "u7") != before
     assert recommended(runtime, campaign, newbie) != recommended(runtime, campaign, "nobody")
+
+    # A deleted tracker's events go with it: the next training no longer knows the newcomer.
+    personalize.delete_event_tracker(eventTrackerArn=tracker_arn)
+    wait_gone(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker_arn))
+    again = train(personalize, solution)["solutionVersionArn"]
+    personalize.update_campaign(campaignArn=campaign, solutionVersionArn=again)
+    assert campaign_update(personalize, campaign)["status"] == "ACTIVE"
+    assert recommended(runtime, campaign, newbie) == recommended(runtime, campaign, "nobody")
 
 
 def test_filter_values(
@@ -241,16 +249,12 @@ def test_filter_values(
     assert out[1]["output"] is None and "CATEGORY" in out[1]["error"]
 
 
-def _tracker(personalize: Any, group: str) -> str:
-    """The group's event tracker (created once), waited ACTIVE; its trackingId."""
-    existing = personalize.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
-    if existing:
-        arn = existing[0]["eventTrackerArn"]
-    else:
-        arn = personalize.create_event_tracker(name="training-tests", datasetGroupArn=group)[
-            "eventTrackerArn"
-        ]
+def _tracker(personalize: Any, group: str) -> tuple[str, str]:
+    """A new event tracker of the group, waited ACTIVE; its ARN and trackingId."""
+    arn = personalize.create_event_tracker(name="training-tests", datasetGroupArn=group)[
+        "eventTrackerArn"
+    ]
     tracker = wait_status(
         lambda: personalize.describe_event_tracker(eventTrackerArn=arn), "eventTracker", "ACTIVE"
     )
-    return str(tracker["trackingId"])
+    return str(arn), str(tracker["trackingId"])

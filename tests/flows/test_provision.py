@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from flows.provision import provision
+from flows.provision import main, provision
 from tasks.config import ConfigError
 from tests.pipelines import make_pipeline
 
@@ -23,7 +23,7 @@ def test_plan_then_provision_then_nothing_to_do(
     pipeline = make_pipeline(tmp_path, s3, unique)
     config = pipeline.config
 
-    before = provision(config_path=pipeline.config_path, plan=True)
+    before = main([pipeline.config_path, "--plan"])
     assert set(actions(before).values()) == {"create"}
     assert ("dataset-group", f"dg-{unique}") in actions(before)
     groups = personalize.list_dataset_groups()["datasetGroups"]

@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.fingerprint import hash_rows, hash_strings
+from tasks.prep.rowmask import RowMask
 
 
 def test_equal_strings_hash_equal_wherever_they_sit() -> None:
@@ -43,9 +44,9 @@ def test_duplicate_finder_keeps_first_occurrences_across_batches(tmp_path: Path)
     finder = DuplicateFinder(tmp_path)
     finder.add(np.array([5, 7, 5], np.uint64), np.arange(3))
     finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), np.array([4, 5, 6, 8]))
-    keep, repeats = finder.keep_mask(9)  # rows 3 and 7 were never added: kept
-    assert keep.tolist() == [True, True, False, True, False, True, True, True, False]
-    assert repeats == 3
+    keep = RowMask(9)
+    assert finder.clear_repeats(keep) == 3  # rows 3 and 7 were never added: kept
+    assert keep.get(0, 9).tolist() == [True, True, False, True, False, True, True, True, False]
 
 
 def test_few_distinct_values_hash_as_many_do() -> None:
