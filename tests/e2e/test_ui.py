@@ -52,6 +52,15 @@ def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
 
 
 def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Page) -> None:
+    failed_calls: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            failed_calls.append(f"{r.status} {r.request.method} {r.url}: {r.text()[:300]}")
+            if r.status >= 400
+            else None
+        ),
+    )
     page.goto(f"{on_stack.ui_url}/deployments")
     page.get_by_role("link", name="weekly", exact=True).click()
     page.wait_for_url("**/deployments/deployment/**")
@@ -71,7 +80,9 @@ def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Pa
     page.get_by_role("textbox").first.fill("retrain-from-the-form")  # the Run Name field
     page.get_by_role("button", name="Submit").click()
 
-    page.get_by_role("link", name="retrain-from-the-form").first.click()  # the new run's page
+    toast = page.get_by_role("button", name="View run").first  # "... scheduled to start now"
+    expect(toast, f"no run created; API errors: {failed_calls}").to_be_visible()
+    toast.dispatch_event("click")  # the toast keeps sliding, so click it without waiting
     page.wait_for_url("**/runs/flow-run/**")
     run_id = UUID(page.url.split("/runs/flow-run/")[1].split("?")[0])
     run = wait_for_final(run_id, RUN_TIMEOUT)
