@@ -5,6 +5,7 @@ Dataset group, schemas, datasets, filters, event tracker and solutions, each thr
 drift, only missing ones are created. Running it twice changes nothing the second time.
 With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
 Campaigns are not provisioned here: the first retraining run creates them with a gated version.
+From a shell: ``python -m flows.provision config/demo.yaml --plan``.
 """
 
 from __future__ import annotations
