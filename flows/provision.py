@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass, field
-from typing import Annotated
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
@@ -107,12 +106,12 @@ def resources_for(config: PipelineConfig) -> Resources:
 
 @flow(name="provision", log_prints=True)
 def provision(
-    config_path: Annotated[
-        str, Field(description="The pipeline configuration (YAML) to provision.")
-    ] = DEFAULT_CONFIG,
-    plan: Annotated[
-        bool, Field(description="Only show what would be created or changed; change nothing.")
-    ] = False,
+    config_path: str = Field(
+        DEFAULT_CONFIG, description="The pipeline configuration (YAML) to provision."
+    ),
+    plan: bool = Field(
+        False, description="Only show what would be created or changed; change nothing."
+    ),
 ) -> dict[str, object]:
     """Create the dataset group and everything in it that is missing; report drift."""
     config = load_config(config_path)
