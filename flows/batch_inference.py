@@ -10,7 +10,7 @@ catalogue coverage. ``retrain`` calls :func:`refresh_batch` after each promotion
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
 from prefect import flow, task
@@ -112,22 +112,17 @@ def refresh_batch(
 
 @flow(name="batch-inference", log_prints=True)
 def batch_inference(
-    config_path: Annotated[
-        str, Field(description="The pipeline configuration (YAML).")
-    ] = DEFAULT_CONFIG,
-    solution: Annotated[
-        str | None,
-        Field(description="The configured solution (default: the first with batch_inference)."),
-    ] = None,
-    users: Annotated[list[str] | None, Field(description="Recommend for these users only.")] = None,
-    active_days: Annotated[
-        int | None,
-        Field(description="Only users active in the last N days of the data (default: all)."),
-    ] = None,
-    solution_version: Annotated[
-        str | None,
-        Field(description="Use this solution version (default: the one its campaign serves)."),
-    ] = None,
+    config_path: str = Field(DEFAULT_CONFIG, description="The pipeline configuration (YAML)."),
+    solution: str | None = Field(
+        None, description="The configured solution (default: the first with batch_inference)."
+    ),
+    users: list[str] | None = Field(None, description="Recommend for these users only."),
+    active_days: int | None = Field(
+        None, description="Only users active in the last N days of the data (default: all)."
+    ),
+    solution_version: str | None = Field(
+        None, description="Use this solution version (default: the one its campaign serves)."
+    ),
 ) -> dict[str, Any]:
     """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
     config = load_config(config_path)

@@ -5,13 +5,13 @@ Dataset group, schemas, datasets, filters, event tracker and solutions, each thr
 drift, only missing ones are created. Running it twice changes nothing the second time.
 With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
 Campaigns are not provisioned here: the first retraining run creates them with a gated version.
+From a shell: ``python -m flows.provision config/demo.yaml --plan``.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass, field
-from typing import Annotated
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
@@ -106,12 +106,12 @@ def resources_for(config: PipelineConfig) -> Resources:
 
 @flow(name="provision", log_prints=True)
 def provision(
-    config_path: Annotated[
-        str, Field(description="The pipeline configuration (YAML) to provision.")
-    ] = DEFAULT_CONFIG,
-    plan: Annotated[
-        bool, Field(description="Only show what would be created or changed; change nothing.")
-    ] = False,
+    config_path: str = Field(
+        DEFAULT_CONFIG, description="The pipeline configuration (YAML) to provision."
+    ),
+    plan: bool = Field(
+        False, description="Only show what would be created or changed; change nothing."
+    ),
 ) -> dict[str, object]:
     """Create the dataset group and everything in it that is missing; report drift."""
     config = load_config(config_path)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 from prefect import flow
@@ -77,30 +77,22 @@ class _Context:
 
 @flow(name="retrain", log_prints=True)
 def retrain(
-    config_path: Annotated[
-        str, Field(description="The pipeline configuration (YAML).")
-    ] = DEFAULT_CONFIG,
-    interactions_uri: Annotated[
-        str | None,
-        Field(
-            description="Read the interactions from here instead of the configured source "
-            "(a local path or s3:// URI, a file or a prefix)."
-        ),
-    ] = None,
-    import_mode: Annotated[
-        ImportMode | None,
-        Field(description="Override every dataset's configured import mode."),
-    ] = None,
-    solutions: Annotated[
-        list[str] | None,
-        Field(description="Train only these configured solutions (all when empty)."),
-    ] = None,
-    require_approval: Annotated[
-        bool, Field(description="Wait for a person to approve in the Prefect UI before promoting.")
-    ] = False,
-    batch: Annotated[
-        bool, Field(description="Refresh batch recommendations after promotion.")
-    ] = True,
+    config_path: str = Field(DEFAULT_CONFIG, description="The pipeline configuration (YAML)."),
+    interactions_uri: str | None = Field(
+        None,
+        description="Read the interactions from here instead of the configured source "
+        "(a local path or s3:// URI, a file or a prefix).",
+    ),
+    import_mode: ImportMode | None = Field(
+        None, description="Override every dataset's configured import mode."
+    ),
+    solutions: list[str] | None = Field(
+        None, description="Train only these configured solutions (all when empty)."
+    ),
+    require_approval: bool = Field(
+        False, description="Wait for a person to approve in the Prefect UI before promoting."
+    ),
+    batch: bool = Field(True, description="Refresh batch recommendations after promotion."),
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     config = load_config(config_path)

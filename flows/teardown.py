@@ -9,7 +9,6 @@ the bucket (raw, prepared, batch output) is the user's and is left alone.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Annotated
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
@@ -28,12 +27,10 @@ from tasks.teardown import teardown_dataset_group
 
 @flow(name="teardown", log_prints=True)
 def teardown(
-    config_path: Annotated[
-        str, Field(description="The pipeline configuration whose resources to delete.")
-    ] = DEFAULT_CONFIG,
-    delete_schemas: Annotated[
-        bool, Field(description="Also delete the schemas its datasets used.")
-    ] = True,
+    config_path: str = Field(
+        DEFAULT_CONFIG, description="The pipeline configuration whose resources to delete."
+    ),
+    delete_schemas: bool = Field(True, description="Also delete the schemas its datasets used."),
 ) -> list[str]:
     """Delete the configured dataset group and everything in it; return the ARNs deleted."""
     config = load_config(config_path)

@@ -16,6 +16,7 @@ from prefect import task
 from prefect.client.orchestration import get_client
 
 from flows.batch_inference import batch_inference
+from flows.locks import lock_name
 from flows.retrain import retrain
 from flows.sample_data import SampleSize
 from flows.teardown import teardown
@@ -167,4 +168,9 @@ def test_teardown_leaves_nothing(
     assert gated(pipeline).campaign.name not in campaigns
     schemas = {s["name"] for s in personalize.list_schemas()["schemas"]}
     assert not {n for n in schemas if n.startswith("dg-e2e")}
+    filters = {f["name"] for f in personalize.list_filters()["Filters"]}
+    assert not {f.name for f in pipeline.config.filters} & filters
+    with get_client(sync_client=True) as client:
+        locks = {limit.name for limit in client.read_global_concurrency_limits(limit=200)}
+    assert not {lock_name(s.name) for s in pipeline.config.solutions} & locks
     assert teardown(config_path=pipeline.config_path) == []
