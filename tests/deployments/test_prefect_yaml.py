@@ -16,11 +16,6 @@ from deployments.work_pool import WORK_POOL, base_job_template
 from tasks.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
-FORM_DESCRIPTIONS_MISSING = (
-    "Prefect 3.9 builds the parameter schema from `param: T = Field(default, description=...)` "
-    "or the docstring's Args section, and drops `Annotated[T, Field(description=...)]`; the "
-    "flows in flows/ use the latter, so the UI form shows no descriptions yet"
-)
 DEPLOYMENTS: list[dict[str, Any]] = yaml.safe_load((ROOT / "prefect.yaml").read_text())[
     "deployments"
 ]
@@ -44,18 +39,10 @@ def test_each_deployment_runs_a_flow_with_the_parameters_it_sets(spec: dict[str,
     assert spec["work_pool"]["name"] == WORK_POOL
 
 
-def _expected_descriptions(spec: dict[str, Any]) -> Any:
-    if spec["entrypoint"].startswith("flows/"):
-        return pytest.param(spec, marks=pytest.mark.xfail(reason=FORM_DESCRIPTIONS_MISSING))
-    return spec
-
-
-@pytest.mark.parametrize(
-    "spec",
-    [_expected_descriptions(d) for d in DEPLOYMENTS],
-    ids=[d["entrypoint"] for d in DEPLOYMENTS],
-)
+@pytest.mark.parametrize("spec", DEPLOYMENTS, ids=[d["entrypoint"] for d in DEPLOYMENTS])
 def test_every_parameter_has_a_description_for_the_run_form(spec: dict[str, Any]) -> None:
+    # Prefect 3.9 reads a description from `param: T = Field(default, description=...)` or the
+    # docstring's Args section, not from `Annotated[T, Field(description=...)]`.
     schema = parameter_schema(_flow(spec["entrypoint"]))
     undescribed = [name for name, prop in schema.properties.items() if not prop.get("description")]
     assert not undescribed, f"{spec['entrypoint']}: describe {undescribed}"

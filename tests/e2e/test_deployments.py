@@ -20,7 +20,6 @@ from prefect.client.schemas.schedules import CronSchedule
 from deployments.stack import LocalStack
 from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_group_resource
 from deployments.work_pool import WORK_POOL
-from tests.deployments.test_prefect_yaml import FORM_DESCRIPTIONS_MISSING
 from tests.e2e.conftest import (
     RUN_TIMEOUT,
     assert_completed,
@@ -132,7 +131,6 @@ def test_the_run_form_is_typed_with_defaults() -> None:
     assert deployment.parameters["config_path"] == "config/demo.yaml"
 
 
-@pytest.mark.xfail(reason=FORM_DESCRIPTIONS_MISSING, strict=False)
 def test_the_run_form_describes_every_parameter() -> None:
     deployment = on_api(lambda c: c.read_deployment_by_name("retrain/weekly"))
     properties = deployment.parameter_openapi_schema["properties"]
