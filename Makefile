@@ -31,11 +31,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Re-resolve the pinned versions after changing dependencies in pyproject.toml.
+# Re-resolve the pinned versions after changing dependencies in pyproject.toml. uv resolves in
+# seconds where pip backtracks for minutes (s3fs pins aiobotocore, which pins botocore).
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
-	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.lock
+	.lock-venv/bin/python -m pip install --quiet uv
+	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--quiet --no-header -o requirements.lock
 	rm -rf .lock-venv
 
 clean:
