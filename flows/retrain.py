@@ -152,10 +152,15 @@ def _prepare_and_import(
         output = (
             f"s3://{config.bucket}/prepared/{config.dataset_group.name}/{dataset_type}/{run_id}/"
         )
-        prepared = prepare_dataset(
-            source, dataset.cleaning, dataset.avro_schema, dataset_type, output
-        )
         mode = import_mode or dataset.import_mode
+        prepared = prepare_dataset(
+            source,
+            dataset.cleaning,
+            dataset.avro_schema,
+            dataset_type,
+            output,
+            incremental=mode == "INCREMENTAL",
+        )
         dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = _same_import(config.aws, dataset_arn, import_etag, mode)

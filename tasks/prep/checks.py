@@ -18,15 +18,31 @@ MAX_EVENT_TYPES_AND_OPTIONAL_FIELDS = 10
 _NOT_COUNTED = frozenset({"IMPRESSION", "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE"})
 
 
-def personalize_checks(report: DataReport, schema: DatasetSchema) -> list[Check]:
-    """Each rule that applies to the dataset type, with the required and the found figure."""
+def personalize_checks(
+    report: DataReport, schema: DatasetSchema, incremental: bool = False
+) -> list[Check]:
+    """Each rule that applies to the dataset type, with the required and the found figure.
+
+    An INCREMENTAL import adds to the rows the dataset already holds, so Personalize's minimums
+    are judged on the whole dataset at training time, not on the new file: only "some rows" is
+    required of it.
+    """
     if schema.dataset_type != "INTERACTIONS":
         return [_at_least("rows", 1, report.rows_out)]
     optional = [f for f in schema.optional_fields if f not in _NOT_COUNTED]
     combined = len(report.event_types) + len(optional)
+    minimums = (
+        [_at_least("rows", 1, report.rows_out)]
+        if incremental
+        else [
+            _at_least("interactions", MIN_INTERACTIONS, report.rows_out),
+            _at_least(
+                "users with 2+ interactions", MIN_USERS_WITH_2, report.users_with_2_or_more or 0
+            ),
+        ]
+    )
     return [
-        _at_least("interactions", MIN_INTERACTIONS, report.rows_out),
-        _at_least("users with 2+ interactions", MIN_USERS_WITH_2, report.users_with_2_or_more or 0),
+        *minimums,
         Check(
             rule="distinct event types + optional fields",
             required=f"<= {MAX_EVENT_TYPES_AND_OPTIONAL_FIELDS}",

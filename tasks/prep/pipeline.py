@@ -116,8 +116,12 @@ def prepare(
     dataset_type: str,
     output_uri: str,
     history_uri: str | None = None,
+    incremental: bool = False,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
+
+    ``incremental``: the file will be imported INCREMENTAL, so the dataset-wide minimums are not
+    required of it alone (see ``checks.personalize_checks``).
 
     The data report is compared with the last successful run's, kept at ``history_uri``
     (default: see ``OutputLocation.under``), which it then replaces.
@@ -149,7 +153,7 @@ def prepare(
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         count_pass(spill, cleaning, plan, report, Path(work) / "counts")
         _write_pass(spill, plan, out, report, Path(work) / "stats")
-    report.checks = personalize_checks(report, schema)
+    report.checks = personalize_checks(report, schema, incremental)
     report.compare(_previous_report(out.history_uri))
     try:
         enforce(report)

@@ -30,16 +30,20 @@ def prepare_dataset(
     dataset_type: str,
     output_uri: str,
     history_uri: str | None = None,
+    incremental: bool = False,
 ) -> PrepResult:
     """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``).
 
     ``history_uri`` keeps the last successful run's report for the drift table; by default it
-    is ``<type>.last-report.json`` in the parent of ``output_uri``.
+    is ``<type>.last-report.json`` in the parent of ``output_uri``. ``incremental``: the file
+    is for an INCREMENTAL import, so Personalize's dataset-wide minimums are not required of it.
     """
     logger = get_run_logger()
     logger.info("Preparing %s from %s into %s", dataset_type, source.uri, output_uri)
     try:
-        result = prepare(source, cleaning, schema, dataset_type, output_uri, history_uri)
+        result = prepare(
+            source, cleaning, schema, dataset_type, output_uri, history_uri, incremental
+        )
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):
             publish_report(error.report)

@@ -14,7 +14,9 @@ from tasks.prep.pipeline import OutputLocation, PrepResult, prepare
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
 
 
-def run(tmp_path: Path, frame: pd.DataFrame, **cleaning: object) -> PrepResult:
+def run(
+    tmp_path: Path, frame: pd.DataFrame, incremental: bool = False, **cleaning: object
+) -> PrepResult:
     source = tmp_path / "raw" / "events.parquet"
     source.parent.mkdir(exist_ok=True)
     frame.to_parquet(source)
@@ -24,6 +26,7 @@ def run(tmp_path: Path, frame: pd.DataFrame, **cleaning: object) -> PrepResult:
         INTERACTIONS,
         "interactions",
         str(tmp_path / "out"),
+        incremental=incremental,
     )
 
 
@@ -131,6 +134,13 @@ def test_below_minimums_stops_with_numbers_side_by_side(tmp_path: Path) -> None:
     assert "users with 2+ interactions: required >= 25, found 20" in message
     assert not (tmp_path / "out" / "interactions.csv").exists()
     assert caught.value.report is not None
+
+
+def test_an_incremental_file_need_not_meet_the_dataset_minimums(tmp_path: Path) -> None:
+    result = run(tmp_path, interactions(300, users=20), incremental=True)
+    assert result.rows_out == 300
+    assert result.report.checks[0].rule == "rows"
+    assert all(check.ok for check in result.report.checks)
 
 
 def test_too_many_event_types(tmp_path: Path) -> None:
