@@ -8,6 +8,7 @@ rerun after the import finished returns that import instead of importing again.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -63,7 +64,8 @@ def import_dataset(
         )
         if done:
             return resume_job(personalize, "dataset-import-job", done, deadline_seconds)
-    name = job_name or f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    # Job names are account-wide: a time stamp alone collides when two datasets import at once.
+    name = job_name or f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     response = call(
         personalize,
         "create_dataset_import_job",
