@@ -34,28 +34,9 @@ RECIPES = (
 )
 ROLE = "arn:aws:iam::000000000000:role/PersonalizeBenchmark"
 BUCKET = "personalize-benchmark"
-INTERACTIONS_SCHEMA = {
-    "type": "record",
-    "name": "Interactions",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-        {"name": "EVENT_TYPE", "type": "string"},
-    ],
-    "version": "1.0",
-}
-ITEMS_SCHEMA = {
-    "type": "record",
-    "name": "Items",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "CATEGORY", "type": "string", "categorical": True},
-    ],
-    "version": "1.0",
-}
+SCHEMAS = Path(__file__).resolve().parents[1] / "config" / "schemas"
+INTERACTIONS_SCHEMA = json.loads((SCHEMAS / "interactions.avsc").read_text())
+ITEMS_SCHEMA = json.loads((SCHEMAS / "items.avsc").read_text())
 
 
 def wait(describe: Any, key: str, timeout: float = 1800) -> dict[str, Any]:

@@ -15,6 +15,7 @@ with input. Files go under ``--dir`` and are deleted afterwards.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import resource
 import shutil
@@ -33,18 +34,9 @@ import pyarrow.parquet as pq
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.pipeline import prepare
 
-SCHEMA = {
-    "type": "record",
-    "name": "Interactions",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-        {"name": "EVENT_TYPE", "type": "string"},
-    ],
-    "version": "1.0",
-}
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[1] / "config" / "schemas" / "interactions.avsc").read_text()
+)
 MAPPING = {"USER_ID": "user_id", "ITEM_ID": "sku", "TIMESTAMP": "ts", "EVENT_TYPE": "event"}
 CHUNK = 1_000_000
 # The same users and items at every size, so that memory is compared for more rows alone.

@@ -15,21 +15,9 @@ from tasks.dataset_imports import import_dataset
 from tasks.datasets import ensure_dataset
 from tasks.retries import retry_on_transient
 from tasks.schemas import ensure_schema
-from tests.emulator.helpers import interactions_csv, put_csv
+from tests.emulator.helpers import INTERACTIONS_SCHEMA, interactions_csv, put_csv
 
-INTERACTIONS = {
-    "type": "record",
-    "name": "Interactions",
-    "namespace": "com.amazonaws.personalize.schema",
-    "fields": [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "EVENT_VALUE", "type": ["float", "null"]},
-    ],
-    "version": "1.0",
-}
+INTERACTIONS = json.loads(INTERACTIONS_SCHEMA)
 
 
 class RetryLog:
