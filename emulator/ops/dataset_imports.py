@@ -16,6 +16,7 @@ import pandas as pd
 from emulator.avro_schema import parse_schema
 from emulator.csv_import import ImportProblem, parse_csv, read_location
 from emulator.datastore import read_rows, write_rows
+from emulator.engine.training import MIN_INTERACTIONS, MIN_USERS_WITH_TWO
 from emulator.errors import ResourceInUseException
 from emulator.jobs import Job, JobFailed, work
 from emulator.ops import handles
@@ -23,8 +24,6 @@ from emulator.resources import create_tags, in_flight, page, require, require_ac
 from emulator.service import Call, Service
 
 KIND = "dataset-import-job"
-MIN_INTERACTIONS = 1000
-MIN_USERS_WITH_TWO = 25
 _ID_COLUMN = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 
 
