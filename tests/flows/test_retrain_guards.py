@@ -1,4 +1,4 @@
-"""retrain's guards: too little data stops before import; a person can refuse a promotion."""
+"""retrain's guards: too little data stops before import; a person approves a promotion."""
 
 from __future__ import annotations
 
@@ -51,27 +51,43 @@ def paused_run(thread: threading.Thread, timeout: float = 120) -> UUID:
     raise AssertionError("the run did not pause for approval")
 
 
-@pytest.mark.timeout(300)
-def test_a_refused_promotion_leaves_the_campaign_alone(
-    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
-) -> None:
-    pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
+def retrain_answered(config_path: str, answer: dict[str, Any]) -> Any:
+    """Run retrain with approval required, answer its pause with ``answer``; its final state."""
     result: dict[str, Any] = {}
 
     def run() -> None:
         result["state"] = retrain(
-            config_path=pipeline.config_path, require_approval=True, batch=False, return_state=True
+            config_path=config_path, require_approval=True, batch=False, return_state=True
         )
 
     thread = threading.Thread(target=run)
     thread.start()
-    resume_flow_run(
-        paused_run(thread), run_input={"approve": False, "reviewer": "qa", "comment": "no"}
-    )
+    resume_flow_run(paused_run(thread), run_input=answer)
     thread.join(120)
-    state = result["state"]
-    assert state.is_failed()
-    assert "was not approved" in state.message
+    return result["state"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("approve", [False, True])
+def test_promotion_waits_for_a_person(
+    approve: bool,
+    prefect_api: None,
+    local_service: Any,
+    s3: Any,
+    personalize: Any,
+    tmp_path: Path,
+    unique: str,
+) -> None:
+    pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
+    state = retrain_answered(
+        pipeline.config_path, {"approve": approve, "reviewer": "qa", "comment": "checked"}
+    )
     campaign = next(s.campaign for s in pipeline.config.solutions if s.campaign)
     names = {c["name"] for c in personalize.list_campaigns()["campaigns"]}
-    assert campaign.name not in names
+    if approve:
+        assert state.is_completed(), state.message
+        assert campaign.name in names
+    else:
+        assert state.is_failed()
+        assert "was not approved" in state.message
+        assert campaign.name not in names
