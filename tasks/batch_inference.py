@@ -12,7 +12,7 @@ from typing import Any
 from tasks.aws import AwsSettings, client
 from tasks.errors import call
 from tasks.reporting import run_logger
-from tasks.resources import find, resume_job
+from tasks.resources import resume_named_job
 from tasks.retries import personalize_task
 from tasks.waiter import wait_for
 
@@ -33,16 +33,17 @@ def run_batch_inference(
     """The ARN of the finished (ACTIVE) batch inference job ``job_name``."""
     personalize = client(aws, "personalize")
     logger = run_logger()
-    existing = find(
+    existing = resume_named_job(
         personalize,
+        "batch-inference-job",
         "list_batch_inference_jobs",
         "batchInferenceJobs",
-        lambda job: job.get("jobName") == job_name,
-        f"batch inference job {job_name}",
+        job_name,
+        deadline_seconds,
         solutionVersionArn=solution_version_arn,
     )
     if existing:
-        return resume_job(personalize, "batch-inference-job", existing, deadline_seconds)
+        return existing
     extra: dict[str, Any] = {}
     if filter_arn:
         extra["filterArn"] = filter_arn

@@ -15,7 +15,7 @@ from typing import Literal
 from tasks.aws import AwsSettings, client
 from tasks.errors import call
 from tasks.reporting import run_logger
-from tasks.resources import describe, find, in_flight, resume_job
+from tasks.resources import describe, find, in_flight, resume_named_job
 from tasks.retries import personalize_task
 from tasks.waiter import wait_for
 
@@ -53,17 +53,18 @@ def import_dataset(
             return str(arn)
         logger.info("Another import is running on the dataset (%s); waiting for it first", arn)
         wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
-    if job_name:
-        done = find(
+    if job_name and (
+        done := resume_named_job(
             personalize,
+            "dataset-import-job",
             "list_dataset_import_jobs",
             "datasetImportJobs",
-            lambda job: job.get("jobName") == job_name,
-            f"import {job_name}",
+            job_name,
+            deadline_seconds,
             datasetArn=dataset_arn,
         )
-        if done:
-            return resume_job(personalize, "dataset-import-job", done, deadline_seconds)
+    ):
+        return done
     # Job names are account-wide: a time stamp alone collides when two datasets import at once.
     name = job_name or f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     response = call(

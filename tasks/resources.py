@@ -162,6 +162,30 @@ def resume_job(
     return arn
 
 
+def resume_named_job(
+    client: Any,
+    kind: str,
+    list_operation: str,
+    result_key: str,
+    job_name: str,
+    deadline_seconds: float | None = None,
+    **params: Any,
+) -> str | None:
+    """The ARN of the job already called ``job_name``, once finished (see ``resume_job``).
+
+    None when no such job exists, so the caller starts it.
+    """
+    job = find(
+        client,
+        list_operation,
+        result_key,
+        lambda summary: summary.get("jobName") == job_name,
+        f"{kind} {job_name}",
+        **params,
+    )
+    return resume_job(client, kind, job, deadline_seconds) if job else None
+
+
 @dataclass(frozen=True)
 class Lookup:
     """How to find an existing resource: a List call, its result key and parameters."""
