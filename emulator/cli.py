@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from emulator.app import create_app
+from emulator.registry import registry
 from emulator.s3 import start_s3
 from emulator.service import Service, Settings
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         s3_endpoint=s3_endpoint,
         throttle=args.throttle,
     )
-    service = Service(settings)
+    service = Service(settings, registry())
     resumed = service.lifecycle.resume()
     # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets created
     # with it, and with Nagle on every response waits ~40 ms for a delayed ACK.

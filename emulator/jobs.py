@@ -65,18 +65,6 @@ class Job:
 Work = Callable[[Job], dict[str, Any] | None]
 """A job's work: returns the fields to set on the resource when it succeeds."""
 
-_WORK: dict[tuple[str, str], Work] = {}
-
-
-def work(kind: str, verb: str = "CREATE") -> Callable[[Work], Work]:
-    """Register the work that a job of this kind and verb does (e.g. read an import's CSV)."""
-
-    def register(fn: Work) -> Work:
-        _WORK[(kind, verb)] = fn
-        return fn
-
-    return register
-
 
 class Lifecycle:
     """Runs the jobs of one service on a small thread pool."""
@@ -119,7 +107,7 @@ class Lifecycle:
             self._set_status(arn, status_path, f"{verb} IN_PROGRESS")
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)
-                fn = _WORK.get((kind, verb))
+                fn = self.service.registry.jobs.get((kind, verb))
                 if fn:
                     fn(job)
                 store.delete(arn)
@@ -127,7 +115,7 @@ class Lifecycle:
             reason = self.service.faults.take_failure(kind)
             if reason:
                 raise JobFailed(reason)
-            fn = _WORK.get((kind, verb))
+            fn = self.service.registry.jobs.get((kind, verb))
             result = fn(job) if fn else None
             self._sleep(job, duration - (time.monotonic() - started))
             if job.stop_requested():

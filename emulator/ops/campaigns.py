@@ -12,8 +12,8 @@ from typing import Any
 
 from emulator.engine.storage import load_model
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.resources import (
     create_tags,
     delete_when_unused,
@@ -28,7 +28,6 @@ KIND = "campaign"
 UPDATE_STATUS = "latestCampaignUpdate.status"
 
 
-@handles("CreateCampaign")
 def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     version = require_active(service, "solution-version", p["solutionVersionArn"])
@@ -48,12 +47,10 @@ def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {"campaignArn": arn}
 
 
-@handles("DescribeCampaign")
 def describe_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {"campaign": require(service, KIND, call.params["campaignArn"])}
 
 
-@handles("ListCampaigns")
 def list_campaigns(service: Service, call: Call) -> dict[str, Any]:
     solution = call.params.get("solutionArn")
     if solution:
@@ -61,7 +58,6 @@ def list_campaigns(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND, parent=solution), call.params, "campaigns")
 
 
-@handles("UpdateCampaign")
 def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = p["campaignArn"]
@@ -95,7 +91,6 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {"campaignArn": arn}
 
 
-@handles("DeleteCampaign")
 def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["campaignArn"]
     if in_flight(require(service, KIND, arn).get("latestCampaignUpdate", {})):
@@ -104,13 +99,11 @@ def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {}
 
 
-@work(KIND)
 def _deploy(job: Job) -> None:
     """Load the model into memory so that the first request is fast."""
     _load(job, job.body["solutionVersionArn"])
 
 
-@work(KIND, "UPDATE")
 def _redeploy(job: Job) -> dict[str, Any]:
     """Load the new model; the campaign switches to it when the update turns ACTIVE."""
     update = job.body["latestCampaignUpdate"]
@@ -129,3 +122,16 @@ def _load(job: Job, version_arn: str) -> None:
         load_model(job.service, version_arn)
     except FileNotFoundError:
         raise JobFailed(f"The solution version {version_arn} has no trained model.") from None
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateCampaign": create_campaign,
+    "DescribeCampaign": describe_campaign,
+    "ListCampaigns": list_campaigns,
+    "UpdateCampaign": update_campaign,
+    "DeleteCampaign": delete_campaign,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): _deploy,
+    (KIND, "UPDATE"): _redeploy,
+}

@@ -14,8 +14,8 @@ from typing import Any
 
 from emulator.datastore import delete_rows
 from emulator.errors import LimitExceededException
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn, store_dataset
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
@@ -24,7 +24,6 @@ KIND = "event-tracker"
 EVENTS_TYPE = "EVENT_INTERACTIONS"
 
 
-@handles("CreateEventTracker")
 def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
@@ -58,24 +57,20 @@ def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {"eventTrackerArn": arn, "trackingId": body["trackingId"]}
 
 
-@handles("DescribeEventTracker")
 def describe_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {"eventTracker": require(service, KIND, call.params["eventTrackerArn"])}
 
 
-@handles("ListEventTrackers")
 def list_event_trackers(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     return page(service.store.list_kind(KIND, group), call.params, "eventTrackers")
 
 
-@handles("DeleteEventTracker")
 def delete_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["eventTrackerArn"])
     return {}
 
 
-@work(KIND, "DELETE")
 def forget_event_dataset(job: Job) -> None:
     """The tracker's EVENT_INTERACTIONS dataset goes with it."""
     events = job.body["eventInteractionsDatasetArn"]
@@ -89,3 +84,14 @@ def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
         if tracker["trackingId"] == tracking_id:
             return tracker
     return None
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateEventTracker": create_event_tracker,
+    "DescribeEventTracker": describe_event_tracker,
+    "ListEventTrackers": list_event_trackers,
+    "DeleteEventTracker": delete_event_tracker,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "DELETE"): forget_event_dataset,
+}

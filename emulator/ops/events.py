@@ -6,12 +6,11 @@ from typing import Any
 
 from emulator.errors import ResourceNotFoundException
 from emulator.events import append_events
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.ops.event_trackers import tracker_for
 from emulator.service import Call, Service
 
 
-@handles("PutEvents")
 def put_events(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     tracker = tracker_for(service, p["trackingId"])
@@ -30,3 +29,8 @@ def put_events(service: Service, call: Call) -> dict[str, Any]:
     ]
     append_events(service, p["trackingId"], rows)
     return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "PutEvents": put_events,
+}

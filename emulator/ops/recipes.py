@@ -6,25 +6,22 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.errors import not_found
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.recipes import RECIPE_CREATED, RECIPES, Recipe
 from emulator.resources import page
 from emulator.service import Call, Service
 
 
-@handles("ListRecipes")
 def list_recipes(service: Service, call: Call) -> dict[str, Any]:
     # The predefined recipes are custom ones: none belongs to a domain dataset group.
     recipes = [] if call.params.get("domain") else [r.describe() for r in RECIPES.values()]
     return page(recipes, call.params, "recipes")
 
 
-@handles("DescribeRecipe")
 def describe_recipe(service: Service, call: Call) -> dict[str, Any]:
     return {"recipe": _by(call.params["recipeArn"], "recipe", lambda r: r.arn).describe()}
 
 
-@handles("DescribeAlgorithm")
 def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
     found = _by(call.params["algorithmArn"], "algorithm", lambda r: r.algorithm_arn)
     return {
@@ -41,7 +38,6 @@ def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
     }
 
 
-@handles("DescribeFeatureTransformation")
 def describe_feature_transformation(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["featureTransformationArn"]
     found = _by(arn, "feature transformation", lambda r: r.feature_transformation_arn)
@@ -62,3 +58,11 @@ def _by(arn: str, kind: str, arn_of: Callable[[Recipe], str]) -> Recipe:
         if arn_of(candidate) == arn:
             return candidate
     raise not_found(kind, arn)
+
+
+HANDLERS: dict[str, Handler] = {
+    "ListRecipes": list_recipes,
+    "DescribeRecipe": describe_recipe,
+    "DescribeAlgorithm": describe_algorithm,
+    "DescribeFeatureTransformation": describe_feature_transformation,
+}

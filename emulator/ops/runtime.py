@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from emulator.errors import InvalidInputException
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.service import Call, Service
 from emulator.serving import (
     best_items,
@@ -22,7 +22,6 @@ def _recommendation_id() -> str:
     return f"RID-{uuid.uuid4()}"
 
 
-@handles("GetRecommendations", inline=True)
 def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     if "recommenderArn" in p or "campaignArn" not in p:
@@ -52,7 +51,6 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     }
 
 
-@handles("GetPersonalizedRanking", inline=True)
 def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     target = campaign_target(service, p["campaignArn"])
@@ -65,3 +63,10 @@ def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
         "personalizedRanking": rank(target, p["userId"], p["inputList"], keep),
         "recommendationId": _recommendation_id(),
     }
+
+
+HANDLERS: dict[str, Handler] = {
+    "GetRecommendations": get_recommendations,
+    "GetPersonalizedRanking": get_personalized_ranking,
+}
+INLINE = frozenset({"GetRecommendations", "GetPersonalizedRanking"})

@@ -13,8 +13,8 @@ from typing import Any
 from emulator.engine.fit import check_hyperparameters
 from emulator.engine.storage import forget_model
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.recipes import Recipe, recipe
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
@@ -24,7 +24,6 @@ VERSION_KIND = "solution-version"
 IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
 
 
-@handles("CreateSolution")
 def create_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     require_active(service, "dataset-group", p["datasetGroupArn"])
@@ -59,7 +58,6 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     return {"solutionArn": arn}
 
 
-@handles("DescribeSolution")
 def describe_solution(service: Service, call: Call) -> dict[str, Any]:
     body = require(service, KIND, call.params["solutionArn"])
     versions = service.store.list_kind(VERSION_KIND, parent=body["solutionArn"])
@@ -68,7 +66,6 @@ def describe_solution(service: Service, call: Call) -> dict[str, Any]:
     return {"solution": body}
 
 
-@handles("ListSolutions")
 def list_solutions(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     if group:
@@ -76,7 +73,6 @@ def list_solutions(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND, parent=group), call.params, "solutions")
 
 
-@handles("UpdateSolution")
 def update_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     require_active(service, KIND, p["solutionArn"])
@@ -94,7 +90,6 @@ def update_solution(service: Service, call: Call) -> dict[str, Any]:
     return {"solutionArn": p["solutionArn"]}
 
 
-@handles("DeleteSolution")
 def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["solutionArn"]
     require(service, KIND, arn)
@@ -110,7 +105,6 @@ def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     return {}
 
 
-@work(KIND, "DELETE")
 def _delete_versions(job: Job) -> None:
     for version in job.service.store.list_kind(VERSION_KIND, parent=job.arn):
         forget_model(job.service, version["solutionVersionArn"])
@@ -143,3 +137,15 @@ def _check_threshold(config: dict[str, Any]) -> None:
             f"solutionConfig.eventValueThreshold {threshold!r} is not a number; "
             "give the minimum EVENT_VALUE to train on, e.g. '0.5'."
         ) from None
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateSolution": create_solution,
+    "DescribeSolution": describe_solution,
+    "ListSolutions": list_solutions,
+    "UpdateSolution": update_solution,
+    "DeleteSolution": delete_solution,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "DELETE"): _delete_versions,
+}
