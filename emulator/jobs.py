@@ -2,8 +2,9 @@
 
 A resource is created in ``<VERB> PENDING``; a job then sets ``<VERB> IN_PROGRESS``, runs the
 work registered for its kind (an import, a training), waits out the scaled real duration and
-ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason``. Jobs are recorded in the store
-so that a restarted service resumes them.
+ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason`` (an update of a campaign or a
+solution shows CREATE statuses, as AWS documents: :data:`STATUS_VERB`). Jobs are recorded in
+the store so that a restarted service resumes them; a service shutting down leaves them there.
 """
 
 from __future__ import annotations
@@ -35,8 +36,27 @@ NOMINAL_SECONDS: dict[str, float] = {
 }
 
 
+STATUS_VERB: dict[tuple[str, str], str] = {
+    # botocore's CampaignUpdateSummary.status and SolutionUpdateSummary.status (and the real
+    # service's campaign updates in aws-observed.md): an update moves through
+    # CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
+    ("campaign", "UPDATE"): "CREATE",
+    ("solution", "UPDATE"): "CREATE",
+}
+"""The verb of the statuses a job shows, where it is not the job's own (kind, verb)."""
+
+
+def status_verb(kind: str, verb: str) -> str:
+    """The verb of the statuses a job of this kind and verb shows (``CREATE`` in CREATE PENDING)."""
+    return STATUS_VERB.get((kind, verb), verb)
+
+
 class JobFailed(Exception):
     """Raised by a job's work: the resource ends FAILED with this ``failureReason``."""
+
+
+class _Closing(Exception):
+    """The service is shutting down: the job writes nothing more and stays in flight."""
 
 
 @dataclass
@@ -57,9 +77,13 @@ class Job:
         return body
 
     def stop_requested(self) -> bool:
-        """True once StopSolutionVersionCreation (or the like) asked this job to stop."""
+        """True once StopSolutionVersionCreation (or the like) asked this job to stop, or the
+        service is shutting down (then the job is left to the next start)."""
+        if self.service.lifecycle.closing:
+            return True
         body = self.service.store.get(self.arn)
-        return body is None or body.get("status") == f"{self.verb} STOPPING"
+        shown = status_verb(self.kind, self.verb)
+        return body is None or body.get("status") in (f"{shown} STOPPING", f"{shown} STOPPED")
 
 
 Work = Callable[[Job], dict[str, Any] | None]
@@ -72,7 +96,9 @@ class Lifecycle:
     def __init__(self, service: Service) -> None:
         self.service = service
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="personalize-job")
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._closing = threading.Event()
+        self._running: set[str] = set()
 
     def begin(self, arn: str, verb: str = "CREATE", status_path: str = "status") -> None:
         """Start the job for a resource already stored in ``<verb> PENDING``."""
@@ -86,9 +112,23 @@ class Lifecycle:
             self._pool.submit(self._run, arn, verb, status_path)
         return len(in_flight)
 
-    def shutdown(self) -> None:
-        """Stop taking jobs; jobs in flight are resumed by the next start."""
+    @property
+    def closing(self) -> bool:
+        """True once :meth:`shutdown` was called."""
+        return self._closing.is_set()
+
+    def shutdown(self, grace: float = 2.0) -> bool:
+        """Stop every job where it stands, leaving it to the next start; True if all stopped.
+
+        Jobs notice at their next check (work checks between steps, waits every 50 ms) and
+        write nothing more; waits at most ``grace`` seconds for them.
+        """
+        self._closing.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        while self._running and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._running
 
     def _run(self, arn: str, verb: str, status_path: str) -> None:
         store = self.service.store
@@ -99,17 +139,23 @@ class Lifecycle:
         job = Job(self.service, arn, kind, verb)
         duration = NOMINAL_SECONDS.get(kind, 30) * self.service.settings.latency
         started = time.monotonic()
+        shown = status_verb(kind, verb)
+        finished = True
+        self._running.add(arn)
         try:
             self._sleep(job, duration * 0.05)
             if job.stop_requested():
-                self._set_status(arn, status_path, f"{verb} STOPPED")
+                self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
-            self._set_status(arn, status_path, f"{verb} IN_PROGRESS")
+            if not self._start(arn, status_path, f"{shown} IN_PROGRESS"):
+                return  # stopped while pending (CREATE PENDING > CREATE STOPPED)
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)
                 fn = self.service.registry.jobs.get((kind, verb))
                 if fn:
                     fn(job)
+                if self.closing:
+                    raise _Closing
                 store.delete(arn)
                 return
             reason = self.service.faults.take_failure(kind)
@@ -119,22 +165,35 @@ class Lifecycle:
             result = fn(job) if fn else None
             self._sleep(job, duration - (time.monotonic() - started))
             if job.stop_requested():
-                self._set_status(arn, status_path, f"{verb} STOPPED")
+                self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
             self._finish(arn, status_path, "ACTIVE", top_level=result or {})
+        except _Closing:
+            finished = False
         except JobFailed as failed:
-            self._fail(job, status_path, str(failed))
+            finished = self._fail(job, status_path, str(failed))
         except Exception as error:  # a bug in the work: fail the resource, keep the service
-            log.error("job %s %s crashed:\n%s", verb, arn, traceback.format_exc())
-            self._fail(job, status_path, f"Internal error: {error}")
+            if self.closing:
+                finished = False
+            else:
+                log.error("job %s %s crashed:\n%s", verb, arn, traceback.format_exc())
+                finished = self._fail(job, status_path, f"Internal error: {error}")
         finally:
-            store.job_finished(arn, verb)
+            self._running.discard(arn)
+            if finished:
+                store.job_finished(arn, verb)
 
-    def _fail(self, job: Job, status_path: str, reason: str) -> None:
-        if job.stop_requested():
-            self._set_status(job.arn, status_path, f"{job.verb} STOPPED")
-        elif self.service.store.get(job.arn) is not None:
-            self._finish(job.arn, status_path, f"{job.verb} FAILED", {"failureReason": reason})
+    def _fail(self, job: Job, status_path: str, reason: str) -> bool:
+        """Record the failure (or the stop asked for); False when shutting down instead."""
+        shown = status_verb(job.kind, job.verb)
+        try:
+            if job.stop_requested():
+                self._set_status(job.arn, status_path, f"{shown} STOPPED")
+            elif self.service.store.get(job.arn) is not None:
+                self._finish(job.arn, status_path, f"{shown} FAILED", {"failureReason": reason})
+        except _Closing:
+            return False
+        return True
 
     def _sleep(self, job: Job, seconds: float) -> None:
         deadline = time.monotonic() + max(seconds, 0.0)
@@ -142,6 +201,23 @@ class Lifecycle:
             if job.stop_requested():
                 return
             time.sleep(min(left, 0.05))
+
+    def _start(self, arn: str, status_path: str, status: str) -> bool:
+        """Move a pending resource to ``status`` (IN_PROGRESS); False if it was stopped meanwhile.
+
+        A resumed job finds its resource IN_PROGRESS already, and goes on.
+        """
+        if self.closing:
+            raise _Closing
+        with self._lock:
+            body = self.service.store.get(arn) or {}
+            head, _, leaf = status_path.rpartition(".")
+            current = str((body.get(head, {}) if head else body).get(leaf, ""))
+            verb = status.split(" ")[0]
+            if current not in (f"{verb} PENDING", status):
+                return False
+            self._finish(arn, status_path, status)
+        return True
 
     def _set_status(self, arn: str, status_path: str, status: str) -> None:
         self._finish(arn, status_path, status)
@@ -160,6 +236,8 @@ class Lifecycle:
         resource itself, in the same write (a campaign switches to its new solution version
         the moment its update becomes ACTIVE).
         """
+        if self.closing:
+            raise _Closing
         with self._lock:
             body = self.service.store.get(arn)
             if body is None:

@@ -128,8 +128,19 @@ def _publish(kind: str, name: str, arn: str, found: Differences, fatal: bool) ->
     create_table_artifact(rows, key=key, description=f"Drift of {kind} {name} ({arn}): {verdict}")
 
 
-IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "UPDATE PENDING", "UPDATE IN_PROGRESS")
-"""Statuses of a job still running."""
+IN_FLIGHT = (
+    "CREATE PENDING",
+    "CREATE IN_PROGRESS",
+    "UPDATE PENDING",
+    "UPDATE IN_PROGRESS",
+    "PENDING",
+    "IN PROGRESS",
+    "IN_PROGRESS",
+)
+"""Statuses of a job still running, in every form AWS shows or documents: the real service
+shows CREATE PENDING / CREATE IN_PROGRESS for batch jobs and campaign updates, while botocore's
+model documents PENDING / IN PROGRESS for batch jobs (and IN_PROGRESS for data deletion jobs);
+dataset updates show UPDATE PENDING / UPDATE IN_PROGRESS."""
 
 
 def in_flight(summary: Mapping[str, Any]) -> bool:

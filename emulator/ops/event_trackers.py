@@ -2,9 +2,11 @@
 
 One tracker per dataset group. Creating it also creates the group's EVENT_INTERACTIONS dataset
 (with the Interactions dataset's schema, when there is one), as Personalize does; deleting it
-removes that dataset and its rows. The tracker's document keeps its ``trackingId`` (what
-PutEvents receives) and the ARNs of the group's ``interactionsDatasetArn`` and
-``eventInteractionsDatasetArn``; ``tracker_for(service, tracking_id)`` finds it.
+leaves that dataset, to be deleted on its own (DeleteEventTracker's documentation: "Does not
+delete the event-interactions dataset from the associated dataset group"). The tracker's
+document keeps its ``trackingId`` (what PutEvents receives) and the ARNs of the group's
+``interactionsDatasetArn`` and ``eventInteractionsDatasetArn``; ``tracker_for(service,
+tracking_id)`` finds it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from emulator.datastore import delete_rows
 from emulator.errors import LimitExceededException
-from emulator.jobs import Job, Work
 from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn, store_dataset
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
@@ -71,13 +71,6 @@ def delete_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {}
 
 
-def forget_event_dataset(job: Job) -> None:
-    """The tracker's EVENT_INTERACTIONS dataset goes with it."""
-    events = job.body["eventInteractionsDatasetArn"]
-    job.service.store.delete(events)
-    delete_rows(job.service, events)
-
-
 def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
     """The event tracker document with this trackingId (for PutEvents), or None."""
     for tracker in service.store.list_kind(KIND):
@@ -91,7 +84,4 @@ HANDLERS: dict[str, Handler] = {
     "DescribeEventTracker": describe_event_tracker,
     "ListEventTrackers": list_event_trackers,
     "DeleteEventTracker": delete_event_tracker,
-}
-JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "DELETE"): forget_event_dataset,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.avro_schema import parse_schema
-from emulator.errors import InvalidInputException
+from emulator.errors import InvalidInputException, LimitExceededException
 from emulator.filter_expressions import FilterExpression, compile_filter
 from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn
@@ -17,6 +17,8 @@ from emulator.resources import create_tags, delete_when_unused, page, require, r
 from emulator.service import Call, Service
 
 KIND = "filter"
+MAX_ACTIVE = 10
+"""Filters per dataset group in ACTIVE state (the real service's quota)."""
 
 
 def create_filter(service: Service, call: Call) -> dict[str, Any]:
@@ -24,6 +26,12 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
     group = p["datasetGroupArn"]
     tags = create_tags(p)
     require_active(service, "dataset-group", group)
+    active = [f for f in service.store.list_kind(KIND, group) if f["status"] == "ACTIVE"]
+    if len(active) >= MAX_ACTIVE:
+        # The real service's quota and wording (aws-observed.md, CreateFilter).
+        raise LimitExceededException(
+            f"More than {MAX_ACTIVE} resources in ACTIVE state. Please delete some and try again."
+        )
     expression = compile_filter(p["filterExpression"])
     _check_fields(service, group, expression)
     arn = call.arn(f"filter/{p['name']}")

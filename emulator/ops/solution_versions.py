@@ -98,7 +98,10 @@ def stop_solution_version_creation(service: Service, call: Call) -> dict[str, An
             f"The solution version {arn} is in {version['status']} status; only a version in "
             "CREATE PENDING or CREATE IN_PROGRESS can be stopped."
         )
-    service.store.update(arn, {"status": "CREATE STOPPING"})
+    # StopSolutionVersionCreation's documentation: CREATE_PENDING > CREATE_STOPPED, or
+    # CREATE_IN_PROGRESS > CREATE_STOPPING > CREATE_STOPPED.
+    pending = version["status"] == "CREATE PENDING"
+    service.store.update(arn, {"status": "CREATE STOPPED" if pending else "CREATE STOPPING"})
     return {}
 
 
