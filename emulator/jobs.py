@@ -46,6 +46,10 @@ STATUS_VERB: dict[tuple[str, str], str] = {
 """The verb of the statuses a job shows, where it is not the job's own (kind, verb)."""
 
 
+PENDING_ONLY = {("dataset-group", "DELETE")}
+"""Jobs that show no IN_PROGRESS: botocore's DatasetGroup.status documents DELETE PENDING only."""
+
+
 def status_verb(kind: str, verb: str) -> str:
     """The verb of the statuses a job of this kind and verb shows (``CREATE`` in CREATE PENDING)."""
     return STATUS_VERB.get((kind, verb), verb)
@@ -147,7 +151,9 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
-            if not self._start(arn, status_path, f"{shown} IN_PROGRESS"):
+            if (kind, verb) not in PENDING_ONLY and not self._start(
+                arn, status_path, f"{shown} IN_PROGRESS"
+            ):
                 return  # stopped while pending (CREATE PENDING > CREATE STOPPED)
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)

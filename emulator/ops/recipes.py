@@ -11,6 +11,9 @@ from emulator.recipes import RECIPE_CREATED, RECIPES, Recipe
 from emulator.resources import page
 from emulator.service import Call, Service
 
+IMAGE = "Amazon Personalize Internal"
+"""What DescribeAlgorithm names as the image of a predefined recipe's algorithm."""
+
 
 def list_recipes(service: Service, call: Call) -> dict[str, Any]:
     # The predefined recipes are custom ones: none belongs to a domain dataset group.
@@ -28,7 +31,7 @@ def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
         "algorithm": {
             "name": found.name,
             "algorithmArn": found.algorithm_arn,
-            "algorithmImage": {"name": found.name},
+            "algorithmImage": {"name": IMAGE, "dockerURI": IMAGE},
             "defaultHyperParameters": found.hyperparameters,
             "defaultResourceConfig": {},
             "trainingInputMode": "File",
