@@ -32,7 +32,8 @@ def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
             "name": found.name,
             "algorithmArn": found.algorithm_arn,
             "algorithmImage": {"name": IMAGE, "dockerURI": IMAGE},
-            "defaultHyperParameters": found.hyperparameters,
+            "defaultHyperParameters": {p.name: p.default for p in found.params},
+            "defaultHyperParameterRanges": found.ranges(),
             "defaultResourceConfig": {},
             "trainingInputMode": "File",
             "creationDateTime": RECIPE_CREATED,
@@ -48,7 +49,7 @@ def describe_feature_transformation(service: Service, call: Call) -> dict[str, A
         "featureTransformation": {
             "name": found.name,
             "featureTransformationArn": arn,
-            "defaultParameters": {},
+            "defaultParameters": found.feature_parameters,
             "status": "ACTIVE",
             "creationDateTime": RECIPE_CREATED,
             "lastUpdatedDateTime": RECIPE_CREATED,

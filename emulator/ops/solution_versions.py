@@ -124,7 +124,11 @@ def _train(job: Job) -> dict[str, Any] | None:
         version.get("eventType"),
         float(threshold) if threshold is not None else None,
     )
-    hyperparameters = {**found.hyperparameters, **config.get("algorithmHyperParameters", {})}
+    hyperparameters = {
+        **found.hyperparameters,
+        **config.get("featureTransformationParameters", {}),
+        **config.get("algorithmHyperParameters", {}),
+    }
     try:
         trained = train(found.model, rows, group.catalogue(), hyperparameters, job.stop_requested)
     except (TrainingError, ValueError) as error:
