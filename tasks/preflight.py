@@ -209,6 +209,4 @@ def latest_sync_problem(campaign: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _recipes(personalize: Any) -> list[dict[str, Any]]:
-    with translated("recipes"):
-        pages = personalize.get_paginator("list_recipes").paginate()
-        return [recipe for page in pages for recipe in page.get("recipes", [])]
+    return find_all(personalize, "recipe")
