@@ -71,12 +71,19 @@ def plan_resources(config: PipelineConfig) -> list[PlanRow]:
     """The plan for every resource the configuration describes, parents first."""
     planner = _Planner(config)
     group_name = config.dataset_group.name
-    group = planner.check("dataset-group", group_name, "list_dataset_groups", "datasetGroups", {})
+    domain = {"domain": config.dataset_group.domain} if config.dataset_group.domain else {}
+    group = planner.check(
+        "dataset-group", group_name, "list_dataset_groups", "datasetGroups", domain
+    )
     children = {"datasetGroupArn": group} if group else None
     for dataset_type, dataset in config.datasets.configured().items():
         name = config.resource_name(dataset_type)
         schema = planner.check(
-            "schema", name, "list_schemas", "schemas", {"schema": json.dumps(dataset.avro_schema)}
+            "schema",
+            name,
+            "list_schemas",
+            "schemas",
+            {"schema": json.dumps(dataset.avro_schema), **domain},
         )
         if children is None:
             planner.missing("dataset", name)
@@ -115,5 +122,18 @@ def plan_resources(config: PipelineConfig) -> list[PlanRow]:
             recipe = {"recipeArn": solution.recipe_arn}
             planner.check(
                 "solution", solution.name, "list_solutions", "solutions", recipe, params=children
+            )
+    for recommender in config.recommenders:
+        if children is None:
+            planner.missing("recommender", recommender.name)
+        else:
+            recipe = {"recipeArn": recommender.recipe_arn}
+            planner.check(
+                "recommender",
+                recommender.name,
+                "list_recommenders",
+                "recommenders",
+                recipe,
+                params=children,
             )
     return planner.rows

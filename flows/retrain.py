@@ -14,7 +14,10 @@
 5. A passing version is promoted (optionally after a person approves): the campaign is created
    or updated and smoke-checked, and rolled back if either fails (the run then ends ``Failed``
    saying so). Then batch recommendations are refreshed for it.
-6. A lineage artifact links input data, import jobs, versions, metrics, gate and campaign.
+6. Recommenders (domain dataset groups) are retrained by AWS itself: after the import, their
+   ``modelMetrics`` are gated against floors and their last good reading, and a degraded one
+   is reported, stopped or rolled back as configured (``flows/recommenders.py``).
+7. A lineage artifact links input data, import jobs, versions, metrics, gate and campaign.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import DEFAULT_CONFIG, Resources, resources_for
+from flows.recommenders import check_recommenders
 from tasks.aws import AwsSettings, client
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
@@ -104,7 +108,8 @@ def retrain(
         config, resources, interactions_uri, import_mode
     )
 
-    problems: list[str] = []
+    lineage.recommenders = check_recommenders(config, resources)
+    problems = [check.problem for check in lineage.recommenders if check.problem]
     with solution_locks(s.name for s in selected):
         runs = _train(config.aws, selected, resources)
         context = _Context(config, resources, runs, sample_users, require_approval, batch)
