@@ -155,6 +155,7 @@ def test_recommender_lifecycle(
     again = runtime.get_recommendations(recommenderArn=arn, userId="u1", numResults=10)
     assert again["itemList"] == answer["itemList"]
 
+    assert settled(lambda: describe(personalize, second))["status"] == "ACTIVE"
     related = runtime.get_recommendations(recommenderArn=second, itemId="i3", numResults=5)
     assert len(related["itemList"]) == 5 and "i3" not in {i["itemId"] for i in related["itemList"]}
     code, message = error_of(runtime.get_recommendations, recommenderArn=second, userId="u1")
