@@ -19,13 +19,26 @@ from typing import Any
 import fsspec
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import run_logger
-from tasks.resources import Lookup, describe, ensure
+from tasks.resources import Wanted, differences, ensure
 from tasks.retries import personalize_task
-from tasks.waiter import wait_for
+from tasks.waiter import describe, wait_for
 
 FIX = "A recommender's use case cannot change: give it a new name or tear it down."
+
+
+def wanted_recommender(
+    dataset_group_arn: str,
+    name: str,
+    recipe_arn: str,
+    recommender_config: dict[str, Any] | None = None,
+) -> Wanted:
+    """The recommender as configured: its use case (fatal) and configuration (advisory)."""
+    settings: dict[str, Any] = {"recipeArn": recipe_arn}
+    if recommender_config:
+        settings["recommenderConfig"] = recommender_config
+    return Wanted("recommender", name, settings, dataset_group_arn)
 
 
 @personalize_task()
@@ -38,31 +51,16 @@ def ensure_recommender(
 ) -> str:
     """The ARN of the recommender ``name``, ACTIVE with the configured settings (or INACTIVE)."""
     personalize = client(aws, "personalize")
-    settings = recommender_config or {}
+    wanted = wanted_recommender(dataset_group_arn, name, recipe_arn, recommender_config)
 
     def create() -> str:
-        extra = {"recommenderConfig": settings} if settings else {}
-        response = call(
-            personalize,
-            "create_recommender",
-            f"recommender {name}",
-            name=name,
-            datasetGroupArn=dataset_group_arn,
-            recipeArn=recipe_arn,
-            **extra,
-        )
+        with translated(wanted.label):
+            response = personalize.create_recommender(
+                name=name, datasetGroupArn=dataset_group_arn, **wanted.settings
+            )
         return str(response["recommenderArn"])
 
-    arn, created = ensure(
-        personalize,
-        "recommender",
-        name,
-        Lookup("list_recommenders", "recommenders", {"datasetGroupArn": dataset_group_arn}),
-        create,
-        {"recipeArn": recipe_arn},
-        fix=FIX,
-        wait=False,
-    )
+    arn, created = ensure(personalize, wanted, create, fix=FIX, wait=False)
     live = describe(personalize, "recommender", arn)
     if live["status"] == "INACTIVE":
         run_logger().warning(
@@ -72,9 +70,10 @@ def ensure_recommender(
         )
         return arn
     live = wait_for(personalize, "recommender", arn).resource
-    if not created and settings and _differs(settings, live.get("recommenderConfig", {})):
-        run_logger().info("Updating recommender %s to the configured %s", name, settings)
-        update_recommender.fn(aws, arn, settings)
+    drifted = differences(recommender_config or {}, live.get("recommenderConfig", {}))
+    if not created and drifted:
+        run_logger().info("Updating recommender %s to %s", name, recommender_config)
+        update_recommender.fn(aws, arn, recommender_config or {})
     return arn
 
 
@@ -88,13 +87,8 @@ def read_recommender(aws: AwsSettings, recommender_arn: str) -> dict[str, Any]:
 def update_recommender(aws: AwsSettings, recommender_arn: str, config: dict[str, Any]) -> str:
     """Apply a RecommenderConfig and wait until the update is ACTIVE."""
     personalize = client(aws, "personalize")
-    call(
-        personalize,
-        "update_recommender",
-        f"recommender {recommender_arn}",
-        recommenderArn=recommender_arn,
-        recommenderConfig=config,
-    )
+    with translated(f"recommender {recommender_arn}"):
+        personalize.update_recommender(recommenderArn=recommender_arn, recommenderConfig=config)
     wait_for(personalize, "recommender-update", recommender_arn)
     return recommender_arn
 
@@ -104,12 +98,8 @@ def stop_recommender(aws: AwsSettings, recommender_arn: str, reason: str) -> str
     """Stop a recommender (it then serves nothing and AWS stops retraining it); wait INACTIVE."""
     personalize = client(aws, "personalize")
     run_logger().warning("Stopping recommender %s: %s", recommender_arn, reason)
-    call(
-        personalize,
-        "stop_recommender",
-        f"recommender {recommender_arn}",
-        recommenderArn=recommender_arn,
-    )
+    with translated(f"recommender {recommender_arn}"):
+        personalize.stop_recommender(recommenderArn=recommender_arn)
     wait_for(personalize, "recommender-stop", recommender_arn)
     return recommender_arn
 
@@ -132,7 +122,3 @@ def save_reading(uri: str, readings: list[dict[str, Any]], reading: dict[str, An
     with fs.open(path, "w") as out:
         out.write("\n".join(lines) + "\n")
     return uri
-
-
-def _differs(configured: dict[str, Any], live: dict[str, Any]) -> bool:
-    return any(live.get(key) != value for key, value in configured.items())
