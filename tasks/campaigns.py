@@ -10,6 +10,7 @@ from typing import Any
 
 from tasks.aws import AwsSettings, client
 from tasks.errors import call
+from tasks.polling import finished_seconds
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.resources import IN_FLIGHT, Lookup, describe, ensure, find, named
 from tasks.retries import personalize_task
@@ -104,7 +105,13 @@ def update_campaign(
         **extra,
     )
     logger.info("Updating campaign %s to %s", campaign_arn, solution_version_arn)
-    wait_for(personalize, "campaign-update", campaign_arn, deadline_seconds=deadline_seconds)
+    wait_for(
+        personalize,
+        "campaign-update",
+        campaign_arn,
+        deadline_seconds=deadline_seconds,
+        prior_seconds=finished_seconds(campaign.get("latestCampaignUpdate") or {}),
+    )
     return campaign_arn
 
 

@@ -1,9 +1,10 @@
 """One waiter for every Personalize resource; what to wait for is data (``waiters.json``).
 
 Each kind names its Describe call, where the status is, the states that end the wait and a
-deadline. :func:`wait_for` polls on an adaptive schedule (:class:`PollSchedule`): quick polls
+deadline. :func:`wait_for` polls on an adaptive schedule (``tasks/polling.py``): quick polls
 first, then an interval that grows with the job's age (``ratio`` of the elapsed time), so a
-finished job is noticed within ``max(floor, ratio * duration)`` while long jobs cost few calls.
+finished job is noticed within ``max(floor, ratio * duration)``; where earlier jobs of the same
+kind tell how long this one should take, it polls sparsely until half that time has passed.
 The age counts from the resource's ``creationDateTime``, so a rerun that attaches to an old job
 polls as slowly as the first run would. Intervals are jittered downwards only, which keeps the
 bound. A FAILED status raises :class:`ResourceFailedError` with AWS's ``failureReason``; the
@@ -25,32 +26,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tasks.errors import PersonalizeError, call
+from tasks.polling import PollSchedule, PriorSource, Schedule, schedule_for
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.retries import is_transient
 
 log = logging.getLogger("tasks.waiter")
 SPECS_PATH = Path(__file__).with_name("waiters.json")
-
-
-@dataclass(frozen=True)
-class PollSchedule:
-    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
-
-    first: float = 0.1
-    growth: float = 1.6
-    floor: float = 2.0
-    ratio: float = 0.05
-    cap: float = 300.0
-    jitter: float = 0.2
-
-    def interval(self, attempt: int, age: float, draw: float) -> float:
-        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
-
-        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
-        """
-        warmup = min(self.first * self.growth**attempt, self.floor)
-        nominal = min(self.cap, max(warmup, self.ratio * age))
-        return nominal * (1.0 - self.jitter * draw)
 
 
 @dataclass(frozen=True)
@@ -69,7 +50,8 @@ class WaitSpec:
     reason_path: str = "failureReason"
     started_path: str = "creationDateTime"
     on_deadline: str | None = None
-    schedule: PollSchedule = PollSchedule()
+    schedule: PollSchedule = field(default_factory=PollSchedule)
+    prior: PriorSource | None = None
 
 
 @cache
@@ -87,6 +69,8 @@ def specs() -> dict[str, WaitSpec]:
 def _spec(kind: str, fields: dict[str, Any], default_schedule: dict[str, float]) -> WaitSpec:
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
     values["schedule"] = PollSchedule(**{**default_schedule, **values.get("schedule", {})})
+    if "prior" in values:
+        values["prior"] = PriorSource.from_data(values["prior"])
     return WaitSpec(kind=kind, **values)
 
 
@@ -173,13 +157,18 @@ def wait_for(
     *,
     deadline_seconds: float | None = None,
     schedule: PollSchedule | None = None,
+    prior_seconds: float | None = None,
     clock: Clock | None = None,
     draw: Any = random.random,
     reporter: Reporter | None = None,
 ) -> WaitResult:
-    """Poll ``arn`` until a success state (returned) or a failure state (raised)."""
+    """Poll ``arn`` until a success state (returned) or a failure state (raised).
+
+    The schedule is sparser before the expected end: ``prior_seconds``, or the kind's history.
+    """
     wait = spec(kind)
-    schedule = schedule or wait.schedule
+    base = schedule or wait.schedule
+    plan: Schedule = base
     clock = clock or SystemClock()
     reporter = reporter if reporter is not None else PrefectReporter()
     deadline = deadline_seconds if deadline_seconds is not None else wait.deadline_seconds
@@ -194,6 +183,8 @@ def wait_for(
             status = str(lookup(resource, wait.status_path) or "")
             if not statuses:
                 age_at_start = _age(resource, wait.started_path, clock)
+                if status not in (*wait.success, *wait.failure):
+                    plan = schedule_for(client, base, wait.prior, resource, prior_seconds)
             if not statuses or statuses[-1] != status:
                 statuses.append(status)
             done = status in wait.success
@@ -205,7 +196,7 @@ def wait_for(
                 raise ResourceFailedError(kind, arn, status, reason)
         if waited >= deadline:
             raise WaitTimeoutError(kind, arn, status, waited, _stop(client, wait, arn))
-        pause = schedule.interval(polls - 1, age_at_start + waited, draw())
+        pause = plan.interval(polls - 1, age_at_start + waited, draw())
         clock.sleep(max(0.0, min(pause, deadline - waited)))
 
 
