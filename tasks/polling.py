@@ -6,8 +6,8 @@
 2. :func:`prior_seconds` reads how long jobs like this one took before, from what AWS already
    lists: the same solution's earlier versions (same training mode), the same dataset's earlier
    imports (same import mode), the same solution's earlier batch jobs. The prior is the median
-   of ``lastUpdatedDateTime - creationDateTime`` over the newest finished ones; a kind says in
-   its ``prior`` section which List call finds them and which fields must match. A campaign
+   of ``lastUpdatedDateTime - creationDateTime`` over the newest finished ones, found with the
+   kind's List call (``tasks/kinds.json``); its ``wait.history`` says which fields must match. A campaign
    keeps only its latest update, so ``update_campaign`` reads the previous one before starting
    the next (:func:`finished_seconds`) and passes it to the waiter.
 3. :class:`PriorSchedule` polls sparsely (``sparse_ratio`` of the age) until ``dense_from``
@@ -24,10 +24,13 @@ import logging
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tasks.errors import PersonalizeError, call
 from tasks.reporting import run_logger
+
+if TYPE_CHECKING:
+    from tasks.kinds import Kind
 
 log = logging.getLogger("tasks.polling")
 
@@ -95,33 +98,24 @@ class PriorSchedule:
 
 
 @dataclass(frozen=True)
-class PriorSource:
-    """Where a kind's earlier jobs are listed, and which of them are alike."""
+class History:
+    """Which earlier jobs of a kind count as this one's history (a kind's ``wait.history``).
 
-    list: str
-    result_key: str
-    arn_member: str
-    parent: str | None = None
-    """The List call's filter, read from the same member of the job's description."""
+    They are listed with the kind's List call under the same parent as the job (account-wide
+    when ``family`` is given), and must match it in every ``alike`` field (``trainingMode``: an
+    UPDATE is no prior for a FULL) and in the parent ARN of ``family`` (a batch job's solution,
+    read from its solution version's ARN).
+    """
+
     alike: tuple[str, ...] = ()
-    """Fields that must be equal (``trainingMode``: an UPDATE is no prior for a FULL)."""
     family: str | None = None
-    """An ARN member whose parent must be equal (a batch job's solution, from its version)."""
-
-    @classmethod
-    def from_data(cls, fields: dict[str, Any]) -> PriorSource:
-        """A source from a kind's ``prior`` section."""
-        values: dict[str, Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()
-        }
-        return cls(**values)
 
 
-def prior_seconds(client: Any, source: PriorSource, job: dict[str, Any]) -> float | None:
+def prior_seconds(client: Any, kind: Kind, job: dict[str, Any]) -> float | None:
     """The median duration of the newest finished jobs like ``job``, or None without any."""
     durations = [
         _duration(summary)
-        for summary in _newest_alike(client, source, job)
+        for summary in _newest_alike(client, kind, job)
         if summary.get("status") == "ACTIVE"
     ][:HISTORY_SIZE]
     positive = [d for d in durations if d > 0]
@@ -133,28 +127,31 @@ def finished_seconds(job: dict[str, Any]) -> float | None:
     return _duration(job) if job.get("status") == "ACTIVE" else None
 
 
-def _newest_alike(client: Any, source: PriorSource, job: dict[str, Any]) -> list[dict[str, Any]]:
-    """Earlier jobs alike to ``job``, newest first."""
+def _newest_alike(client: Any, kind: Kind, job: dict[str, Any]) -> list[dict[str, Any]]:
+    """Earlier jobs alike to ``job``, newest first (at most ``HISTORY_PAGES`` pages listed)."""
+    history = kind.wait.history
+    if history is None or kind.list is None or kind.list_key is None:
+        return []
     params: dict[str, Any] = {"maxResults": 100}
-    if source.parent:
-        params[source.parent] = job[source.parent]
+    if kind.parent and not history.family:
+        params[kind.parent] = job[kind.parent]
     found: list[dict[str, Any]] = []
     for _ in range(HISTORY_PAGES):
-        page = call(client, source.list, f"history of {job[source.arn_member]}", **params)
-        found += [s for s in page.get(source.result_key, []) if _alike(source, s, job)]
+        page = call(client, kind.list, f"history of {job[kind.arn]}", **params)
+        found += [s for s in page.get(kind.list_key, []) if _alike(kind, history, s, job)]
         if not page.get("nextToken"):
             break
         params["nextToken"] = page["nextToken"]
     return sorted(found, key=lambda s: _timestamp(s.get("creationDateTime")), reverse=True)
 
 
-def _alike(source: PriorSource, summary: dict[str, Any], job: dict[str, Any]) -> bool:
-    if summary.get(source.arn_member) == job.get(source.arn_member):
+def _alike(kind: Kind, history: History, summary: dict[str, Any], job: dict[str, Any]) -> bool:
+    if summary.get(kind.arn) == job.get(kind.arn):
         return False
-    if any(summary.get(name) != job.get(name) for name in source.alike):
+    if any(summary.get(name) != job.get(name) for name in history.alike):
         return False
-    if source.family:
-        return _parent_arn(summary.get(source.family)) == _parent_arn(job.get(source.family))
+    if history.family:
+        return _parent_arn(summary.get(history.family)) == _parent_arn(job.get(history.family))
     return True
 
 
@@ -174,16 +171,12 @@ def _timestamp(value: Any) -> float:
 
 
 def schedule_for(
-    client: Any,
-    base: PollSchedule,
-    source: PriorSource | None,
-    job: dict[str, Any],
-    prior: float | None = None,
+    client: Any, kind: Kind, job: dict[str, Any], base: PollSchedule, prior: float | None = None
 ) -> Schedule:
     """A :class:`PriorSchedule` when a prior is given or found in the history, else ``base``."""
-    if prior is None and source is not None:
+    if prior is None and kind.wait.history is not None:
         try:
-            prior = prior_seconds(client, source, job)
+            prior = prior_seconds(client, kind, job)
         except PersonalizeError as error:  # the prior saves calls; its absence costs none
             log.warning("no polling prior (%s); polling on the default schedule", error)
     if not prior:

@@ -10,14 +10,15 @@ import boto3
 import pytest
 
 from tasks.aws import AwsSettings
+from tasks.kinds import kind
 from tasks.polling import PollSchedule, PriorSchedule, prior_seconds, schedule_for
-from tasks.waiter import describe, spec, wait_for
+from tasks.waiter import describe, wait_for
 from tests.tasks.fakes import FakeClock, Recorder, ScriptedJob, client_error, earlier_version
 from tests.tasks.helpers import ROLE, Loaded
 
 ARN = "arn:aws:personalize:us-east-1:000000000000:solution/s/new"
-BASE = spec("solution-version").schedule
-SOURCE = spec("solution-version").prior
+VERSION = kind("solution-version")
+BASE = VERSION.wait.schedule
 
 
 def waited(duration: float, history: list[dict[str, Any]], seed: int = 0) -> ScriptedJob:
@@ -59,7 +60,6 @@ def test_a_job_ending_long_before_its_prior_is_noticed_within_the_sparse_ratio()
 
 
 def test_the_prior_is_the_median_of_the_newest_finished_alike_versions() -> None:
-    assert SOURCE is not None
     history = [
         earlier_version(100, ended_days_ago=1),
         earlier_version(200, ended_days_ago=2),
@@ -72,7 +72,7 @@ def test_the_prior_is_the_median_of_the_newest_finished_alike_versions() -> None
     ]
     job = ScriptedJob(FakeClock(), finish_at=1, history=history)
     current = job.describe_solution_version(ARN)["solutionVersion"]
-    assert prior_seconds(job, SOURCE, current) == 300  # median of 100, 200, 9000, 300, 400
+    assert prior_seconds(job, VERSION, current) == 300  # median of 100, 200, 9000, 300, 400
 
 
 def test_a_refused_history_lookup_falls_back_to_the_default_schedule() -> None:
@@ -82,13 +82,13 @@ def test_a_refused_history_lookup_falls_back_to_the_default_schedule() -> None:
 
     job = NoListing(FakeClock(), finish_at=1)
     current = job.describe_solution_version(ARN)["solutionVersion"]
-    assert schedule_for(job, BASE, SOURCE, current) is BASE
+    assert schedule_for(job, VERSION, current, BASE) is BASE
 
 
 def test_a_given_prior_is_used_without_looking_at_history() -> None:
     job = ScriptedJob(FakeClock(), finish_at=1)
     current = job.describe_solution_version(ARN)["solutionVersion"]
-    plan = schedule_for(job, BASE, SOURCE, current, prior=1200)
+    plan = schedule_for(job, VERSION, current, BASE, prior=1200)
     assert plan == PriorSchedule(BASE, 1200) and job.lists == 0
 
 
@@ -119,9 +119,7 @@ def test_the_history_of_imports_is_read_from_the_service(
         roleArn=ROLE,
     )["datasetImportJobArn"]
     job = describe(personalize, "dataset-import-job", arn)
-    source = spec("dataset-import-job").prior
-    assert source is not None
-    assert prior_seconds(personalize, source, job) == pytest.approx(took)
+    assert prior_seconds(personalize, kind("dataset-import-job"), job) == pytest.approx(took)
     with caplog.at_level("INFO", logger="tasks"):
         result = wait_for(personalize, "dataset-import-job", arn, reporter=Recorder())
     assert result.resource["status"] == "ACTIVE"
