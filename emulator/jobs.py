@@ -33,6 +33,8 @@ NOMINAL_SECONDS: dict[str, float] = {
     "solution-version": 3600,
     "campaign": 900,
     "batch-inference-job": 1800,
+    "recommender": 3600,
+    "batch-segment-job": 1800,
 }
 
 
@@ -173,7 +175,8 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
-            self._finish(arn, status_path, "ACTIVE", top_level=result or {})
+            final = self.service.registry.final.get((kind, verb), "ACTIVE")
+            self._finish(arn, status_path, final, top_level=result or {})
         except _Closing:
             finished = False
         except JobFailed as failed:

@@ -1,7 +1,8 @@
 """Which operations the local service implements, and which work its background jobs do.
 
 Nothing registers itself on import: each module of ``emulator.ops`` lists its handlers in a
-``HANDLERS`` table (and the work of its jobs in ``JOBS``, the runtime's hot path in ``INLINE``),
+``HANDLERS`` table (and the work of its jobs in ``JOBS``, the status a job ends in where not
+ACTIVE in ``FINAL``, the runtime's hot path in ``INLINE``),
 and :data:`MODULES` below names those modules. :func:`registry` reads them into one
 :class:`Registry`, which the service is built with, so a job resumed at start-up always finds
 its work, and the contract tests know exactly what is implemented.
@@ -20,6 +21,7 @@ from emulator.jobs import Work
 from emulator.ops import (
     Handler,
     batch_inference,
+    batch_segments,
     campaigns,
     dataset_groups,
     dataset_imports,
@@ -28,6 +30,7 @@ from emulator.ops import (
     events,
     filters,
     recipes,
+    recommenders,
     runtime,
     schemas,
     solution_versions,
@@ -45,6 +48,8 @@ MODULES: tuple[ModuleType, ...] = (
     solution_versions,
     campaigns,
     batch_inference,
+    batch_segments,
+    recommenders,
     filters,
     event_trackers,
     recipes,
@@ -63,6 +68,8 @@ class Registry:
     inline: frozenset[str] = frozenset()
     """Operations cheap enough to answer on the event loop (the runtime's hot path)."""
     jobs: Mapping[tuple[str, str], Work] = field(default_factory=dict)
+    final: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """The status a successful job ends in, where not ACTIVE (a stopped recommender)."""
 
 
 def build(modules: Iterable[ModuleType]) -> Registry:
@@ -70,6 +77,7 @@ def build(modules: Iterable[ModuleType]) -> Registry:
     handlers: dict[str, Handler] = {}
     inline: set[str] = set()
     jobs: dict[tuple[str, str], Work] = {}
+    final: dict[tuple[str, str], str] = {}
     known = operations()
     for module in modules:
         for name, handler in getattr(module, "HANDLERS", {}).items():
@@ -83,10 +91,11 @@ def build(modules: Iterable[ModuleType]) -> Registry:
             if key in jobs:
                 raise ValueError(f"{module.__name__}: the work of {key} is registered twice")
             jobs[key] = work
+        final |= getattr(module, "FINAL", {})
     missing = inline - handlers.keys()
     if missing:
         raise ValueError(f"inline operations without a handler: {sorted(missing)}")
-    return Registry(handlers, frozenset(inline), jobs)
+    return Registry(handlers, frozenset(inline), jobs, final)
 
 
 def registry() -> Registry:
