@@ -10,7 +10,8 @@
    A rerun after a crash attaches to the import or training still in flight.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
    and the baseline solution's); its decision is a table artifact. A stopped solution's
-   campaign is not touched, and the run ends ``Failed`` with "stopped by the gate: ...".
+   campaign is not touched, and the run ends ``Failed`` with "stopped by the gate: ..."
+   (``flows/outcome.py``: the run's result stays readable, and no engine traceback).
 5. A passing version is promoted (optionally after a person approves): the campaign is created
    or updated and smoke-checked, and rolled back if either fails (the run then ends ``Failed``
    saying so). Then batch recommendations are refreshed for it.
@@ -27,13 +28,14 @@ from typing import Any, Literal
 import pandas as pd
 from prefect import flow
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.imports import finished_imports, location
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
+from flows.outcome import quiet_expected_stops, stopped
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import DEFAULT_CONFIG, Resources, resources_for
 from tasks.aws import AwsSettings, client
@@ -95,6 +97,7 @@ def retrain(
     batch: bool = Field(True, description="Refresh batch recommendations after promotion."),
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
+    quiet_expected_stops()
     config = load_config(config_path)
     selected = _select(config, solutions)
     _source(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
@@ -119,7 +122,7 @@ def retrain(
     lineage.publish(config.dataset_group.name)
     result = lineage.as_dict()
     if problems:
-        return Failed(message="; ".join(problems), data=result)
+        return stopped("; ".join(problems), result)
     return Completed(message="retrained and promoted", data=result)
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from prefect.client.orchestration import get_client
 
 from flows.provision import main, provision
