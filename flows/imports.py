@@ -7,6 +7,8 @@ it again would only cost time (FULL) or duplicate rows (INCREMENTAL), so the run
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from tasks.aws import AwsSettings, client
@@ -41,3 +43,12 @@ def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
 def location(job: dict[str, Any]) -> str:
     """The S3 location an import job read."""
     return str(job["dataSource"]["dataLocation"])
+
+
+def finished_at(aws: AwsSettings, job_arns: Iterable[str]) -> datetime | None:
+    """When the last of these import jobs finished (their newest ``lastUpdatedDateTime``)."""
+    personalize = client(aws, "personalize")
+    times = [
+        describe(personalize, "dataset-import-job", arn)["lastUpdatedDateTime"] for arn in job_arns
+    ]
+    return max(times, default=None)

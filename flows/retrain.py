@@ -7,7 +7,8 @@
 3. The selected solutions train in parallel, holding one Prefect concurrency lock per solution
    from training until promotion and batch refresh are done, so two runs never train or
    promote the same solution at once.
-   A rerun after a crash attaches to the import or training still in flight.
+   A rerun after a crash attaches to the import or training still in flight, or uses the
+   version trained after the latest import while it was down.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
    and the baseline solution's); its decision is a table artifact. A stopped solution's
    campaign is not touched, and the run ends ``Failed`` with "stopped by the gate: ..."
@@ -32,7 +33,7 @@ from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
-from flows.imports import finished_imports, location
+from flows.imports import finished_at, finished_imports, location
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.outcome import quiet_expected_stops, stopped
@@ -109,7 +110,8 @@ def retrain(
 
     problems: list[str] = []
     with solution_locks(s.name for s in selected):
-        runs = _train(config.aws, selected, resources)
+        data_since = finished_at(config.aws, (data.import_job for data in lineage.data))
+        runs = _train(config.aws, selected, resources, data_since)
         context = _Context(config, resources, runs, sample_users, require_approval, batch)
         for run in runs.values():
             record = SolutionLineage(run.config.name, run.version, run.metrics or {})
@@ -238,12 +240,18 @@ def _sample_users(import_uri: str, count: int = SMOKE_USERS) -> list[str]:
 
 
 def _train(
-    aws: AwsSettings, selected: Sequence[SolutionConfig], resources: Resources
+    aws: AwsSettings,
+    selected: Sequence[SolutionConfig],
+    resources: Resources,
+    data_since: datetime | None,
 ) -> dict[str, SolutionRun]:
-    """Train every selected solution in parallel; fetch each new version's metrics."""
+    """Train every selected solution in parallel (or reuse a version trained since the data
+    was imported); fetch each version's metrics."""
     runs = {s.name: SolutionRun(s, resources.solutions[s.name]) for s in selected}
     futures = {
-        name: train_solution_version.submit(aws, run.arn, run.config.training_mode)
+        name: train_solution_version.submit(
+            aws, run.arn, run.config.training_mode, data_since=data_since
+        )
         for name, run in runs.items()
     }
     for name, future in futures.items():
