@@ -3,7 +3,9 @@
 1. The configuration is loaded first (a bad one fails before any AWS call); the resources it
    describes are found or created (``provision``'s work, idempotent).
 2. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
-   minimums, written as the import CSV) and imported, FULL or INCREMENTAL.
+   minimums, written as the import CSV) and imported, FULL or INCREMENTAL. The preparation
+   reads the dataset's current import files: an increment's minimums per user count the
+   user's history, and the guards refuse a broken export before anything is imported.
 3. The selected solutions train in parallel, holding one Prefect concurrency lock per solution
    from training until promotion and batch refresh are done, so two runs never train or
    promote the same solution at once.
@@ -33,7 +35,7 @@ from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
-from flows.imports import finished_at, finished_imports, location
+from flows.imports import current_imports, finished_at, finished_imports, location
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.outcome import quiet_expected_stops, stopped
@@ -158,6 +160,7 @@ def _prepare_and_import(
             f"s3://{config.bucket}/prepared/{config.dataset_group.name}/{dataset_type}/{run_id}/"
         )
         mode = import_mode or dataset.import_mode
+        dataset_arn = resources.datasets[dataset_type]
         prepared = prepare_dataset(
             source,
             dataset.cleaning,
@@ -165,8 +168,9 @@ def _prepare_and_import(
             dataset_type,
             output,
             incremental=mode == "INCREMENTAL",
+            current_files=[location(job) for job in current_imports(config.aws, dataset_arn)],
+            guards=dataset.guards,
         )
-        dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = _same_import(config.aws, dataset_arn, import_etag, mode)
         if previous is not None:
