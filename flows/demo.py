@@ -31,7 +31,7 @@ import pandas as pd
 
 from emulator.process import LocalService
 from flows.batch_inference import batch_inference
-from flows.outcome import run_result
+from flows.run_state import run_result
 from flows.provision import provision
 from flows.retrain import retrain
 from flows.sample_data import SampleExports, SampleSize, write_exports

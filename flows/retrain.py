@@ -14,7 +14,7 @@
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
    and the baseline solution's); its decision is a table artifact. A stopped solution's
    campaign is not touched, and the run ends ``Failed`` with "stopped by the gate: ..."
-   (``flows/outcome.py``: the run's result stays readable, and no engine traceback).
+   (``flows/run_state.py``: the run's result stays readable, and no engine traceback).
 5. A passing version is promoted (optionally after a person approves): the campaign is created
    or updated and smoke-checked, and rolled back if either fails (the run then ends ``Failed``
    saying so). Then batch recommendations are refreshed for it.
@@ -38,7 +38,7 @@ from flows.batch_inference import refresh_batch
 from flows.imports import current_imports, finished_at, finished_imports, location
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
-from flows.outcome import quiet_expected_stops, stopped
+from flows.run_state import quiet_expected_stops, stopped
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import DEFAULT_CONFIG, Resources, resources_for
 from tasks.aws import AwsSettings, client

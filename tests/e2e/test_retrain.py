@@ -19,7 +19,7 @@ from prefect.flow_engine import run_flow
 
 from flows.batch_inference import batch_inference
 from flows.locks import lock_name
-from flows.outcome import StoppedRun, run_result
+from flows.run_state import StoppedRun, run_result
 from flows.retrain import retrain
 from flows.sample_data import SampleSize
 from flows.teardown import teardown
