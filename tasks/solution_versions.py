@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import run_logger
 from tasks.resources import find_all, in_flight
 from tasks.retries import personalize_task
@@ -34,13 +34,7 @@ def train_solution_version(
     """The ARN of the ACTIVE (trained) solution version."""
     personalize = client(aws, "personalize")
     logger = run_logger()
-    versions = find_all(
-        personalize,
-        "list_solution_versions",
-        "solutionVersions",
-        f"versions of {solution_arn}",
-        solutionArn=solution_arn,
-    )
+    versions = find_all(personalize, "solution-version", solution_arn)
     running = next((v for v in versions if in_flight(v)), None)
     trained = _trained_since(versions, training_mode, data_since)
     if running is None and trained is not None:
@@ -65,13 +59,10 @@ def train_solution_version(
             )
         logger.info("Attaching to the training already running: %s", arn)
     else:
-        response = call(
-            personalize,
-            "create_solution_version",
-            f"solution {solution_arn}",
-            solutionArn=solution_arn,
-            trainingMode=training_mode,
-        )
+        with translated(f"solution {solution_arn}"):
+            response = personalize.create_solution_version(
+                solutionArn=solution_arn, trainingMode=training_mode
+            )
         arn = str(response["solutionVersionArn"])
         logger.info("Started training %s (%s)", arn, training_mode)
     wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
@@ -98,10 +89,6 @@ def _trained_since(
 def stop_solution_version(aws: AwsSettings, solution_version_arn: str) -> None:
     """Ask Personalize to stop a training in progress (it ends CREATE STOPPED)."""
     personalize = client(aws, "personalize")
-    call(
-        personalize,
-        "stop_solution_version_creation",
-        f"solution version {solution_version_arn}",
-        solutionVersionArn=solution_version_arn,
-    )
+    with translated(f"solution version {solution_version_arn}"):
+        personalize.stop_solution_version_creation(solutionVersionArn=solution_version_arn)
     run_logger().info("Asked to stop training %s", solution_version_arn)

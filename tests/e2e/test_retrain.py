@@ -19,8 +19,8 @@ from prefect.flow_engine import run_flow
 
 from flows.batch_inference import batch_inference
 from flows.locks import lock_name
-from flows.run_state import StoppedRun, run_result
 from flows.retrain import retrain
+from flows.run_state import StoppedRun, run_result
 from flows.sample_data import SampleSize
 from flows.teardown import teardown
 from tasks.recommendations import SmokeCheckFailed
@@ -64,7 +64,9 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     solution = gated(pipeline)
     mine = record(first_run, solution.name)
     assert mine["gate"]["passed"]
+    assert mine["outcome"] == "promoted"
     assert mine["promotion"]["outcome"] == "created"
+    assert mine["campaign"]["solutionVersionArn"] == mine["solution_version"]
     assert all(mine["promotion"]["sample"].values()), "every sampled user got items"
     assert serving(personalize, pipeline) == mine["solution_version"]
     assert {d["dataset_type"] for d in first_run["data"]} == {"interactions", "items"}
@@ -112,6 +114,7 @@ def test_worse_data_is_stopped_by_the_gate(
     assert str(raised.value).startswith("stopped by the gate")
     mine = record(raised.value.result, gated(pipeline).name)
     assert not mine["gate"]["passed"]
+    assert mine["outcome"] == "stopped by the gate"
     assert mine["promotion"] is None
     assert serving(personalize, pipeline) == before
 
@@ -132,6 +135,7 @@ def test_failed_update_rolls_back(
     assert "Simulated deployment failure" in state.message
     assert f"rolled back to {before}" in state.message
     mine = record(run_result(state), gated(pipeline).name)
+    assert mine["outcome"] == "promotion failed"
     assert mine["promotion"]["outcome"] == "rolled back"
     assert serving(personalize, pipeline) == before
 
