@@ -95,7 +95,7 @@ class Mirror:
             info = {"name": name, "region": bucket.region_name}
             _write_atomic(folder / "bucket.json", json.dumps(info).encode())
         synced = self._synced.setdefault(name, {})
-        current = dict(bucket.keys.items())
+        current = _snapshot(bucket.keys)
         for key_name, key in current.items():
             if synced.get(key_name) is not key:
                 self._write(folder, key)
@@ -136,6 +136,15 @@ class Mirror:
             return response
 
         return mirrored
+
+
+def _snapshot(keys: Any) -> dict[str, FakeKey]:
+    """A bucket's latest objects by key, read again if another request changed them meanwhile."""
+    while True:
+        try:
+            return dict(keys.items())
+        except RuntimeError:  # "dictionary changed size during iteration"
+            continue
 
 
 def _bucket_of(environ: dict[str, Any]) -> str | None:

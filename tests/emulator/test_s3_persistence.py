@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,25 @@ def test_an_acknowledged_write_survives_a_kill(tmp_path: Path) -> None:
         assert s3_of(again).get_object(Bucket="killed", Key="holdout.csv")["Body"].read() == (
             b"u,i\n"
         )
+
+
+def test_concurrent_writes_are_all_kept(tmp_path: Path) -> None:
+    with LocalService(tmp_path) as first:
+        s3 = s3_of(first)
+        s3.create_bucket(Bucket="busy")
+
+        def write(worker: int) -> None:
+            for n in range(25):
+                s3.put_object(Bucket="busy", Key=f"part-{worker}/{n}.csv", Body=f"{worker},{n}")
+            s3.delete_object(Bucket="busy", Key=f"part-{worker}/0.csv")
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(write, range(8)))
+
+    with LocalService(tmp_path) as second:
+        listed = s3_of(second).get_paginator("list_objects_v2").paginate(Bucket="busy")
+        keys = {o["Key"] for page in listed for o in page.get("Contents", [])}
+        assert keys == {f"part-{w}/{n}.csv" for w in range(8) for n in range(1, 25)}
 
 
 def test_resetting_the_local_s3_empties_its_folder(tmp_path: Path) -> None:
