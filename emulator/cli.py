@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     s3_endpoint = args.s3_endpoint
     if s3_endpoint is None:
         try:
-            s3_server, s3_endpoint = start_s3(args.host, args.s3_port)
+            s3_server, s3_endpoint = start_s3(
+                args.host, args.s3_port, args.data_dir.resolve() / "s3"
+            )
         except OSError as error:
             sock.close()
             return _cannot_bind("--s3-port", args.host, args.s3_port, error)

@@ -28,7 +28,7 @@ from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.plan import PlanRow, plan_resources
 from tasks.preflight import Finding, preflight, require_preflight
-from tasks.reporting import run_logger
+from tasks.reporting import artifact_key, run_logger
 from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
 
@@ -135,7 +135,7 @@ def publish_plan(
     ]
     create_table_artifact(
         table,
-        key=f"plan-{config.dataset_group.name}".lower(),
+        key=artifact_key("plan", config.dataset_group.name),
         description=f"What provision would do for {config.dataset_group.name} (nothing changed)",
     )
 
