@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -107,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             sock.close()
             return _cannot_bind("--s3-port", args.host, args.s3_port, error)
+        except SystemExit:  # werkzeug's server exits the process when its port is taken
+            sock.close()
+            taken = OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+            return _cannot_bind("--s3-port", args.host, args.s3_port, taken)
     settings = Settings(
         data_dir=args.data_dir.resolve(),
         latency=args.latency,

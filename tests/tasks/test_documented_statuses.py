@@ -37,33 +37,51 @@ def stubbed(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Stubber]:
     return personalize, stubber
 
 
+class RunningBatchJob:
+    """A Personalize client whose only batch job is running in ``status``, then ACTIVE.
+
+    Listing (directly or through a paginator) shows it running; each Describe after the first
+    shows it ACTIVE; creating a job fails the test (a rerun must attach instead).
+    """
+
+    def __init__(self, status: str) -> None:
+        self.summary = {"batchInferenceJobArn": JOB, "jobName": "nightly", "status": status,
+                        "solutionVersionArn": VERSION, "creationDateTime": 0}  # fmt: skip
+        self.describes = 0
+
+    def list_batch_inference_jobs(self, **_: Any) -> dict[str, Any]:
+        return {"batchInferenceJobs": [self.summary]}
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "list_batch_inference_jobs", name
+        return self
+
+    def paginate(self, **params: Any) -> Any:
+        return iter([self.list_batch_inference_jobs(**params)])
+
+    def describe_batch_inference_job(self, batchInferenceJobArn: str) -> dict[str, Any]:
+        assert batchInferenceJobArn == JOB
+        self.describes += 1
+        status = self.summary["status"] if self.describes == 1 else "ACTIVE"
+        return {"batchInferenceJob": {**self.summary, "status": status}}
+
+    def create_batch_inference_job(self, **_: Any) -> dict[str, Any]:
+        raise AssertionError("a rerun started a second batch inference job")
+
+
 @pytest.mark.parametrize(
     "status", ["CREATE PENDING", "CREATE IN_PROGRESS", "PENDING", "IN PROGRESS"]
 )
 def test_a_rerun_attaches_to_a_batch_job_in_any_running_form(
-    stubbed: tuple[Any, Stubber], status: str
+    monkeypatch: pytest.MonkeyPatch, status: str
 ) -> None:
-    _, stubber = stubbed
-    summary = {"batchInferenceJobArn": JOB, "jobName": "nightly", "status": status}
-    stubber.add_response(
-        "list_batch_inference_jobs",
-        {"batchInferenceJobs": [summary]},
-        {"solutionVersionArn": VERSION},
+    fake = RunningBatchJob(status)
+    monkeypatch.setattr(tasks.batch_inference, "client", lambda aws, name: fake)
+    arn = run_batch_inference.fn(
+        AwsSettings(), "nightly", VERSION, "s3://b/in.json", "s3://b/out/", "role"
     )
-    job = {**summary, "solutionVersionArn": VERSION, "creationDateTime": 0}
-    stubber.add_response(
-        "describe_batch_inference_job", {"batchInferenceJob": job}, {"batchInferenceJobArn": JOB}
-    )
-    done = {**job, "status": "ACTIVE"}
-    stubber.add_response(
-        "describe_batch_inference_job", {"batchInferenceJob": done}, {"batchInferenceJobArn": JOB}
-    )
-    with stubber:
-        arn = run_batch_inference.fn(
-            AwsSettings(), "nightly", VERSION, "s3://b/in.json", "s3://b/out/", "role"
-        )
-    assert arn == JOB  # attached: no CreateBatchInferenceJob was made (the Stubber would refuse it)
-    stubber.assert_no_pending_responses()
+    assert arn == JOB
+    assert fake.describes >= 2  # attached and waited until ACTIVE
 
 
 @pytest.mark.parametrize("status", ["CREATE PENDING", "CREATE IN_PROGRESS"])
