@@ -18,8 +18,8 @@ from prefect.client.orchestration import get_client
 from flows.batch_inference import batch_inference
 from flows.locks import lock_name
 from flows.retrain import retrain
-from flows.sample_data import SampleSize
 from flows.teardown import teardown
+from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
 from tests.pipelines import Pipeline, make_pipeline
 

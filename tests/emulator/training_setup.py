@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,

@@ -15,7 +15,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from flows.retrain import retrain
-from flows.sample_data import SampleSize
+from local.sample_data import SampleSize
 from tests.pipelines import make_pipeline
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 from tasks.aws import AwsSettings
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.dataset_imports import import_dataset

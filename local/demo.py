@@ -33,7 +33,7 @@ from emulator.process import LocalService
 from flows.batch_inference import batch_inference
 from flows.provision import provision
 from flows.retrain import retrain
-from flows.sample_data import SampleExports, SampleSize, write_exports
+from local.sample_data import SampleExports, SampleSize, write_exports
 from tasks.config import PipelineConfig, load_config
 from tasks.recommendations import get_recommendations
 
