@@ -1,11 +1,16 @@
-"""The package boundaries the design relies on, checked on the source (imports only)."""
+"""The rules the design relies on, checked on the source: package boundaries, task settings."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
+from prefect import Task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.retries import retry_on_transient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +49,30 @@ def test_only_tasks_call_aws(folder: str) -> None:
         if name.split(".")[0] in {"boto3", "botocore"} or name == "tasks.aws.client"
     ]
     assert direct == []
+
+
+def modules(folder: str) -> list[str]:
+    """The importable modules of a package folder."""
+    return [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name != "__main__.py"
+    ]
+
+
+@pytest.mark.parametrize("folder", ["flows", "tasks", "deployments"])
+def test_every_task_uses_the_projects_decorator(folder: str) -> None:
+    """No Prefect result cache (AWS says what exists), retries for transient errors only."""
+    tasks = {
+        f"{name}.{attr}": value
+        for name in modules(folder)
+        for attr, value in vars(importlib.import_module(name)).items()
+        if isinstance(value, Task) and value.fn.__module__ == name
+    }
+    assert tasks, f"{folder} defines no task"
+    bare = [
+        name
+        for name, task in tasks.items()
+        if task.cache_policy is not NO_CACHE or task.retry_condition_fn is not retry_on_transient
+    ]
+    assert bare == []
