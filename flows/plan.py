@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flows.dataset_schemas import plan_schema_updates
 from tasks.aws import client
 from tasks.config import PipelineConfig
 from tasks.resources import describe, differences, find
@@ -116,4 +117,4 @@ def plan_resources(config: PipelineConfig) -> list[PlanRow]:
             planner.check(
                 "solution", solution.name, "list_solutions", "solutions", recipe, params=children
             )
-    return planner.rows
+    return plan_schema_updates(config, planner.rows)

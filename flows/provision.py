@@ -2,7 +2,8 @@
 
 Dataset group, schemas, datasets, filters, event tracker and solutions, each through its
 ``ensure_*`` task: AWS is the source of truth, existing resources are found and checked for
-drift, only missing ones are created. Running it twice changes nothing the second time.
+drift, only missing ones are created. A dataset whose configured schema only gained fields
+that allow null is updated (``flows.dataset_schemas``); other schema changes stop the run. Running it twice changes nothing the second time.
 With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
 Campaigns are not provisioned here: the first retraining run creates them with a gated version.
 From a shell: ``python -m flows.provision config/demo.yaml --plan``.
@@ -17,14 +18,13 @@ from prefect import flow
 from prefect.artifacts import create_table_artifact
 from pydantic import Field
 
+from flows.dataset_schemas import ensure_dataset_with_schema
 from flows.plan import PlanRow, plan_resources
 from tasks.config import PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
-from tasks.datasets import ensure_dataset
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.reporting import run_logger
-from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
 
 DEFAULT_CONFIG = "config/demo.yaml"
@@ -53,10 +53,8 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     )
     resources = Resources(dataset_group=group)
     for dataset_type, dataset in config.datasets.configured().items():
-        name = config.resource_name(dataset_type)
-        schema_arn = ensure_schema(aws, name, dataset.avro_schema)
-        resources.datasets[dataset_type] = ensure_dataset(
-            aws, group, dataset_type, name, schema_arn
+        resources.datasets[dataset_type] = ensure_dataset_with_schema(
+            config, group, dataset_type, dataset.avro_schema
         )
     for item in config.filters:
         resources.filters[item.name] = ensure_filter(aws, group, item.name, item.expression)
