@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
 from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.suppression import suppression_uri
 
 METRICS = (
     "coverage",
@@ -247,6 +248,20 @@ class PipelineConfig(_Model):
     solutions: list[SolutionConfig] = Field(min_length=1)
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
+
+    @model_validator(mode="after")
+    def _forgotten_users(self) -> PipelineConfig:
+        """Every dataset drops the group's forgotten users unless told another folder."""
+        default = suppression_uri(self.bucket, self.dataset_group.name)
+        for dataset in self.datasets.configured().values():
+            if dataset.cleaning.forgotten_users_uri is None:
+                dataset.cleaning.forgotten_users_uri = default
+        return self
+
+    def forgotten_users_uris(self) -> list[str]:
+        """The folders where ``forget_users`` records forgotten users (each dataset's, once)."""
+        folders = (d.cleaning.forgotten_users_uri for d in self.datasets.configured().values())
+        return sorted({folder for folder in folders if folder})
 
     def solution(self, name: str) -> SolutionConfig:
         """The configured solution of that name (KeyError naming the known ones)."""
