@@ -36,10 +36,10 @@ BATCH = 10
 MAX_ID_CHARS = 256
 MAX_CATEGORICAL_CHARS = 1000
 SHOWN_PROBLEMS = 20
-_CALLS: dict[str, tuple[str, str, str]] = {
-    "items": ("put_items", "itemId", "ITEM_ID"),
-    "users": ("put_users", "userId", "USER_ID"),
-    "actions": ("put_actions", "actionId", "ACTION_ID"),
+_IDS: dict[str, tuple[str, str]] = {
+    "items": ("itemId", "ITEM_ID"),
+    "users": ("userId", "USER_ID"),
+    "actions": ("actionId", "ACTION_ID"),
 }
 
 
@@ -70,7 +70,7 @@ def api_records(
     records: pd.DataFrame, schema: dict[str, Any], record_type: RecordType
 ) -> list[dict[str, str]]:
     """The records as the Put call takes them; :class:`RecordError` listing every problem."""
-    _, id_key, id_field = _CALLS[record_type]
+    id_key, id_field = _IDS[record_type]
     fields = {f["name"]: _field(f) for f in schema["fields"]}
     problems = [f"column {c!r} is not a field of the schema ({', '.join(fields)})"
                 for c in records.columns if c not in fields]  # fmt: skip
@@ -163,16 +163,25 @@ def put_records(
 ) -> int:
     """How many records were sent, all checked first, 10 per Put call, transient errors retried."""
     prepared = api_records(records, schema, record_type)
-    operation, _, _ = _CALLS[record_type]
-    events = client(aws, "personalize-events")
-    send: Callable[..., Any] = getattr(events, operation)
+    send = _sender(client(aws, "personalize-events"), dataset_arn, record_type)
     progress = _Progress(len(prepared), record_type, dataset_arn, log_every)
     for chunk in batches(prepared):
-        call = functools.partial(send, datasetArn=dataset_arn, **{record_type: chunk})
-        _call_with_retries(call, attempts, f"{operation} after {progress.sent} records")
+        label = f"{record_type} to {dataset_arn} after {progress.sent} records"
+        _call_with_retries(functools.partial(send, chunk), attempts, label)
         progress.advance(len(chunk))
     progress.done()
     return progress.sent
+
+
+def _sender(
+    events: Any, dataset_arn: str, record_type: RecordType
+) -> Callable[[list[dict[str, str]]], Any]:
+    """The Put call of the record type, for one chunk of records."""
+    if record_type == "items":
+        return lambda chunk: events.put_items(datasetArn=dataset_arn, items=chunk)
+    if record_type == "users":
+        return lambda chunk: events.put_users(datasetArn=dataset_arn, users=chunk)
+    return lambda chunk: events.put_actions(datasetArn=dataset_arn, actions=chunk)
 
 
 def _call_with_retries(
