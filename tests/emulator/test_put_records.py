@@ -26,6 +26,14 @@ from tests.emulator.helpers import (
     put_csv,
     run_import,
     stored_rows,
+    wait_status,
+)
+from tests.emulator.training_setup import (
+    active_campaign,
+    active_solution,
+    loaded_group,
+    recommended,
+    train,
 )
 
 
@@ -128,3 +136,27 @@ def test_put_actions_and_action_interactions(
                        actionInteractions=[{"actionId": "a", "sessionId": "s",
                                             "timestamp": 1, "eventType": "Taken"}])  # fmt: skip
     assert code == "ResourceNotFoundException"
+
+
+@pytest.mark.slow
+def test_filters_see_put_items_at_once(
+    personalize: Any, events: Any, s3: Any, bucket: str, unique: str
+) -> None:
+    group = loaded_group(personalize, s3, bucket, f"puts-{unique}")
+    solution = active_solution(personalize, group, f"s-{unique}", "aws-user-personalization-v2")
+    campaign = active_campaign(personalize, f"c-{unique}",
+                               train(personalize, solution)["solutionVersionArn"])  # fmt: skip
+    featured = personalize.create_filter(
+        name=f"featured-{unique}", datasetGroupArn=group,
+        filterExpression='INCLUDE ItemID WHERE Items.CATEGORY IN ("featured")',
+    )["filterArn"]  # fmt: skip
+    wait_status(lambda: personalize.describe_filter(filterArn=featured), "filter", "ACTIVE")
+    runtime = boto3.client("personalize-runtime")
+    assert recommended(runtime, campaign, "u1", filterArn=featured) == []
+
+    items = next(d["datasetArn"] for d in personalize.list_datasets(datasetGroupArn=group)
+                 ["datasets"] if d["datasetType"] == "ITEMS")  # fmt: skip
+    events.put_items(datasetArn=items, items=[
+        {"itemId": item, "properties": '{"category": "featured"}'} for item in ("i3", "i5")])  # fmt: skip
+    shown = recommended(runtime, campaign, "u1", filterArn=featured)
+    assert shown and set(shown) <= {"i3", "i5"}
