@@ -95,9 +95,11 @@ def plan_schema_updates(
 ) -> list[PlanRow]:
     """The plan with each live dataset's schema change shown as provision would handle it."""
     group = next((r.arn for r in rows if r.kind == "dataset-group" and r.arn), None)
+    if group is None:
+        return rows
     planned = list(rows)
-    for dataset_type, dataset in config.datasets.configured().items() if group else ():
-        live = read_live_dataset(personalize, str(group), dataset_type)
+    for dataset_type, dataset in config.datasets.configured().items():
+        live = read_live_dataset(personalize, group, dataset_type)
         if not live:
             continue
         name = config.resource_name(dataset_type)
