@@ -34,18 +34,18 @@ NOMINAL_SECONDS: dict[str, float] = {
     "solution-version": 3600,
     "campaign": 900,
     "batch-inference-job": 1800,
+    "recommender": 3600,
+    "batch-segment-job": 1800,
     "dataset-export-job": 900,
     "data-deletion-job": 3600,
 }
 BARE_STATUSES = frozenset({"data-deletion-job"})
-"""Kinds whose statuses carry no verb and end COMPLETED (as their API documents)."""
+"""Kinds whose statuses carry no verb (PENDING, IN_PROGRESS, FAILED), as their API documents."""
 
 
 def status_name(kind: str, verb: str, phase: str) -> str:
-    """The status of a job of ``kind`` in a phase: PENDING, IN_PROGRESS, ACTIVE, FAILED, STOPPED."""
-    if kind in BARE_STATUSES:
-        return "COMPLETED" if phase == "ACTIVE" else phase
-    return phase if phase == "ACTIVE" else f"{verb} {phase}"
+    """The status of a job of ``kind`` in a phase (PENDING, IN_PROGRESS, FAILED)."""
+    return phase if kind in BARE_STATUSES else f"{verb} {phase}"
 
 
 class JobFailed(Exception):
@@ -79,13 +79,18 @@ Work = Callable[[Job], dict[str, Any] | None]
 """A job's work: returns the fields to set on the resource when it succeeds."""
 
 _WORK: dict[tuple[str, str], Work] = {}
+_FINAL: dict[tuple[str, str], str] = {}
 
 
-def work(kind: str, verb: str = "CREATE") -> Callable[[Work], Work]:
-    """Register the work that a job of this kind and verb does (e.g. read an import's CSV)."""
+def work(kind: str, verb: str = "CREATE", final: str = "ACTIVE") -> Callable[[Work], Work]:
+    """Register the work that a job of this kind and verb does (e.g. read an import's CSV).
+
+    ``final`` is the status a successful job ends in (a stopped recommender is INACTIVE).
+    """
 
     def register(fn: Work) -> Work:
         _WORK[(kind, verb)] = fn
+        _FINAL[(kind, verb)] = final
         return fn
 
     return register
@@ -146,9 +151,8 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{verb} STOPPED")
                 return
-            self._finish(
-                arn, status_path, status_name(kind, verb, "ACTIVE"), top_level=result or {}
-            )
+            final = _FINAL.get((kind, verb), "ACTIVE")
+            self._finish(arn, status_path, final, top_level=result or {})
         except JobFailed as failed:
             self._fail(job, status_path, str(failed))
         except Exception as error:  # a bug in the work: fail the resource, keep the service

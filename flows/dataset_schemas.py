@@ -27,11 +27,11 @@ def ensure_dataset_with_schema(
 ) -> str:
     """The ARN of the group's dataset of a type, its schema the configured one."""
     aws, name = config.aws, config.resource_name(dataset_type)
+    domain = config.dataset_group.domain
     live = live_dataset(aws, dataset_group_arn, dataset_type)
     if not live:
-        return ensure_dataset(
-            aws, dataset_group_arn, dataset_type, name, ensure_schema(aws, name, schema)
-        )
+        schema_arn = ensure_schema(aws, name, schema, domain)
+        return ensure_dataset(aws, dataset_group_arn, dataset_type, name, schema_arn)
     change = schema_change(live["schema"], schema, dataset_type)
     if not change.changed:
         return ensure_dataset(aws, dataset_group_arn, dataset_type, name, live["schemaArn"])
@@ -39,7 +39,7 @@ def ensure_dataset_with_schema(
         message = refusal(name, change)
         run_logger().error(message)
         raise DriftError(message)
-    schema_arn = ensure_schema(aws, versioned_name(name, schema), schema)
+    schema_arn = ensure_schema(aws, versioned_name(name, schema), schema, domain)
     run_logger().info("Dataset %s gains %s: updating its schema", name, ", ".join(change.added))
     update_dataset_schema(aws, live["datasetArn"], schema_arn)
     return ensure_dataset(aws, dataset_group_arn, dataset_type, name, schema_arn)

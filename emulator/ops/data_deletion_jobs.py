@@ -77,7 +77,7 @@ def list_data_deletion_jobs(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND, group), call.params, "dataDeletionJobs")
 
 
-@work(KIND)
+@work(KIND, final="COMPLETED")
 def delete_listed_users(job: Job) -> dict[str, Any]:
     """Read the user ids, then remove their rows and events from the group."""
     body = job.body
