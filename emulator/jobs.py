@@ -36,6 +36,7 @@ NOMINAL_SECONDS: dict[str, float] = {
     "batch-inference-job": 1800,
     "recommender": 3600,
     "batch-segment-job": 1800,
+    "metric-attribution": 60,
     "dataset-export-job": 900,
     "data-deletion-job": 3600,
 }
