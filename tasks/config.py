@@ -31,7 +31,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
-from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.suppression import suppression_uri
 
 METRICS = (
     "coverage",
@@ -187,6 +188,7 @@ class DatasetConfig(_Model):
         default=None, description="Raw data to prepare and import (none: import nothing)."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    guards: ImportGuards = Field(default_factory=ImportGuards)
     import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 
@@ -325,6 +327,20 @@ class PipelineConfig(_Model):
     metric_attribution: MetricAttributionConfig | None = None
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
+
+    @model_validator(mode="after")
+    def _forgotten_users(self) -> PipelineConfig:
+        """Every dataset drops the group's forgotten users unless told another folder."""
+        default = suppression_uri(self.bucket, self.dataset_group.name)
+        for dataset in self.datasets.configured().values():
+            if dataset.cleaning.forgotten_users_uri is None:
+                dataset.cleaning.forgotten_users_uri = default
+        return self
+
+    def forgotten_users_uris(self) -> list[str]:
+        """The folders where ``forget_users`` records forgotten users (each dataset's, once)."""
+        folders = (d.cleaning.forgotten_users_uri for d in self.datasets.configured().values())
+        return sorted({folder for folder in folders if folder})
 
     def solution(self, name: str) -> SolutionConfig:
         """The configured solution of that name (KeyError naming the known ones)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig
 from tasks.dataset_groups import wanted_dataset_group
+from tasks.dataset_updates import plan_schema_updates
 from tasks.datasets import wanted_dataset
 from tasks.event_trackers import wanted_event_tracker
 from tasks.filters import wanted_filter
@@ -101,4 +102,4 @@ def plan_resources(aws: AwsSettings, config: PipelineConfig) -> list[PlanRow]:
     elif attribution and group is not None:
         output, role = config.attribution_output(), config.role_arn
         check(wanted_metric_attribution(group, attribution.name, output, role))
-    return rows
+    return plan_schema_updates(personalize, config, rows)
