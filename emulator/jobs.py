@@ -3,8 +3,10 @@
 A resource is created in ``<VERB> PENDING``; a job then sets ``<VERB> IN_PROGRESS``, runs the
 work registered for its kind (an import, a training), waits out the scaled real duration and
 ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason`` (an update of a campaign or a
-solution shows CREATE statuses, as AWS documents: :data:`STATUS_VERB`). Jobs are recorded in
-the store so that a restarted service resumes them; a service shutting down leaves them there.
+solution shows CREATE statuses, as AWS documents: :data:`STATUS_VERB`; a data deletion job says
+``PENDING``, ``IN_PROGRESS``, ``COMPLETED``, ``FAILED`` instead). A status may be kept in more
+than one place (``status,latestDatasetUpdate.status``). Jobs are recorded in the store so that a
+restarted service resumes them; a service shutting down leaves them there.
 """
 
 from __future__ import annotations
@@ -36,7 +38,16 @@ NOMINAL_SECONDS: dict[str, float] = {
     "recommender": 3600,
     "batch-segment-job": 1800,
     "metric-attribution": 60,
+    "dataset-export-job": 900,
+    "data-deletion-job": 3600,
 }
+BARE_STATUSES = frozenset({"data-deletion-job"})
+"""Kinds whose statuses carry no verb (PENDING, IN_PROGRESS, FAILED), as their API documents."""
+
+
+def status_name(kind: str, verb: str, phase: str) -> str:
+    """The status of a job of ``kind`` in a phase (PENDING, IN_PROGRESS, FAILED)."""
+    return phase if kind in BARE_STATUSES else f"{status_verb(kind, verb)} {phase}"
 
 
 STATUS_VERB: dict[tuple[str, str], str] = {
@@ -155,7 +166,10 @@ class Lifecycle:
                 self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
             if (kind, verb) not in PENDING_ONLY and not self._start(
-                arn, status_path, f"{shown} IN_PROGRESS"
+                arn,
+                status_path,
+                status_name(kind, verb, "PENDING"),
+                status_name(kind, verb, "IN_PROGRESS"),
             ):
                 return  # stopped while pending (CREATE PENDING > CREATE STOPPED)
             if verb == "DELETE":
@@ -195,12 +209,13 @@ class Lifecycle:
 
     def _fail(self, job: Job, status_path: str, reason: str) -> bool:
         """Record the failure (or the stop asked for); False when shutting down instead."""
-        shown = status_verb(job.kind, job.verb)
         try:
             if job.stop_requested():
-                self._set_status(job.arn, status_path, f"{shown} STOPPED")
+                stopped = f"{status_verb(job.kind, job.verb)} STOPPED"
+                self._set_status(job.arn, status_path, stopped)
             elif self.service.store.get(job.arn) is not None:
-                self._finish(job.arn, status_path, f"{shown} FAILED", {"failureReason": reason})
+                failed = status_name(job.kind, job.verb, "FAILED")
+                self._finish(job.arn, status_path, failed, {"failureReason": reason})
         except _Closing:
             return False
         return True
@@ -212,19 +227,16 @@ class Lifecycle:
                 return
             time.sleep(min(left, 0.05))
 
-    def _start(self, arn: str, status_path: str, status: str) -> bool:
-        """Move a pending resource to ``status`` (IN_PROGRESS); False if it was stopped meanwhile.
-
-        A resumed job finds its resource IN_PROGRESS already, and goes on.
-        """
+    def _start(self, arn: str, status_path: str, pending: str, status: str) -> bool:
+        """Move a resource from ``pending`` to ``status`` (IN_PROGRESS); False if it was stopped
+        meanwhile. A resumed job finds its resource in ``status`` already, and goes on."""
         if self.closing:
             raise _Closing
         with self._lock:
             body = self.service.store.get(arn) or {}
-            head, _, leaf = status_path.rpartition(".")
+            head, _, leaf = status_path.split(",")[0].rpartition(".")
             current = str((body.get(head, {}) if head else body).get(leaf, ""))
-            verb = status.split(" ")[0]
-            if current not in (f"{verb} PENDING", status):
+            if current not in (pending, status):
                 return False
             self._finish(arn, status_path, status)
         return True
@@ -252,16 +264,17 @@ class Lifecycle:
             body = self.service.store.get(arn)
             if body is None:
                 return
-            head, _, leaf = status_path.rpartition(".")
-            if head:
-                nested = {
-                    **body.get(head, {}),
-                    leaf: status,
-                    **(fields or {}),
-                    "lastUpdatedDateTime": time.time(),
-                }
-                self.service.store.update(arn, {**(top_level or {}), head: nested})
-            else:
-                self.service.store.update(
-                    arn, {**(top_level or {}), **(fields or {}), leaf: status}
-                )
+            changes = dict(top_level or {})
+            for path in status_path.split(","):
+                head, _, leaf = path.rpartition(".")
+                if head:
+                    changes[head] = {
+                        **body.get(head, {}),
+                        **changes.get(head, {}),
+                        leaf: status,
+                        **(fields or {}),
+                        "lastUpdatedDateTime": time.time(),
+                    }
+                else:
+                    changes |= {**(fields or {}), leaf: status}
+            self.service.store.update(arn, changes)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 from tests.emulator.helpers import error_of
 from tests.emulator.training_setup import (
     N_INTERACTIONS,
@@ -52,7 +52,7 @@ def run_segments(
 def test_item_affinity_segments_users_who_like_the_item(
     personalize: Any, s3: Any, bucket: str, unique: str
 ) -> None:
-    group = loaded_group(personalize, s3, bucket, f"seg-{unique}")
+    group = loaded_group(personalize, s3, bucket, f"seg-{unique}").group
     solution = active_solution(personalize, group, f"seg-{unique}", "aws-item-affinity")
     version = train(personalize, solution)
     assert version["status"] == "ACTIVE", version
@@ -86,7 +86,7 @@ def test_item_affinity_segments_users_who_like_the_item(
 def test_item_attribute_affinity_and_create_errors(
     personalize: Any, s3: Any, bucket: str, unique: str
 ) -> None:
-    group = loaded_group(personalize, s3, bucket, f"attr-{unique}")
+    group = loaded_group(personalize, s3, bucket, f"attr-{unique}").group
     solution = active_solution(personalize, group, f"attr-{unique}", "aws-item-attribute-affinity")
     version = train(personalize, solution)["solutionVersionArn"]
     category = generate_items(N_ITEMS)["CATEGORY"].iloc[3]

@@ -161,6 +161,8 @@ BAD_REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
             "Recommenders",
             "BatchSegmentJobs",
             "MetricAttributions",
+            "DatasetExportJobs",
+            "DataDeletionJobs",
         )
     },
     # Recommenders, batch segment jobs and metric attributions.
@@ -216,6 +218,40 @@ BAD_REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
         "personalize",
         {"metricAttributionArn": f"{ARN}:metric-attribution/{MISSING}", **TOKEN},
     ),
+    # Dataset updates, exports and data deletion jobs.
+    "UpdateDataset": (
+        "personalize",
+        {
+            "datasetArn": f"{ARN}:dataset/{MISSING}/INTERACTIONS",
+            "schemaArn": f"{ARN}:schema/{MISSING}",
+        },
+    ),
+    "CreateDatasetExportJob": (
+        "personalize",
+        {
+            "jobName": MISSING,
+            "datasetArn": f"{ARN}:dataset/{MISSING}/INTERACTIONS",
+            "roleArn": "arn:aws:iam::000000000000:role/r",
+            "jobOutput": {"s3DataDestination": {"path": "s3://b/export/"}},
+        },
+    ),
+    "DescribeDatasetExportJob": (
+        "personalize",
+        {"datasetExportJobArn": f"{ARN}:dataset-export-job/{MISSING}"},
+    ),
+    "CreateDataDeletionJob": (
+        "personalize",
+        {
+            "jobName": MISSING,
+            "datasetGroupArn": f"{ARN}:dataset-group/{MISSING}",
+            "dataSource": {"dataLocation": "s3://b/users.csv"},
+            "roleArn": "arn:aws:iam::000000000000:role/r",
+        },
+    ),
+    "DescribeDataDeletionJob": (
+        "personalize",
+        {"dataDeletionJobArn": f"{ARN}:data-deletion-job/{MISSING}"},
+    ),
     # The runtime and events APIs.
     "GetRecommendations": (
         "personalize-runtime",
@@ -224,6 +260,32 @@ BAD_REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
     "GetPersonalizedRanking": (
         "personalize-runtime",
         {"campaignArn": f"{ARN}:campaign/{MISSING}", "userId": "u1", "inputList": ["i1"]},
+    ),
+    "PutItems": (
+        "personalize-events",
+        {"datasetArn": f"{ARN}:dataset/{MISSING}/ITEMS", "items": [{"itemId": "i1"}]},
+    ),
+    "PutUsers": (
+        "personalize-events",
+        {"datasetArn": f"{ARN}:dataset/{MISSING}/USERS", "users": [{"userId": "u1"}]},
+    ),
+    "PutActions": (
+        "personalize-events",
+        {"datasetArn": f"{ARN}:dataset/{MISSING}/ACTIONS", "actions": [{"actionId": "a1"}]},
+    ),
+    "PutActionInteractions": (
+        "personalize-events",
+        {
+            "trackingId": MISSING,
+            "actionInteractions": [
+                {
+                    "actionId": "a1",
+                    "sessionId": "s1",
+                    "timestamp": 1_700_000_000,
+                    "eventType": "Taken",
+                }
+            ],
+        },
     ),
     "PutEvents": (
         "personalize-events",
@@ -290,9 +352,13 @@ NOT_IN_LIFE = {
     "CreateBatchSegmentJob", "DescribeBatchSegmentJob", "ListBatchSegmentJobs",
     "CreateMetricAttribution", "DescribeMetricAttribution", "ListMetricAttributions",
     "ListMetricAttributionMetrics", "UpdateMetricAttribution", "DeleteMetricAttribution",
+    "UpdateDataset", "CreateDatasetExportJob", "DescribeDatasetExportJob",
+    "ListDatasetExportJobs", "CreateDataDeletionJob", "DescribeDataDeletionJob",
+    "ListDataDeletionJobs", "PutItems", "PutUsers", "PutActions", "PutActionInteractions",
 }  # fmt: skip
-"""Operations the life below does not reach yet (domain groups, segments and attributions came
-later); their errors are checked above, their statuses and members by their own tests only."""
+"""Operations the life below does not reach yet (domain groups, segments, attributions, dataset
+updates, exports, deletion jobs and Put* records came later); their errors are checked above,
+their statuses and members by their own tests only."""
 
 
 @pytest.mark.slow
