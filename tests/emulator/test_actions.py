@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from emulator.sample_data import generate_interactions
+from local.sample_data import generate_interactions
 from tests.emulator.helpers import active_dataset, active_group, error_of, put_csv, run_import
 from tests.emulator.training_setup import active_campaign, active_solution, train
 
