@@ -28,6 +28,7 @@ from tasks.config import PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
+from tasks.metric_attributions import as_metrics, ensure_metric_attribution
 from tasks.plan import PlanRow, plan_resources
 from tasks.reporting import artifact_key, run_logger
 from tasks.solutions import ensure_solution
@@ -64,6 +65,16 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     }
     resources.solutions = {name: future.result() for name, future in futures.items()}
     resources.recommenders = ensure_recommenders(config, group, resources.datasets)
+    if config.metric_attribution:
+        attribution = config.metric_attribution
+        resources.metric_attribution = ensure_metric_attribution(
+            aws,
+            group,
+            attribution.name,
+            as_metrics(attribution.metrics),
+            config.attribution_output(),
+            config.role_arn,
+        )
     return resources
 
 
@@ -77,6 +88,7 @@ def existing_resources(config: PipelineConfig) -> Resources | None:
         return None
     arns = {(row.kind, row.name): str(row.arn) for row in rows}
     tracker = config.event_tracker
+    attribution = config.metric_attribution
     return Resources(
         dataset_group=arns[("dataset-group", config.dataset_group.name)],
         datasets={
@@ -86,6 +98,7 @@ def existing_resources(config: PipelineConfig) -> Resources | None:
         filters={item.name: arns[("filter", item.name)] for item in config.filters},
         solutions={s.name: arns[("solution", s.name)] for s in config.solutions},
         event_tracker=arns[("event-tracker", tracker.name)] if tracker else None,
+        metric_attribution=arns[("metric-attribution", attribution.name)] if attribution else None,
     )
 
 

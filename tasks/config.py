@@ -293,6 +293,27 @@ class EventTrackerConfig(_Model):
     name: Name
 
 
+class AttributedMetric(_Model):
+    """One business metric: an event type and what to add up over its events."""
+
+    event_type: str = Field(min_length=1, max_length=256)
+    metric_name: str = Field(min_length=1, max_length=256)
+    expression: str = Field(
+        pattern=r"^\s*(?i:SAMPLECOUNT\(\s*\)|SUM\(\s*(Interactions|Items)\.\w+\s*\))\s*$",
+        description="SAMPLECOUNT(), SUM(Interactions.EVENT_VALUE) or SUM(Items.PRICE)-like.",
+    )
+
+
+class MetricAttributionConfig(_Model):
+    """Measure recommendations' business impact (the group's one metric attribution)."""
+
+    name: Name
+    metrics: list[AttributedMetric] = Field(min_length=1, max_length=10)
+    output_uri: str | None = Field(
+        default=None, description="s3:// prefix of the reports; default s3://<bucket>/impact/"
+    )
+
+
 class PipelineConfig(_Model):
     """Everything the flows need to provision, retrain, serve and tear down one dataset group."""
 
@@ -303,6 +324,7 @@ class PipelineConfig(_Model):
     datasets: DatasetsConfig
     solutions: list[SolutionConfig] = Field(default_factory=list)
     recommenders: list[RecommenderConfig] = Field(default_factory=list)
+    metric_attribution: MetricAttributionConfig | None = None
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
 
@@ -342,6 +364,12 @@ class PipelineConfig(_Model):
             if item.name == name:
                 return item
         raise KeyError(f"no filter named {name!r} in the configuration")
+
+    def attribution_output(self) -> str:
+        """Where the metric attribution writes its reports (an s3:// prefix ending in /)."""
+        settings = self.metric_attribution
+        uri = settings.output_uri if settings and settings.output_uri else None
+        return (uri or f"s3://{self.bucket}/impact").rstrip("/") + "/"
 
     def resource_name(self, *parts: str) -> str:
         """A name derived from the dataset group's, e.g. ``retail-demo-interactions``."""
