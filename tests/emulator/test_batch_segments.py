@@ -52,7 +52,7 @@ def run_segments(
 def test_item_affinity_segments_users_who_like_the_item(
     personalize: Any, s3: Any, bucket: str, unique: str
 ) -> None:
-    group = loaded_group(personalize, s3, bucket, f"seg-{unique}").group
+    group = loaded_group(personalize, s3, bucket, f"seg-{unique}")
     solution = active_solution(personalize, group, f"seg-{unique}", "aws-item-affinity")
     version = train(personalize, solution)
     assert version["status"] == "ACTIVE", version
@@ -86,7 +86,7 @@ def test_item_affinity_segments_users_who_like_the_item(
 def test_item_attribute_affinity_and_create_errors(
     personalize: Any, s3: Any, bucket: str, unique: str
 ) -> None:
-    group = loaded_group(personalize, s3, bucket, f"attr-{unique}").group
+    group = loaded_group(personalize, s3, bucket, f"attr-{unique}")
     solution = active_solution(personalize, group, f"attr-{unique}", "aws-item-attribute-affinity")
     version = train(personalize, solution)["solutionVersionArn"]
     category = generate_items(N_ITEMS)["CATEGORY"].iloc[3]

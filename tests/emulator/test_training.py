@@ -28,7 +28,7 @@ def group(local_service: LocalService) -> str:
     """One dataset group with planted interactions and items, shared by this module."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="training-tests")
-    return loaded_group(boto3.client("personalize"), s3, "training-tests", "training-tests").group
+    return loaded_group(boto3.client("personalize"), s3, "training-tests", "training-tests")
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_stop_training_then_restart_keeps_models_serving(tmp_path: Path) -> None
     with LocalService(tmp_path, latency="0.0002") as first:
         personalize, s3 = _client(first, "personalize"), _client(first, "s3")
         s3.create_bucket(Bucket="restart-tests")
-        group = loaded_group(personalize, s3, "restart-tests", "restart").group
+        group = loaded_group(personalize, s3, "restart-tests", "restart")
         solution = active_solution(personalize, group, "restart", "aws-user-personalization-v2")
 
         stopped = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]

@@ -34,7 +34,12 @@ class LoadedGroup:
     items: str
 
 
-def loaded_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> LoadedGroup:
+def loaded_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> str:
+    """A dataset group with planted interactions and items imported; the group's ARN."""
+    return load_group(personalize, s3, bucket, name, seed).group
+
+
+def load_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> LoadedGroup:
     """A dataset group with planted interactions and items imported (over HTTP, no tasks)."""
     group = active_group(personalize, name)
     datasets = {}

@@ -54,5 +54,5 @@ def loaded_group(aws: AwsSettings, name: str) -> Loaded:
     s3 = boto3.client("s3")
     bucket = f"{name}-data"
     s3.create_bucket(Bucket=bucket)
-    loaded = training_setup.loaded_group(boto3.client("personalize"), s3, bucket, name)
+    loaded = training_setup.load_group(boto3.client("personalize"), s3, bucket, name)
     return Loaded(aws, name, bucket, loaded.group, loaded.interactions, loaded.items)
