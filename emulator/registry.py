@@ -20,6 +20,7 @@ from types import ModuleType
 from emulator.jobs import Work
 from emulator.ops import (
     Handler,
+    action_recommendations,
     batch_inference,
     batch_segments,
     campaigns,
@@ -64,6 +65,7 @@ MODULES: tuple[ModuleType, ...] = (
     recipes,
     tags,
     runtime,
+    action_recommendations,
     events,
     put_records,
 )

@@ -261,6 +261,10 @@ BAD_REQUESTS: dict[str, tuple[str, dict[str, Any]]] = {
         "personalize-runtime",
         {"campaignArn": f"{ARN}:campaign/{MISSING}", "userId": "u1", "inputList": ["i1"]},
     ),
+    "GetActionRecommendations": (
+        "personalize-runtime",
+        {"campaignArn": f"{ARN}:campaign/{MISSING}", "userId": "u1"},
+    ),
     "PutItems": (
         "personalize-events",
         {"datasetArn": f"{ARN}:dataset/{MISSING}/ITEMS", "items": [{"itemId": "i1"}]},
@@ -355,6 +359,7 @@ NOT_IN_LIFE = {
     "UpdateDataset", "CreateDatasetExportJob", "DescribeDatasetExportJob",
     "ListDatasetExportJobs", "CreateDataDeletionJob", "DescribeDataDeletionJob",
     "ListDataDeletionJobs", "PutItems", "PutUsers", "PutActions", "PutActionInteractions",
+    "GetActionRecommendations",
 }  # fmt: skip
 """Operations the life below does not reach yet (domain groups, segments, attributions, dataset
 updates, exports, deletion jobs and Put* records came later); their errors are checked above,
