@@ -52,6 +52,9 @@ class RunningBatchJob:
     def list_batch_inference_jobs(self, **_: Any) -> dict[str, Any]:
         return {"batchInferenceJobs": [self.summary]}
 
+    def can_paginate(self, name: str) -> bool:
+        return name == "list_batch_inference_jobs"
+
     def get_paginator(self, name: str) -> Any:
         assert name == "list_batch_inference_jobs", name
         return self
