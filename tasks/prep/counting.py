@@ -87,6 +87,11 @@ class HashSet:
     def __len__(self) -> int:
         return len(self._index)
 
+    @property
+    def keys(self) -> np.ndarray:
+        """The keys, sorted."""
+        return self._index.to_numpy(np.uint64)
+
     def contains(self, keys: np.ndarray) -> np.ndarray:
         """Bool mask: which ``keys`` are in the set."""
         return np.asarray(self._index.get_indexer(keys) >= 0)
@@ -108,4 +113,9 @@ class ValueCounter:
 
     def as_dict(self) -> dict[str, int]:
         """{value: count}, most frequent first."""
-        return dict(sorted(self._counts.items(), key=lambda item: (-item[1], item[0])))
+        return self.sorted(self._counts)
+
+    @staticmethod
+    def sorted(counts: dict[str, int]) -> dict[str, int]:
+        """{value: count}, most frequent first (then by value)."""
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -71,15 +71,16 @@ class DataReport(BaseModel):
             return None
         return round((self.time_end - self.time_start) / 86400, 2)
 
-    def set_per_user(self, counts: np.ndarray) -> None:
-        """Users, users with 2 or more interactions, and quantiles of interactions per user."""
-        self.users = len(counts)
-        self.users_with_2_or_more = int((counts >= 2).sum())
-        if len(counts):
-            values = np.quantile(counts, QUANTILES)
+    def set_per_user(self, histogram: dict[int, int]) -> None:
+        """Users, users with 2+ interactions, and quantiles, from {interactions: users}."""
+        values = np.array(sorted(histogram), np.int64)
+        users = np.array([histogram[v] for v in values], np.int64)
+        self.users = int(users.sum())
+        self.users_with_2_or_more = int(users[values >= 2].sum())
+        if self.users:
             self.interactions_per_user = {
                 _quantile_name(q): round(float(v), 2)
-                for q, v in zip(QUANTILES, values, strict=True)
+                for q, v in zip(QUANTILES, weighted_quantiles(values, users), strict=True)
             }
 
     def compare(self, previous: DataReport | None) -> None:
@@ -157,6 +158,19 @@ def _table(
         return []
     rows = [f"| {key} | {value:,} |" for key, value in values.items()]
     return ["", f"## {title}", "", f"| {header[0]} | {header[1]} |", "|---|---|", *rows]
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray) -> list[float]:
+    """``np.quantile`` (linear) of ``values`` each repeated ``weights`` times, at QUANTILES."""
+    ends = np.cumsum(weights)  # the sorted ranks 0..ends[i]-1 hold values[i]
+    out = []
+    for q in QUANTILES:
+        position = q * (ends[-1] - 1)
+        low, high = int(np.floor(position)), int(np.ceil(position))
+        at_low = values[np.searchsorted(ends, low, side="right")]
+        at_high = values[np.searchsorted(ends, high, side="right")]
+        out.append(float(at_low + (at_high - at_low) * (position - low)))
+    return out
 
 
 def _quantile_name(q: float) -> str:
