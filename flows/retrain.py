@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import pandas as pd
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
@@ -43,6 +42,7 @@ from tasks.dataset_imports import import_dataset
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.prep.config import SourceConfig
+from tasks.prep.import_folder import read_import
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe
@@ -160,6 +160,7 @@ def _prepare_and_import(
             dataset_type,
             output,
             incremental=mode == "INCREMENTAL",
+            run=config.prep,
         )
         dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
@@ -229,8 +230,8 @@ def _job_name(config: PipelineConfig, dataset_type: str) -> str:
 
 
 def _sample_users(import_uri: str, count: int = SMOKE_USERS) -> list[str]:
-    """A few users of the prepared interactions, for the smoke check."""
-    users = pd.read_csv(import_uri, usecols=["USER_ID"], dtype=str)["USER_ID"].drop_duplicates()
+    """A few users of the prepared interactions (every part of the folder), for the smoke check."""
+    users = read_import(import_uri, ["USER_ID"])["USER_ID"].drop_duplicates()
     return users.sample(min(count, len(users)), random_state=0).sort_values().tolist()
 
 

@@ -48,10 +48,11 @@ from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
 from tasks.prep.cleaning import SECONDS_PER_DAY, check_cleaning
-from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.config import DEFAULT_PARTITIONS, CleaningConfig, SourceConfig
 from tasks.prep.counting import ValueCounter
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.figures import add_counts, merge_into
+from tasks.prep.import_folder import delete_parts
 from tasks.prep.normalise import Normaliser
 from tasks.prep.partition import (
     PartitionJob,
@@ -66,7 +67,6 @@ from tasks.prep.routing import SplitJob, SplitResult, rejects_uri, route_split, 
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.writing import open_for_writing, read_text, write_text
 
-DEFAULT_PARTITIONS = 8
 J = TypeVar("J")
 R = TypeVar("R")
 
@@ -221,24 +221,6 @@ def prepare(
         rows_rejected=report.rows_rejected,
         report=report,
     )
-
-
-def import_parts(import_uri: str) -> list[str]:
-    """The ``.csv`` parts in an import folder, in name order (as URIs)."""
-    fs, path = fsspec.core.url_to_fs(import_uri)
-    if not fs.isdir(path):
-        return []
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    found = sorted(p for p in fs.find(path) if p.lower().endswith(".csv"))
-    return [p if protocol in ("file", "local") else f"{protocol}://{p}" for p in found]
-
-
-def delete_parts(import_uri: str) -> None:
-    """Remove every ``.csv`` part in an import folder."""
-    parts = import_parts(import_uri)
-    if parts:
-        fs, _ = fsspec.core.url_to_fs(import_uri)
-        fs.rm([fsspec.core.url_to_fs(part)[1] for part in parts])
 
 
 def _timestamp_units(first: Split, source: SourceConfig, schema: DatasetSchema) -> dict[str, Any]:

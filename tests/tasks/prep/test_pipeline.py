@@ -10,7 +10,8 @@ import pytest
 
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.errors import BelowMinimumsError, ColumnError, PrepError, SourceError
-from tasks.prep.pipeline import OutputLocation, PrepResult, import_parts, prepare
+from tasks.prep.import_folder import import_parts
+from tasks.prep.pipeline import OutputLocation, PrepResult, prepare
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
 
 
