@@ -109,7 +109,8 @@ def count_pass(
     min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
     if cap is None and min_user <= 1 and min_item <= 1:
         return None
-    users, items = HashCounter(work / "users"), HashCounter(work / "items")
+    rows_in = plan.keep.rows
+    users, items = HashCounter(work / "users", rows_in), HashCounter(work / "items", rows_in)
     for start, batch in spill.batches():
         rows = kept(batch, start, plan)
         users.add(id_hashes(rows, "USER_ID"))

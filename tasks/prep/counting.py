@@ -3,7 +3,7 @@
 Users and items are counted by their 64-bit hash (``fingerprint.hash_column``, computed once
 in the source pass and kept in the spill), which numpy and pandas count and look up much
 faster than strings; two ids sharing a hash is as unlikely as a fingerprint collision. The
-hashes are partitioned on disk by their top bits and each partition counted alone
+hashes are split on disk by their top bits and each file counted alone
 (``HashCounter``). Small string domains (event types, reject reasons) are counted by value.
 """
 
@@ -17,20 +17,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.prep.partitions import PARTITION_BITS, write_partitioned
+from tasks.prep.partitions import files_for, write_partitioned
 
 
 class HashCounter:
     """Rows per distinct 64-bit key, in partition files on disk until counted.
 
-    Keys go to one of 64 files by their top bits, so every key's rows are in one file; each
-    file is then counted alone. Counting happens once, with no merging of partial counts, and
-    memory holds one partition at a time.
+    Keys go to one of up to 64 files (enough for the ``rows`` expected) by their top bits, so
+    every key's rows are in one file; each file is then counted alone. Counting happens once,
+    with no merging of partial counts, and memory holds one file's keys at a time.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, rows: int) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
+        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(files_for(rows))]
         self._files: list[BinaryIO] | None = [path.open("wb") for path in self._paths]
         self._removed: list[np.ndarray] = []
         self._series: pd.Series | None = None

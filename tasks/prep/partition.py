@@ -13,8 +13,11 @@ that needs all of a user's rows runs here, on one partition, with no data from t
    (``<import folder>/part-<p>.csv``), and the figures of the data report are counted on the
    way (``figures.py``), to be merged over all partitions.
 
-Memory holds a few batches, one bit per row, 1/64 of the partition's fingerprints at a time
-and its per-user counts; local disk holds the fingerprints and id hashes while they are used.
+Without a minimum per item, nothing between the two steps needs the other partitions, and
+``clean_partition`` runs both as one job (one task instead of two on a cluster).
+
+Memory holds a few batches, one bit per row, at most about 512K fingerprints or id hashes at a
+time (``partitions.files_for``) and the per-user counts; local disk holds the fingerprints and id hashes while they are used.
 """
 
 from __future__ import annotations
@@ -128,7 +131,7 @@ def _per_user_rules(
 
 def _clear_duplicates(spill: PartitionRows, names: list[str], keep: RowMask, work: Path) -> int:
     """Clear every repeat of an earlier row in ``keep``; return how many there were."""
-    finder = DuplicateFinder(work)
+    finder = DuplicateFinder(work, keep.rows)
     for start, batch in spill.batches():
         known: dict[str, np.ndarray] = {
             n: id_hashes(batch, n) for n in ("USER_ID", "ITEM_ID") if n in names
@@ -150,9 +153,9 @@ def write_partition(write: WriteJob) -> Figures:
     uri = part_uri(write.import_uri, job.partition)
     with tempfile.TemporaryDirectory(prefix="prep-") as work:
         if "USER_ID" in names:
-            users = HashCounter(Path(work) / "users")
+            users = HashCounter(Path(work) / "users", job.rows)
         if "ITEM_ID" in names:
-            items = HashCounter(Path(work) / "items")
+            items = HashCounter(Path(work) / "items", job.rows)
         csv_columns = pa.schema([f for f in job.columns if f.name in job.output_names])
         with CsvSink(uri, csv_columns) as sink:
             for rows in prefetch(_output_rows(job.spill, plan, figures)):
@@ -173,6 +176,11 @@ def write_partition(write: WriteJob) -> Figures:
     if not figures.rows_out:
         delete(uri)  # a partition with no rows leaves no part
     return figures
+
+
+def clean_partition(write: WriteJob) -> tuple[PlanResult, Figures]:
+    """Steps 2 and 3 in one job, when no rule needs the other partitions' figures in between."""
+    return plan_partition(write.partition), write_partition(write)
 
 
 def _output_rows(spill: PartitionRows, plan: Plan, figures: Figures) -> Iterator[pa.RecordBatch]:

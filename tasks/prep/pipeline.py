@@ -14,7 +14,8 @@ The work is cut so that it runs in bounded memory on one machine and spreads ove
    over all partitions, since an item's rows span partitions.
 3. Write (``partition.write_partition``): each partition streams the rows that pass every rule
    to its own part, ``<prefix>/<type>/part-<p>.csv`` under the import folder, counting the
-   report's figures on the way.
+   report's figures on the way. Without a minimum per item, steps 2 and 3 are one job per
+   partition (``partition.clean_partition``).
 4. Merge: the rejects of the splits are gathered into one file beside the import folder; the
    data report is merged from the figures of the splits and partitions (``figures.py``),
    checked against Personalize's rules, compared with the last run's, and written.
@@ -27,8 +28,9 @@ workers are on other machines), so the result is the same whichever runner ran t
 
 The rules apply in this order: rejects, event types, duplicates, window, cap, minimums per user
 and per item (one round, on the counts after the cap). A worker's memory holds a few batches,
-one bit per row of its partition, 1/64 of the partition's fingerprints at a time, and its
-per-user counts; disk holds the spill (about 90 bytes per row for interactions) until the end.
+one bit per row of its partition, at most about 512K fingerprints or id hashes at a time
+(``partitions.files_for``), and its per-user counts; disk holds the spill (about 90 bytes per
+row for interactions) until the end.
 """
 
 from __future__ import annotations
@@ -51,13 +53,14 @@ from tasks.prep.cleaning import SECONDS_PER_DAY, check_cleaning
 from tasks.prep.config import DEFAULT_PARTITIONS, CleaningConfig, SourceConfig
 from tasks.prep.counting import ValueCounter
 from tasks.prep.errors import PrepError, SourceError
-from tasks.prep.figures import add_counts, merge_into
+from tasks.prep.figures import Figures, add_counts, merge_into
 from tasks.prep.import_folder import delete_parts
 from tasks.prep.normalise import Normaliser
 from tasks.prep.partition import (
     PartitionJob,
     PlanResult,
     WriteJob,
+    clean_partition,
     plan_partition,
     write_partition,
 )
@@ -193,14 +196,10 @@ def prepare(
             )
             for p in range(partitions)
         ]
-        planned = map_steps(plan_partition, jobs)
-        drop_items = _items_below(planned, cleaning.min_interactions_per_item)
+        delete_parts(out.import_uri)  # a rerun into the same folder starts clean
+        planned, written = _clean_partitions(jobs, out.import_uri, cleaning, map_steps)
         for plan in planned:
             add_counts(report.removed_by_rule, plan.removed_by_rule)
-        delete_parts(out.import_uri)  # a rerun into the same folder starts clean
-        written = map_steps(
-            write_partition, [WriteJob(job, out.import_uri, drop_items) for job in jobs]
-        )
         merge_into(report, written)
     report.checks = personalize_checks(report, schema, incremental)
     report.compare(_previous_report(out.history_uri))
@@ -253,6 +252,19 @@ def _add_splits(report: DataReport, routed: list[SplitResult]) -> int | None:
         or "none"
     )
     return latest
+
+
+def _clean_partitions(
+    jobs: list[PartitionJob], import_uri: str, cleaning: CleaningConfig, map_steps: MapSteps
+) -> tuple[list[PlanResult], list[Figures]]:
+    """Steps 2 and 3 on every partition: in two rounds when items have a minimum, else one."""
+    if cleaning.min_interactions_per_item <= 1:
+        both = map_steps(clean_partition, [WriteJob(job, import_uri) for job in jobs])
+        return [plan for plan, _ in both], [figures for _, figures in both]
+    planned = map_steps(plan_partition, jobs)
+    drop_items = _items_below(planned, cleaning.min_interactions_per_item)
+    written = map_steps(write_partition, [WriteJob(job, import_uri, drop_items) for job in jobs])
+    return planned, written
 
 
 def _items_below(planned: list[PlanResult], minimum: int) -> np.ndarray | None:
