@@ -1,34 +1,131 @@
-"""What a dataset has imported: its finished import jobs, and whether a file is already in.
+"""Preparing and importing a run's data, once.
 
-A rerun (after a crash, or on an unchanged export) prepares the same import file again; when
-the dataset's latest finished import read a file with the same content (same ETag), importing
-it again would only cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses it.
+1. Each configured dataset with a source is prepared (cleaned, checked against Personalize's
+   minimums, written as the import folder; :func:`tasks.prep.task.prepare_dataset`, on the
+   runner of the configuration's ``prep`` section).
+2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
+   export) prepares the same import file again; when the dataset's latest finished import read
+   a file with the same content (same ETag) in the same mode, importing it again would only
+   cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses that import.
+3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name.
+4. The lineage of each dataset, and a few users of the prepared interactions (from its data
+   report) for the smoke check after promotion, are returned.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from tasks.aws import AwsSettings, client
-from tasks.resources import describe, find_all
+from prefect.runtime import flow_run
+
+from flows.configured import Resources
+from flows.lineage import DataLineage, etag
+from tasks.aws import AwsSettings
+from tasks.config import PipelineConfig
+from tasks.dataset_imports import finished_imports, import_dataset
+from tasks.prep.config import SourceConfig
+from tasks.prep.task import prepare_dataset
+from tasks.reporting import run_logger
+
+ImportMode = Literal["FULL", "INCREMENTAL"]
 
 
-def finished_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
-    """The dataset's ACTIVE import jobs, described, oldest first."""
-    personalize = client(aws, "personalize")
-    jobs = find_all(
-        personalize,
-        "list_dataset_import_jobs",
-        "datasetImportJobs",
-        dataset_arn,
-        datasetArn=dataset_arn,
-    )
-    described = [
-        describe(personalize, "dataset-import-job", job["datasetImportJobArn"])
-        for job in jobs
-        if job.get("status") == "ACTIVE"
-    ]
-    return sorted(described, key=lambda job: job["creationDateTime"])
+@dataclass(frozen=True)
+class PreparedData:
+    """What a run imported (one lineage record per dataset) and users to smoke-check with."""
+
+    lineage: list[DataLineage] = field(default_factory=list)
+    smoke_users: list[str] = field(default_factory=list)
+
+
+def prepare_and_import(
+    config: PipelineConfig,
+    resources: Resources,
+    interactions_uri: str | None,
+    import_mode: ImportMode | None,
+) -> PreparedData:
+    """Prepare and import every dataset with a source (inside a flow run)."""
+    run_id = str(flow_run.get_id() or "local")
+    records: list[DataLineage] = []
+    smoke_users: list[str] = []
+    for dataset_type, dataset in config.datasets.configured().items():
+        source = source_for(config, dataset_type, interactions_uri)
+        if source is None:
+            continue
+        output = (
+            f"s3://{config.bucket}/prepared/{config.dataset_group.name}/{dataset_type}/{run_id}/"
+        )
+        mode = import_mode or dataset.import_mode
+        prepared = prepare_dataset(
+            source,
+            dataset.cleaning,
+            dataset.avro_schema,
+            dataset_type,
+            output,
+            incremental=mode == "INCREMENTAL",
+            run=config.prep,
+        )
+        dataset_arn = resources.datasets[dataset_type]
+        import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
+        previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
+        if previous is not None:
+            job, import_uri = previous["datasetImportJobArn"], location(previous)
+            run_logger().info(
+                "%s data unchanged since import %s; not importing it again", dataset_type, job
+            )
+        else:
+            job = import_dataset(
+                config.aws,
+                dataset_arn,
+                import_uri,
+                config.role_arn,
+                mode,
+                job_name=_job_name(config, dataset_type),
+            )
+        records.append(
+            DataLineage(
+                dataset_type,
+                source.uri,
+                etag(source.uri),
+                import_uri,
+                import_etag,
+                job,
+                mode,
+                prepared.rows_out,
+            )
+        )
+        if dataset_type == "interactions":
+            smoke_users = list(prepared.report.sample_users)
+    return PreparedData(records, smoke_users)
+
+
+def source_for(
+    config: PipelineConfig, dataset_type: str, interactions_uri: str | None
+) -> SourceConfig | None:
+    """A dataset's raw source, with the interactions' URI overridden when one is given."""
+    dataset = config.datasets.configured()[dataset_type]  # type: ignore[index]
+    if dataset_type != "interactions" or not interactions_uri:
+        return dataset.source
+    if dataset.source is None:
+        raise ValueError(
+            "interactions_uri was given but datasets.interactions.source is not configured; "
+            "configure its format and columns there"
+        )
+    return dataset.source.model_copy(update={"uri": interactions_uri})
+
+
+def unchanged_import(
+    aws: AwsSettings, dataset_arn: str, import_etag: str | None, mode: str
+) -> dict[str, Any] | None:
+    """The dataset's latest finished import, if it read the same content in the same mode."""
+    jobs = finished_imports(aws, dataset_arn)
+    if not jobs or import_etag is None:
+        return None
+    latest = jobs[-1]
+    same = latest.get("importMode", "FULL") == mode and etag(location(latest)) == import_etag
+    return latest if same else None
 
 
 def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
@@ -41,3 +138,9 @@ def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
 def location(job: dict[str, Any]) -> str:
     """The S3 location an import job read."""
     return str(job["dataSource"]["dataLocation"])
+
+
+def _job_name(config: PipelineConfig, dataset_type: str) -> str:
+    """A unique import job name (names are unique per account, for all datasets)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{config.resource_name(dataset_type)[:47]}-{stamp}"

@@ -3,7 +3,8 @@
 Each figure is kept in a form that adds up exactly: rows and rule counts are sums, the time
 span is a min and a max, users are disjoint between partitions (so interactions per user are a
 histogram {interactions: users} whose quantiles are those of all users), and items, which span
-partitions, are the set of their 64-bit hashes.
+partitions, are the set of their 64-bit hashes. The sample of users for the smoke check is
+the few with the smallest id hashes, which is the same however the users were partitioned.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
+import pyarrow as pa
 
 from tasks.prep.counting import ValueCounter
-from tasks.prep.report import DataReport
+from tasks.prep.report import SAMPLE_USERS, DataReport
 
 K = TypeVar("K")
 
@@ -31,6 +33,16 @@ class Figures:
     time_end: int | None = None
     per_user: dict[int, int] | None = None
     item_hashes: np.ndarray | None = None
+    sample_users: dict[int, str] = field(default_factory=dict)  # id hash -> USER_ID
+
+    def sample(self, hashes: np.ndarray, users: pa.Array) -> None:
+        """Keep the ``SAMPLE_USERS`` users with the smallest id hashes seen so far."""
+        distinct, first = np.unique(hashes, return_index=True)
+        for key, row in zip(
+            distinct[:SAMPLE_USERS].tolist(), first[:SAMPLE_USERS].tolist(), strict=True
+        ):
+            self.sample_users[key] = str(users[row].as_py())
+        self.sample_users = dict(sorted(self.sample_users.items())[:SAMPLE_USERS])
 
     def add_time(self, low: int, high: int) -> None:
         """Widen the time span to [low, high]."""
@@ -50,6 +62,7 @@ def merge_into(report: DataReport, parts: Iterable[Figures]) -> None:
     histogram: dict[int, int] | None = None
     events: dict[str, int] = {}
     items: list[np.ndarray] = []
+    sample = Figures()
     for part in parts:
         report.rows_out += part.rows_out
         add_counts(report.removed_by_rule, part.removed_by_rule)
@@ -61,7 +74,9 @@ def merge_into(report: DataReport, parts: Iterable[Figures]) -> None:
             add_counts(histogram, part.per_user)
         if part.item_hashes is not None:
             items.append(part.item_hashes)
+        sample.sample_users = dict(sorted({**sample.sample_users, **part.sample_users}.items()))
     report.time_start, report.time_end = span.time_start, span.time_end
+    report.sample_users = list(sample.sample_users.values())[:SAMPLE_USERS]
     report.event_types = ValueCounter.sorted(events)
     if histogram is not None:
         if report.dataset_type == "INTERACTIONS":

@@ -162,6 +162,7 @@ def write_partition(write: WriteJob) -> Figures:
                 sink.write(rows)
                 if users is not None:
                     users.add(id_hashes(rows, "USER_ID"))
+                    figures.sample(id_hashes(rows, "USER_ID"), rows["USER_ID"])
                 if items is not None:
                     items.add(id_hashes(rows, "ITEM_ID"))
                 if "EVENT_TYPE" in names:

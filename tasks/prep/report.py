@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
+SAMPLE_USERS = 5
 
 
 class Check(BaseModel):
@@ -56,6 +57,11 @@ class DataReport(BaseModel):
     users: int | None = None
     items: int | None = None
     users_with_2_or_more: int | None = None
+    sample_users: list[str] = Field(
+        default_factory=list,
+        description="A few users of the prepared rows (the smoke check asks them): those with "
+        "the smallest id hashes, so the same whatever the partitioning.",
+    )
     event_types: dict[str, int] = Field(default_factory=dict)
     time_start: int | None = Field(default=None, description="Earliest TIMESTAMP, epoch seconds.")
     time_end: int | None = Field(default=None, description="Latest TIMESTAMP, epoch seconds.")
