@@ -120,3 +120,18 @@ def test_unreadable_files_are_clear(tmp_path: Path) -> None:
 def test_metric_names_are_get_solution_metrics_keys() -> None:
     assert "precision_at_10" in METRICS and "coverage" in METRICS
     assert all(name.islower() for name in METRICS)
+
+
+def test_where_preparation_runs_is_checked(tmp_path: Path) -> None:
+    assert load_config(DEMO).prep.runner == "process"
+
+    def no_partitions(data: dict[str, Any]) -> None:
+        data["prep"] = {"runner": "dask", "partitions": 0}
+
+    def address_without_dask(data: dict[str, Any]) -> None:
+        data["prep"] = {"dask_address": "tcp://scheduler:8786"}
+
+    (problem,) = problems(tmp_path / "a", no_partitions)
+    assert problem.startswith("prep.partitions: Input should be greater than 0")
+    (problem,) = problems(tmp_path / "b", address_without_dask)
+    assert problem.startswith("prep") and "need runner: dask" in problem
