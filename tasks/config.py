@@ -147,9 +147,7 @@ class SolutionConfig(_Model):
     @property
     def recipe_arn(self) -> str:
         """The recipe's ARN."""
-        if self.recipe.startswith("arn:"):
-            return self.recipe
-        return f"arn:aws:personalize:::recipe/{self.recipe}"
+        return recipe_arn(self.recipe)
 
     def solution_config(self) -> dict[str, Any]:
         """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings)."""
@@ -157,6 +155,11 @@ class SolutionConfig(_Model):
             return {}
         values = {key: str(value) for key, value in self.hyperparameters.items()}
         return {"algorithmHyperParameters": values}
+
+
+def recipe_arn(recipe: str) -> str:
+    """A recipe's ARN from its name (or the ARN itself)."""
+    return recipe if recipe.startswith("arn:") else f"arn:aws:personalize:::recipe/{recipe}"
 
 
 class DatasetConfig(_Model):
@@ -217,11 +220,47 @@ class DatasetsConfig(_Model):
         return found
 
 
+Domain = Literal["ECOMMERCE", "VIDEO_ON_DEMAND"]
+DOMAIN_RECIPE_PREFIX: dict[str, str] = {"ECOMMERCE": "aws-ecomm-", "VIDEO_ON_DEMAND": "aws-vod-"}
+"""The names of a domain's use-case recipes start so (aws-ecomm-recommended-for-you ...)."""
+
+
 class DatasetGroupConfig(_Model):
     """The dataset group everything lives in."""
 
     name: Name
     kms_key_arn: str | None = None
+    domain: Domain | None = Field(
+        default=None,
+        description="A domain dataset group (recommenders; schemas created with the domain).",
+    )
+
+
+class RecommenderConfig(_Model):
+    """A domain use case AWS trains and retrains itself, and how its metrics are watched."""
+
+    name: Name
+    recipe: str = Field(description="Use-case recipe name (aws-ecomm-recommended-for-you) or ARN.")
+    recommender_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Personalize's RecommenderConfig as is, e.g. "
+        "{minRecommendationRequestsPerSecond: 1}.",
+    )
+    gate: GateConfig | None = Field(
+        default=None,
+        description="Floors (min) and the largest drop (max_drop) against the previous reading "
+        "of the recommender's modelMetrics.",
+    )
+    on_degraded: Literal["alert", "stop", "rollback"] = Field(
+        default="alert",
+        description="When the gate fails: alert (the run fails), stop the recommender, or roll "
+        "its configuration back to the one of the last good reading.",
+    )
+
+    @property
+    def recipe_arn(self) -> str:
+        """The recipe's ARN."""
+        return recipe_arn(self.recipe)
 
 
 class FilterConfig(_Model):
@@ -245,7 +284,8 @@ class PipelineConfig(_Model):
     role_arn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
     dataset_group: DatasetGroupConfig
     datasets: DatasetsConfig
-    solutions: list[SolutionConfig] = Field(min_length=1)
+    solutions: list[SolutionConfig] = Field(default_factory=list)
+    recommenders: list[RecommenderConfig] = Field(default_factory=list)
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
     prep: PrepRunConfig = Field(
@@ -260,6 +300,14 @@ class PipelineConfig(_Model):
                 return solution
         known = ", ".join(s.name for s in self.solutions)
         raise KeyError(f"no solution named {name!r} in the configuration; known: {known}")
+
+    def recommender(self, name: str) -> RecommenderConfig:
+        """The configured recommender of that name (KeyError naming the known ones)."""
+        for recommender in self.recommenders:
+            if recommender.name == name:
+                return recommender
+        known = ", ".join(r.name for r in self.recommenders)
+        raise KeyError(f"no recommender named {name!r} in the configuration; known: {known}")
 
     def filter(self, name: str) -> FilterConfig:
         """The configured filter of that name."""
@@ -300,9 +348,34 @@ class PipelineConfig(_Model):
                 )
         for dataset_type, dataset in self.datasets.configured().items():
             problems += _schema_problems(dataset_type, dataset)
+        problems += self._recommender_problems()
         if problems:
             raise PydanticCustomError("config", "\n".join(problems))
         return self
+
+    def _recommender_problems(self) -> list[str]:
+        if not self.solutions and not self.recommenders:
+            return ["solutions: configure at least one solution or recommender"]
+        problems = _duplicates("recommenders", [r.name for r in self.recommenders])
+        domain = self.dataset_group.domain
+        for i, recommender in enumerate(self.recommenders):
+            name = recommender.recipe_arn.rsplit("/", 1)[-1]
+            if domain is None:
+                problems.append(
+                    f"recommenders[{i}]: recommenders need a domain dataset group; set "
+                    "dataset_group.domain to ECOMMERCE or VIDEO_ON_DEMAND"
+                )
+            elif not name.startswith(DOMAIN_RECIPE_PREFIX[domain]):
+                problems.append(
+                    f"recommenders[{i}].recipe: {name} is not a {domain} use case; its recipes "
+                    f"start with {DOMAIN_RECIPE_PREFIX[domain]}"
+                )
+            if recommender.gate and recommender.gate.baseline_solution:
+                problems.append(
+                    f"recommenders[{i}].gate.baseline_solution: a recommender is gated against "
+                    "its own previous reading, not a baseline solution"
+                )
+        return problems
 
 
 def _duplicates(what: str, names: list[str]) -> list[str]:
