@@ -33,6 +33,7 @@ NOMINAL_SECONDS: dict[str, float] = {
     "campaign": 900,
     "batch-inference-job": 1800,
     "recommender": 3600,
+    "batch-segment-job": 1800,
 }
 
 

@@ -129,6 +129,21 @@ class BatchConfig(_Model):
     )
 
 
+class SegmentsConfig(_Model):
+    """User segments from a USER_SEGMENTATION solution (aws-item-affinity, -attribute-affinity)."""
+
+    num_results: int = Field(default=25, ge=1, le=5_000_000, description="Users per segment.")
+    items: list[str] = Field(
+        default_factory=list,
+        description="Item-Affinity: the items to segment users for (default: the 10 items with "
+        "the most interactions).",
+    )
+    attributes: list[str] = Field(
+        default_factory=list,
+        description='Item-Attribute-Affinity: expressions such as ITEMS.GENRES = "Comedy".',
+    )
+
+
 class SolutionConfig(_Model):
     """A recipe trained on the dataset group, its gate, campaign and batch job."""
 
@@ -143,6 +158,7 @@ class SolutionConfig(_Model):
     gate: GateConfig | None = None
     campaign: CampaignConfig | None = None
     batch_inference: BatchConfig | None = None
+    batch_segments: SegmentsConfig | None = None
 
     @property
     def recipe_arn(self) -> str:
@@ -341,6 +357,19 @@ class PipelineConfig(_Model):
                     problems.append(
                         f"solutions[{i}].gate.baseline_solution: a solution cannot be its own baseline"
                     )
+            segments = solution.batch_segments
+            segmenting = solution.recipe_arn.endswith(("/aws-item-affinity", "-attribute-affinity"))
+            if segments and not segmenting:
+                problems.append(
+                    f"solutions[{i}].batch_segments: only the aws-item-affinity and "
+                    "aws-item-attribute-affinity recipes make user segments"
+                )
+            by_attributes = solution.recipe_arn.endswith("-attribute-affinity")
+            if segments and by_attributes and not segments.attributes:
+                problems.append(
+                    f"solutions[{i}].batch_segments.attributes: give the item attributes "
+                    "to segment users by, e.g. ['ITEMS.GENRES = \"Comedy\"']"
+                )
             batch = solution.batch_inference
             if batch and batch.filter and batch.filter not in filters:
                 problems.append(
