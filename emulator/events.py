@@ -19,7 +19,15 @@ import pandas as pd
 from emulator.service import Service
 
 _LOCK = threading.Lock()
-COLUMNS = ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE"]
+COLUMNS = [
+    "USER_ID",
+    "ITEM_ID",
+    "TIMESTAMP",
+    "EVENT_TYPE",
+    "EVENT_VALUE",
+    "RECOMMENDATION_ID",
+    "EVENT_ATTRIBUTION_SOURCE",
+]
 
 
 def events_path(service: Service, tracking_id: str) -> Path:

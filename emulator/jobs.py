@@ -34,6 +34,7 @@ NOMINAL_SECONDS: dict[str, float] = {
     "batch-inference-job": 1800,
     "recommender": 3600,
     "batch-segment-job": 1800,
+    "metric-attribution": 60,
 }
 
 

@@ -2,7 +2,10 @@
 
 1. Each configured dataset with a source is prepared (cleaned, checked against Personalize's
    minimums, written as the import folder; :func:`tasks.prep.task.prepare_dataset`, on the
-   runner of the configuration's ``prep`` section).
+   runner of the configuration's ``prep`` section). It reads the dataset's current import
+   files (:func:`current_imports`): an increment's minimums per user and item count the rows
+   the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
+   import that shrinks the dataset) before anything is imported.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -28,6 +32,7 @@ from tasks.dataset_imports import finished_imports, import_dataset
 from tasks.prep.config import SourceConfig
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
+from tasks.resources import describe_resource
 
 ImportMode = Literal["FULL", "INCREMENTAL"]
 
@@ -58,6 +63,7 @@ def prepare_and_import(
             f"s3://{config.bucket}/prepared/{config.dataset_group.name}/{dataset_type}/{run_id}/"
         )
         mode = import_mode or dataset.import_mode
+        dataset_arn = resources.datasets[dataset_type]
         prepared = prepare_dataset(
             source,
             dataset.cleaning,
@@ -65,9 +71,10 @@ def prepare_and_import(
             dataset_type,
             output,
             incremental=mode == "INCREMENTAL",
+            current_files=[location(job) for job in current_imports(config.aws, dataset_arn)],
+            guards=dataset.guards,
             run=config.prep,
         )
-        dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
         if previous is not None:
@@ -144,3 +151,11 @@ def _job_name(config: PipelineConfig, dataset_type: str) -> str:
     """A unique import job name (names are unique per account, for all datasets)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{config.resource_name(dataset_type)[:47]}-{stamp}"
+
+
+def finished_at(aws: AwsSettings, job_arns: Iterable[str]) -> datetime | None:
+    """When the last of these import jobs finished (their newest ``lastUpdatedDateTime``)."""
+    times = [
+        describe_resource(aws, "dataset-import-job", arn)["lastUpdatedDateTime"] for arn in job_arns
+    ]
+    return max(times, default=None)

@@ -27,7 +27,7 @@ from tasks.datasets import ensure_dataset
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.plan import PlanRow, plan_resources
-from tasks.reporting import run_logger
+from tasks.reporting import artifact_key, run_logger
 from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
 
@@ -121,7 +121,7 @@ def publish_plan(config: PipelineConfig, rows: list[PlanRow]) -> None:
         print(f"{row.action:>8}  {row.kind:<14} {row.name}  {row.detail}".rstrip())
     create_table_artifact(
         [asdict(row) for row in rows],
-        key=f"plan-{config.dataset_group.name}".lower(),
+        key=artifact_key("plan", config.dataset_group.name),
         description=f"What provision would do for {config.dataset_group.name} (nothing changed)",
     )
 

@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
-from tasks.prep.config import CleaningConfig, PrepRunConfig, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
 
 METRICS = (
     "coverage",
@@ -188,6 +188,7 @@ class DatasetConfig(_Model):
         default=None, description="Raw data to prepare and import (none: import nothing)."
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
+    guards: ImportGuards = Field(default_factory=ImportGuards)
     import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 

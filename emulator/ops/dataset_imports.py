@@ -20,6 +20,7 @@ from emulator.engine.training import MIN_INTERACTIONS, MIN_USERS_WITH_TWO
 from emulator.errors import ResourceInUseException
 from emulator.jobs import Job, JobFailed, work
 from emulator.ops import handles
+from emulator.ops.metric_attributions import refresh_reports
 from emulator.resources import create_tags, in_flight, page, require, require_active
 from emulator.service import Call, Service
 
@@ -93,6 +94,7 @@ def run_import(job: Job) -> dict[str, Any]:
     if dataset_type == "INTERACTIONS":
         _check_minimums(service, dataset["datasetArn"], rows, body["importMode"])
     total = write_rows(service, dataset["datasetArn"], dataset_type, rows, body["importMode"])
+    refresh_reports(service, dataset["datasetGroupArn"])
     return {"rowsImported": len(rows), "datasetRowCount": total}
 
 

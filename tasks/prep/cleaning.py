@@ -5,7 +5,9 @@ They run on one partition of the rows (every row of a user is in the same partit
 per user (each capped user's most recent N rows stay) and the minimum per user, and returns
 the partition's item counts when a minimum per item is set (items span partitions, so their
 counts are summed over all partitions before that rule applies). ``drop`` and ``kept`` apply
-the plan to a batch. Rows removed by a rule are counted under the rule's name.
+the plan to a batch. Rows removed by a rule are counted under the rule's name. For an
+INCREMENTAL import the minimums also count the rows the dataset holds already (``earlier.py``;
+each partition gets its users' share), or are not applied when those cannot be read.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pyarrow.compute as pc
 
 from tasks.prep.config import CleaningConfig
 from tasks.prep.counting import HashCounter, HashSet
+from tasks.prep.earlier import Earlier
 from tasks.prep.errors import PrepError
 from tasks.prep.rowmask import RowMask
 from tasks.prep.schema import DatasetSchema
@@ -103,8 +106,13 @@ def count_pass(
     plan: Plan,
     removed: dict[str, int],
     work: Path,
+    earlier: Earlier | None = None,
 ) -> pd.Series | None:
-    """Applies the cap and the minimum per user; the item counts when items have a minimum."""
+    """Applies the cap and the minimum per user; the item counts when items have a minimum.
+
+    ``earlier``: the dataset's rows before this (INCREMENTAL) import, of this partition's users;
+    the minimum per user counts them too.
+    """
     cap = cleaning.max_interactions_per_user
     min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
     if cap is None and min_user <= 1 and min_item <= 1:
@@ -119,9 +127,18 @@ def count_pass(
         capped = users.keys_where(above=cap)
         if len(capped):
             removed[CAP_RULE] = apply_cap(spill, plan, capped, cap, items)
+    if earlier is not None and not earlier.known:
+        return None  # without the history a returning user's new rows would be wrongly dropped
     if min_user > 1:
-        plan.drop_users = HashSet(users.keys_where(below=min_user))
+        plan.drop_users = HashSet(below(users.series(), min_user, earlier, "USER_ID"))
     return items.series() if min_item > 1 else None
+
+
+def below(counts: pd.Series, minimum: int, earlier: Earlier | None, field: str) -> np.ndarray:
+    """Keys with fewer than ``minimum`` rows, counting the dataset's earlier rows if given."""
+    if earlier is not None and field in earlier.per_id:
+        counts = counts + earlier.per_id[field].reindex(counts.index, fill_value=0)
+    return np.asarray(counts.index[counts.to_numpy() < minimum], np.uint64)
 
 
 def apply_cap(

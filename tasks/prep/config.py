@@ -57,6 +57,27 @@ class CleaningConfig(BaseModel):
     )
 
 
+class ImportGuards(BaseModel):
+    """Limits that stop a run before a broken export is imported (``guards.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_reject_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Refuse the import when more than this share of the rows read is rejected "
+        "as bad data (1 turns the guard off).",
+    )
+    max_shrink: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Refuse a FULL import that would leave fewer than (1 - this) of the rows "
+        "the dataset holds now (1 turns the guard off).",
+    )
+
+
 class PrepRunConfig(BaseModel):
     """Where preparation's steps run: this process (default), or a Dask cluster."""
 

@@ -17,20 +17,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.prep.partitions import files_for, write_partitioned
+from tasks.prep.partitions import MAX_BITS, files_for, write_partitioned
 
 
 class HashCounter:
     """Rows per distinct 64-bit key, in partition files on disk until counted.
 
-    Keys go to one of up to 64 files (enough for the ``rows`` expected) by their top bits, so
+    Keys go to one of up to 64 files (enough for the ``rows`` expected, 64 when not known) by
+    their top bits, so
     every key's rows are in one file; each file is then counted alone. Counting happens once,
     with no merging of partial counts, and memory holds one file's keys at a time.
     """
 
-    def __init__(self, directory: Path, rows: int) -> None:
+    def __init__(self, directory: Path, rows: int | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(files_for(rows))]
+        files = 1 << MAX_BITS if rows is None else files_for(rows)
+        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(files)]
         self._files: list[BinaryIO] | None = [path.open("wb") for path in self._paths]
         self._removed: list[np.ndarray] = []
         self._series: pd.Series | None = None

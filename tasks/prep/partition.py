@@ -45,6 +45,7 @@ from tasks.prep.cleaning import (
 from tasks.prep.config import CleaningConfig
 from tasks.prep.counting import HashCounter, HashSet, ValueCounter
 from tasks.prep.duplicates import DuplicateFinder
+from tasks.prep.earlier import Earlier
 from tasks.prep.figures import Figures
 from tasks.prep.fingerprint import hash_rows
 from tasks.prep.prefetch import prefetch
@@ -67,6 +68,7 @@ class PartitionJob:
     columns: pa.Schema  # the spill's: the schema's fields, then the id hashes
     output_names: tuple[str, ...]  # the schema's fields, as the import file has them
     cutoff: int | None = None
+    earlier: Earlier | None = None  # the dataset's rows before an INCREMENTAL import, its users'
 
     @property
     def spill(self) -> PartitionRows:
@@ -112,21 +114,24 @@ def plan_partition(job: PartitionJob) -> PlanResult:
                 spill, list(job.output_names), keep, Path(work) / "fingerprints"
             )
         plan = Plan(keep=keep, cutoff=job.cutoff)
-        result.item_counts = _per_user_rules(spill, job.cleaning, plan, result, Path(work))
+        result.item_counts = _per_user_rules(spill, job, plan, result, Path(work))
     _save_plan(job.plan_uri, plan)
     return result
 
 
 def _per_user_rules(
-    spill: PartitionRows, cleaning: CleaningConfig, plan: Plan, result: PlanResult, work: Path
+    spill: PartitionRows, job: PartitionJob, plan: Plan, result: PlanResult, work: Path
 ) -> pd.Series | None:
     """The rules that need all of a user's rows; they see this partition's users only.
 
     A new per-user rule goes here: it reads ``spill.batches()`` (rows kept so far:
     ``cleaning.kept``), clears rows in ``plan.keep`` or adds users to ``plan.drop_users``,
-    and counts what it removed in ``result.removed_by_rule``.
+    and counts what it removed in ``result.removed_by_rule``. What it needs from outside the
+    partition (as ``job.earlier``, this partition's users' share of the dataset's history)
+    comes in the ``PartitionJob``.
     """
-    return count_pass(spill, cleaning, plan, result.removed_by_rule, work / "counts")
+    removed = result.removed_by_rule
+    return count_pass(spill, job.cleaning, plan, removed, work / "counts", job.earlier)
 
 
 def _clear_duplicates(spill: PartitionRows, names: list[str], keep: RowMask, work: Path) -> int:

@@ -40,7 +40,8 @@ import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import fsspec
@@ -49,11 +50,13 @@ import pandas as pd
 from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
-from tasks.prep.cleaning import SECONDS_PER_DAY, check_cleaning
-from tasks.prep.config import DEFAULT_PARTITIONS, CleaningConfig, SourceConfig
+from tasks.prep.cleaning import SECONDS_PER_DAY, below, check_cleaning
+from tasks.prep.config import DEFAULT_PARTITIONS, CleaningConfig, ImportGuards, SourceConfig
 from tasks.prep.counting import ValueCounter
+from tasks.prep.earlier import Earlier, dataset_history
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.figures import Figures, add_counts, merge_into
+from tasks.prep.guards import enforce_guards, guard_checks
 from tasks.prep.import_folder import delete_parts
 from tasks.prep.normalise import Normaliser
 from tasks.prep.partition import (
@@ -133,6 +136,8 @@ def prepare(
     output_uri: str,
     history_uri: str | None = None,
     incremental: bool = False,
+    current_files: Sequence[str] = (),
+    guards: ImportGuards | None = None,
     partitions: int = DEFAULT_PARTITIONS,
     scratch_uri: str | None = None,
     map_steps: MapSteps = run_here,
@@ -140,7 +145,11 @@ def prepare(
     """Prepare a dataset's raw data into a Personalize import folder under ``output_uri``.
 
     ``incremental``: the file will be imported INCREMENTAL, so the dataset-wide minimums are not
-    required of it alone (see ``checks.personalize_checks``). ``partitions``: how many parts the
+    required of it alone (see ``checks.personalize_checks``), and the minimums per user and
+    item count the rows the dataset holds already, read from ``current_files`` (the import
+    files of its current rows; ``earlier.py``). ``guards`` (default: ``ImportGuards()``) refuse
+    an export with too many rejected rows, or a FULL one that shrinks the dataset too much
+    (``guards.py``); ``GuardError`` says which. ``partitions``: how many parts the
     rows are split into by user (and the import folder has at most). ``scratch_uri``: where the
     steps keep rows between them (a new folder under it, removed at the end); a local temporary
     directory by default, which only workers on this machine can use. ``map_steps`` runs the
@@ -167,7 +176,7 @@ def prepare(
     source_columns(source, schema)  # a wrong mapping is reported before the files are listed
     splits = list_splits(source)
     units = _timestamp_units(splits[0], source, schema)
-    with _scratch(scratch_uri) as scratch:
+    with _scratch(scratch_uri) as scratch, tempfile.TemporaryDirectory(prefix="prep-") as local:
         split_jobs = [
             SplitJob(i, split, source, cleaning, schema, units, partitions, scratch)
             for i, split in enumerate(splits)
@@ -183,6 +192,7 @@ def prepare(
         if cleaning.window_days and latest is not None:
             cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         columns = spill_schema(schema)
+        earlier = dataset_history(current_files, cleaning, guards, incremental, report, Path(local))
         jobs = [
             PartitionJob(
                 partition=p,
@@ -193,17 +203,20 @@ def prepare(
                 columns=columns,
                 output_names=tuple(schema.names),
                 cutoff=cutoff,
+                earlier=_users_share(earlier, p, partitions),
             )
             for p in range(partitions)
         ]
         delete_parts(out.import_uri)  # a rerun into the same folder starts clean
-        planned, written = _clean_partitions(jobs, out.import_uri, cleaning, map_steps)
+        planned, written = _clean_partitions(jobs, out.import_uri, cleaning, earlier, map_steps)
         for plan in planned:
             add_counts(report.removed_by_rule, plan.removed_by_rule)
         merge_into(report, written)
     report.checks = personalize_checks(report, schema, incremental)
+    report.checks += guard_checks(report, guards or ImportGuards(), incremental, earlier)
     report.compare(_previous_report(out.history_uri))
     try:
+        enforce_guards(report)
         enforce(report)
     except PrepError:
         delete_parts(out.import_uri)
@@ -255,25 +268,42 @@ def _add_splits(report: DataReport, routed: list[SplitResult]) -> int | None:
 
 
 def _clean_partitions(
-    jobs: list[PartitionJob], import_uri: str, cleaning: CleaningConfig, map_steps: MapSteps
+    jobs: list[PartitionJob],
+    import_uri: str,
+    cleaning: CleaningConfig,
+    earlier: Earlier | None,
+    map_steps: MapSteps,
 ) -> tuple[list[PlanResult], list[Figures]]:
     """Steps 2 and 3 on every partition: in two rounds when items have a minimum, else one."""
     if cleaning.min_interactions_per_item <= 1:
         both = map_steps(clean_partition, [WriteJob(job, import_uri) for job in jobs])
         return [plan for plan, _ in both], [figures for _, figures in both]
     planned = map_steps(plan_partition, jobs)
-    drop_items = _items_below(planned, cleaning.min_interactions_per_item)
+    drop_items = _items_below(planned, cleaning.min_interactions_per_item, earlier)
     written = map_steps(write_partition, [WriteJob(job, import_uri, drop_items) for job in jobs])
     return planned, written
 
 
-def _items_below(planned: list[PlanResult], minimum: int) -> np.ndarray | None:
-    """The hashes of items below the minimum, on counts summed over all partitions."""
+def _items_below(
+    planned: list[PlanResult], minimum: int, earlier: Earlier | None
+) -> np.ndarray | None:
+    """The hashes of items below the minimum, on counts summed over all partitions.
+
+    The counts include the dataset's earlier rows (``earlier``) when those were read.
+    """
     counts = [p.item_counts for p in planned if p.item_counts is not None]
     if minimum <= 1 or not counts:
         return None
-    total = pd.concat(counts).groupby(level=0).sum()
-    return np.asarray(total.index[total.to_numpy() < minimum], np.uint64)
+    return below(pd.concat(counts).groupby(level=0).sum(), minimum, earlier, "ITEM_ID")
+
+
+def _users_share(earlier: Earlier | None, partition: int, partitions: int) -> Earlier | None:
+    """The dataset's earlier rows per user, of the users of one partition only."""
+    if earlier is None or "USER_ID" not in earlier.per_id:
+        return earlier if earlier is None else replace(earlier, files=[], per_id={})
+    users = earlier.per_id["USER_ID"]
+    mine = users.index.to_numpy(np.uint64) % np.uint64(partitions) == partition
+    return replace(earlier, files=[], per_id={"USER_ID": users[mine]})
 
 
 def _gather_rejects(parts: list[str], uri: str) -> None:
