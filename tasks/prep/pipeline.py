@@ -26,8 +26,9 @@ task runner (a local Dask cluster, or an existing one). The jobs are plain data 
 scratch location is shared by all of them (a local directory by default; ``s3://...`` when the
 workers are on other machines), so the result is the same whichever runner ran them.
 
-The rules apply in this order: rejects, event types, duplicates, window, cap, minimums per user
-and per item (one round, on the counts after the cap). A worker's memory holds a few batches,
+The rules apply in this order: forgotten users (``suppression.py``, loaded once and applied as
+each split is read), rejects, event types, duplicates, window, cap, minimums per user and per
+item (one round, on the counts after the cap). A worker's memory holds a few batches,
 one bit per row of its partition, at most about 512K fingerprints or id hashes at a time
 (``partitions.files_for``), and its per-user counts; disk holds the spill (about 90 bytes per
 row for interactions) until the end.
@@ -71,6 +72,7 @@ from tasks.prep.reading import Split, list_splits, read_split, source_columns
 from tasks.prep.report import DataReport
 from tasks.prep.routing import SplitJob, SplitResult, rejects_uri, route_split, spill_schema
 from tasks.prep.schema import DatasetSchema
+from tasks.prep.suppression import Suppression
 from tasks.prep.writing import open_for_writing, read_text, write_text
 
 J = TypeVar("J")
@@ -177,8 +179,9 @@ def prepare(
     splits = list_splits(source)
     units = _timestamp_units(splits[0], source, schema)
     with _scratch(scratch_uri) as scratch, tempfile.TemporaryDirectory(prefix="prep-") as local:
+        forgotten = Suppression.load(cleaning.forgotten_users_uri)
         split_jobs = [
-            SplitJob(i, split, source, cleaning, schema, units, partitions, scratch)
+            SplitJob(i, split, source, cleaning, schema, units, partitions, scratch, forgotten)
             for i, split in enumerate(splits)
         ]
         routed = map_steps(route_split, split_jobs)

@@ -1,8 +1,9 @@
 """Step 1 of preparation, one split of the source at a time: read, normalise, route by user.
 
 1. The split's batches are read (``reading.py``, read ahead in a background thread) and
-   normalised (``normalise.py``); rejected rows go to the split's rejects file with their
-   reason, rows of event types not allowed are counted and left out.
+   normalised (``normalise.py``); rows of forgotten users leave the batch, rejected or not
+   (``suppression.py``); rejected rows go to the split's rejects file with their reason, rows
+   of event types not allowed are counted and left out.
 2. Each good row gets the 64-bit hashes of its USER_ID and ITEM_ID, and goes to partition
    ``hash(key) % partitions`` (the key is USER_ID, or ITEM_ID for items), appended to that
    partition's spill file for this split (``spill.py``). Every row of a user therefore lands in
@@ -30,6 +31,7 @@ from tasks.prep.prefetch import prefetch
 from tasks.prep.reading import Split, read_split
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.spill import SpillFile, rows_uri
+from tasks.prep.suppression import Suppression
 from tasks.prep.writing import CsvSink
 
 
@@ -45,6 +47,7 @@ class SplitJob:
     timestamp_units: dict[str, str | None]
     partitions: int
     scratch: str
+    forgotten: Suppression
 
 
 @dataclass
@@ -103,7 +106,7 @@ def route_split(job: SplitJob) -> SplitResult:
     with CsvSink(rejects_uri(job.scratch, job.index), rejects_schema(schema)) as rejects:
         for raw in prefetch(read_split(job.split, job.source, schema)):
             result.rows_in += raw.batch.num_rows
-            normalised = normaliser(raw)
+            normalised = job.forgotten.apply(normaliser(raw), result.removed_by_rule)
             rows, good = normalised.rows, normalised.good
             if normalised.rejects is not None:
                 rejects.write(normalised.rejects)
