@@ -16,13 +16,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.task_runners import TaskRunner
 from prefect_dask import DaskTaskRunner
 
 from tasks.prep.config import PrepRunConfig
+from tasks.retries import personalize_task
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -52,7 +51,7 @@ def scratch_for(run: PrepRunConfig, output_uri: str) -> str | None:
     return f"{output_uri.rstrip('/')}/_scratch/"
 
 
-@task(name="prep-step", cache_policy=NO_CACHE)
+@personalize_task(name="prep-step")
 def prep_step(step: Callable[[Any], Any], job: Any) -> Any:
     """One job of a preparation step, wherever the task runner runs it."""
     return step(job)

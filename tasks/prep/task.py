@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from pydantic import BaseModel, Field
 
@@ -33,6 +32,7 @@ from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
 from tasks.prep.report import DataReport
 from tasks.prep.runners import dask_task_runner, map_as_tasks, scratch_for
+from tasks.retries import personalize_task
 
 
 class PrepRequest(BaseModel):
@@ -90,7 +90,7 @@ def prepare_dataset(
     return prepare_on_dask.with_options(flow_run_name=name, task_runner=runner)(request)
 
 
-@task(name="prepare-dataset", cache_policy=NO_CACHE)
+@personalize_task(name="prepare-dataset")
 def prepare_here(request: PrepRequest) -> PrepResult:
     """The preparation in this task's process, every step one after the other."""
     return _prepare_and_publish(request, run_here)

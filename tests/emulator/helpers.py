@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
 from emulator.datastore import read_rows
+from emulator.process import LocalService
 from emulator.service import Service, Settings
 
 INTERACTIONS_SCHEMA = json.dumps(
@@ -52,6 +54,13 @@ USERS_SCHEMA = json.dumps(
         ],
     }
 )
+
+
+def arm_faults(service: LocalService, settings: dict[str, Any]) -> None:
+    """Arm faults on a running local service (``{"throttle": 0.2}``, ``{"fail_next": {...}}``,
+    ``{"clear": True}``) through its admin endpoint."""
+    url = service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
+    httpx.post(url, json=settings).raise_for_status()
 
 
 def wait_status(describe: Any, key: str, want: str, timeout: float = 20.0) -> dict[str, Any]:
