@@ -1,13 +1,11 @@
 """Checks before ``provision`` creates anything, so a bad value fails at once, not half-way.
 
-1. Filters: each expression parses under Personalize's filter grammar and reads only datasets
-   and fields the configuration's schemas have.
-2. Recipes: each configured recipe is one ListRecipes lists (DescribeRecipe for an ARN), and not
+1. Recipes: each configured recipe is one ListRecipes lists (DescribeRecipe for an ARN), and not
    one a domain dataset group would need.
-3. Hyperparameters: each configured one is a hyperparameter of the recipe's algorithm
+2. Hyperparameters: each configured one is a hyperparameter of the recipe's algorithm
    (DescribeAlgorithm's ``defaultHyperParameters``) and lies within its range
    (``defaultHyperParameterRanges``); the message names the value and the allowed range.
-4. Campaigns: no campaign of a configured solution syncs itself to the solution's latest
+3. Campaigns: no campaign of a configured solution syncs itself to the solution's latest
    version (``$LATEST``, ``syncWithLatestSolutionVersion``): it would deploy every new version
    without the gate. Nor may the configuration ask for that.
 
@@ -21,8 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.errors import ServiceError
-from emulator.filter_expressions import compile_filter
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig, SolutionConfig
 from tasks.errors import translated
@@ -61,7 +57,7 @@ class PreflightError(ValueError):
 def preflight(aws: AwsSettings, config: PipelineConfig) -> list[Finding]:
     """Every problem that would stop provisioning or bypass the gate (empty: all clear)."""
     personalize = client(aws, "personalize")
-    findings = filter_findings(config) + campaign_config_findings(config)
+    findings = campaign_config_findings(config)
     for solution in config.solutions:
         findings += recipe_findings(personalize, solution)
     findings += latest_sync_findings(personalize, config)
@@ -73,32 +69,6 @@ def require_preflight(aws: AwsSettings, config: PipelineConfig) -> None:
     findings = preflight(aws, config)
     if findings:
         raise PreflightError(findings)
-
-
-def filter_findings(config: PipelineConfig) -> list[Finding]:
-    """Filters whose expression does not parse or reads a dataset or field not configured."""
-    fields = {
-        dataset_type.lower(): set(dataset.field_names)
-        for dataset_type, dataset in config.datasets.configured().items()
-    }
-    findings = []
-    for item in config.filters:
-        subject = f"filters[{item.name}].expression"
-        try:
-            expression = compile_filter(item.expression)
-        except ServiceError as error:
-            example = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")'
-            findings.append(Finding("filter", subject, error.message, f"For example: {example}"))
-            continue
-        for dataset, name in sorted(expression.fields):
-            if dataset.lower() not in fields:
-                findings.append(Finding("filter", subject, f"reads {dataset}.{name}, but no "
-                                        f"{dataset} dataset is configured.", "Add it under datasets."))  # fmt: skip
-            elif name not in fields[dataset.lower()]:
-                known = ", ".join(sorted(fields[dataset.lower()]))
-                findings.append(Finding("filter", subject, f"reads {dataset}.{name}, which the "
-                                        f"{dataset} schema does not have ({known}).", ""))  # fmt: skip
-    return findings
 
 
 def campaign_config_findings(config: PipelineConfig) -> list[Finding]:
