@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from emulator.engine.training import train
-from flows.sample_data import SampleSize, write_exports
+from local.sample_data import SampleSize, write_exports
 from tasks.config import load_config
 from tasks.prep.config import CleaningConfig
 from tasks.prep.pipeline import PrepResult, prepare

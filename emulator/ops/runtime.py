@@ -42,7 +42,9 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         scores = target.model.scores_for_user(p["userId"])
     else:
         raise InvalidInputException(
-            f"The campaign's recipe is {kind}: use GetPersonalizedRanking instead."
+            f"The campaign's recipe is {kind}: use "
+            f"{'GetActionRecommendations' if kind == 'NEXT_BEST_ACTION' else 'GetPersonalizedRanking'}"
+            " instead."
         )
     keep = keep_mask(
         service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")

@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from prefect import task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
 from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.pipeline import PrepResult, prepare
 from tasks.prep.report import DataReport
+from tasks.retries import personalize_task
 
 
-@task(name="prepare-dataset", task_run_name="prepare-{dataset_type}", cache_policy=NO_CACHE)
+@personalize_task(name="prepare-dataset", task_run_name="prepare-{dataset_type}")
 def prepare_dataset(
     source: SourceConfig,
     cleaning: CleaningConfig,

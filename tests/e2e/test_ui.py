@@ -16,7 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from prefect.client.schemas.objects import FlowRun
 
-from deployments.stack import LocalStack
+from local.stack import LocalStack
 from tasks.history import history_key
 from tests.e2e.conftest import RUN_TIMEOUT, assert_completed, on_api, wait_for_final
 
