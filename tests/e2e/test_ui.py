@@ -62,6 +62,8 @@ def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Pa
     page.on("response", lambda response: record_error(response, failed_calls))
     page.on("requestfailed", lambda r: failed_calls.append(f"{r.method} {r.url}: {r.failure}"))
     page.goto(f"{on_stack.ui_url}/deployments")
+    # More deployments than one page holds: search, as a person would.
+    page.get_by_placeholder("Search deployments").fill("weekly")
     page.get_by_role("link", name="weekly", exact=True).click()
     page.wait_for_url("**/deployments/deployment/**")
     expect(page.get_by_text("At 02:00 AM, only on Monday")).to_be_visible()
