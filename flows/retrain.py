@@ -41,6 +41,7 @@ from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.history import publish_histories
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
 from flows.locks import solution_locks
@@ -121,6 +122,7 @@ def retrain(
 
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
+    lineage.history = publish_histories(aws, outcomes)
     lineage.publish(config.dataset_group.name)
     problems = [check.problem for check in recommenders if check.problem]
     problems += [outcome.problem for outcome in outcomes if outcome.problem]
