@@ -213,6 +213,7 @@ def _peak_rss() -> int:
 def prefect_api() -> Iterator[None]:
     """A temporary Prefect API for the flow runs, quiet on the console."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):
