@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from emulator.engine.data import load_group, select
+from emulator.engine.metrics import version_seed
 from emulator.engine.storage import save_model
 from emulator.engine.training import TrainingError, train
 from emulator.errors import InvalidInputException, ResourceInUseException
@@ -129,7 +130,14 @@ def _train(job: Job) -> dict[str, Any] | None:
     )
     hyperparameters = {**found.hyperparameters, **config.get("algorithmHyperParameters", {})}
     try:
-        trained = train(found.model, rows, group.catalogue(), hyperparameters, job.stop_requested)
+        trained = train(
+            found.model,
+            rows,
+            group.catalogue(),
+            hyperparameters,
+            job.stop_requested,
+            seed=version_seed(job.arn),
+        )
     except (TrainingError, ValueError) as error:
         raise JobFailed(str(error)) from None
     if trained is None:

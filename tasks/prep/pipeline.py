@@ -61,6 +61,7 @@ from tasks.prep.counting import HashCounter, ValueCounter
 from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.fingerprint import hash_column, hash_rows
+from tasks.prep.holdout import Holdout, HoldoutSpec, hold_out
 from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
 from tasks.prep.prefetch import prefetch
 from tasks.prep.reading import read_batches
@@ -107,6 +108,7 @@ class PrepResult(BaseModel):
     rows_out: int
     rows_rejected: int
     report: DataReport
+    holdout: Holdout | None = None
 
 
 def prepare(
@@ -117,11 +119,13 @@ def prepare(
     output_uri: str,
     history_uri: str | None = None,
     incremental: bool = False,
+    holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
 
     ``incremental``: the file will be imported INCREMENTAL, so the dataset-wide minimums are not
-    required of it alone (see ``checks.personalize_checks``).
+    required of it alone (see ``checks.personalize_checks``). ``holdout``: recent interactions
+    of a sample of users to set aside beside the import file for the gate (``holdout.py``).
 
     The data report is compared with the last successful run's, kept at ``history_uri``
     (default: see ``OutputLocation.under``), which it then replaces.
@@ -153,12 +157,16 @@ def prepare(
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         count_pass(spill, cleaning, plan, report, Path(work) / "counts")
         _write_pass(spill, plan, out, report, Path(work) / "stats")
+    columns = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
+    held = hold_out(out.import_uri, columns, holdout, report) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)
     report.compare(_previous_report(out.history_uri))
     try:
         enforce(report)
     except PrepError:
         delete(out.import_uri)
+        if held is not None:
+            delete(held.uri)
         raise
     document = report.model_dump_json(indent=2)
     write_text(out.report_uri, document)
@@ -171,6 +179,7 @@ def prepare(
         rows_out=report.rows_out,
         rows_rejected=report.rows_rejected,
         report=report,
+        holdout=held,
     )
 
 

@@ -18,6 +18,7 @@ from prefect.logging import get_run_logger
 
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.errors import BelowMinimumsError
+from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import PrepResult, prepare
 from tasks.prep.report import DataReport
 
@@ -31,18 +32,20 @@ def prepare_dataset(
     output_uri: str,
     history_uri: str | None = None,
     incremental: bool = False,
+    holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``).
 
     ``history_uri`` keeps the last successful run's report for the drift table; by default it
     is ``<type>.last-report.json`` in the parent of ``output_uri``. ``incremental``: the file
     is for an INCREMENTAL import, so Personalize's dataset-wide minimums are not required of it.
+    ``holdout``: set the gate's holdout aside beside the import file (``prep.holdout``).
     """
     logger = get_run_logger()
     logger.info("Preparing %s from %s into %s", dataset_type, source.uri, output_uri)
     try:
         result = prepare(
-            source, cleaning, schema, dataset_type, output_uri, history_uri, incremental
+            source, cleaning, schema, dataset_type, output_uri, history_uri, incremental, holdout
         )
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):

@@ -11,7 +11,7 @@ import pytest
 from emulator.engine import fit as fit_module
 from emulator.engine.data import select
 from emulator.engine.fit import fit, parse_window
-from emulator.engine.metrics import METRIC_NAMES, evaluate, split
+from emulator.engine.metrics import METRIC_NAMES, evaluate, split, version_seed
 from emulator.engine.model import top_k, top_k_rows
 from emulator.engine.training import TrainingError, train
 from emulator.sample_data import generate_interactions, generate_items
@@ -51,6 +51,14 @@ def test_split_holds_out_the_newest_interactions_of_a_tenth_of_users(
     newest = planted[(planted["USER_ID"] == user) & planted["ITEM_ID"].isin(held.test[user])]
     assert newest["TIMESTAMP"].max() >= kept
     assert split(planted, seed=0).test == held.test
+
+
+def test_each_version_arn_draws_its_own_test_users(planted: pd.DataFrame) -> None:
+    arn = "arn:aws:personalize:us-east-1:000000000000:solution/s/1a2b3c4d"
+    assert version_seed(arn) == version_seed(arn)
+    first, second = (split(planted, version_seed(f"{arn}{n}")).test for n in (1, 2))
+    assert len(first) == len(second)
+    assert set(first) != set(second)
 
 
 def test_metrics_count_hits_exactly() -> None:
