@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from tasks.aws import AwsSettings, client
 from tasks.resources import describe, find_all
 
@@ -41,3 +43,9 @@ def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
 def location(job: dict[str, Any]) -> str:
     """The S3 location an import job read."""
     return str(job["dataSource"]["dataLocation"])
+
+
+def sample_users_of(import_uri: str, count: int = 5) -> list[str]:
+    """A few users of an interactions import file, for the smoke check after a promotion."""
+    users = pd.read_csv(import_uri, usecols=["USER_ID"], dtype=str)["USER_ID"].drop_duplicates()
+    return users.sample(min(count, len(users)), random_state=0).sort_values().tolist()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import fsspec
@@ -40,6 +41,9 @@ class DataLineage:
     import_job: str
     import_mode: str
     rows: int | None = None
+    time_start: int | None = None
+    time_end: int | None = None
+    holdout: dict[str, Any] | None = None
 
 
 @dataclass
@@ -50,6 +54,7 @@ class SolutionLineage:
     solution_version: str
     metrics: dict[str, float]
     gate: dict[str, Any] | None = None
+    holdout: dict[str, Any] | None = None
     promotion: dict[str, Any] | None = None
     campaign: dict[str, Any] | None = None
     batch: dict[str, Any] | None = None
@@ -70,14 +75,24 @@ class Lineage:
     def markdown(self) -> str:
         """The lineage as a markdown document."""
         lines = [f"# Retraining run `{self.flow_run}`", "", "## Input data", ""]
-        lines += ["| dataset | source (ETag) | prepared file (ETag) | import job | mode | rows |"]
-        lines += ["|---|---|---|---|---|---|"]
+        lines += [
+            "| dataset | source (ETag) | prepared file (ETag) | import job | mode | rows | span |"
+        ]
+        lines += ["|---|---|---|---|---|---|---|"]
         for d in self.data:
             lines.append(
                 f"| {d.dataset_type} | `{d.source_uri}` ({d.source_etag or '-'}) | "
                 f"`{d.import_uri}` ({d.import_etag or '-'}) | `{d.import_job}` | "
-                f"{d.import_mode} | {d.rows if d.rows is not None else '-'} |"
+                f"{d.import_mode} | {d.rows if d.rows is not None else '-'} | "
+                f"{_span(d.time_start, d.time_end)} |"
             )
+        for d in self.data:
+            if d.holdout:
+                h = d.holdout
+                lines.append(
+                    f"\nHeld out for the gate (not imported): {h['rows']} {d.dataset_type} of "
+                    f"{h['users']} users after {_iso(h['cutoff'])}, `{h['uri']}`"
+                )
         for s in self.solutions:
             lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
             lines.append("- metrics: " + _metrics(s.metrics))
@@ -87,6 +102,8 @@ class Lineage:
                 lines += [
                     f"  - {row['metric']} {row['rule']}: {row['result']}" for row in s.gate["rows"]
                 ]
+            if s.holdout is not None:
+                lines.append("- " + _holdout(s.holdout))
             if s.promotion is not None:
                 p = s.promotion
                 lines.append(
@@ -112,6 +129,30 @@ class Lineage:
             key=artifact_key("lineage", name),
             description=f"Lineage of retraining run {self.flow_run}",
         )
+
+
+def _iso(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def _span(start: int | None, end: int | None) -> str:
+    return f"{_iso(start)} to {_iso(end)}" if start is not None else "-"
+
+
+def _holdout(comparison: Mapping[str, Any]) -> str:
+    """One line: the paired comparison's users and the gated figures, or why there is none."""
+    if comparison["unavailable"]:
+        return f"holdout comparison: none ({comparison['unavailable']})"
+    parts = [
+        f"{d['metric']} {d['relative']:+.1%} [{d['relative_low']:+.1%}, {d['relative_high']:+.1%}]"
+        for d in comparison["serving"]
+        if d["metric"].startswith(
+            ("normalized_discounted_cumulative_gain_at_10", "precision_at_10")
+        )
+    ]
+    return f"holdout comparison on {comparison['users']} users, new vs serving: " + "; ".join(parts)
 
 
 def _metrics(metrics: Mapping[str, float]) -> str:

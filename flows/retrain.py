@@ -9,7 +9,9 @@
    promote the same solution at once.
    A rerun after a crash attaches to the import or training still in flight.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
-   and the baseline solution's); its decision is a table artifact. A stopped solution's
+   and the baseline solution's; with ``gate.holdout``, also new vs serving on the same recent
+   interactions that preparation held out and neither trained on, ``flows.holdout``); its
+   decision is a table artifact. A stopped solution's
    campaign is not touched, and the run ends ``Failed`` with "stopped by the gate: ...".
 5. A passing version is promoted (optionally after a person approves): the campaign is created
    or updated and smoke-checked, and rolled back if either fails (the run then ends ``Failed``
@@ -24,14 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import pandas as pd
 from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
-from flows.imports import finished_imports, location
+from flows.holdout import HoldoutPlan, compare_on_holdout, plan_holdout
+from flows.imports import finished_imports, location, sample_users_of
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.promote import PromotionApproval, ask_for_approval, promote
@@ -42,14 +44,16 @@ from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.dataset_imports import import_dataset
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
+from tasks.paired import HoldoutComparison
 from tasks.prep.config import SourceConfig
+from tasks.prep.holdout import Holdout
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe
 from tasks.solution_versions import train_solution_version
+from tasks.version_review import mark_reviewed
 
 ImportMode = Literal["FULL", "INCREMENTAL"]
-SMOKE_USERS = 5
 APPROVAL_TIMEOUT_SECONDS = 24 * 3600
 
 
@@ -64,7 +68,7 @@ class SolutionRun:
 
 
 @dataclass
-class _Context:
+class GateContext:
     """What every solution's gate and promotion share within one run."""
 
     config: PipelineConfig
@@ -73,6 +77,8 @@ class _Context:
     sample_users: list[str]
     require_approval: bool
     batch: bool
+    holdout: Holdout | None = None
+    holdout_reason: str = ""
 
 
 @flow(name="retrain", log_prints=True)
@@ -100,20 +106,24 @@ def retrain(
     _source(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
     resources = resources_for(config)
     lineage = Lineage(flow_run=str(flow_run.get_id() or "local"))
+    plan = plan_holdout(config, resources)
     lineage.data, sample_users = _prepare_and_import(
-        config, resources, interactions_uri, import_mode
+        config, resources, interactions_uri, import_mode, plan
     )
+    held = next((Holdout(**d.holdout) for d in lineage.data if d.holdout), None)
 
     problems: list[str] = []
     with solution_locks(s.name for s in selected):
         runs = _train(config.aws, selected, resources)
-        context = _Context(config, resources, runs, sample_users, require_approval, batch)
+        context = GateContext(
+            config, resources, runs, sample_users, require_approval, batch, held, plan.reason
+        )
         for run in runs.values():
             record = SolutionLineage(run.config.name, run.version, run.metrics or {})
             lineage.solutions.append(record)
             if run.config.campaign is None:
                 continue
-            problem = _gate_and_promote(context, run, record)
+            problem = gate_and_promote(context, run, record)
             if problem:
                 problems.append(problem)
     lineage.publish(config.dataset_group.name)
@@ -140,6 +150,7 @@ def _prepare_and_import(
     resources: Resources,
     interactions_uri: str | None,
     import_mode: ImportMode | None,
+    plan: HoldoutPlan,
 ) -> tuple[list[DataLineage], list[str]]:
     """Prepare and import every dataset with a source; return lineage and smoke-test users."""
     run_id = str(flow_run.get_id() or "local")
@@ -160,6 +171,7 @@ def _prepare_and_import(
             dataset_type,
             output,
             incremental=mode == "INCREMENTAL",
+            holdout=plan.spec if dataset_type == "interactions" else None,
         )
         dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
@@ -188,10 +200,13 @@ def _prepare_and_import(
                 job,
                 mode,
                 prepared.rows_out,
+                prepared.report.time_start,
+                prepared.report.time_end,
+                prepared.holdout.model_dump() if prepared.holdout else None,
             )
         )
         if dataset_type == "interactions":
-            sample_users = _sample_users(prepared.import_uri)
+            sample_users = sample_users_of(prepared.import_uri)
     return records, sample_users
 
 
@@ -228,12 +243,6 @@ def _job_name(config: PipelineConfig, dataset_type: str) -> str:
     return f"{config.resource_name(dataset_type)[:47]}-{stamp}"
 
 
-def _sample_users(import_uri: str, count: int = SMOKE_USERS) -> list[str]:
-    """A few users of the prepared interactions, for the smoke check."""
-    users = pd.read_csv(import_uri, usecols=["USER_ID"], dtype=str)["USER_ID"].drop_duplicates()
-    return users.sample(min(count, len(users)), random_state=0).sort_values().tolist()
-
-
 def _train(
     aws: AwsSettings, selected: Sequence[SolutionConfig], resources: Resources
 ) -> dict[str, SolutionRun]:
@@ -251,11 +260,13 @@ def _train(
     return runs
 
 
-def _gate_and_promote(context: _Context, run: SolutionRun, record: SolutionLineage) -> str | None:
+def gate_and_promote(context: GateContext, run: SolutionRun, record: SolutionLineage) -> str | None:
     """Gate one solution's new version and promote it; return the problem, if any."""
     aws, solution = context.config.aws, run.config
     assert solution.campaign is not None
     serving = serving_solution_version(aws, solution.campaign.name)
+    holdout = _compare(context, run, serving)
+    record.holdout = holdout.to_dict() if holdout else None
     decision = evaluate_gate(
         solution.gate,
         run.metrics or {},
@@ -264,6 +275,7 @@ def _gate_and_promote(context: _Context, run: SolutionRun, record: SolutionLinea
         solution=solution.name,
         new_version=run.version,
         serving_version=serving,
+        holdout=holdout,
     )
     publish_gate_decision(decision)
     record.gate = decision.to_dict()
@@ -271,6 +283,7 @@ def _gate_and_promote(context: _Context, run: SolutionRun, record: SolutionLinea
         run_logger().warning(
             "%s; campaign %s untouched", decision.summary(), solution.campaign.name
         )
+        mark_reviewed(aws, run.version, "stopped")
         return decision.summary()
     if context.require_approval and not _approved(decision):
         return f"promotion of {run.version} was not approved"
@@ -283,6 +296,26 @@ def _gate_and_promote(context: _Context, run: SolutionRun, record: SolutionLinea
     if context.batch and solution.batch_inference is not None:
         record.batch = refresh_batch(context.config, context.resources, solution.name, run.version)
     return None
+
+
+def _compare(
+    context: GateContext, run: SolutionRun, serving: str | None
+) -> HoldoutComparison | None:
+    """The paired comparison on the holdout, when the solution's gate asks for one."""
+    gate = run.config.gate
+    if gate is None or gate.holdout is None:
+        return None
+    versions = {"new": run.version, **({"serving": serving} if serving else {})}
+    if gate.baseline_solution and context.runs[gate.baseline_solution].version:
+        versions["baseline"] = context.runs[gate.baseline_solution].version
+    return compare_on_holdout(
+        context.config,
+        context.resources,
+        run.config,
+        versions,
+        context.holdout,
+        context.holdout_reason,
+    )
 
 
 def _baseline_metrics(

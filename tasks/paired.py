@@ -16,7 +16,7 @@ relative difference alone on the 2-core development machine, this 0.23 s for bot
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -145,3 +145,27 @@ def comparison_table(differences: Mapping[str, PairedDifference]) -> list[dict[s
         }
         for d in differences.values()
     ]
+
+
+@dataclass(frozen=True)
+class HoldoutComparison:
+    """The new version against the serving one (and the baseline) on the same held-out users,
+    or why there is no such comparison (``unavailable``)."""
+
+    users: int = 0
+    cutoff: int | None = None
+    serving: Mapping[str, PairedDifference] = field(default_factory=dict)
+    baseline: Mapping[str, PairedDifference] = field(default_factory=dict)
+    coverage: Mapping[str, float] = field(default_factory=dict)
+    unavailable: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for lineage and flow results."""
+        return {
+            "users": self.users,
+            "cutoff": self.cutoff,
+            "unavailable": self.unavailable,
+            "serving": [d.as_dict() for d in self.serving.values()],
+            "baseline": [d.as_dict() for d in self.baseline.values()],
+            "coverage": dict(self.coverage),
+        }

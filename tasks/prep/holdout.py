@@ -82,6 +82,7 @@ def hold_out(
         return None
     held = set_aside(import_uri, columns, spec, report.time_end)
     report.rows_out -= held.rows
+    report.holdout_cutoff = held.cutoff
     report.removed_by_rule[HOLDOUT_RULE] = held.rows
     return held
 
