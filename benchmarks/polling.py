@@ -26,7 +26,8 @@ import boto3
 
 from emulator.jobs import NOMINAL_SECONDS
 from emulator.process import LocalService
-from tasks.waiter import PollSchedule, spec, wait_for
+from tasks.kinds import kind
+from tasks.waiter import PollSchedule, wait_for
 
 DURATIONS = (10.0, 60.0, 600.0)
 
@@ -95,7 +96,7 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=0.05)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    schedule = spec("dataset-group").schedule
+    schedule = kind("dataset-group").wait.schedule
     print(f"Measured against the local service (time scale {args.time_scale}, {args.runs} runs)")
     print(f"{'job':>7} {'target':>8} {'delay (mean/max)':>18} {'describes':>10}")
     with tempfile.TemporaryDirectory() as tmp:

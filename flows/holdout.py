@@ -30,12 +30,13 @@ from prefect.runtime import flow_run
 
 from flows.batch_files import read_output
 from flows.batch_inference import catalogue_items, write_batch_input
-from flows.imports import current_imports, finished_imports, location
+from flows.imports import current_imports, location
 from flows.provision import Resources
 from tasks.aws import AwsSettings, client
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import HoldoutGateConfig, PipelineConfig, SolutionConfig
+from tasks.dataset_imports import finished_imports
 from tasks.holdout_metrics import TOP, coverage, per_user_metrics
 from tasks.paired import (
     HoldoutComparison,
@@ -45,8 +46,8 @@ from tasks.paired import (
 )
 from tasks.prep.holdout import Holdout, HoldoutSpec, holdout_uri
 from tasks.reporting import artifact_key, run_logger
-from tasks.resources import describe
 from tasks.retries import personalize_task
+from tasks.waiter import describe
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""What a dataset has imported: its finished import jobs, and whether a file is already in.
+"""What a dataset has imported, and the import-once rule.
 
 A rerun (after a crash, or on an unchanged export) prepares the same import file again; when
-the dataset's latest finished import read a file with the same content (same ETag), importing
-it again would only cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses it.
+the dataset's latest finished import read a file with the same content (same ETag) in the same
+mode, importing it again would only cost time (FULL) or duplicate rows (INCREMENTAL), so the
+run reuses that import (:func:`unchanged_import`).
 """
 
 from __future__ import annotations
@@ -11,26 +12,21 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.aws import AwsSettings, client
-from tasks.resources import describe, find_all
+from flows.lineage import etag
+from tasks.aws import AwsSettings
+from tasks.dataset_imports import finished_imports
 
 
-def finished_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
-    """The dataset's ACTIVE import jobs, described, oldest first."""
-    personalize = client(aws, "personalize")
-    jobs = find_all(
-        personalize,
-        "list_dataset_import_jobs",
-        "datasetImportJobs",
-        dataset_arn,
-        datasetArn=dataset_arn,
-    )
-    described = [
-        describe(personalize, "dataset-import-job", job["datasetImportJobArn"])
-        for job in jobs
-        if job.get("status") == "ACTIVE"
-    ]
-    return sorted(described, key=lambda job: job["creationDateTime"])
+def unchanged_import(
+    aws: AwsSettings, dataset_arn: str, import_etag: str | None, mode: str
+) -> dict[str, Any] | None:
+    """The dataset's latest finished import, if it read the same content in the same mode."""
+    jobs = finished_imports(aws, dataset_arn)
+    if not jobs or import_etag is None:
+        return None
+    latest = jobs[-1]
+    same = latest.get("importMode", "FULL") == mode and etag(location(latest)) == import_etag
+    return latest if same else None
 
 
 def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:

@@ -17,12 +17,12 @@ from prefect import flow
 from prefect.artifacts import create_table_artifact
 from pydantic import Field
 
-from flows.plan import PlanRow, plan_resources
 from tasks.config import PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.datasets import ensure_dataset
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
+from tasks.plan import PlanRow, plan_resources
 from tasks.reporting import run_logger
 from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
@@ -81,8 +81,9 @@ def ensure_resources(config: PipelineConfig) -> Resources:
 
 def existing_resources(config: PipelineConfig) -> Resources | None:
     """Every resource of the configuration, found by reading only; None if any is missing or
-    differs from the configuration (then :func:`ensure_resources` creates or reports it)."""
-    rows = plan_resources(config)
+    differs from the configuration (then :func:`ensure_resources` creates it, or reports the
+    drift and stops on fatal drift, as ``provision`` does)."""
+    rows = plan_resources(config.aws, config)
     if any(row.action != "exists" for row in rows):
         return None
     arns = {(row.kind, row.name): str(row.arn) for row in rows}
@@ -116,7 +117,7 @@ def provision(
     """Create the dataset group and everything in it that is missing; report drift."""
     config = load_config(config_path)
     if plan:
-        rows = plan_resources(config)
+        rows = plan_resources(config.aws, config)
         publish_plan(config, rows)
         return {"plan": [asdict(row) for row in rows]}
     resources = ensure_resources(config)

@@ -33,12 +33,12 @@ from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.holdout import HoldoutPlan, compare_on_holdout, plan_holdout
-from flows.imports import finished_imports, location, sample_users_of
+from flows.imports import location, sample_users_of, unchanged_import
 from flows.lineage import DataLineage, Lineage, SolutionLineage, etag
 from flows.locks import solution_locks
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import DEFAULT_CONFIG, Resources, resources_for
-from tasks.aws import AwsSettings, client
+from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.dataset_imports import import_dataset
@@ -49,7 +49,7 @@ from tasks.prep.config import SourceConfig
 from tasks.prep.holdout import Holdout
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
-from tasks.resources import describe
+from tasks.resources import describe_resource
 from tasks.solution_versions import train_solution_version
 from tasks.version_review import mark_reviewed
 
@@ -175,7 +175,7 @@ def _prepare_and_import(
         )
         dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
-        previous = _same_import(config.aws, dataset_arn, import_etag, mode)
+        previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
         if previous is not None:
             job, import_uri = previous["datasetImportJobArn"], location(previous)
             run_logger().info(
@@ -223,18 +223,6 @@ def _source(
             "configure its format and columns there"
         )
     return dataset.source.model_copy(update={"uri": interactions_uri})
-
-
-def _same_import(
-    aws: AwsSettings, dataset_arn: str, import_etag: str | None, mode: str
-) -> dict[str, Any] | None:
-    """The dataset's latest finished import, if it read the same content in the same mode."""
-    jobs = finished_imports(aws, dataset_arn)
-    if not jobs or import_etag is None:
-        return None
-    latest = jobs[-1]
-    same = latest.get("importMode", "FULL") == mode and etag(location(latest)) == import_etag
-    return latest if same else None
 
 
 def _job_name(config: PipelineConfig, dataset_type: str) -> str:
@@ -290,7 +278,7 @@ def gate_and_promote(context: GateContext, run: SolutionRun, record: SolutionLin
     promotion = promote(aws, solution, run.version, serving, context.sample_users)
     record.promotion = promotion.as_dict()
     if promotion.campaign_arn:
-        record.campaign = describe(client(aws, "personalize"), "campaign", promotion.campaign_arn)
+        record.campaign = describe_resource(aws, "campaign", promotion.campaign_arn)
     if not promotion.ok:
         return promotion.message
     if context.batch and solution.batch_inference is not None:

@@ -18,10 +18,9 @@ from pydantic import Field
 
 from flows.locks import lock_name
 from flows.provision import DEFAULT_CONFIG
-from tasks.aws import client
 from tasks.config import load_config
 from tasks.reporting import artifact_key, run_logger
-from tasks.resources import find, named
+from tasks.resources import find_arn
 from tasks.teardown import teardown_dataset_group
 
 
@@ -35,17 +34,12 @@ def teardown(
     """Delete the configured dataset group and everything in it; return the ARNs deleted."""
     config = load_config(config_path)
     name = config.dataset_group.name
-    personalize = client(config.aws, "personalize")
-    group = find(
-        personalize, "list_dataset_groups", "datasetGroups", named(name), f"dataset group {name}"
-    )
+    group = find_arn(config.aws, "dataset-group", name)
     deleted: list[str] = []
     if group is None:
         run_logger().info("Dataset group %s does not exist; nothing to delete", name)
     else:
-        deleted = teardown_dataset_group(
-            config.aws, group["datasetGroupArn"], delete_schemas=delete_schemas
-        )
+        deleted = teardown_dataset_group(config.aws, group, delete_schemas=delete_schemas)
     with get_client(sync_client=True) as prefect:
         for solution in config.solutions:
             with suppress(ObjectNotFound):

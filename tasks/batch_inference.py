@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import run_logger
 from tasks.resources import resume_named_job
 from tasks.retries import personalize_task
@@ -34,13 +34,7 @@ def run_batch_inference(
     personalize = client(aws, "personalize")
     logger = run_logger()
     existing = resume_named_job(
-        personalize,
-        "batch-inference-job",
-        "list_batch_inference_jobs",
-        "batchInferenceJobs",
-        job_name,
-        deadline_seconds,
-        solutionVersionArn=solution_version_arn,
+        personalize, "batch-inference-job", job_name, solution_version_arn, deadline_seconds
     )
     if existing:
         return existing
@@ -49,18 +43,16 @@ def run_batch_inference(
         extra["filterArn"] = filter_arn
     if job_config:
         extra["batchInferenceJobConfig"] = job_config
-    response = call(
-        personalize,
-        "create_batch_inference_job",
-        f"batch inference job {job_name}",
-        jobName=job_name,
-        solutionVersionArn=solution_version_arn,
-        numResults=num_results,
-        jobInput={"s3DataSource": {"path": input_uri}},
-        jobOutput={"s3DataDestination": {"path": output_uri}},
-        roleArn=role_arn,
-        **extra,
-    )
+    with translated(f"batch inference job {job_name}"):
+        response = personalize.create_batch_inference_job(
+            jobName=job_name,
+            solutionVersionArn=solution_version_arn,
+            numResults=num_results,
+            jobInput={"s3DataSource": {"path": input_uri}},
+            jobOutput={"s3DataDestination": {"path": output_uri}},
+            roleArn=role_arn,
+            **extra,
+        )
     arn = str(response["batchInferenceJobArn"])
     logger.info("Started batch inference job %s: %s", job_name, arn)
     wait_for(personalize, "batch-inference-job", arn, deadline_seconds=deadline_seconds)

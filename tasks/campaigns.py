@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import artifact_key, in_run, run_logger
-from tasks.resources import IN_FLIGHT, Lookup, describe, ensure, find, named
+from tasks.resources import IN_FLIGHT, Wanted, ensure, find
 from tasks.retries import personalize_task
-from tasks.waiter import lookup, wait_for
+from tasks.waiter import describe, lookup, wait_for
 
 
 @personalize_task()
@@ -35,26 +35,16 @@ def ensure_campaign(
     if campaign_config:
         settings["campaignConfig"] = campaign_config
 
+    wanted = Wanted("campaign", name, settings, solution_arn)
+
     def create() -> str:
-        response = call(
-            personalize,
-            "create_campaign",
-            f"campaign {name}",
-            name=name,
-            solutionVersionArn=solution_version_arn,
-            **settings,
-        )
+        with translated(wanted.label):
+            response = personalize.create_campaign(
+                name=name, solutionVersionArn=solution_version_arn, **settings
+            )
         return str(response["campaignArn"])
 
-    arn, _ = ensure(
-        personalize,
-        "campaign",
-        name,
-        Lookup("list_campaigns", "campaigns", {"solutionArn": solution_arn}),
-        create,
-        {},
-        advisory=settings,
-    )
+    arn, _ = ensure(personalize, wanted, create)
     return arn
 
 
@@ -95,14 +85,10 @@ def update_campaign(
         logger.info("Campaign %s already serves %s", campaign_arn, solution_version_arn)
         return campaign_arn
     extra = {"minProvisionedTPS": min_provisioned_tps} if min_provisioned_tps else {}
-    call(
-        personalize,
-        "update_campaign",
-        f"campaign {campaign_arn}",
-        campaignArn=campaign_arn,
-        solutionVersionArn=solution_version_arn,
-        **extra,
-    )
+    with translated(f"campaign {campaign_arn}"):
+        personalize.update_campaign(
+            campaignArn=campaign_arn, solutionVersionArn=solution_version_arn, **extra
+        )
     logger.info("Updating campaign %s to %s", campaign_arn, solution_version_arn)
     wait_for(personalize, "campaign-update", campaign_arn, deadline_seconds=deadline_seconds)
     return campaign_arn
@@ -140,13 +126,7 @@ def rollback_campaign(
 def serving_solution_version(aws: AwsSettings, campaign_name: str) -> str | None:
     """The solution version the campaign ``campaign_name`` serves, or None if no such campaign."""
     personalize = client(aws, "personalize")
-    found = find(
-        personalize,
-        "list_campaigns",
-        "campaigns",
-        named(campaign_name),
-        f"campaign {campaign_name}",
-    )
+    found = find(personalize, "campaign", Wanted("campaign", campaign_name).matches)
     if found is None:
         return None
     return _serving(describe(personalize, "campaign", found["campaignArn"]))

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
-from tasks.resources import Lookup, ensure
+from tasks.errors import translated
+from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
 
 FIX = "A dataset group's domain and key cannot change: use another name or tear it down."
+
+
+def wanted_dataset_group(
+    name: str, domain: str | None = None, kms_key_arn: str | None = None
+) -> Wanted:
+    """The dataset group as configured: its domain and KMS key, when set."""
+    settings = {k: v for k, v in {"domain": domain, "kmsKeyArn": kms_key_arn}.items() if v}
+    return Wanted("dataset-group", name, settings)
 
 
 @personalize_task()
@@ -16,21 +24,12 @@ def ensure_dataset_group(
 ) -> str:
     """The ARN of the ACTIVE dataset group ``name``."""
     personalize = client(aws, "personalize")
-    settings = {k: v for k, v in {"domain": domain, "kmsKeyArn": kms_key_arn}.items() if v}
+    wanted = wanted_dataset_group(name, domain, kms_key_arn)
 
     def create() -> str:
-        response = call(
-            personalize, "create_dataset_group", f"dataset group {name}", name=name, **settings
-        )
+        with translated(wanted.label):
+            response = personalize.create_dataset_group(name=name, **wanted.settings)
         return str(response["datasetGroupArn"])
 
-    arn, _ = ensure(
-        personalize,
-        "dataset-group",
-        name,
-        Lookup("list_dataset_groups", "datasetGroups"),
-        create,
-        settings,
-        fix=FIX,
-    )
+    arn, _ = ensure(personalize, wanted, create, fix=FIX)
     return arn

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import run_logger
-from tasks.resources import describe, find, in_flight, resume_named_job
+from tasks.resources import find, find_all, in_flight, resume_named_job
 from tasks.retries import personalize_task
-from tasks.waiter import wait_for
+from tasks.waiter import describe, wait_for
 
 
 @personalize_task()
@@ -33,14 +33,7 @@ def import_dataset(
     """The ARN of the finished (ACTIVE) import of ``data_location`` into the dataset."""
     personalize = client(aws, "personalize")
     logger = run_logger()
-    while running := find(
-        personalize,
-        "list_dataset_import_jobs",
-        "datasetImportJobs",
-        in_flight,
-        f"imports of {dataset_arn}",
-        datasetArn=dataset_arn,
-    ):
+    while running := find(personalize, "dataset-import-job", in_flight, dataset_arn):
         arn = running["datasetImportJobArn"]
         job = describe(personalize, "dataset-import-job", arn)
         same = (
@@ -55,29 +48,33 @@ def import_dataset(
         wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
     if job_name and (
         done := resume_named_job(
-            personalize,
-            "dataset-import-job",
-            "list_dataset_import_jobs",
-            "datasetImportJobs",
-            job_name,
-            deadline_seconds,
-            datasetArn=dataset_arn,
+            personalize, "dataset-import-job", job_name, dataset_arn, deadline_seconds
         )
     ):
         return done
     # Job names are account-wide: a time stamp alone collides when two datasets import at once.
     name = job_name or f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-    response = call(
-        personalize,
-        "create_dataset_import_job",
-        f"import {name} into {dataset_arn}",
-        jobName=name,
-        datasetArn=dataset_arn,
-        dataSource={"dataLocation": data_location},
-        roleArn=role_arn,
-        importMode=import_mode,
-    )
+    with translated(f"import {name} into {dataset_arn}"):
+        response = personalize.create_dataset_import_job(
+            jobName=name,
+            datasetArn=dataset_arn,
+            dataSource={"dataLocation": data_location},
+            roleArn=role_arn,
+            importMode=import_mode,
+        )
     arn = str(response["datasetImportJobArn"])
     logger.info("Started import %s of %s (%s)", arn, data_location, import_mode)
     wait_for(personalize, "dataset-import-job", arn, deadline_seconds=deadline_seconds)
     return arn
+
+
+@personalize_task()
+def finished_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:
+    """The dataset's ACTIVE import jobs, described, oldest first."""
+    personalize = client(aws, "personalize")
+    described = [
+        describe(personalize, "dataset-import-job", job["datasetImportJobArn"])
+        for job in find_all(personalize, "dataset-import-job", dataset_arn)
+        if job.get("status") == "ACTIVE"
+    ]
+    return sorted(described, key=lambda job: job["creationDateTime"])

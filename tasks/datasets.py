@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
-from tasks.resources import Lookup, ensure
+from tasks.errors import translated
+from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
 
 FIX = "A dataset's schema cannot change: tear the dataset down, or use another dataset group."
+
+
+def wanted_dataset(
+    dataset_group_arn: str, dataset_type: str, name: str, schema_arn: str | None
+) -> Wanted:
+    """The group's dataset of ``dataset_type`` as configured (its schema, when known)."""
+    settings = {"name": name, **({"schemaArn": schema_arn} if schema_arn else {})}
+    return Wanted("dataset", name, settings, dataset_group_arn, key=dataset_type.upper())
 
 
 @personalize_task()
@@ -20,29 +28,17 @@ def ensure_dataset(
     name is reported as drift, a different schema stops the run.
     """
     personalize = client(aws, "personalize")
-    kind = dataset_type.upper()
+    wanted = wanted_dataset(dataset_group_arn, dataset_type, name, schema_arn)
 
     def create() -> str:
-        response = call(
-            personalize,
-            "create_dataset",
-            f"{dataset_type} dataset {name}",
-            name=name,
-            schemaArn=schema_arn,
-            datasetGroupArn=dataset_group_arn,
-            datasetType=kind,
-        )
+        with translated(f"{dataset_type} dataset {name}"):
+            response = personalize.create_dataset(
+                name=name,
+                schemaArn=schema_arn,
+                datasetGroupArn=dataset_group_arn,
+                datasetType=dataset_type.upper(),
+            )
         return str(response["datasetArn"])
 
-    arn, _ = ensure(
-        personalize,
-        "dataset",
-        name,
-        Lookup("list_datasets", "datasets", {"datasetGroupArn": dataset_group_arn}),
-        create,
-        {"schemaArn": schema_arn},
-        advisory={"name": name},
-        match=lambda summary: str(summary.get("datasetType", "")).upper() == kind,
-        fix=FIX,
-    )
+    arn, _ = ensure(personalize, wanted, create, fix=FIX)
     return arn

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,13 +28,22 @@ class DriftError(RuntimeError):
     """A live resource differs from the configuration in a way that makes continuing wrong."""
 
 
-def call(client: Any, operation: str, resource: str, **params: Any) -> dict[str, Any]:
-    """``client.<operation>(**params)``, turning a ClientError into a :class:`PersonalizeError`."""
-    method: Callable[..., dict[str, Any]] = getattr(client, operation)
+@contextmanager
+def translated(resource: str) -> Iterator[None]:
+    """Turn a ClientError raised inside the block into a :class:`PersonalizeError` naming
+    ``resource`` and the operation that failed."""
     try:
-        return method(**params)
+        yield
     except ClientError as error:
-        raise from_client_error(error, operation, resource) from error
+        raise from_client_error(error, error.operation_name, resource) from error
+
+
+def call(client: Any, operation: str, resource: str, **params: Any) -> dict[str, Any]:
+    """``client.<operation>(**params)`` for an operation named by data (:mod:`tasks.kinds`),
+    turning a ClientError into a :class:`PersonalizeError`."""
+    method: Callable[..., dict[str, Any]] = getattr(client, operation)
+    with translated(resource):
+        return method(**params)
 
 
 def from_client_error(error: ClientError, operation: str, resource: str) -> PersonalizeError:

@@ -6,42 +6,31 @@ group's tracker: its name is reported as drift and it is used.
 
 from __future__ import annotations
 
-from typing import Any
-
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
-from tasks.resources import Lookup, describe, ensure
+from tasks.errors import translated
+from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
+from tasks.waiter import describe
+
+
+def wanted_event_tracker(dataset_group_arn: str, name: str) -> Wanted:
+    """The group's event tracker as configured: its name."""
+    return Wanted("event-tracker", name, {"name": name}, dataset_group_arn)
 
 
 @personalize_task()
 def ensure_event_tracker(aws: AwsSettings, dataset_group_arn: str, name: str) -> dict[str, str]:
     """``{"eventTrackerArn": ..., "trackingId": ...}`` of the group's ACTIVE tracker."""
     personalize = client(aws, "personalize")
+    wanted = wanted_event_tracker(dataset_group_arn, name)
 
     def create() -> str:
-        response = call(
-            personalize,
-            "create_event_tracker",
-            f"event tracker {name}",
-            name=name,
-            datasetGroupArn=dataset_group_arn,
-        )
+        with translated(wanted.label):
+            response = personalize.create_event_tracker(
+                name=name, datasetGroupArn=dataset_group_arn
+            )
         return str(response["eventTrackerArn"])
 
-    arn, _ = ensure(
-        personalize,
-        "event-tracker",
-        name,
-        Lookup("list_event_trackers", "eventTrackers", {"datasetGroupArn": dataset_group_arn}),
-        create,
-        {},
-        advisory={"name": name},
-        match=_any_tracker,
-    )
+    arn, _ = ensure(personalize, wanted, create)
     tracker = describe(personalize, "event-tracker", arn)
     return {"eventTrackerArn": arn, "trackingId": str(tracker["trackingId"])}
-
-
-def _any_tracker(summary: dict[str, Any]) -> bool:
-    return True

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
-from tasks.resources import Lookup, ensure
+from tasks.errors import translated
+from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
 
 FIX = (
@@ -12,29 +12,23 @@ FIX = (
 )
 
 
+def wanted_filter(dataset_group_arn: str, name: str, expression: str) -> Wanted:
+    """The filter as configured: its expression."""
+    return Wanted("filter", name, {"filterExpression": expression}, dataset_group_arn)
+
+
 @personalize_task()
 def ensure_filter(aws: AwsSettings, dataset_group_arn: str, name: str, expression: str) -> str:
     """The ARN of the ACTIVE filter ``name``; a different expression stops the run."""
     personalize = client(aws, "personalize")
+    wanted = wanted_filter(dataset_group_arn, name, expression)
 
     def create() -> str:
-        response = call(
-            personalize,
-            "create_filter",
-            f"filter {name}",
-            name=name,
-            datasetGroupArn=dataset_group_arn,
-            filterExpression=expression,
-        )
+        with translated(wanted.label):
+            response = personalize.create_filter(
+                name=name, datasetGroupArn=dataset_group_arn, filterExpression=expression
+            )
         return str(response["filterArn"])
 
-    arn, _ = ensure(
-        personalize,
-        "filter",
-        name,
-        Lookup("list_filters", "Filters", {"datasetGroupArn": dataset_group_arn}),
-        create,
-        {"filterExpression": expression},
-        fix=FIX,
-    )
+    arn, _ = ensure(personalize, wanted, create, fix=FIX)
     return arn

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.retries import personalize_task
 
 
@@ -11,10 +11,6 @@ from tasks.retries import personalize_task
 def get_solution_metrics(aws: AwsSettings, solution_version_arn: str) -> dict[str, float]:
     """GetSolutionMetrics' metrics (coverage, precision_at_10, ...) as floats."""
     personalize = client(aws, "personalize")
-    response = call(
-        personalize,
-        "get_solution_metrics",
-        f"solution version {solution_version_arn}",
-        solutionVersionArn=solution_version_arn,
-    )
+    with translated(f"solution version {solution_version_arn}"):
+        response = personalize.get_solution_metrics(solutionVersionArn=solution_version_arn)
     return {name: float(value) for name, value in response.get("metrics", {}).items()}

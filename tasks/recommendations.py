@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from prefect import task
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import run_logger
 
 
@@ -20,14 +20,10 @@ def get_recommendations(
 ) -> list[str]:
     """GetRecommendations for one user: the recommended item ids, best first."""
     runtime = client(aws, "personalize-runtime")
-    response = call(
-        runtime,
-        "get_recommendations",
-        campaign_arn,
-        campaignArn=campaign_arn,
-        userId=user_id,
-        numResults=num_results,
-    )
+    with translated(campaign_arn):
+        response = runtime.get_recommendations(
+            campaignArn=campaign_arn, userId=user_id, numResults=num_results
+        )
     return [item["itemId"] for item in response.get("itemList", [])]
 
 

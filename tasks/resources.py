@@ -1,64 +1,144 @@
-"""What the ``ensure_*`` tasks share: find a resource by listing, describe it, report drift.
+"""Finding, inspecting and ensuring resources of any kind, as :mod:`tasks.kinds` describes them.
 
-AWS is the source of truth: tasks list or describe first and create only what is missing. When a
-live resource differs from the configuration, :func:`report_drift` logs the differences and
-publishes them as a table artifact, and raises :class:`~tasks.errors.DriftError` when continuing
-would use the wrong thing (a different schema, recipe or filter expression).
+1. :func:`find` lists a kind (under its parent) and returns the summary that matches the wanted
+   resource: by name, or by the kind's own match field (a dataset's type).
+2. :func:`inspect` describes what it found and compares it with the configuration: each
+   differing setting is fatal or advisory as the kind's registry entry says. The plan
+   (:mod:`tasks.plan`) and :func:`ensure` share this one inspection.
+3. :func:`ensure` creates what is missing (AWS is the source of truth), reports drift through
+   :func:`report_drift` (log lines and a table artifact), raises
+   :class:`~tasks.errors.DriftError` when continuing would use the wrong thing, and waits until
+   the resource is ready.
+4. :func:`resume_named_job` attaches a rerun to the job already started under its name.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from botocore.exceptions import ClientError
-
-from tasks.errors import DriftError, PersonalizeError, from_client_error
+from tasks.aws import AwsSettings, client
+from tasks.errors import DriftError, PersonalizeError, translated
+from tasks.kinds import Kind
+from tasks.kinds import kind as kind_named
 from tasks.reporting import artifact_key, in_run, run_logger
-from tasks.waiter import ResourceFailedError, describe, spec, wait_for
+from tasks.retries import personalize_task
+from tasks.waiter import ResourceFailedError, describe, wait_for
 
 Differences = dict[str, tuple[Any, Any]]
 """field -> (configured, live)."""
+Action = Literal["create", "exists", "differs", "drift", "deleting"]
+
+
+def summaries(client: Any, kind: str, parent: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every listed summary of ``kind`` (under ``parent``, its parent's ARN), page by page."""
+    described = kind_named(kind)
+    if described.list is None or described.list_key is None:
+        raise ValueError(f"{kind} cannot be listed (kinds.json names no list call)")
+    params = {described.parent: parent} if described.parent and parent else {}
+    resource = f"{described.label}s" + (f" of {parent}" if parent else "")
+    with translated(resource):
+        for page in client.get_paginator(described.list).paginate(**params):
+            for summary in page.get(described.list_key, []):
+                yield dict(summary)
 
 
 def find(
-    client: Any,
-    list_operation: str,
-    result_key: str,
-    match: Callable[[dict[str, Any]], bool],
-    resource: str,
-    **params: Any,
+    client: Any, kind: str, match: Callable[[dict[str, Any]], bool], parent: str | None = None
 ) -> dict[str, Any] | None:
-    """The first listed summary that ``match`` accepts, walking every page, or None."""
-    try:
-        for page in client.get_paginator(list_operation).paginate(**params):
-            for summary in page.get(result_key, []):
-                if match(summary):
-                    return dict(summary)
-    except ClientError as error:
-        raise from_client_error(error, list_operation, resource) from error
-    return None
+    """The first listed summary of ``kind`` that ``match`` accepts, or None."""
+    return next((summary for summary in summaries(client, kind, parent) if match(summary)), None)
 
 
-def find_all(
-    client: Any, list_operation: str, result_key: str, resource: str, **params: Any
-) -> list[dict[str, Any]]:
-    """Every listed summary (all pages)."""
-    found: list[dict[str, Any]] = []
-
-    def collect(summary: dict[str, Any]) -> bool:
-        found.append(summary)
-        return False
-
-    find(client, list_operation, result_key, collect, resource, **params)
-    return found
+def find_all(client: Any, kind: str, parent: str | None = None) -> list[dict[str, Any]]:
+    """Every listed summary of ``kind`` (all pages)."""
+    return list(summaries(client, kind, parent))
 
 
-def named(name: str) -> Callable[[dict[str, Any]], bool]:
-    """A ``match`` for :func:`find`: the summary's ``name`` is ``name``."""
-    return lambda summary: summary.get("name") == name
+@dataclass(frozen=True)
+class Wanted:
+    """A resource as the configuration describes it.
+
+    ``settings`` are compared with the live resource (its kind says which differences are fatal);
+    ``parent`` is the ARN its kind is listed under; ``key`` is the value of the kind's match
+    field when that is not the name (a dataset's type).
+    """
+
+    kind: str
+    name: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    parent: str | None = None
+    key: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``dataset group retail-demo``."""
+        return f"{kind_named(self.kind).label} {self.name}"
+
+    def matches(self, summary: Mapping[str, Any]) -> bool:
+        """True when a listed summary is this resource."""
+        described = kind_named(self.kind)
+        if described.match is None:
+            return True  # its parent holds at most one of this kind
+        want, have = self.key or self.name, str(summary.get(described.match, ""))
+        return have.upper() == want.upper() if described.match_any_case else have == want
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the account holds for a wanted resource, and how it differs from the configuration."""
+
+    wanted: Wanted
+    arn: str | None = None
+    status: str = ""
+    fatal: Differences = field(default_factory=dict)
+    advisory: Differences = field(default_factory=dict)
+
+    @property
+    def action(self) -> Action:
+        """What provisioning does: create it, use it, report and use it, or stop."""
+        if self.arn is None:
+            return "create"
+        if self.status.startswith("DELETE"):
+            return "deleting"
+        if self.fatal:
+            return "drift"
+        return "differs" if self.advisory else "exists"
+
+    def detail(self) -> str:
+        """The differences in one line (fatal ones first)."""
+        return "; ".join(
+            f"{key}: configured {want!r}, live {have!r}"
+            for key, (want, have) in {**self.fatal, **self.advisory}.items()
+        ) or (f"status {self.status}" if self.action == "deleting" else "")
+
+
+def inspect(client: Any, wanted: Wanted) -> Inspection:
+    """Find the wanted resource and compare it with the configuration (reads only)."""
+    found = find(client, wanted.kind, wanted.matches, wanted.parent)
+    if found is None:
+        return Inspection(wanted)
+    described = kind_named(wanted.kind)
+    arn = str(found[described.arn])
+    live = describe(client, wanted.kind, arn)
+    fatal, advisory = classify(described, wanted.settings, live)
+    return Inspection(wanted, arn, str(live.get("status", "")), fatal, advisory)
+
+
+def classify(
+    kind: Kind, configured: Mapping[str, Any], live: Mapping[str, Any]
+) -> tuple[Differences, Differences]:
+    """The fatal and the advisory differences, as the kind's registry entry ranks its fields."""
+    unranked = set(configured) - set(kind.fatal) - set(kind.advisory)
+    if unranked:
+        raise ValueError(f"{kind.name}: {sorted(unranked)} are not drift fields in kinds.json")
+    found = differences(configured, live)
+    return (
+        {key: diff for key, diff in found.items() if key in kind.fatal},
+        {key: diff for key, diff in found.items() if key in kind.advisory},
+    )
 
 
 def differences(configured: Mapping[str, Any], live: Mapping[str, Any]) -> Differences:
@@ -128,6 +208,50 @@ def _publish(kind: str, name: str, arn: str, found: Differences, fatal: bool) ->
     create_table_artifact(rows, key=key, description=f"Drift of {kind} {name} ({arn}): {verdict}")
 
 
+def report(inspection: Inspection, fix: str = "") -> None:
+    """Report an inspected resource's drift; raise :class:`DriftError` when it is fatal or the
+    resource is being deleted."""
+    wanted, arn = inspection.wanted, str(inspection.arn)
+    if inspection.action == "deleting":
+        raise DriftError(
+            f"{wanted.label} ({arn}) is being deleted ({inspection.status}); "
+            "run again once the deletion has finished."
+        )
+    report_drift(wanted.kind, wanted.name, arn, inspection.advisory, fatal=False)
+    report_drift(wanted.kind, wanted.name, arn, inspection.fatal, fatal=True, fix=fix)
+
+
+def ensure(
+    client: Any, wanted: Wanted, create: Callable[[], str], *, fix: str = "", wait: bool = True
+) -> tuple[str, bool]:
+    """The ARN of the resource (found or created) and whether it was created.
+
+    When found, its drift is reported (fatal drift stops the run, see :func:`report`). When
+    missing, ``create`` is called (a race lost to another run that created it first counts as
+    found). Then waits until the resource is ready.
+    """
+    inspection = inspect(client, wanted)
+    created = False
+    if inspection.arn is None:
+        try:
+            arn = create()
+            created = True
+            run_logger().info("Created %s: %s", wanted.label, arn)
+        except PersonalizeError as error:
+            if error.code != "ResourceAlreadyExistsException":
+                raise
+            inspection = inspect(client, wanted)
+            if inspection.arn is None:
+                raise
+    if inspection.arn is not None:
+        arn = inspection.arn
+        run_logger().info("Found %s: %s", wanted.label, arn)
+        report(inspection, fix)
+    if wait and kind_named(wanted.kind).wait.success:
+        wait_for(client, wanted.kind, arn)
+    return arn, created
+
+
 IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "UPDATE PENDING", "UPDATE IN_PROGRESS")
 """Statuses of a job still running."""
 
@@ -145,7 +269,7 @@ def resume_job(
     ACTIVE: returned; in flight: attached to and waited for; failed: raised, since a job
     name cannot be reused (the caller runs again under a new name).
     """
-    arn = str(job[arn_member(kind)])
+    arn = str(job[kind_named(kind).arn])
     if in_flight(job):
         run_logger().info("Attaching to the %s already running: %s", kind, arn)
         wait_for(client, kind, arn, deadline_seconds=deadline_seconds)
@@ -165,90 +289,24 @@ def resume_job(
 def resume_named_job(
     client: Any,
     kind: str,
-    list_operation: str,
-    result_key: str,
     job_name: str,
+    parent: str,
     deadline_seconds: float | None = None,
-    **params: Any,
 ) -> str | None:
-    """The ARN of the job already called ``job_name``, once finished (see ``resume_job``).
-
-    None when no such job exists, so the caller starts it.
-    """
-    job = find(
-        client,
-        list_operation,
-        result_key,
-        lambda summary: summary.get("jobName") == job_name,
-        f"{kind} {job_name}",
-        **params,
-    )
+    """The ARN of the job already called ``job_name`` under ``parent``, once finished (see
+    :func:`resume_job`); None when no such job exists, so the caller starts it."""
+    job = find(client, kind, Wanted(kind, job_name).matches, parent)
     return resume_job(client, kind, job, deadline_seconds) if job else None
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """How to find an existing resource: a List call, its result key and parameters."""
-
-    operation: str
-    result_key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+@personalize_task()
+def find_arn(aws: AwsSettings, kind: str, name: str, parent: str | None = None) -> str | None:
+    """The ARN of the resource of ``kind`` called ``name`` (under ``parent``), or None."""
+    found = find(client(aws, "personalize"), kind, Wanted(kind, name).matches, parent)
+    return str(found[kind_named(kind).arn]) if found else None
 
 
-def ensure(
-    client: Any,
-    kind: str,
-    name: str,
-    lookup: Lookup,
-    create: Callable[[], str],
-    configured: Mapping[str, Any],
-    *,
-    advisory: Mapping[str, Any] | None = None,
-    match: Callable[[dict[str, Any]], bool] | None = None,
-    fix: str = "",
-    wait: bool = True,
-) -> tuple[str, bool]:
-    """The ARN of the resource (found or created) and whether it was created.
-
-    Lists first (``match``, or the summary's ``name``); when found, describes it and reports
-    every field that differs: ``configured`` fields stop the run (:class:`DriftError`),
-    ``advisory`` ones are only reported. When missing, calls ``create`` (a race lost to another
-    run that created it first counts as found). Then waits until the resource is ACTIVE.
-    """
-    label = f"{kind} {name}"
-    select = match or named(name)
-    found = find(client, lookup.operation, lookup.result_key, select, label, **lookup.params)
-    created = False
-    if found is None:
-        try:
-            arn = create()
-            created = True
-            run_logger().info("Created %s: %s", label, arn)
-        except PersonalizeError as error:
-            if error.code != "ResourceAlreadyExistsException":
-                raise
-            found = find(
-                client, lookup.operation, lookup.result_key, select, label, **lookup.params
-            )
-            if found is None:
-                raise
-    if found is not None:
-        arn = found[arn_member(kind)]
-        run_logger().info("Found %s: %s", label, arn)
-        live = describe(client, kind, arn)
-        if str(live.get("status", "")).startswith("DELETE"):
-            raise DriftError(
-                f"{label} ({arn}) is being deleted ({live['status']}); "
-                "run again once the deletion has finished."
-            )
-        report_drift(kind, name, arn, differences(advisory or {}, live), fatal=False)
-        report_drift(kind, name, arn, differences(configured, live), fatal=True, fix=fix)
-    if wait and spec(kind).success:
-        wait_for(client, kind, arn)
-    return arn, created
-
-
-def arn_member(kind: str) -> str:
-    """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
-    head, *rest = kind.split("-")
-    return head + "".join(part.title() for part in rest) + "Arn"
+@personalize_task()
+def describe_resource(aws: AwsSettings, kind: str, arn: str) -> dict[str, Any]:
+    """The Describe document of a resource of ``kind``."""
+    return describe(client(aws, "personalize"), kind, arn)

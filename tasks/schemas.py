@@ -6,11 +6,17 @@ import json
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
-from tasks.resources import Lookup, ensure
+from tasks.errors import translated
+from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
 
 FIX = "Schemas cannot change: give the new schema another name, or tear the old one down."
+
+
+def wanted_schema(name: str, schema: dict[str, Any] | str, domain: str | None = None) -> Wanted:
+    """The schema as configured: its Avro text (compact JSON) and domain."""
+    text = schema if isinstance(schema, str) else json.dumps(schema, separators=(",", ":"))
+    return Wanted("schema", name, {"schema": text, **({"domain": domain} if domain else {})})
 
 
 @personalize_task()
@@ -19,22 +25,12 @@ def ensure_schema(
 ) -> str:
     """The ARN of the schema ``name``; fails (drift) if one of that name has other fields."""
     personalize = client(aws, "personalize")
-    text = schema if isinstance(schema, str) else json.dumps(schema, separators=(",", ":"))
-    extra = {"domain": domain} if domain else {}
+    wanted = wanted_schema(name, schema, domain)
 
     def create() -> str:
-        response = call(
-            personalize, "create_schema", f"schema {name}", name=name, schema=text, **extra
-        )
+        with translated(wanted.label):
+            response = personalize.create_schema(name=name, **wanted.settings)
         return str(response["schemaArn"])
 
-    arn, _ = ensure(
-        personalize,
-        "schema",
-        name,
-        Lookup("list_schemas", "schemas"),
-        create,
-        {"schema": text, **extra},
-        fix=FIX,
-    )
+    arn, _ = ensure(personalize, wanted, create, fix=FIX)
     return arn

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.reporting import run_logger
 from tasks.resources import find, in_flight
 from tasks.retries import personalize_task
@@ -27,14 +27,7 @@ def train_solution_version(
     """The ARN of the ACTIVE (trained) solution version."""
     personalize = client(aws, "personalize")
     logger = run_logger()
-    running = find(
-        personalize,
-        "list_solution_versions",
-        "solutionVersions",
-        in_flight,
-        f"versions of {solution_arn}",
-        solutionArn=solution_arn,
-    )
+    running = find(personalize, "solution-version", in_flight, solution_arn)
     if running:
         arn = str(running["solutionVersionArn"])
         if running.get("trainingMode") not in (None, training_mode):
@@ -46,13 +39,10 @@ def train_solution_version(
             )
         logger.info("Attaching to the training already running: %s", arn)
     else:
-        response = call(
-            personalize,
-            "create_solution_version",
-            f"solution {solution_arn}",
-            solutionArn=solution_arn,
-            trainingMode=training_mode,
-        )
+        with translated(f"solution {solution_arn}"):
+            response = personalize.create_solution_version(
+                solutionArn=solution_arn, trainingMode=training_mode
+            )
         arn = str(response["solutionVersionArn"])
         logger.info("Started training %s (%s)", arn, training_mode)
     wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
@@ -63,10 +53,6 @@ def train_solution_version(
 def stop_solution_version(aws: AwsSettings, solution_version_arn: str) -> None:
     """Ask Personalize to stop a training in progress (it ends CREATE STOPPED)."""
     personalize = client(aws, "personalize")
-    call(
-        personalize,
-        "stop_solution_version_creation",
-        f"solution version {solution_version_arn}",
-        solutionVersionArn=solution_version_arn,
-    )
+    with translated(f"solution version {solution_version_arn}"):
+        personalize.stop_solution_version_creation(solutionVersionArn=solution_version_arn)
     run_logger().info("Asked to stop training %s", solution_version_arn)

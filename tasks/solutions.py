@@ -8,11 +8,45 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
-from tasks.resources import Lookup, ensure
+from tasks.errors import translated
+from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
 
 FIX = "A solution's recipe and settings cannot change: give it a new name or tear it down."
+
+
+def solution_settings(
+    recipe_arn: str,
+    event_type: str | None = None,
+    solution_config: dict[str, Any] | None = None,
+    perform_hpo: bool = False,
+) -> dict[str, Any]:
+    """The CreateSolution settings of a configured solution."""
+    settings: dict[str, Any] = {"recipeArn": recipe_arn, "performHPO": perform_hpo}
+    if event_type:
+        settings["eventType"] = event_type
+    if solution_config:
+        settings["solutionConfig"] = solution_config
+    return settings
+
+
+def wanted_solution(
+    dataset_group_arn: str,
+    name: str,
+    recipe_arn: str,
+    event_type: str | None = None,
+    solution_config: dict[str, Any] | None = None,
+    perform_hpo: bool = False,
+) -> Wanted:
+    """The solution as configured, compared as AWS describes it (hyperparameters as strings,
+    and no event type meaning none)."""
+    compared = {
+        **solution_settings(recipe_arn, event_type, solution_config, perform_hpo),
+        "eventType": event_type,
+    }
+    if solution_config:
+        compared["solutionConfig"] = _drift_view(solution_config)
+    return Wanted("solution", name, compared, dataset_group_arn)
 
 
 @personalize_task()
@@ -27,36 +61,21 @@ def ensure_solution(
 ) -> str:
     """The ARN of the ACTIVE solution ``name``; a different recipe or setting stops the run."""
     personalize = client(aws, "personalize")
-    settings: dict[str, Any] = {"recipeArn": recipe_arn, "performHPO": perform_hpo}
-    if event_type:
-        settings["eventType"] = event_type
-    if solution_config:
-        settings["solutionConfig"] = solution_config
+    wanted = wanted_solution(
+        dataset_group_arn, name, recipe_arn, event_type, solution_config, perform_hpo
+    )
 
     def create() -> str:
-        response = call(
-            personalize,
-            "create_solution",
-            f"solution {name}",
-            name=name,
-            datasetGroupArn=dataset_group_arn,
-            performAutoTraining=False,
-            **settings,
-        )
+        with translated(wanted.label):
+            response = personalize.create_solution(
+                name=name,
+                datasetGroupArn=dataset_group_arn,
+                performAutoTraining=False,
+                **solution_settings(recipe_arn, event_type, solution_config, perform_hpo),
+            )
         return str(response["solutionArn"])
 
-    configured = {**settings, "eventType": event_type}
-    if solution_config:
-        configured["solutionConfig"] = _drift_view(solution_config)
-    arn, _ = ensure(
-        personalize,
-        "solution",
-        name,
-        Lookup("list_solutions", "solutions", {"datasetGroupArn": dataset_group_arn}),
-        create,
-        configured,
-        fix=FIX,
-    )
+    arn, _ = ensure(personalize, wanted, create, fix=FIX)
     return arn
 
 

@@ -12,30 +12,33 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call, error_code
+from tasks.errors import call, error_code, translated
+from tasks.kinds import kind as kind_named
 from tasks.reporting import run_logger
-from tasks.resources import arn_member, describe, find_all, in_flight
+from tasks.resources import find_all, in_flight
 from tasks.retries import personalize_task
 from tasks.waiter import (
     ResourceFailedError,
     WaitTimeoutError,
-    spec,
+    describe,
     wait_for,
     wait_until_deleted,
 )
 
 
-def delete(personalize: Any, kind: str, arn: str) -> bool:
+def delete(personalize: Any, kind_name: str, arn: str) -> bool:
     """Delete one resource and wait until it is gone; False if it was already gone."""
-    operation = "delete_" + kind.replace("-", "_")
+    described = kind_named(kind_name)
+    if described.delete is None:
+        raise ValueError(f"{kind_name} has no delete call; it goes with its parent")
     try:
-        call(personalize, operation, f"{kind} {arn}", **{spec(kind).arn_param: arn})
+        call(personalize, described.delete, f"{described.label} {arn}", **{described.arn: arn})
     except Exception as error:
         if error_code(error) != "ResourceNotFoundException":
             raise
         return False
-    wait_until_deleted(personalize, kind, arn)
-    run_logger().info("Deleted %s %s", kind, arn)
+    wait_until_deleted(personalize, kind_name, arn)
+    run_logger().info("Deleted %s %s", kind_name, arn)
     return True
 
 
@@ -51,7 +54,7 @@ def teardown_dataset_group(
 ) -> list[str]:
     """Delete the dataset group and its contents; returns the ARNs deleted, in order."""
     personalize = client(aws, "personalize")
-    group = {"datasetGroupArn": dataset_group_arn}
+    group = dataset_group_arn
     deleted: list[str] = []
 
     def remove(kind: str, arn: str) -> None:
@@ -65,21 +68,16 @@ def teardown_dataset_group(
             run_logger().info("Dataset group %s is already gone", dataset_group_arn)
             return deleted
         raise
-    solutions = _list(personalize, "solution", "list_solutions", "solutions", **group)
-    for solution_arn in solutions:
-        for campaign in _list(
-            personalize, "campaign", "list_campaigns", "campaigns", solutionArn=solution_arn
-        ):
+    for solution_arn in _arns(personalize, "solution", group):
+        for campaign in _arns(personalize, "campaign", solution_arn):
             remove("campaign", campaign)
         _stop_trainings(personalize, solution_arn)
         remove("solution", solution_arn)
-    for filter_arn in _list(personalize, "filter", "list_filters", "Filters", **group):
+    for filter_arn in _arns(personalize, "filter", group):
         remove("filter", filter_arn)
-    for tracker in _list(
-        personalize, "event-tracker", "list_event_trackers", "eventTrackers", **group
-    ):
+    for tracker in _arns(personalize, "event-tracker", group):
         remove("event-tracker", tracker)
-    datasets = _list(personalize, "dataset", "list_datasets", "datasets", **group)
+    datasets = _arns(personalize, "dataset", group)
     schemas = {describe(personalize, "dataset", arn)["schemaArn"] for arn in datasets}
     for dataset_arn in datasets:
         _wait_for_imports(personalize, dataset_arn)
@@ -96,23 +94,18 @@ def teardown_dataset_group(
     return deleted
 
 
-def _list(personalize: Any, kind: str, operation: str, key: str, **params: Any) -> list[str]:
-    summaries = find_all(personalize, operation, key, f"{kind}s", **params)
-    return [str(summary[arn_member(kind)]) for summary in summaries]
+def _arns(personalize: Any, kind_name: str, parent: str) -> list[str]:
+    """The ARNs of every resource of a kind under ``parent``."""
+    member = kind_named(kind_name).arn
+    return [str(summary[member]) for summary in find_all(personalize, kind_name, parent)]
 
 
 def _stop_trainings(personalize: Any, solution_arn: str) -> None:
     """Stop trainings in flight on a solution (it cannot be deleted meanwhile) and wait."""
-    versions = find_all(
-        personalize,
-        "list_solution_versions",
-        "solutionVersions",
-        "versions",
-        solutionArn=solution_arn,
-    )
-    for version in filter(in_flight, versions):
+    for version in filter(in_flight, find_all(personalize, "solution-version", solution_arn)):
         arn = version["solutionVersionArn"]
-        call(personalize, "stop_solution_version_creation", arn, solutionVersionArn=arn)
+        with translated(arn):
+            personalize.stop_solution_version_creation(solutionVersionArn=arn)
         try:
             wait_for(personalize, "solution-version", arn)
         except (ResourceFailedError, WaitTimeoutError) as error:
@@ -121,14 +114,7 @@ def _stop_trainings(personalize: Any, solution_arn: str) -> None:
 
 def _wait_for_imports(personalize: Any, dataset_arn: str) -> None:
     """Wait out imports running on a dataset (it cannot be deleted meanwhile)."""
-    jobs = find_all(
-        personalize,
-        "list_dataset_import_jobs",
-        "datasetImportJobs",
-        "imports",
-        datasetArn=dataset_arn,
-    )
-    for job in filter(in_flight, jobs):
+    for job in filter(in_flight, find_all(personalize, "dataset-import-job", dataset_arn)):
         try:
             wait_for(personalize, "dataset-import-job", job["datasetImportJobArn"])
         except (ResourceFailedError, WaitTimeoutError) as error:

@@ -12,8 +12,9 @@ from typing import Any
 
 from tasks.aws import AwsSettings, client
 from tasks.errors import call
-from tasks.resources import describe, find_all
+from tasks.resources import find_all
 from tasks.retries import personalize_task
+from tasks.waiter import describe
 
 REVIEW_TAG = "personalize-pipeline:review"
 
@@ -28,13 +29,7 @@ def newer_versions(aws: AwsSettings, solution_arn: str, serving_arn: str | None)
         if serving_arn
         else None
     )
-    versions = find_all(
-        personalize,
-        "list_solution_versions",
-        "solutionVersions",
-        f"solution versions of {solution_arn}",
-        solutionArn=solution_arn,
-    )
+    versions = find_all(personalize, "solution-version", solution_arn)
     fresh = [
         v
         for v in versions

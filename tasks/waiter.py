@@ -1,7 +1,7 @@
-"""One waiter for every Personalize resource; what to wait for is data (``waiters.json``).
+"""One waiter for every Personalize resource; what to wait for is data (``kinds.json``).
 
-Each kind names its Describe call, where the status is, the states that end the wait and a
-deadline. :func:`wait_for` polls on an adaptive schedule (:class:`PollSchedule`): quick polls
+Each kind (:mod:`tasks.kinds`) names its Describe call, where the status is, the states that end
+the wait and a deadline. :func:`wait_for` polls on an adaptive schedule (:class:`PollSchedule`): quick polls
 first, then an interval that grows with the job's age (``ratio`` of the elapsed time), so a
 finished job is noticed within ``max(floor, ratio * duration)`` while long jobs cost few calls.
 The age counts from the resource's ``creationDateTime``, so a rerun that attaches to an old job
@@ -14,88 +14,20 @@ artifact by default). Clock, sleep and randomness are injectable for tests.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any, Protocol
 
 from tasks.errors import PersonalizeError, call
+from tasks.kinds import Kind, PollSchedule
+from tasks.kinds import kind as kind_named
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.retries import is_transient
 
 log = logging.getLogger("tasks.waiter")
-SPECS_PATH = Path(__file__).with_name("waiters.json")
-
-
-@dataclass(frozen=True)
-class PollSchedule:
-    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
-
-    first: float = 0.1
-    growth: float = 1.6
-    floor: float = 2.0
-    ratio: float = 0.05
-    cap: float = 300.0
-    jitter: float = 0.2
-
-    def interval(self, attempt: int, age: float, draw: float) -> float:
-        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
-
-        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
-        """
-        warmup = min(self.first * self.growth**attempt, self.floor)
-        nominal = min(self.cap, max(warmup, self.ratio * age))
-        return nominal * (1.0 - self.jitter * draw)
-
-
-@dataclass(frozen=True)
-class WaitSpec:
-    """How to wait for one kind of resource."""
-
-    kind: str
-    describe: str
-    arn_param: str
-    result_key: str
-    success: tuple[str, ...]
-    failure: tuple[str, ...]
-    deadline_seconds: float
-    typical_seconds: float
-    status_path: str = "status"
-    reason_path: str = "failureReason"
-    started_path: str = "creationDateTime"
-    on_deadline: str | None = None
-    schedule: PollSchedule = PollSchedule()
-
-
-@cache
-def specs() -> dict[str, WaitSpec]:
-    """Every kind's :class:`WaitSpec`, read from ``waiters.json``."""
-    raw: dict[str, Any] = json.loads(SPECS_PATH.read_text())
-    default = raw.get("_schedule", {})
-    return {
-        kind: _spec(kind, fields, default)
-        for kind, fields in raw.items()
-        if not kind.startswith("_")
-    }
-
-
-def _spec(kind: str, fields: dict[str, Any], default_schedule: dict[str, float]) -> WaitSpec:
-    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-    values["schedule"] = PollSchedule(**{**default_schedule, **values.get("schedule", {})})
-    return WaitSpec(kind=kind, **values)
-
-
-def spec(kind: str) -> WaitSpec:
-    """The :class:`WaitSpec` of a kind, or a KeyError naming the known kinds."""
-    try:
-        return specs()[kind]
-    except KeyError:
-        raise KeyError(f"no waiter for {kind!r}; known: {', '.join(sorted(specs()))}") from None
 
 
 class ResourceFailedError(RuntimeError):
@@ -153,7 +85,7 @@ class SystemClock:
 class Reporter(Protocol):
     """Shows a wait's progress."""
 
-    def update(self, spec: WaitSpec, arn: str, status: str, age: float, done: bool) -> None: ...
+    def update(self, kind: Kind, arn: str, status: str, age: float, done: bool) -> None: ...
 
 
 @dataclass
@@ -178,7 +110,8 @@ def wait_for(
     reporter: Reporter | None = None,
 ) -> WaitResult:
     """Poll ``arn`` until a success state (returned) or a failure state (raised)."""
-    wait = spec(kind)
+    described = kind_named(kind)
+    wait = described.wait
     schedule = schedule or wait.schedule
     clock = clock or SystemClock()
     reporter = reporter if reporter is not None else PrefectReporter()
@@ -188,7 +121,7 @@ def wait_for(
     statuses: list[str] = []
     while True:
         polls += 1
-        resource = _describe(client, wait, arn)  # None: a transient error, poll again
+        resource = _describe(client, described, arn)  # None: a transient error, poll again
         waited = clock.monotonic() - start
         if resource is not None:
             status = str(lookup(resource, wait.status_path) or "")
@@ -197,14 +130,14 @@ def wait_for(
             if not statuses or statuses[-1] != status:
                 statuses.append(status)
             done = status in wait.success
-            reporter.update(wait, arn, status, age_at_start + waited, done)
+            reporter.update(described, arn, status, age_at_start + waited, done)
             if done:
                 return WaitResult(resource, polls, waited, statuses)
             if status in wait.failure:
                 reason = str(lookup(resource, wait.reason_path) or "")
                 raise ResourceFailedError(kind, arn, status, reason)
         if waited >= deadline:
-            raise WaitTimeoutError(kind, arn, status, waited, _stop(client, wait, arn))
+            raise WaitTimeoutError(kind, arn, status, waited, _stop(client, described, arn))
         pause = schedule.interval(polls - 1, age_at_start + waited, draw())
         clock.sleep(max(0.0, min(pause, deadline - waited)))
 
@@ -213,13 +146,14 @@ def wait_until_deleted(
     client: Any, kind: str, arn: str, *, clock: Clock | None = None, draw: Any = random.random
 ) -> int:
     """Poll until Describe answers ResourceNotFoundException; returns the number of polls."""
-    wait = spec(kind)
+    described = kind_named(kind)
+    wait = described.wait
     clock = clock or SystemClock()
     start, polls = clock.monotonic(), 0
     while True:
         polls += 1
         try:
-            resource = _describe(client, wait, arn) or {}
+            resource = _describe(client, described, arn) or {}
         except PersonalizeError as error:
             if error.code == "ResourceNotFoundException":
                 return polls
@@ -236,19 +170,20 @@ def wait_until_deleted(
 
 
 def describe(client: Any, kind: str, arn: str) -> dict[str, Any]:
-    """The Describe document of a resource (the call its kind names in ``waiters.json``)."""
-    wait = spec(kind)
-    return dict(call(client, wait.describe, arn, **{wait.arn_param: arn})[wait.result_key])
+    """The Describe document of a resource (the call its kind names in ``kinds.json``)."""
+    described = kind_named(kind)
+    response = call(client, described.describe, arn, **{described.arn: arn})
+    return dict(response[described.result_key])
 
 
-def _describe(client: Any, wait: WaitSpec, arn: str) -> dict[str, Any] | None:
+def _describe(client: Any, kind: Kind, arn: str) -> dict[str, Any] | None:
     """The resource's description, or None after a transient error (throttling, 5xx)."""
     try:
-        return describe(client, wait.kind, arn)
+        return describe(client, kind.name, arn)
     except PersonalizeError as error:
         if not is_transient(error):
             raise
-        log.warning("polling %s %s: %s; trying again", wait.kind, arn, error)
+        log.warning("polling %s %s: %s; trying again", kind.name, arn, error)
         return None
 
 
@@ -273,14 +208,14 @@ def _age(resource: dict[str, Any], path: str, clock: Clock) -> float:
     return max(0.0, (now - created).total_seconds())
 
 
-def _stop(client: Any, wait: WaitSpec, arn: str) -> bool:
+def _stop(client: Any, kind: Kind, arn: str) -> bool:
     """Call the kind's stop operation on its deadline (a training); True if asked."""
-    if not wait.on_deadline:
+    if kind.wait.on_deadline != "stop" or not kind.stop:
         return False
     try:
-        call(client, wait.on_deadline, arn, **{wait.arn_param: arn})
+        call(client, kind.stop, arn, **{kind.arn: arn})
     except Exception as error:
-        log.warning("could not stop %s %s on its deadline: %s", wait.kind, arn, error)
+        log.warning("could not stop %s %s on its deadline: %s", kind.name, arn, error)
         return False
     return True
 
@@ -307,24 +242,24 @@ class PrefectReporter:
         self._last_status: str | None = None
         self._updates = 0
 
-    def update(self, spec: WaitSpec, arn: str, status: str, age: float, done: bool) -> None:
+    def update(self, kind: Kind, arn: str, status: str, age: float, done: bool) -> None:
         self._updates += 1
         name = arn.rsplit("/", 1)[-1]
-        line = f"{spec.kind} {name}: {status} after {format_elapsed(age)}"
+        line = f"{kind.name} {name}: {status} after {format_elapsed(age)}"
         if done or status != self._last_status or self._updates % self.log_every == 0:
             run_logger().info(line)
         self._last_status = status
-        progress = 100.0 if done else min(95.0, 100.0 * age / spec.typical_seconds)
-        self._show_progress(spec, name, progress, line)
+        progress = 100.0 if done else min(95.0, 100.0 * age / kind.wait.typical_seconds)
+        self._show_progress(kind, name, progress, line)
 
-    def _show_progress(self, spec: WaitSpec, name: str, progress: float, line: str) -> None:
+    def _show_progress(self, kind: Kind, name: str, progress: float, line: str) -> None:
         from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
         if not in_run():
             return
         try:
             if self._artifact is None:
-                key = artifact_key("wait", spec.kind, name)
+                key = artifact_key("wait", kind.name, name)
                 self._artifact = create_progress_artifact(progress, key=key, description=line)
             else:
                 update_progress_artifact(self._artifact, progress, description=line)

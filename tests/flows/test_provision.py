@@ -1,4 +1,4 @@
-"""provision: plan, create once, rerun changes nothing, drift shows in the plan."""
+"""provision: plan, create once, rerun changes nothing, drift shows in the plan and stops runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from flows.provision import main, provision
+from flows.retrain import retrain
 from tasks.config import ConfigError
+from tasks.errors import DriftError
 from tests.pipelines import make_pipeline
 
 
@@ -53,3 +55,30 @@ def test_bad_configuration_fails_before_any_call(prefect_api: None, tmp_path: Pa
     path.write_text("bucket: b\n")
     with pytest.raises(ConfigError, match="dataset_group: Field required"):
         provision(config_path=str(path))
+
+
+def test_solution_drift_shows_in_the_plan_and_stops_retrain_before_training(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    """The plan and ensure share one inspection: a changed event_type is fatal drift in both."""
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    created = provision(config_path=pipeline.config_path)
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["solutions"][0]["event_type"] = "purchase"
+    pipeline.path.write_text(yaml.safe_dump(data))
+    name = data["solutions"][0]["name"]
+
+    planned = provision(config_path=pipeline.config_path, plan=True)
+    row = next(r for r in planned["plan"] if (r["kind"], r["name"]) == ("solution", name))
+    assert row["action"] == "drift"
+    assert "eventType: configured 'purchase', live None" in row["detail"]
+    assert set(actions(planned).values()) == {"exists", "drift"}
+
+    state = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
+    assert state.is_failed()
+    assert "DriftError" in state.message and "eventType" in state.message
+    for arn in created["solutions"].values():
+        versions = personalize.list_solution_versions(solutionArn=arn)["solutionVersions"]
+        assert versions == [], "nothing was trained"
+    with pytest.raises(DriftError, match="eventType"):
+        provision(config_path=pipeline.config_path)

@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tasks.errors import PersonalizeError
-from tasks.waiter import (
-    PollSchedule,
-    ResourceFailedError,
-    WaitTimeoutError,
-    spec,
-    specs,
-    wait_for,
-)
+from tasks.kinds import kind
+from tasks.waiter import PollSchedule, ResourceFailedError, WaitTimeoutError, wait_for
 from tests.tasks.fakes import FakeClock, Recorder, ScriptedJob, client_error
 
 ARN = "arn:aws:personalize:us-east-1:000000000000:solution-version/s/1"
-SCHEDULE = spec("solution-version").schedule
+SCHEDULE = kind("solution-version").wait.schedule
 
 
 def run(job: ScriptedJob, clock: FakeClock, **kwargs: object) -> Recorder:
@@ -109,15 +103,6 @@ def test_reporter_sees_status_and_elapsed_time() -> None:
     assert statuses[0] == "CREATE IN_PROGRESS" and statuses[-1] == "ACTIVE"
     assert recorder.updates[-1][2] is True
     assert recorder.updates[-1][1] >= 20
-
-
-def test_every_kind_has_a_usable_spec() -> None:
-    for kind, wait in specs().items():
-        assert wait.describe.startswith("describe_"), kind
-        assert wait.deadline_seconds > 0
-        assert not set(wait.success) & set(wait.failure)
-    with pytest.raises(KeyError, match="known"):
-        spec("nope")
 
 
 def test_a_throttled_poll_is_polled_again_but_a_missing_resource_raises() -> None:

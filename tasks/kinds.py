@@ -1,0 +1,117 @@
+"""What the pipeline knows about each kind of Personalize resource, read from ``kinds.json``.
+
+1. Each kind names its operations (Describe, List, Delete, Stop), the ARN member of its
+   documents, where Describe and List put their results, and the List call's parent parameter.
+2. It names the summary field that identifies a configured resource (``name`` unless the parent
+   holds one of a kind: a dataset per type, one event tracker per group).
+3. It lists the settings compared with the live resource: fatal ones stop the run, advisory ones
+   are reported (:mod:`tasks.resources` reads them).
+4. Its ``wait`` section says how :mod:`tasks.waiter` waits for it: the status path, the states
+   that end a wait, the deadline and the poll schedule.
+
+Adding a kind means adding an entry to ``kinds.json``; ``ensure``, the plan, teardown and the
+waiter all read it from here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+KINDS_PATH = Path(__file__).with_name("kinds.json")
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
+
+    first: float = 0.1
+    growth: float = 1.6
+    floor: float = 2.0
+    ratio: float = 0.05
+    cap: float = 300.0
+    jitter: float = 0.2
+
+    def interval(self, attempt: int, age: float, draw: float) -> float:
+        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
+
+        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
+        """
+        warmup = min(self.first * self.growth**attempt, self.floor)
+        nominal = min(self.cap, max(warmup, self.ratio * age))
+        return nominal * (1.0 - self.jitter * draw)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How to wait for a kind: where its status is, the states that end a wait, the deadline."""
+
+    success: tuple[str, ...]
+    failure: tuple[str, ...]
+    deadline_seconds: float
+    typical_seconds: float
+    status_path: str = "status"
+    reason_path: str = "failureReason"
+    started_path: str = "creationDateTime"
+    on_deadline: Literal["stop"] | None = None
+    schedule: PollSchedule = PollSchedule()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of Personalize resource: its operations, members and drift fields."""
+
+    name: str
+    describe: str
+    arn: str
+    result_key: str
+    wait: Wait
+    list: str | None = None
+    list_key: str | None = None
+    parent: str | None = None
+    match: str | None = "name"
+    match_any_case: bool = False
+    delete: str | None = None
+    stop: str | None = None
+    fatal: tuple[str, ...] = ()
+    advisory: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The kind in prose: ``dataset group``."""
+        return self.name.replace("-", " ")
+
+
+@cache
+def kinds() -> dict[str, Kind]:
+    """Every kind, read from ``kinds.json``."""
+    raw: dict[str, Any] = json.loads(KINDS_PATH.read_text())
+    schedule = raw.get("_schedule", {})
+    return {name: _kind(name, fields, schedule) for name, fields in raw.items() if name[0] != "_"}
+
+
+def kind(name: str) -> Kind:
+    """The :class:`Kind` called ``name``, or a KeyError naming the known kinds."""
+    try:
+        return kinds()[name]
+    except KeyError:
+        raise KeyError(f"no kind {name!r}; known: {', '.join(sorted(kinds()))}") from None
+
+
+def _kind(name: str, fields: dict[str, Any], default_schedule: dict[str, float]) -> Kind:
+    values = dict(fields)
+    drift = values.pop("drift", {})
+    wait: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in values.pop("wait").items()
+    }
+    wait["schedule"] = PollSchedule(**{**default_schedule, **wait.get("schedule", {})})
+    return Kind(
+        name=name,
+        wait=Wait(**wait),
+        fatal=tuple(drift.get("fatal", ())),
+        advisory=tuple(drift.get("advisory", ())),
+        **values,
+    )
