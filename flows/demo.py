@@ -5,8 +5,10 @@ types and timestamps, a catalogue with categories), then runs the real flows in 
 ``provision``; a first ``retrain`` that deploys the campaign; a second one on newer data that
 the gate compares with the version serving, both recommending for the same held-out users'
 last week (the paired comparison); a third on an export broken by a tracking bug, which the
-gate stops (it brings no interactions newer than the serving version's, so no holdout: the
-metric rules decide); and ``batch_inference`` for the users active last week. It ends with a
+gate stops (nothing in it is newer than the serving version's data, so that version's own
+holdout is compared again: in the broken export those users' last week names random items, the
+interval is wide and non-inferiority cannot be shown; the floor on precision fails too); and
+``batch_inference`` for the users active last week. It ends with a
 short summary: metrics, the paired comparison, the gate's table, the campaign, sample
 recommendations, where the batch output is, and how to see the runs in the Prefect UI.
 

@@ -5,8 +5,10 @@
    the latest TIMESTAMP in the data reports of the interaction imports in effect when it was
    created (each report sits beside its import file, written by data preparation; the
    lineage artifact shows the same spans). The holdout's cutoff is never earlier, so no
-   serving version has seen it. Nothing serving, or an import without a report, and there is
-   no holdout: the plan says why and the gate falls back to the metric rules.
+   serving version has seen it; the serving versions' own holdout (the same for all) can be
+   held out again when the export has nothing newer. Nothing serving, or an import without a
+   report, and there is no holdout: the plan says why and the gate falls back to the metric
+   rules.
 2. Preparation sets the holdout aside beside the import file (``tasks.prep.holdout``).
 3. :func:`compare_on_holdout` (after training): one batch inference job per version (new,
    serving, and the baseline solution's when there is one) for the held-out users, in
@@ -44,7 +46,7 @@ from tasks.paired import (
     comparison_table,
     paired_bootstrap,
 )
-from tasks.prep.holdout import Holdout, HoldoutSpec, holdout_uri
+from tasks.prep.holdout import Holdout, HoldoutSpec, PreviousHoldout, holdout_uri
 from tasks.reporting import artifact_key, run_logger
 from tasks.retries import personalize_task
 from tasks.waiter import describe
@@ -64,25 +66,50 @@ def report_uri(import_uri: str) -> str:
     return f"{stem}.report.json"
 
 
+@dataclass(frozen=True)
+class TrainedOn:
+    """What a version's interaction data was: its latest TIMESTAMP, and the holdout its last
+    import set aside (None if none)."""
+
+    end: int
+    holdout: PreviousHoldout | None = None
+
+
 @personalize_task()
-def data_end(aws: AwsSettings, dataset_arn: str, version_arn: str) -> int | None:
-    """The latest TIMESTAMP (epoch seconds) a version trained on, None when it is unknown."""
+def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedOn | None:
+    """The data a version trained on, from the reports of the imports in effect when it was
+    created; None when one of them has no report (an import made without data preparation)."""
     version = describe(client(aws, "personalize"), "solution-version", version_arn)
     created = _when(version["creationDateTime"])
     jobs = [j for j in finished_imports(aws, dataset_arn) if _when(j["creationDateTime"]) < created]
     full = [i for i, job in enumerate(jobs) if job.get("importMode", "FULL") == "FULL"]
     in_effect = jobs[full[-1] :] if full else jobs
-    ends: list[int] = []
-    for job in in_effect:
-        try:
-            with fsspec.open(report_uri(location(job)), "r") as handle:
-                end = json.load(handle).get("time_end")
-        except (OSError, ValueError):
-            return None
-        if end is None:
-            return None
-        ends.append(int(end))
-    return max(ends) if ends else None
+    reports = [_report(location(job)) for job in in_effect]
+    ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
+    if not reports or len(ends) < len(reports):
+        return None
+    return TrainedOn(max(ends), _previous(location(in_effect[-1]), reports[-1]))
+
+
+def _report(import_uri: str) -> dict[str, Any] | None:
+    """The data report beside an import file, None when there is none."""
+    try:
+        with fsspec.open(report_uri(import_uri), "r") as handle:
+            return dict(json.load(handle))
+    except (OSError, ValueError):
+        return None
+
+
+def _previous(import_uri: str, report: dict[str, Any] | None) -> PreviousHoldout | None:
+    """The holdout set aside beside an import file, None when there is none."""
+    cutoff = report.get("holdout_cutoff") if report else None
+    if cutoff is None:
+        return None
+    try:
+        users = pd.read_csv(holdout_uri(import_uri), usecols=["USER_ID"], dtype=str)["USER_ID"]
+    except (OSError, ValueError):
+        return None
+    return PreviousHoldout(cutoff=int(cutoff), users=sorted(users.unique()))
 
 
 @personalize_task()
@@ -114,27 +141,29 @@ def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
     gated = [s for s in config.solutions if s.gate and s.gate.holdout and s.campaign]
     if not gated:
         return HoldoutPlan(reason="no solution's gate has a holdout")
-    ends: list[int] = []
+    seen: list[TrainedOn] = []
     for solution in gated:
         assert solution.campaign is not None
         serving = serving_solution_version(config.aws, solution.campaign.name)
         if serving is None:
             continue
-        end = data_end(config.aws, resources.datasets["interactions"], serving)
-        if end is None:
+        data = trained_on(config.aws, resources.datasets["interactions"], serving)
+        if data is None:
             return HoldoutPlan(
                 reason=f"the end of the data {serving} trained on is unknown (an import "
                 "without a data report beside it), so a holdout could not be kept unseen"
             )
-        ends.append(end)
-    if not ends:
+        seen.append(data)
+    if not seen:
         return HoldoutPlan(reason="no version serving yet")
     settings = [s.gate.holdout for s in gated if s.gate and s.gate.holdout]
+    previous = seen[0].holdout
     return HoldoutPlan(
         HoldoutSpec(
             days=max(h.days for h in settings),
             max_users=max(h.max_users for h in settings),
-            not_before=max(ends),
+            not_before=max(data.end for data in seen),
+            again=previous if all(data.holdout == previous for data in seen) else None,
         )
     )
 

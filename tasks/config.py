@@ -106,7 +106,7 @@ class HoldoutGateConfig(_Model):
         description="The per-user metric the rule is checked on.",
     )
     max_drop: float = Field(
-        default=0.02,
+        default=0.05,
         ge=0,
         lt=1,
         description="Promote only if the lower confidence bound of new / serving - 1 is above "

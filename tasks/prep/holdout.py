@@ -11,10 +11,14 @@ on. Preparation sets them aside from the finished import file:
    hash of USER_ID decides: the ``max_users`` eligible users with the smallest hashes are held
    out. The rule is per user (a hash and a threshold), so it gives the same answer for a user
    whichever subset of users a pass sees, and the same users run after run.
-3. Their interactions after the cutoff are written to ``<type>.holdout.csv`` beside the import
+3. When no eligible user has interactions after that cutoff (an export with nothing newer than
+   the serving version's data) and the serving version's own holdout is known (``again``), its
+   users and cutoff are used instead: their later interactions were never imported, so neither
+   version has seen them.
+4. Their interactions after the cutoff are written to ``<type>.holdout.csv`` beside the import
    file (never under the import location, so no import reads it); the import file is rewritten
-   without them. Two streaming passes over the import file; memory holds one batch and the
-   users' hashes.
+   without them. Streaming passes over the import file; memory holds one batch and the users'
+   hashes.
 """
 
 from __future__ import annotations
@@ -41,6 +45,14 @@ BLOCK_BYTES = 16 << 20
 HOLDOUT_RULE = "held out for the gate"
 
 
+class PreviousHoldout(BaseModel):
+    """The serving version's own holdout: these users' interactions after ``cutoff`` were set
+    aside when it was trained."""
+
+    cutoff: int
+    users: list[str]
+
+
 class HoldoutSpec(BaseModel):
     """What to hold out: the last ``days`` of the data for up to ``max_users`` known users."""
 
@@ -50,6 +62,9 @@ class HoldoutSpec(BaseModel):
         default=None,
         description="End of the serving version's training data (epoch seconds); the cutoff "
         "is never earlier.",
+    )
+    again: PreviousHoldout | None = Field(
+        default=None, description="Held out again when nothing is newer than ``not_before``."
     )
 
 
@@ -91,6 +106,10 @@ def set_aside(import_uri: str, columns: pa.Schema, spec: HoldoutSpec, latest: in
     """Move the holdout's rows from the import file to :func:`holdout_uri`; what was moved."""
     cutoff = holdout_cutoff(latest, spec.days, spec.not_before)
     chosen = _chosen_users(_batches(import_uri, columns), cutoff, spec.max_users)
+    if not len(chosen) and spec.again is not None:
+        cutoff = spec.again.cutoff
+        allowed = hash_column(pa.array(spec.again.users, pa.string()))
+        chosen = _chosen_users(_batches(import_uri, columns), cutoff, spec.max_users, allowed)
     target = holdout_uri(import_uri)
     fs, path = fsspec.core.url_to_fs(import_uri)
     with tempfile.TemporaryDirectory(prefix="holdout-") as work:
@@ -123,8 +142,13 @@ def _batches(uri: str, columns: pa.Schema) -> Iterator[pa.RecordBatch]:
         yield from reader
 
 
-def _chosen_users(batches: Iterator[pa.RecordBatch], cutoff: int, max_users: int) -> np.ndarray:
-    """Sorted USER_ID hashes of the held-out users (see the module docstring, step 2)."""
+def _chosen_users(
+    batches: Iterator[pa.RecordBatch],
+    cutoff: int,
+    max_users: int,
+    allowed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sorted USER_ID hashes of the held-out users (module docstring, steps 2 and 3)."""
     before: list[np.ndarray] = []
     after: list[np.ndarray] = []
     for batch in batches:
@@ -135,6 +159,8 @@ def _chosen_users(batches: Iterator[pa.RecordBatch], cutoff: int, max_users: int
     known = np.unique(np.concatenate(before)) if before else np.empty(0, np.uint64)
     recent = np.unique(np.concatenate(after)) if after else np.empty(0, np.uint64)
     eligible = np.intersect1d(known, recent, assume_unique=True)
+    if allowed is not None:
+        eligible = np.intersect1d(eligible, allowed)
     return eligible[:max_users]
 
 

@@ -94,3 +94,19 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     )
     assert ndcg["relative_low"] > -0.05
     assert serving(personalize, solution.campaign.name) == record["solution_version"] != before
+
+    # The same export again: nothing is newer than the serving version's data, so its own
+    # holdout (never imported) is held out again and the comparison is still made.
+    again = retrain(
+        config_path=pipeline.config_path,
+        interactions_uri=pipeline.exports.all_interactions,
+        solutions=only,
+        batch=False,
+        return_state=True,
+    )
+    assert again.is_completed(), again.message
+    data = [better.result()["data"], again.result()["data"]]
+    first, second = (next(d for d in run if d["dataset_type"] == "interactions") for run in data)
+    assert second["holdout"]["cutoff"] == first["holdout"]["cutoff"]
+    assert second["holdout"]["users"] == first["holdout"]["users"] > 300
+    assert gated_record(again, solution.name)["holdout"]["unavailable"] == ""

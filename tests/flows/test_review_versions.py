@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flows.holdout import data_end
+from flows.holdout import trained_on
 from flows.retrain import retrain
 from flows.review_versions import review_versions
 from flows.sample_data import SampleSize
@@ -41,16 +41,15 @@ def import_and_train(personalize: Any, pipeline: Pipeline, raw_uri: str, run: st
     )
     solution = next(s for s in config.solutions if s.campaign)
     assert solution.campaign is not None
-    serving_end = data_end.fn(
-        config.aws, interactions, serving(personalize, solution.campaign.name)
-    )
+    seen = trained_on.fn(config.aws, interactions, serving(personalize, solution.campaign.name))
+    assert seen is not None
     prepared = prepare(
         dataset.source.model_copy(update={"uri": raw_uri}),
         dataset.cleaning,
         dataset.avro_schema,
         "interactions",
         f"s3://{config.bucket}/prepared/by-hand/{run}/",
-        holdout=HoldoutSpec(days=7, max_users=5000, not_before=serving_end),
+        holdout=HoldoutSpec(days=7, max_users=5000, not_before=seen.end),
     )
     assert prepared.holdout is not None and prepared.holdout.rows > 0
     job = run_import(personalize, interactions, prepared.import_uri, f"by-hand-{run}")

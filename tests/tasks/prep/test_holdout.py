@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.prep.config import CleaningConfig, SourceConfig
-from tasks.prep.holdout import HOLDOUT_RULE, HoldoutSpec, holdout_cutoff
+from tasks.prep.holdout import HOLDOUT_RULE, HoldoutSpec, PreviousHoldout, holdout_cutoff
 from tasks.prep.pipeline import PrepResult, prepare
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
 
@@ -91,3 +91,19 @@ def test_no_holdout_after_the_serving_data(tmp_path: Path) -> None:
     result = run(tmp_path, frame, HoldoutSpec(days=7, max_users=50, not_before=latest))
     assert result.holdout is not None and result.holdout.rows == 0
     assert len(read(result.import_uri)) == len(frame)
+
+
+def test_nothing_newer_holds_out_the_serving_versions_own_holdout_again(tmp_path: Path) -> None:
+    frame = spread()
+    latest = T0 + (len(frame) - 1) * (30 * DAY // len(frame))
+    first = run(tmp_path, frame, HoldoutSpec(days=7, max_users=30), "first")
+    assert first.holdout is not None
+    users = sorted(read(first.holdout.uri)["USER_ID"].unique())
+    previous = PreviousHoldout(cutoff=first.holdout.cutoff, users=users[:20])
+    spec = HoldoutSpec(days=7, max_users=50, not_before=latest, again=previous)
+    second = run(tmp_path, frame, spec, "second")
+    assert second.holdout is not None and second.holdout.cutoff == first.holdout.cutoff
+    held = read(second.holdout.uri)
+    assert sorted(held["USER_ID"].unique()) == users[:20]
+    assert (held["TIMESTAMP"] > first.holdout.cutoff).all()
+    assert len(held) + len(read(second.import_uri)) == len(frame)
