@@ -192,24 +192,30 @@ def compare_on_holdout(
     input_uri = write_batch_input(f"{base}/input.json", users)
     batch = solution.batch_inference
     filter_arn = resources.filters[batch.filter] if batch and batch.filter else None
-    jobs = {
-        role: run_batch_inference.submit(
+    # One job per version and run: a retry, or the next candidate of a review, attaches to it.
+    outputs = {role: f"{base}/{_short(version)}/" for role, version in versions.items()}
+    jobs = [
+        run_batch_inference.submit(
             config.aws,
-            f"{solution.name[:40]}-ho-{role}-{run[:8]}",
+            f"{solution.name[:36]}-ho-{_short(version)}-{run[:8]}",
             version,
             input_uri,
-            f"{base}/{role}/",
+            outputs[role],
             config.role_arn,
             num_results=TOP,
             filter_arn=filter_arn,
         )
         for role, version in versions.items()
-    }
-    for future in jobs.values():
+    ]
+    for future in jobs:
         future.result()
     catalogue = catalogue_items(config.aws, resources)
-    outputs = {role: f"{base}/{role}/" for role in versions}
     return measure_on_holdout(holdout, outputs, catalogue, settings, solution.name)
+
+
+def _short(version_arn: str) -> str:
+    """The version's id (the last part of its ARN), at most 8 characters."""
+    return version_arn.rsplit("/", 1)[-1][:8]
 
 
 def _holdout_users(uri: str) -> list[str]:

@@ -40,6 +40,29 @@ def test_sample_data_has_planted_taste(planted: pd.DataFrame) -> None:
     assert generate_interactions(400, 150, 6000, seed=1).equals(planted)
 
 
+def test_a_sample_seed_draws_fresh_rows_of_the_same_world(planted: pd.DataFrame) -> None:
+    categories = generate_items(150, seed=1).set_index("ITEM_ID")["CATEGORY"]
+
+    def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(CATEGORY=frame["ITEM_ID"].map(categories))
+
+    def agreement(taste_from: pd.DataFrame, rows_from: pd.DataFrame) -> float:
+        """Share of ``rows_from``'s rows in their user's top two categories in ``taste_from``."""
+        top = (
+            labelled(taste_from)
+            .groupby("USER_ID")["CATEGORY"]
+            .agg(lambda c: set(c.value_counts().index[:2]))
+        )
+        rows = labelled(rows_from)
+        pairs = zip(rows["USER_ID"], rows["CATEGORY"], strict=True)
+        return float(np.mean([c in top.get(u, set()) for u, c in pairs]))
+
+    first, second = (generate_interactions(400, 150, 6000, seed=1, sample_seed=n) for n in (1, 2))
+    assert not first.equals(second) and not first.equals(planted)
+    other_world = generate_interactions(400, 150, 6000, seed=2, sample_seed=2)
+    assert agreement(first, second) > 0.6 > 0.3 > agreement(first, other_world)
+
+
 def test_split_holds_out_the_newest_interactions_of_a_tenth_of_users(
     planted: pd.DataFrame,
 ) -> None:
