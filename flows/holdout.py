@@ -88,7 +88,9 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
     if not reports or len(ends) < len(reports):
         return None
-    return TrainedOn(max(ends), _previous(location(in_effect[-1]), reports[-1]))
+    held = _held_beside(location(in_effect[-1]), reports[-1])
+    previous = PreviousHoldout(cutoff=held[0], users=sorted(held[1].unique())) if held else None
+    return TrainedOn(max(ends), previous)
 
 
 def _report(import_uri: str) -> dict[str, Any] | None:
@@ -100,8 +102,8 @@ def _report(import_uri: str) -> dict[str, Any] | None:
         return None
 
 
-def _previous(import_uri: str, report: dict[str, Any] | None) -> PreviousHoldout | None:
-    """The holdout set aside beside an import file, None when there is none."""
+def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, pd.Series] | None:
+    """(cutoff, USER_ID of each row) of the holdout set aside beside an import file, if any."""
     cutoff = report.get("holdout_cutoff") if report else None
     if cutoff is None:
         return None
@@ -109,7 +111,7 @@ def _previous(import_uri: str, report: dict[str, Any] | None) -> PreviousHoldout
         users = pd.read_csv(holdout_uri(import_uri), usecols=["USER_ID"], dtype=str)["USER_ID"]
     except (OSError, ValueError):
         return None
-    return PreviousHoldout(cutoff=int(cutoff), users=sorted(users.unique()))
+    return int(cutoff), users
 
 
 @personalize_task()
@@ -119,16 +121,14 @@ def latest_holdout(aws: AwsSettings, dataset_arn: str) -> Holdout | None:
     jobs = current_imports(aws, dataset_arn)
     if not jobs:
         return None
-    uri = holdout_uri(location(jobs[-1]))
-    try:
-        with fsspec.open(report_uri(location(jobs[-1])), "r") as handle:
-            cutoff = json.load(handle).get("holdout_cutoff")
-        held = pd.read_csv(uri, usecols=["USER_ID"], dtype=str)["USER_ID"]
-    except (OSError, ValueError):
+    import_uri = location(jobs[-1])
+    held = _held_beside(import_uri, _report(import_uri))
+    if held is None:
         return None
-    if cutoff is None:
-        return None
-    return Holdout(uri=uri, cutoff=int(cutoff), users=held.nunique(), rows=len(held))
+    cutoff, users = held
+    return Holdout(
+        uri=holdout_uri(import_uri), cutoff=cutoff, users=users.nunique(), rows=len(users)
+    )
 
 
 def _when(value: Any) -> float:

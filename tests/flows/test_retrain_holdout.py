@@ -3,11 +3,13 @@ users, a worse version is stopped and a better one promoted; the lineage shows b
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from prefect.client.orchestration import get_client
 
 from emulator.sample_data import DEFAULT_START
 from flows.retrain import retrain
@@ -94,6 +96,11 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     )
     assert ndcg["relative_low"] > -0.05
     assert serving(personalize, solution.campaign.name) == record["solution_version"] != before
+    with get_client(sync_client=True) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts()}
+    table = json.loads(str(latest[f"holdout-{solution.name}"].data))
+    assert table[0]["metric"] == solution.gate.holdout.metric  # the gated metric first
+    assert {"serving", "new", "difference", "relative", "verdict"} <= set(table[0])
 
     # The same export again: nothing is newer than the serving version's data, so its own
     # holdout (never imported) is held out again and the comparison is still made.
