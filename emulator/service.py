@@ -75,7 +75,7 @@ class Service:
     @cached_property
     def _s3_client(self) -> Any:
         session = boto3.session.Session()
-        fallback: dict[str, str] = {}
+        fallback: dict[str, Any] = {}
         if session.get_credentials() is None:
             fallback |= {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
         if session.region_name is None:

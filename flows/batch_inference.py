@@ -19,8 +19,9 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.batch_files import input_lines, read_output, select_users, summarise, write_text
+from flows.configured import DEFAULT_CONFIG, Resources
 from flows.imports import current_imports, location
-from flows.provision import DEFAULT_CONFIG, Resources, resources_for
+from flows.provision import resources_for
 from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version

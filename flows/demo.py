@@ -116,7 +116,7 @@ def print_holdout(label: str, state: Any, solution: str) -> None:
     record = next(
         s for s in state.result(raise_on_failure=False)["solutions"] if s["solution"] == solution
     )
-    comparison = record.get("holdout")
+    comparison = (record.get("gate") or {}).get("holdout")
     if not comparison:
         return
     if comparison["unavailable"]:

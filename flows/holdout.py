@@ -84,7 +84,7 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     jobs = [j for j in finished_imports(aws, dataset_arn) if _when(j["creationDateTime"]) < created]
     full = [i for i, job in enumerate(jobs) if job.get("importMode", "FULL") == "FULL"]
     in_effect = jobs[full[-1] :] if full else jobs
-    reports = [_report(location(job)) for job in in_effect]
+    reports = [data_report(location(job)) for job in in_effect]
     ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
     if not reports or len(ends) < len(reports):
         return None
@@ -93,7 +93,7 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     return TrainedOn(max(ends), previous)
 
 
-def _report(import_uri: str) -> dict[str, Any] | None:
+def data_report(import_uri: str) -> dict[str, Any] | None:
     """The data report beside an import file, None when there is none."""
     try:
         with fsspec.open(report_uri(import_uri), "r") as handle:
@@ -122,7 +122,7 @@ def latest_holdout(aws: AwsSettings, dataset_arn: str) -> Holdout | None:
     if not jobs:
         return None
     import_uri = location(jobs[-1])
-    held = _held_beside(import_uri, _report(import_uri))
+    held = _held_beside(import_uri, data_report(import_uri))
     if held is None:
         return None
     cutoff, users = held

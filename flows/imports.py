@@ -1,20 +1,129 @@
-"""What a dataset has imported, and the import-once rule.
+"""Preparing and importing a run's data, once.
 
-A rerun (after a crash, or on an unchanged export) prepares the same import file again; when
-the dataset's latest finished import read a file with the same content (same ETag) in the same
-mode, importing it again would only cost time (FULL) or duplicate rows (INCREMENTAL), so the
-run reuses that import (:func:`unchanged_import`).
+1. Each configured dataset with a source is prepared (cleaned, checked against Personalize's
+   minimums, written as the import file; :func:`tasks.prep.task.prepare_dataset`).
+2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
+   export) prepares the same import file again; when the dataset's latest finished import read
+   a file with the same content (same ETag) in the same mode, importing it again would only
+   cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses that import.
+3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name.
+4. The lineage of each dataset, and a few users of the prepared interactions (from its data
+   report) for the smoke check after promotion, are returned, with the gate's holdout when
+   one was asked for (set aside by preparation beside the interactions' import file,
+   ``tasks.prep.holdout``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-import pandas as pd
+from prefect.runtime import flow_run
 
-from flows.lineage import etag
+from flows.configured import Resources
+from flows.lineage import DataLineage, etag
 from tasks.aws import AwsSettings
-from tasks.dataset_imports import finished_imports
+from tasks.config import PipelineConfig
+from tasks.dataset_imports import finished_imports, import_dataset
+from tasks.prep.config import SourceConfig
+from tasks.prep.holdout import Holdout, HoldoutSpec
+from tasks.prep.task import prepare_dataset
+from tasks.reporting import run_logger
+
+ImportMode = Literal["FULL", "INCREMENTAL"]
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """What a run imported (one lineage record per dataset) and users to smoke-check with."""
+
+    lineage: list[DataLineage] = field(default_factory=list)
+    smoke_users: list[str] = field(default_factory=list)
+    holdout: Holdout | None = None
+
+
+def prepare_and_import(
+    config: PipelineConfig,
+    resources: Resources,
+    interactions_uri: str | None,
+    import_mode: ImportMode | None,
+    holdout: HoldoutSpec | None = None,
+) -> PreparedData:
+    """Prepare and import every dataset with a source (inside a flow run); ``holdout``: what
+    the interactions' preparation sets aside for the gate."""
+    run_id = str(flow_run.get_id() or "local")
+    records: list[DataLineage] = []
+    smoke_users: list[str] = []
+    held: Holdout | None = None
+    for dataset_type, dataset in config.datasets.configured().items():
+        source = source_for(config, dataset_type, interactions_uri)
+        if source is None:
+            continue
+        output = (
+            f"s3://{config.bucket}/prepared/{config.dataset_group.name}/{dataset_type}/{run_id}/"
+        )
+        mode = import_mode or dataset.import_mode
+        prepared = prepare_dataset(
+            source,
+            dataset.cleaning,
+            dataset.avro_schema,
+            dataset_type,
+            output,
+            incremental=mode == "INCREMENTAL",
+            holdout=holdout if dataset_type == "interactions" else None,
+        )
+        dataset_arn = resources.datasets[dataset_type]
+        import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
+        previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
+        if previous is not None:
+            job, import_uri = previous["datasetImportJobArn"], location(previous)
+            run_logger().info(
+                "%s data unchanged since import %s; not importing it again", dataset_type, job
+            )
+        else:
+            job = import_dataset(
+                config.aws,
+                dataset_arn,
+                import_uri,
+                config.role_arn,
+                mode,
+                job_name=_job_name(config, dataset_type),
+            )
+        records.append(
+            DataLineage(
+                dataset_type,
+                source.uri,
+                etag(source.uri),
+                import_uri,
+                import_etag,
+                job,
+                mode,
+                prepared.rows_out,
+                prepared.report.time_start,
+                prepared.report.time_end,
+                prepared.holdout.model_dump() if prepared.holdout else None,
+            )
+        )
+        if dataset_type == "interactions":
+            smoke_users = list(prepared.report.sample_users)
+            held = prepared.holdout
+    return PreparedData(records, smoke_users, held)
+
+
+def source_for(
+    config: PipelineConfig, dataset_type: str, interactions_uri: str | None
+) -> SourceConfig | None:
+    """A dataset's raw source, with the interactions' URI overridden when one is given."""
+    dataset = config.datasets.configured()[dataset_type]  # type: ignore[index]
+    if dataset_type != "interactions" or not interactions_uri:
+        return dataset.source
+    if dataset.source is None:
+        raise ValueError(
+            "interactions_uri was given but datasets.interactions.source is not configured; "
+            "configure its format and columns there"
+        )
+    return dataset.source.model_copy(update={"uri": interactions_uri})
 
 
 def unchanged_import(
@@ -41,7 +150,7 @@ def location(job: dict[str, Any]) -> str:
     return str(job["dataSource"]["dataLocation"])
 
 
-def sample_users_of(import_uri: str, count: int = 5) -> list[str]:
-    """A few users of an interactions import file, for the smoke check after a promotion."""
-    users = pd.read_csv(import_uri, usecols=["USER_ID"], dtype=str)["USER_ID"].drop_duplicates()
-    return users.sample(min(count, len(users)), random_state=0).sort_values().tolist()
+def _job_name(config: PipelineConfig, dataset_type: str) -> str:
+    """A unique import job name (names are unique per account, for all datasets)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{config.resource_name(dataset_type)[:47]}-{stamp}"

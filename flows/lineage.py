@@ -1,13 +1,15 @@
 """The lineage of a retraining run: from input data to what the campaign serves.
 
 One markdown artifact per run links the input data (S3 path and ETag, raw and prepared), the
-import jobs, each solution version with its metrics, the gate's decision and the campaign's
-state after the run, so a person can answer "what is serving, and where did it come from?".
+import jobs, each solution version with its metrics, the gate's decision, a person's answer
+when one was asked for, the promotion and the campaign's state after the run, so a person can
+answer "what is serving, and where did it come from?". It is built at the end of the run from
+each solution's outcome (:mod:`flows.outcomes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import fsspec
 from prefect.artifacts import create_markdown_artifact
 
+from flows.outcomes import SolutionOutcome
 from tasks.reporting import artifact_key
 
 
@@ -53,11 +56,28 @@ class SolutionLineage:
     solution: str
     solution_version: str
     metrics: dict[str, float]
+    outcome: str = "trained"
     gate: dict[str, Any] | None = None
-    holdout: dict[str, Any] | None = None
+    approval: dict[str, Any] | None = None
     promotion: dict[str, Any] | None = None
     campaign: dict[str, Any] | None = None
     batch: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, outcome: SolutionOutcome) -> SolutionLineage:
+        """The record of one solution's outcome."""
+        trained = outcome.trained
+        return cls(
+            trained.name,
+            trained.version,
+            trained.metrics,
+            outcome.status,
+            outcome.gate.to_dict() if outcome.gate else None,
+            outcome.approval.model_dump() if outcome.approval else None,
+            outcome.promotion.as_dict() if outcome.promotion else None,
+            outcome.promotion.state if outcome.promotion else None,
+            outcome.batch,
+        )
 
 
 @dataclass
@@ -67,6 +87,13 @@ class Lineage:
     flow_run: str
     data: list[DataLineage] = field(default_factory=list)
     solutions: list[SolutionLineage] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, flow_run: str, data: Sequence[DataLineage], outcomes: Sequence[SolutionOutcome]
+    ) -> Lineage:
+        """The lineage of a run: its data, and each solution's outcome."""
+        return cls(flow_run, list(data), [SolutionLineage.of(outcome) for outcome in outcomes])
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data, for the flow's result."""
@@ -96,14 +123,20 @@ class Lineage:
         for s in self.solutions:
             lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
             lines.append("- metrics: " + _metrics(s.metrics))
+            lines.append(f"- outcome: **{s.outcome}**")
             if s.gate is not None:
                 verdict = "passed" if s.gate["passed"] else "failed"
                 lines.append(f"- gate: **{verdict}** (artifact `gate-{s.solution}`)")
                 lines += [
                     f"  - {row['metric']} {row['rule']}: {row['result']}" for row in s.gate["rows"]
                 ]
-            if s.holdout is not None:
-                lines.append("- " + _holdout(s.holdout))
+                if s.gate.get("holdout"):
+                    lines.append("- " + _holdout(s.gate["holdout"]))
+            if s.approval is not None:
+                answer = "approved" if s.approval["approve"] else "refused"
+                who = s.approval.get("reviewer") or "someone"
+                comment = f": {s.approval['comment']}" if s.approval.get("comment") else ""
+                lines.append(f"- approval: **{answer}** by {who}{comment}")
             if s.promotion is not None:
                 p = s.promotion
                 lines.append(
@@ -148,11 +181,10 @@ def _holdout(comparison: Mapping[str, Any]) -> str:
     parts = [
         f"{d['metric']} {d['relative']:+.1%} [{d['relative_low']:+.1%}, {d['relative_high']:+.1%}]"
         for d in comparison["serving"]
-        if d["metric"].startswith(
-            ("normalized_discounted_cumulative_gain_at_10", "precision_at_10")
-        )
+        if d["metric"] in ("normalized_discounted_cumulative_gain_at_10", "precision_at_10")
     ]
-    return f"holdout comparison on {comparison['users']} users, new vs serving: " + "; ".join(parts)
+    users = comparison["users"]
+    return f"holdout comparison on {users} users, new vs serving: " + "; ".join(parts)
 
 
 def _metrics(metrics: Mapping[str, float]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
@@ -23,6 +23,7 @@ from tasks.config import SolutionConfig
 from tasks.gate import GateDecision
 from tasks.recommendations import smoke_check
 from tasks.reporting import run_logger
+from tasks.resources import describe_resource
 
 APPROVAL_POLL_SECONDS = 2
 Outcome = Literal["created", "updated", "rolled back", "failed", "not approved", "unchanged"]
@@ -47,6 +48,8 @@ class Promotion:
     campaign_arn: str | None = None
     message: str = ""
     sample: dict[str, list[str]] = field(default_factory=dict)
+    state: dict[str, Any] | None = None
+    """The campaign's description after the promotion (or rollback)."""
 
     @property
     def ok(self) -> bool:
@@ -54,8 +57,8 @@ class Promotion:
         return self.outcome in ("created", "updated", "unchanged")
 
     def as_dict(self) -> dict[str, object]:
-        """Plain data for results and artifacts."""
-        return asdict(self)
+        """Plain data for results and artifacts (the campaign's state is kept apart)."""
+        return {key: value for key, value in asdict(self).items() if key != "state"}
 
 
 def ask_for_approval(decision: GateDecision, timeout_seconds: int) -> PromotionApproval:
@@ -84,7 +87,23 @@ def promote(
     previous_version: str | None,
     sample_users: Sequence[str],
 ) -> Promotion:
-    """Make ``new_version`` serve on the solution's campaign; roll back if it does not work."""
+    """Make ``new_version`` serve on the solution's campaign; roll back if it does not work.
+
+    The :class:`Promotion` carries the campaign's state afterwards.
+    """
+    promotion = _promote(aws, solution, new_version, previous_version, sample_users)
+    if promotion.campaign_arn:
+        promotion.state = describe_resource(aws, "campaign", promotion.campaign_arn)
+    return promotion
+
+
+def _promote(
+    aws: AwsSettings,
+    solution: SolutionConfig,
+    new_version: str,
+    previous_version: str | None,
+    sample_users: Sequence[str],
+) -> Promotion:
     assert solution.campaign is not None, "promote needs a solution with a campaign"
     campaign = solution.campaign
     log = run_logger()

@@ -11,12 +11,13 @@ From a shell: ``python -m flows.provision config/demo.yaml --plan``.
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 from pydantic import Field
 
+from flows.configured import DEFAULT_CONFIG, Resources
 from tasks.config import PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.datasets import ensure_dataset
@@ -26,23 +27,6 @@ from tasks.plan import PlanRow, plan_resources
 from tasks.reporting import run_logger
 from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
-
-DEFAULT_CONFIG = "config/demo.yaml"
-
-
-@dataclass
-class Resources:
-    """The ARNs of what the configuration describes."""
-
-    dataset_group: str
-    datasets: dict[str, str] = field(default_factory=dict)
-    filters: dict[str, str] = field(default_factory=dict)
-    solutions: dict[str, str] = field(default_factory=dict)
-    event_tracker: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain data for results and artifacts."""
-        return asdict(self)
 
 
 def ensure_resources(config: PipelineConfig) -> Resources:

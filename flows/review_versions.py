@@ -28,12 +28,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, Failed, State
 from pydantic import Field
 
-from flows.holdout import latest_holdout
-from flows.imports import current_imports, location, sample_users_of
-from flows.lineage import SolutionLineage
+from flows.configured import DEFAULT_CONFIG
+from flows.holdout import data_report, latest_holdout
+from flows.imports import current_imports, location
 from flows.locks import solution_locks
-from flows.provision import DEFAULT_CONFIG, resources_for
-from flows.retrain import GateContext, SolutionRun, gate_and_promote
+from flows.outcomes import SolutionOutcome, Trained
+from flows.provision import resources_for
+from flows.retrain import Promoting, gate_and_promote
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.metrics import get_solution_metrics
@@ -60,72 +61,74 @@ def review_versions(
     interactions = resources.datasets["interactions"]
     holdout = latest_holdout(config.aws, interactions)
     imports = current_imports(config.aws, interactions)
-    users = sample_users_of(location(imports[-1])) if imports else []
-    context = GateContext(
+    report = data_report(location(imports[-1])) if imports else None
+    steps = Promoting(
         config,
         resources,
-        _baselines(config, chosen, resources.solutions),
-        users,
-        require_approval,
-        batch,
+        list((report or {}).get("sample_users", [])),
         holdout,
         "" if holdout else "the latest interactions import has no holdout beside it",
+        require_approval,
+        batch,
     )
-    rows: list[dict[str, str]] = []
-    problems: list[str] = []
+    outcomes: list[SolutionOutcome] = []
     with solution_locks(s.name for s in chosen):
+        baselines = _baselines(config, chosen, resources.solutions)
         for solution in chosen:
-            problem = _review(context, solution, rows)
-            if problem:
-                problems.append(problem)
+            outcomes += _review(steps, solution, baselines)
+    rows = [
+        {
+            "solution": o.trained.name,
+            "version": o.trained.version,
+            "outcome": o.status,
+            "detail": o.problem or "",
+        }
+        for o in outcomes
+    ]
     create_table_artifact(
         rows or [{"solution": "-", "version": "-", "outcome": "no version newer than serving"}],
         key=artifact_key("review", config.dataset_group.name),
         description="Solution versions reviewed (newest first) and what came of each.",
     )
+    problems = [o.problem for o in outcomes if o.problem]
     if problems:
         return Failed(message="; ".join(problems), data=rows)
-    promoted = sum(row["outcome"] == "promoted" for row in rows)
+    promoted = sum(o.status == "promoted" for o in outcomes)
     return Completed(message=f"{len(rows)} version(s) reviewed, {promoted} promoted", data=rows)
 
 
 def _baselines(
     config: PipelineConfig, chosen: Sequence[SolutionConfig], arns: dict[str, str]
-) -> dict[str, SolutionRun]:
-    """The baseline solutions' newest ACTIVE versions and metrics, for the gates that name one."""
-    runs: dict[str, SolutionRun] = {}
+) -> dict[str, Trained]:
+    """The baseline solutions' newest ACTIVE versions with their metrics, for the gates that
+    name one."""
+    found: dict[str, Trained] = {}
     for solution in chosen:
         name = solution.gate.baseline_solution if solution.gate else None
-        if not name or name in runs:
+        if not name or name in found:
             continue
-        run = SolutionRun(config.solution(name), arns[name])
-        latest = newer_versions(config.aws, run.arn, None)
+        latest = newer_versions(config.aws, arns[name], None)
         if latest:
-            run.version = latest[0]
-            run.metrics = get_solution_metrics(config.aws, run.version)
-        runs[name] = run
-    return runs
+            metrics = get_solution_metrics(config.aws, latest[0])
+            found[name] = Trained(config.solution(name), arns[name], latest[0], metrics)
+    return found
 
 
-def _review(context: GateContext, solution: SolutionConfig, rows: list[dict[str, str]]) -> str:
-    """Gate the solution's candidates newest first until one is promoted; the problem, if any."""
-    aws = context.config.aws
+def _review(
+    steps: Promoting, solution: SolutionConfig, baselines: dict[str, Trained]
+) -> list[SolutionOutcome]:
+    """Gate the solution's candidates, newest first, until one passes; their outcomes."""
+    aws = steps.config.aws
     assert solution.campaign is not None
+    arn = steps.resources.solutions[solution.name]
     serving = serving_solution_version(aws, solution.campaign.name)
-    candidates = newer_versions(aws, context.resources.solutions[solution.name], serving)
+    candidates = newer_versions(aws, arn, serving)
     run_logger().info("%s: %d version(s) newer than %s", solution.name, len(candidates), serving)
-    problems: list[str] = []
+    outcomes: list[SolutionOutcome] = []
     for version in candidates:
-        run = SolutionRun(solution, context.resources.solutions[solution.name], version)
-        run.metrics = get_solution_metrics(aws, version)
-        context.runs[solution.name] = run
-        record = SolutionLineage(solution.name, version, run.metrics)
-        problem = gate_and_promote(context, run, record)
-        stopped = record.gate is not None and not record.gate["passed"]
-        outcome = "stopped by the gate" if stopped else "promoted" if not problem else "failed"
-        rows.append({"solution": solution.name, "version": version, "outcome": outcome,
-                     "detail": problem or ""})  # fmt: skip
-        if problem is None:
-            return ""
-        problems.append(problem)
-    return "; ".join(problems)
+        run = Trained(solution, arn, version, get_solution_metrics(aws, version))
+        outcome = gate_and_promote(steps, run, baselines)
+        outcomes.append(outcome)
+        if outcome.status != "stopped by the gate":  # promoted, or a person or a promotion said no
+            break
+    return outcomes

@@ -16,8 +16,8 @@ from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
 from pydantic import Field
 
+from flows.configured import DEFAULT_CONFIG
 from flows.locks import lock_name
-from flows.provision import DEFAULT_CONFIG
 from tasks.config import load_config
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import find_arn

@@ -1,7 +1,8 @@
 """AWS clients built inside tasks from serialisable settings.
 
 Tasks take an :class:`AwsSettings` (plain data, safe to pass between tasks and to store as a
-parameter) and build their boto3 clients from it with :func:`client`. Endpoints come from the
+parameter) and build their boto3 clients from it with :func:`client`, typed by the maintained
+boto3 stubs so that ``mypy`` catches a misspelt operation or parameter. Endpoints come from the
 standard ``AWS_ENDPOINT_URL_*`` variables that boto3 reads itself, so the same code reaches AWS
 or the local Personalize service. The settings hold no secret: credentials come from the usual
 boto3 chain, a named profile, or a prefect-aws ``AwsCredentials`` block named here.
@@ -9,11 +10,16 @@ boto3 chain, a named profile, or a prefect-aws ``AwsCredentials`` block named he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # the maintained stubs (boto3-stubs), a development dependency
+    from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_personalize_events import PersonalizeEventsClient
+    from mypy_boto3_personalize_runtime import PersonalizeRuntimeClient
 
 
 class AwsSettings(BaseModel):
@@ -48,8 +54,22 @@ def session(settings: AwsSettings) -> boto3.Session:
     return boto3.Session(profile_name=settings.profile, region_name=settings.region)
 
 
-def client(settings: AwsSettings, service_name: str) -> Any:
-    """A client with botocore's adaptive retries (client-side rate limiting on throttles)."""
+ServiceName = Literal["personalize", "personalize-runtime", "personalize-events"]
+
+
+@overload
+def client(settings: AwsSettings, service_name: Literal["personalize"]) -> PersonalizeClient: ...
+@overload
+def client(
+    settings: AwsSettings, service_name: Literal["personalize-runtime"]
+) -> PersonalizeRuntimeClient: ...
+@overload
+def client(
+    settings: AwsSettings, service_name: Literal["personalize-events"]
+) -> PersonalizeEventsClient: ...
+def client(settings: AwsSettings, service_name: ServiceName) -> Any:
+    """A typed client (maintained boto3 stubs) with botocore's adaptive retries (client-side
+    rate limiting on throttles)."""
     config = Config(
         retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
         user_agent_extra="prefect-personalize",

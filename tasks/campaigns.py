@@ -84,7 +84,9 @@ def update_campaign(
     ):
         logger.info("Campaign %s already serves %s", campaign_arn, solution_version_arn)
         return campaign_arn
-    extra = {"minProvisionedTPS": min_provisioned_tps} if min_provisioned_tps else {}
+    extra: dict[str, Any] = (
+        {"minProvisionedTPS": min_provisioned_tps} if min_provisioned_tps else {}
+    )
     with translated(f"campaign {campaign_arn}"):
         personalize.update_campaign(
             campaignArn=campaign_arn, solutionVersionArn=solution_version_arn, **extra

@@ -83,6 +83,7 @@ class GateDecision:
     new_version: str | None
     serving_version: str | None
     rows: tuple[GateRow, ...] = field(default_factory=tuple)
+    holdout: HoldoutComparison | None = None
 
     @property
     def passed(self) -> bool:
@@ -114,6 +115,7 @@ class GateDecision:
             "serving_version": self.serving_version,
             "passed": self.passed,
             "rows": self.table(),
+            "holdout": self.holdout.to_dict() if self.holdout else None,
         }
 
 
@@ -159,7 +161,7 @@ def evaluate_gate(
             rows += _baseline_rows(policy, mode, new, serving, baseline)
         if policy.holdout is not None:
             rows += _holdout_rows(policy, policy.holdout, holdout)
-    return GateDecision(solution, new_version, serving_version, tuple(rows))
+    return GateDecision(solution, new_version, serving_version, tuple(rows), holdout)
 
 
 def _value(metrics: Mapping[str, float] | None, metric: str) -> float | None:

@@ -266,6 +266,8 @@ def _write_pass(
                     counter.add(id_hashes(rows, field))
             if "EVENT_TYPE" in names:
                 events.add(rows["EVENT_TYPE"])
+            if report.dataset_type == "INTERACTIONS":
+                report.sample(rows["USER_ID"])
     report.rows_out = sink.rows
     if report.dataset_type == "INTERACTIONS":
         report.set_per_user(users.counts())

@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
+SAMPLE_USERS = 5
 
 
 class Check(BaseModel):
@@ -56,6 +59,10 @@ class DataReport(BaseModel):
     users: int | None = None
     items: int | None = None
     users_with_2_or_more: int | None = None
+    sample_users: list[str] = Field(
+        default_factory=list,
+        description="The first few distinct users of the prepared rows (the smoke check asks them).",
+    )
     event_types: dict[str, int] = Field(default_factory=dict)
     time_start: int | None = Field(default=None, description="Earliest TIMESTAMP, epoch seconds.")
     time_end: int | None = Field(default=None, description="Latest TIMESTAMP, epoch seconds.")
@@ -84,6 +91,14 @@ class DataReport(BaseModel):
                 _quantile_name(q): round(float(v), 2)
                 for q, v in zip(QUANTILES, values, strict=True)
             }
+
+    def sample(self, users: pa.Array) -> None:
+        """Keep the first ``SAMPLE_USERS`` distinct users seen in the prepared rows."""
+        if len(self.sample_users) >= SAMPLE_USERS:
+            return
+        for user in pc.unique(users.drop_null()).slice(0, SAMPLE_USERS).to_pylist():
+            if len(self.sample_users) < SAMPLE_USERS and str(user) not in self.sample_users:
+                self.sample_users.append(str(user))
 
     def compare(self, previous: DataReport | None) -> None:
         """Record the change in rows, users, items and time span since ``previous``."""

@@ -61,7 +61,9 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     solution = gated(pipeline)
     mine = record(first_run, solution.name)
     assert mine["gate"]["passed"]
+    assert mine["outcome"] == "promoted"
     assert mine["promotion"]["outcome"] == "created"
+    assert mine["campaign"]["solutionVersionArn"] == mine["solution_version"]
     assert all(mine["promotion"]["sample"].values()), "every sampled user got items"
     assert serving(personalize, pipeline) == mine["solution_version"]
     assert {d["dataset_type"] for d in first_run["data"]} == {"interactions", "items"}
@@ -98,6 +100,7 @@ def test_worse_data_is_stopped_by_the_gate(
     assert state.message.startswith("stopped by the gate")
     mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
     assert not mine["gate"]["passed"]
+    assert mine["outcome"] == "stopped by the gate"
     assert mine["promotion"] is None
     assert serving(personalize, pipeline) == before
 
@@ -118,6 +121,7 @@ def test_failed_update_rolls_back(
     assert "Simulated deployment failure" in state.message
     assert f"rolled back to {before}" in state.message
     mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    assert mine["outcome"] == "promotion failed"
     assert mine["promotion"]["outcome"] == "rolled back"
     assert serving(personalize, pipeline) == before
 

@@ -91,3 +91,12 @@ def test_promotion_waits_for_a_person(
         assert state.is_failed()
         assert "was not approved" in state.message
         assert campaign.name not in names
+        gated = next(s.name for s in pipeline.config.solutions if s.campaign)
+        mine = next(
+            s for s in state.result(raise_on_failure=False)["solutions"] if s["solution"] == gated
+        )
+        assert mine["outcome"] == "not approved"
+        assert mine["approval"] == {"approve": False, "reviewer": "qa", "comment": "checked"}
+        with get_client(sync_client=True) as client:
+            latest = {a.key: a for a in client.read_latest_artifacts()}
+        assert "approval: **refused** by qa: checked" in str(latest[f"lineage-dg-{unique}"].data)

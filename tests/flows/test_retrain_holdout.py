@@ -57,7 +57,10 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
         config_path=pipeline.config_path, solutions=only, batch=False, return_state=True
     )
     assert first.is_completed(), first.message
-    assert gated_record(first, solution.name)["holdout"]["unavailable"] == "no version serving yet"
+    assert (
+        gated_record(first, solution.name)["gate"]["holdout"]["unavailable"]
+        == "no version serving yet"
+    )
     before = serving(personalize, solution.campaign.name)
 
     worse = retrain(
@@ -69,7 +72,7 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     )
     assert worse.is_failed() and worse.message.startswith("stopped by the gate")
     record = gated_record(worse, solution.name)
-    comparison = record["holdout"]
+    comparison = record["gate"]["holdout"]
     assert comparison["unavailable"] == "" and comparison["users"] > 300
     ndcg = next(d for d in comparison["serving"] if d["metric"] == solution.gate.holdout.metric)
     assert ndcg["relative_high"] < -0.05 and ndcg["verdict"] == "worse"
@@ -92,7 +95,9 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     assert better.is_completed(), better.message
     record = gated_record(better, solution.name)
     ndcg = next(
-        d for d in record["holdout"]["serving"] if d["metric"] == solution.gate.holdout.metric
+        d
+        for d in record["gate"]["holdout"]["serving"]
+        if d["metric"] == solution.gate.holdout.metric
     )
     assert ndcg["relative_low"] > -0.05
     assert serving(personalize, solution.campaign.name) == record["solution_version"] != before
@@ -116,4 +121,4 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     first, second = (next(d for d in run if d["dataset_type"] == "interactions") for run in data)
     assert second["holdout"]["cutoff"] == first["holdout"]["cutoff"]
     assert second["holdout"]["users"] == first["holdout"]["users"] > 300
-    assert gated_record(again, solution.name)["holdout"]["unavailable"] == ""
+    assert gated_record(again, solution.name)["gate"]["holdout"]["unavailable"] == ""

@@ -112,6 +112,18 @@ def test_minimum_interactions_per_user_and_item(tmp_path: Path) -> None:
     assert result.report.removed_by_rule["user below cleaning.min_interactions_per_user"] == 3
 
 
+def test_the_smoke_check_users_are_prepared_users(tmp_path: Path) -> None:
+    """The report names a few users of the import file (the first rows' users are removed)."""
+    removed = pd.DataFrame(
+        {"user_id": [999, 998], "sku": ["sku-0", "sku-1"], "ts": [T0 * 1000] * 2,
+         "event": ["click"] * 2}
+    )  # fmt: skip
+    result = run(tmp_path, pd.concat([removed, interactions(2000)]), min_interactions_per_user=3)
+    sample = result.report.sample_users
+    assert len(sample) == len(set(sample)) == 5
+    assert set(sample) <= set(output(result)["USER_ID"]) - {"999", "998"}
+
+
 def test_cap_keeps_each_bots_most_recent_interactions(tmp_path: Path) -> None:
     frame = interactions(1200)
     bot = pd.DataFrame(

@@ -1,0 +1,23 @@
+"""What every flow shares: the configuration it reads by default, and the ARNs of what that
+configuration describes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+DEFAULT_CONFIG = "config/demo.yaml"
+
+
+@dataclass
+class Resources:
+    """The ARNs of what the configuration describes."""
+
+    dataset_group: str
+    datasets: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, str] = field(default_factory=dict)
+    solutions: dict[str, str] = field(default_factory=dict)
+    event_tracker: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for results and artifacts."""
+        return asdict(self)
