@@ -32,6 +32,8 @@ NOMINAL_SECONDS: dict[str, float] = {
     "solution-version": 3600,
     "campaign": 900,
     "batch-inference-job": 1800,
+    "recommender": 3600,
+    "batch-segment-job": 1800,
 }
 
 
@@ -66,13 +68,18 @@ Work = Callable[[Job], dict[str, Any] | None]
 """A job's work: returns the fields to set on the resource when it succeeds."""
 
 _WORK: dict[tuple[str, str], Work] = {}
+_FINAL: dict[tuple[str, str], str] = {}
 
 
-def work(kind: str, verb: str = "CREATE") -> Callable[[Work], Work]:
-    """Register the work that a job of this kind and verb does (e.g. read an import's CSV)."""
+def work(kind: str, verb: str = "CREATE", final: str = "ACTIVE") -> Callable[[Work], Work]:
+    """Register the work that a job of this kind and verb does (e.g. read an import's CSV).
+
+    ``final`` is the status a successful job ends in (a stopped recommender is INACTIVE).
+    """
 
     def register(fn: Work) -> Work:
         _WORK[(kind, verb)] = fn
+        _FINAL[(kind, verb)] = final
         return fn
 
     return register
@@ -133,7 +140,8 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{verb} STOPPED")
                 return
-            self._finish(arn, status_path, "ACTIVE", top_level=result or {})
+            final = _FINAL.get((kind, verb), "ACTIVE")
+            self._finish(arn, status_path, final, top_level=result or {})
         except JobFailed as failed:
             self._fail(job, status_path, str(failed))
         except Exception as error:  # a bug in the work: fail the resource, keep the service

@@ -120,3 +120,28 @@ RECIPES: dict[str, Recipe] = {
 def recipe(arn: str) -> Recipe | None:
     """The predefined recipe with that ARN, if any."""
     return RECIPES.get(arn)
+
+
+# User segmentation (batch segment jobs only): the users most likely to interact with an item
+# (Item-Affinity) or with the items having some attributes (Item-Attribute-Affinity).
+RECIPES.update(
+    {
+        r.arn: r
+        for r in (
+            Recipe(
+                "aws-item-affinity",
+                "USER_SEGMENTATION",
+                "personalization",
+                "User segments: the users most likely to interact with each given item.",
+                _PERSONALIZATION,
+            ),
+            Recipe(
+                "aws-item-attribute-affinity",
+                "USER_SEGMENTATION",
+                "personalization",
+                "User segments: the users most likely to like items with given attributes.",
+                _PERSONALIZATION,
+            ),
+        )
+    }
+)

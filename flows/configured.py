@@ -17,6 +17,7 @@ class Resources:
     filters: dict[str, str] = field(default_factory=dict)
     solutions: dict[str, str] = field(default_factory=dict)
     event_tracker: str | None = None
+    recommenders: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for results and artifacts."""

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 from prefect.artifacts import create_markdown_artifact
 
 from flows.outcomes import SolutionOutcome
 from tasks.reporting import artifact_key
+
+if TYPE_CHECKING:
+    from flows.recommenders import RecommenderCheck
 
 
 def etag(uri: str) -> str | None:
@@ -87,6 +90,7 @@ class Lineage:
     flow_run: str
     data: list[DataLineage] = field(default_factory=list)
     solutions: list[SolutionLineage] = field(default_factory=list)
+    recommenders: list[RecommenderCheck] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -153,6 +157,13 @@ class Lineage:
                 )
             if s.batch is not None:
                 lines.append(f"- batch output: `{s.batch.get('parquet')}`")
+        for r in self.recommenders:
+            lines += ["", f"## recommender {r.recommender}", "", f"- `{r.arn}`: {r.status}"]
+            lines.append("- modelMetrics: " + _metrics(r.metrics))
+            lines.append("- last good reading: " + _metrics(r.previous or {}))
+            if r.gate is not None:
+                verdict = "passed" if r.gate["passed"] else "failed"
+                lines.append(f"- gate: **{verdict}**; action: {r.action}")
         return "\n".join(lines)
 
     def publish(self, name: str) -> None:

@@ -1,10 +1,12 @@
 """``provision``: create what the pipeline configuration describes, once.
 
-Dataset group, schemas, datasets, filters, event tracker and solutions, each through its
+Dataset group, schemas, datasets, filters, event tracker, solutions and, once the interactions
+are imported (AWS trains a recommender as soon as it is created), recommenders, each through its
 ``ensure_*`` task: AWS is the source of truth, existing resources are found and checked for
 drift, only missing ones are created. Running it twice changes nothing the second time.
 With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
-Campaigns are not provisioned here: the first retraining run creates them with a gated version.
+Campaigns are not provisioned here: the first retraining run creates them with a gated version,
+and the recommenders too when provision ran before any import.
 From a shell: ``python -m flows.provision config/demo.yaml --plan``.
 """
 
@@ -18,6 +20,7 @@ from prefect.artifacts import create_table_artifact
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.recommenders import ensure_recommenders
 from tasks.config import PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.datasets import ensure_dataset
@@ -32,13 +35,14 @@ from tasks.solutions import ensure_solution
 def ensure_resources(config: PipelineConfig) -> Resources:
     """Find or create every resource of the configuration (inside a flow run)."""
     aws = config.aws
+    domain = config.dataset_group.domain
     group = ensure_dataset_group(
-        aws, config.dataset_group.name, kms_key_arn=config.dataset_group.kms_key_arn
+        aws, config.dataset_group.name, domain, kms_key_arn=config.dataset_group.kms_key_arn
     )
     resources = Resources(dataset_group=group)
     for dataset_type, dataset in config.datasets.configured().items():
         name = config.resource_name(dataset_type)
-        schema_arn = ensure_schema(aws, name, dataset.avro_schema)
+        schema_arn = ensure_schema(aws, name, dataset.avro_schema, domain)
         resources.datasets[dataset_type] = ensure_dataset(
             aws, group, dataset_type, name, schema_arn
         )
@@ -60,15 +64,17 @@ def ensure_resources(config: PipelineConfig) -> Resources:
         for s in config.solutions
     }
     resources.solutions = {name: future.result() for name, future in futures.items()}
+    resources.recommenders = ensure_recommenders(config, group, resources.datasets)
     return resources
 
 
 def existing_resources(config: PipelineConfig) -> Resources | None:
     """Every resource of the configuration, found by reading only; None if any is missing or
     differs from the configuration (then :func:`ensure_resources` creates it, or reports the
-    drift and stops on fatal drift, as ``provision`` does)."""
+    drift and stops on fatal drift, as ``provision`` does). Recommenders are left to
+    :func:`~flows.recommenders.check_recommenders`, which creates them after the import."""
     rows = plan_resources(config.aws, config)
-    if any(row.action != "exists" for row in rows):
+    if any(row.action != "exists" for row in rows if row.kind != "recommender"):
         return None
     arns = {(row.kind, row.name): str(row.arn) for row in rows}
     tracker = config.event_tracker

@@ -18,7 +18,10 @@
    campaign is created or updated and smoke-checked (users from the prepared data's report),
    and rolled back if either fails (the run then ends ``Failed`` saying so). Then batch
    recommendations are refreshed for it.
-6. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
+6. Recommenders (domain dataset groups) are retrained by AWS itself: after the import, their
+   ``modelMetrics`` are gated against floors and their last good reading, and a degraded one
+   is reported, stopped or rolled back as configured (``flows/recommenders.py``).
+7. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
    artifact is built from them (input data, import jobs, versions, metrics, gate, approval,
    promotion, campaign, batch output).
 """
@@ -43,6 +46,7 @@ from flows.locks import solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
+from flows.recommenders import check_recommenders
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
@@ -108,6 +112,7 @@ def retrain(
         batch,
     )
 
+    recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
     with solution_locks(s.name for s in selected):
         trained = _train(aws, selected, resources)
@@ -118,8 +123,10 @@ def retrain(
             outcomes.append(gate_and_promote(steps, run, trained))
 
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
+    lineage.recommenders = recommenders
     lineage.publish(config.dataset_group.name)
-    problems = [outcome.problem for outcome in outcomes if outcome.problem]
+    problems = [check.problem for check in recommenders if check.problem]
+    problems += [outcome.problem for outcome in outcomes if outcome.problem]
     if problems:
         return Failed(message="; ".join(problems), data=lineage.as_dict())
     return Completed(message="retrained and promoted", data=lineage.as_dict())

@@ -10,6 +10,7 @@ from typing import Any
 
 from tasks.aws import AwsSettings, client
 from tasks.errors import translated
+from tasks.polling import finished_seconds
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.resources import IN_FLIGHT, Wanted, ensure, find
 from tasks.retries import personalize_task
@@ -92,7 +93,13 @@ def update_campaign(
             campaignArn=campaign_arn, solutionVersionArn=solution_version_arn, **extra
         )
     logger.info("Updating campaign %s to %s", campaign_arn, solution_version_arn)
-    wait_for(personalize, "campaign-update", campaign_arn, deadline_seconds=deadline_seconds)
+    wait_for(
+        personalize,
+        "campaign-update",
+        campaign_arn,
+        deadline_seconds=deadline_seconds,
+        prior_seconds=finished_seconds(campaign.get("latestCampaignUpdate") or {}),
+    )
     return campaign_arn
 
 

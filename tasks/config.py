@@ -170,6 +170,21 @@ class BatchConfig(_Model):
     )
 
 
+class SegmentsConfig(_Model):
+    """User segments from a USER_SEGMENTATION solution (aws-item-affinity, -attribute-affinity)."""
+
+    num_results: int = Field(default=25, ge=1, le=5_000_000, description="Users per segment.")
+    items: list[str] = Field(
+        default_factory=list,
+        description="Item-Affinity: the items to segment users for (default: the 10 items with "
+        "the most interactions).",
+    )
+    attributes: list[str] = Field(
+        default_factory=list,
+        description='Item-Attribute-Affinity: expressions such as ITEMS.GENRES = "Comedy".',
+    )
+
+
 class SolutionConfig(_Model):
     """A recipe trained on the dataset group, its gate, campaign and batch job."""
 
@@ -184,13 +199,12 @@ class SolutionConfig(_Model):
     gate: GateConfig | None = None
     campaign: CampaignConfig | None = None
     batch_inference: BatchConfig | None = None
+    batch_segments: SegmentsConfig | None = None
 
     @property
     def recipe_arn(self) -> str:
         """The recipe's ARN."""
-        if self.recipe.startswith("arn:"):
-            return self.recipe
-        return f"arn:aws:personalize:::recipe/{self.recipe}"
+        return recipe_arn(self.recipe)
 
     def solution_config(self) -> dict[str, Any]:
         """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings)."""
@@ -198,6 +212,11 @@ class SolutionConfig(_Model):
             return {}
         values = {key: str(value) for key, value in self.hyperparameters.items()}
         return {"algorithmHyperParameters": values}
+
+
+def recipe_arn(recipe: str) -> str:
+    """A recipe's ARN from its name (or the ARN itself)."""
+    return recipe if recipe.startswith("arn:") else f"arn:aws:personalize:::recipe/{recipe}"
 
 
 class DatasetConfig(_Model):
@@ -258,11 +277,47 @@ class DatasetsConfig(_Model):
         return found
 
 
+Domain = Literal["ECOMMERCE", "VIDEO_ON_DEMAND"]
+DOMAIN_RECIPE_PREFIX: dict[str, str] = {"ECOMMERCE": "aws-ecomm-", "VIDEO_ON_DEMAND": "aws-vod-"}
+"""The names of a domain's use-case recipes start so (aws-ecomm-recommended-for-you ...)."""
+
+
 class DatasetGroupConfig(_Model):
     """The dataset group everything lives in."""
 
     name: Name
     kms_key_arn: str | None = None
+    domain: Domain | None = Field(
+        default=None,
+        description="A domain dataset group (recommenders; schemas created with the domain).",
+    )
+
+
+class RecommenderConfig(_Model):
+    """A domain use case AWS trains and retrains itself, and how its metrics are watched."""
+
+    name: Name
+    recipe: str = Field(description="Use-case recipe name (aws-ecomm-recommended-for-you) or ARN.")
+    recommender_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Personalize's RecommenderConfig as is, e.g. "
+        "{minRecommendationRequestsPerSecond: 1}.",
+    )
+    gate: GateConfig | None = Field(
+        default=None,
+        description="Floors (min) and the largest drop (max_drop) against the previous reading "
+        "of the recommender's modelMetrics.",
+    )
+    on_degraded: Literal["alert", "stop", "rollback"] = Field(
+        default="alert",
+        description="When the gate fails: alert (the run fails), stop the recommender, or roll "
+        "its configuration back to the one of the last good reading.",
+    )
+
+    @property
+    def recipe_arn(self) -> str:
+        """The recipe's ARN."""
+        return recipe_arn(self.recipe)
 
 
 class FilterConfig(_Model):
@@ -286,7 +341,8 @@ class PipelineConfig(_Model):
     role_arn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
     dataset_group: DatasetGroupConfig
     datasets: DatasetsConfig
-    solutions: list[SolutionConfig] = Field(min_length=1)
+    solutions: list[SolutionConfig] = Field(default_factory=list)
+    recommenders: list[RecommenderConfig] = Field(default_factory=list)
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
 
@@ -297,6 +353,14 @@ class PipelineConfig(_Model):
                 return solution
         known = ", ".join(s.name for s in self.solutions)
         raise KeyError(f"no solution named {name!r} in the configuration; known: {known}")
+
+    def recommender(self, name: str) -> RecommenderConfig:
+        """The configured recommender of that name (KeyError naming the known ones)."""
+        for recommender in self.recommenders:
+            if recommender.name == name:
+                return recommender
+        known = ", ".join(r.name for r in self.recommenders)
+        raise KeyError(f"no recommender named {name!r} in the configuration; known: {known}")
 
     def filter(self, name: str) -> FilterConfig:
         """The configured filter of that name."""
@@ -330,6 +394,19 @@ class PipelineConfig(_Model):
                     problems.append(
                         f"solutions[{i}].gate.baseline_solution: a solution cannot be its own baseline"
                     )
+            segments = solution.batch_segments
+            segmenting = solution.recipe_arn.endswith(("/aws-item-affinity", "-attribute-affinity"))
+            if segments and not segmenting:
+                problems.append(
+                    f"solutions[{i}].batch_segments: only the aws-item-affinity and "
+                    "aws-item-attribute-affinity recipes make user segments"
+                )
+            by_attributes = solution.recipe_arn.endswith("-attribute-affinity")
+            if segments and by_attributes and not segments.attributes:
+                problems.append(
+                    f"solutions[{i}].batch_segments.attributes: give the item attributes "
+                    "to segment users by, e.g. ['ITEMS.GENRES = \"Comedy\"']"
+                )
             batch = solution.batch_inference
             if batch and batch.filter and batch.filter not in filters:
                 problems.append(
@@ -337,9 +414,34 @@ class PipelineConfig(_Model):
                 )
         for dataset_type, dataset in self.datasets.configured().items():
             problems += _schema_problems(dataset_type, dataset)
+        problems += self._recommender_problems()
         if problems:
             raise PydanticCustomError("config", "\n".join(problems))
         return self
+
+    def _recommender_problems(self) -> list[str]:
+        if not self.solutions and not self.recommenders:
+            return ["solutions: configure at least one solution or recommender"]
+        problems = _duplicates("recommenders", [r.name for r in self.recommenders])
+        domain = self.dataset_group.domain
+        for i, recommender in enumerate(self.recommenders):
+            name = recommender.recipe_arn.rsplit("/", 1)[-1]
+            if domain is None:
+                problems.append(
+                    f"recommenders[{i}]: recommenders need a domain dataset group; set "
+                    "dataset_group.domain to ECOMMERCE or VIDEO_ON_DEMAND"
+                )
+            elif not name.startswith(DOMAIN_RECIPE_PREFIX[domain]):
+                problems.append(
+                    f"recommenders[{i}].recipe: {name} is not a {domain} use case; its recipes "
+                    f"start with {DOMAIN_RECIPE_PREFIX[domain]}"
+                )
+            if recommender.gate and recommender.gate.baseline_solution:
+                problems.append(
+                    f"recommenders[{i}].gate.baseline_solution: a recommender is gated against "
+                    "its own previous reading, not a baseline solution"
+                )
+        return problems
 
 
 def _duplicates(what: str, names: list[str]) -> list[str]:

@@ -7,7 +7,8 @@
 3. It lists the settings compared with the live resource: fatal ones stop the run, advisory ones
    are reported (:mod:`tasks.resources` reads them).
 4. Its ``wait`` section says how :mod:`tasks.waiter` waits for it: the status path, the states
-   that end a wait, the deadline and the poll schedule.
+   that end a wait, the deadline and the poll schedule, and (``history``) which earlier jobs of
+   the kind tell how long the next one should take.
 
 Adding a kind means adding an entry to ``kinds.json``; ``ensure``, the plan, teardown and the
 waiter all read it from here.
@@ -16,33 +17,14 @@ waiter all read it from here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from tasks.polling import History, PollSchedule
+
 KINDS_PATH = Path(__file__).with_name("kinds.json")
-
-
-@dataclass(frozen=True)
-class PollSchedule:
-    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
-
-    first: float = 0.1
-    growth: float = 1.6
-    floor: float = 2.0
-    ratio: float = 0.05
-    cap: float = 300.0
-    jitter: float = 0.2
-
-    def interval(self, attempt: int, age: float, draw: float) -> float:
-        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
-
-        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
-        """
-        warmup = min(self.first * self.growth**attempt, self.floor)
-        nominal = min(self.cap, max(warmup, self.ratio * age))
-        return nominal * (1.0 - self.jitter * draw)
 
 
 @dataclass(frozen=True)
@@ -57,7 +39,9 @@ class Wait:
     reason_path: str = "failureReason"
     started_path: str = "creationDateTime"
     on_deadline: Literal["stop"] | None = None
-    schedule: PollSchedule = PollSchedule()
+    schedule: PollSchedule = field(default_factory=PollSchedule)
+    history: History | None = None
+    """Which earlier jobs of the kind tell how long this one should take (tasks/polling.py)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +92,9 @@ def _kind(name: str, fields: dict[str, Any], default_schedule: dict[str, float])
         k: tuple(v) if isinstance(v, list) else v for k, v in values.pop("wait").items()
     }
     wait["schedule"] = PollSchedule(**{**default_schedule, **wait.get("schedule", {})})
+    if "history" in wait:
+        history = wait["history"]
+        wait["history"] = History(tuple(history.get("alike", ())), history.get("family"))
     return Kind(
         name=name,
         wait=Wait(**wait),

@@ -19,6 +19,7 @@ from tasks.dataset_groups import wanted_dataset_group
 from tasks.datasets import wanted_dataset
 from tasks.event_trackers import wanted_event_tracker
 from tasks.filters import wanted_filter
+from tasks.recommenders import wanted_recommender
 from tasks.resources import Action, Inspection, Wanted, inspect
 from tasks.retries import personalize_task
 from tasks.schemas import wanted_schema
@@ -56,14 +57,15 @@ def plan_resources(aws: AwsSettings, config: PipelineConfig) -> list[PlanRow]:
     def missing(kind: str, name: str) -> None:
         rows.append(PlanRow(kind, name, "create"))
 
+    domain = config.dataset_group.domain
     group = check(
         wanted_dataset_group(
-            config.dataset_group.name, kms_key_arn=config.dataset_group.kms_key_arn
+            config.dataset_group.name, domain, kms_key_arn=config.dataset_group.kms_key_arn
         )
     )
     for dataset_type, dataset in config.datasets.configured().items():
         name = config.resource_name(dataset_type)
-        schema = check(wanted_schema(name, dataset.avro_schema))
+        schema = check(wanted_schema(name, dataset.avro_schema, domain))
         if group is None:
             missing("dataset", name)
         else:
@@ -87,4 +89,9 @@ def plan_resources(aws: AwsSettings, config: PipelineConfig) -> list[PlanRow]:
                     group, s.name, s.recipe_arn, s.event_type, s.solution_config(), s.perform_hpo
                 )
             )
+    for r in config.recommenders:
+        if group is None:
+            missing("recommender", r.name)
+        else:
+            check(wanted_recommender(group, r.name, r.recipe_arn, r.recommender_config))
     return rows

@@ -1,7 +1,8 @@
 """Teardown: delete a dataset group and everything in it, children first, waiting for each.
 
 Personalize refuses to delete a resource that others still use, so :func:`teardown_dataset_group`
-goes in dependency order: campaigns, solutions (after stopping trainings in flight), filters,
+goes in dependency order: campaigns, solutions (after stopping trainings in flight),
+recommenders, filters,
 event trackers, datasets, the group, then the schemas its datasets used (unless another dataset
 still uses one). Import and batch jobs have no delete call; they go with their parents.
 Everything already gone counts as deleted, so a rerun finishes what a crashed teardown began.
@@ -73,6 +74,8 @@ def teardown_dataset_group(
             remove("campaign", campaign)
         _stop_trainings(personalize, solution_arn)
         remove("solution", solution_arn)
+    for recommender in _arns(personalize, "recommender", group):
+        remove("recommender", recommender)
     for filter_arn in _arns(personalize, "filter", group):
         remove("filter", filter_arn)
     for tracker in _arns(personalize, "event-tracker", group):

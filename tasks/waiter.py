@@ -1,9 +1,10 @@
 """One waiter for every Personalize resource; what to wait for is data (``kinds.json``).
 
 Each kind (:mod:`tasks.kinds`) names its Describe call, where the status is, the states that end
-the wait and a deadline. :func:`wait_for` polls on an adaptive schedule (:class:`PollSchedule`): quick polls
-first, then an interval that grows with the job's age (``ratio`` of the elapsed time), so a
-finished job is noticed within ``max(floor, ratio * duration)`` while long jobs cost few calls.
+the wait and a deadline. :func:`wait_for` polls on an adaptive schedule (:mod:`tasks.polling`):
+quick polls first, then an interval that grows with the job's age (``ratio`` of the elapsed
+time), so a finished job is noticed within ``max(floor, ratio * duration)``; where earlier jobs
+of the same kind tell how long this one should take, it polls sparsely until near that time.
 The age counts from the resource's ``creationDateTime``, so a rerun that attaches to an old job
 polls as slowly as the first run would. Intervals are jittered downwards only, which keeps the
 bound. A FAILED status raises :class:`ResourceFailedError` with AWS's ``failureReason``; the
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 from tasks.errors import PersonalizeError, call
 from tasks.kinds import Kind, PollSchedule
 from tasks.kinds import kind as kind_named
+from tasks.polling import Schedule, schedule_for
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.retries import is_transient
 
@@ -105,14 +107,19 @@ def wait_for(
     *,
     deadline_seconds: float | None = None,
     schedule: PollSchedule | None = None,
+    prior_seconds: float | None = None,
     clock: Clock | None = None,
     draw: Any = random.random,
     reporter: Reporter | None = None,
 ) -> WaitResult:
-    """Poll ``arn`` until a success state (returned) or a failure state (raised)."""
+    """Poll ``arn`` until a success state (returned) or a failure state (raised).
+
+    The schedule is sparser before the expected end: ``prior_seconds``, or the kind's history.
+    """
     described = kind_named(kind)
     wait = described.wait
-    schedule = schedule or wait.schedule
+    base = schedule or wait.schedule
+    plan: Schedule = base
     clock = clock or SystemClock()
     reporter = reporter if reporter is not None else PrefectReporter()
     deadline = deadline_seconds if deadline_seconds is not None else wait.deadline_seconds
@@ -127,6 +134,8 @@ def wait_for(
             status = str(lookup(resource, wait.status_path) or "")
             if not statuses:
                 age_at_start = _age(resource, wait.started_path, clock)
+                if status not in (*wait.success, *wait.failure):
+                    plan = schedule_for(client, described, resource, base, prior_seconds)
             if not statuses or statuses[-1] != status:
                 statuses.append(status)
             done = status in wait.success
@@ -138,7 +147,7 @@ def wait_for(
                 raise ResourceFailedError(kind, arn, status, reason)
         if waited >= deadline:
             raise WaitTimeoutError(kind, arn, status, waited, _stop(client, described, arn))
-        pause = schedule.interval(polls - 1, age_at_start + waited, draw())
+        pause = plan.interval(polls - 1, age_at_start + waited, draw())
         clock.sleep(max(0.0, min(pause, deadline - waited)))
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from emulator.batch_io import check_locations, read_input, write_output
 from emulator.engine.model import top_k_rows
 from emulator.errors import InvalidInputException, ServiceError
-from emulator.jobs import Job, JobFailed, work
+from emulator.jobs import Job, work
 from emulator.ops import handles
 from emulator.resources import create_tags, page, require, require_active
 from emulator.service import Call, Service
@@ -42,8 +43,7 @@ def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     n = p.get("numResults", DEFAULT_RESULTS)
     if n > MAX_RESULTS:
         raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_RESULTS}.")
-    _split_s3(p["jobInput"]["s3DataSource"]["path"], "jobInput.s3DataSource.path", True)
-    _split_s3(p["jobOutput"]["s3DataDestination"]["path"], "jobOutput.s3DataDestination.path")
+    check_locations(p)
     tags = create_tags(p)
     arn = call.arn(f"batch-inference-job/{p['jobName']}")
     body: dict[str, Any] = {
@@ -78,33 +78,15 @@ def list_batch_inference_jobs(service: Service, call: Call) -> dict[str, Any]:
     return page(jobs, call.params, "batchInferenceJobs")
 
 
-def _split_s3(uri: str, member: str, needs_key: bool = False) -> tuple[str, str]:
-    """(bucket, key) of an ``s3://`` location; the input must name a file."""
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not uri.startswith("s3://") or not bucket or (needs_key and not key):
-        example = "s3://bucket/path/input.json" if needs_key else "s3://bucket/output/"
-        raise InvalidInputException(f"{member} {uri!r} is not an S3 location such as {example}.")
-    return bucket, key
-
-
 @work(KIND)
 def _run(job: Job) -> None:
     """Answer every input line and write the output file."""
     body = job.body
     service = job.service
-    in_bucket, in_key = _split_s3(body["jobInput"]["s3DataSource"]["path"], "jobInput", True)
-    out_bucket, out_prefix = _split_s3(body["jobOutput"]["s3DataDestination"]["path"], "jobOutput")
-    s3 = service.s3()
-    try:
-        text = s3.get_object(Bucket=in_bucket, Key=in_key)["Body"].read().decode("utf-8")
-    except Exception as error:
-        raise JobFailed(f"Could not read the input s3://{in_bucket}/{in_key}: {error}") from None
+    lines = read_input(service, body)
     target = version_target(service, body["solutionVersionArn"])
-    lines = [line for line in text.splitlines() if line.strip()]
     answers = _answer(service, target, lines, body["numResults"], body.get("filterArn"))
-    name = in_key.rsplit("/", 1)[-1]
-    out_key = f"{out_prefix.rstrip('/')}/{name}.out".lstrip("/")
-    s3.put_object(Bucket=out_bucket, Key=out_key, Body="".join(answers).encode("utf-8"))
+    write_output(service, body, answers)
 
 
 def _answer(

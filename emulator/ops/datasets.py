@@ -10,6 +10,7 @@ from typing import Any
 
 from emulator.avro_schema import RULES, check_dataset_type, parse_schema
 from emulator.datastore import delete_rows
+from emulator.domain_recipes import check_domain_dataset
 from emulator.errors import InvalidInputException
 from emulator.jobs import Job, work
 from emulator.ops import handles
@@ -62,9 +63,11 @@ def create_dataset(service: Service, call: Call) -> dict[str, Any]:
             f"{', '.join(t.title() for t in CREATABLE_TYPES)}."
         )
     tags = create_tags(p)
-    require_active(service, "dataset-group", p["datasetGroupArn"])
+    group = require_active(service, "dataset-group", p["datasetGroupArn"])
     schema = require(service, "schema", p["schemaArn"])
-    check_dataset_type(parse_schema(schema["schema"]), dataset_type)
+    parsed = parse_schema(schema["schema"])
+    check_dataset_type(parsed, dataset_type)
+    check_domain_dataset(group.get("domain"), schema.get("domain"), parsed, dataset_type)
     arn = store_dataset(
         service, p["datasetGroupArn"], dataset_type, p["name"], p["schemaArn"], tags
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from emulator.domain_recipes import DOMAIN_RECIPES
 from emulator.errors import not_found
 from emulator.ops import handles
 from emulator.recipes import RECIPE_CREATED, RECIPES, Recipe
@@ -14,8 +15,8 @@ from emulator.service import Call, Service
 
 @handles("ListRecipes")
 def list_recipes(service: Service, call: Call) -> dict[str, Any]:
-    # The predefined recipes are custom ones: none belongs to a domain dataset group.
-    recipes = [] if call.params.get("domain") else [r.describe() for r in RECIPES.values()]
+    domain = call.params.get("domain")
+    recipes = [r.describe() for r in _catalogue() if domain in (None, getattr(r, "domain", None))]
     return page(recipes, call.params, "recipes")
 
 
@@ -57,8 +58,13 @@ def describe_feature_transformation(service: Service, call: Call) -> dict[str, A
     }
 
 
+def _catalogue() -> list[Recipe]:
+    """Every predefined recipe: the custom ones, then the domain use cases."""
+    return [*RECIPES.values(), *DOMAIN_RECIPES.values()]
+
+
 def _by(arn: str, kind: str, arn_of: Callable[[Recipe], str]) -> Recipe:
-    for candidate in RECIPES.values():
+    for candidate in _catalogue():
         if arn_of(candidate) == arn:
             return candidate
     raise not_found(kind, arn)

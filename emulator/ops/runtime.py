@@ -7,6 +7,7 @@ from typing import Any
 
 from emulator.errors import InvalidInputException
 from emulator.ops import handles
+from emulator.ops.recommenders import domain_keep, recommender_target
 from emulator.service import Call, Service
 from emulator.serving import (
     best_items,
@@ -25,9 +26,12 @@ def _recommendation_id() -> str:
 @handles("GetRecommendations", inline=True)
 def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    if "recommenderArn" in p or "campaignArn" not in p:
-        raise InvalidInputException("Give a campaignArn (recommenders are not supported here).")
-    target = campaign_target(service, p["campaignArn"])
+    if ("recommenderArn" in p) == ("campaignArn" in p):
+        raise InvalidInputException("Give either a campaignArn or a recommenderArn.")
+    if "recommenderArn" in p:
+        target = recommender_target(service, p["recommenderArn"])
+    else:
+        target = campaign_target(service, p["campaignArn"])
     n = result_count(p)
     kind = target.recipe.recipe_type
     if kind == "RELATED_ITEMS":
@@ -46,6 +50,7 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     keep = keep_mask(
         service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")
     )
+    keep = domain_keep(target, p, keep)
     return {
         "itemList": best_items(target, distribution(scores)[0], n, keep),
         "recommendationId": _recommendation_id(),

@@ -45,6 +45,9 @@ class ScriptedJob:
     stopped_at: float | None = None
     errors: dict[int, ClientError] = field(default_factory=dict)
     """Describe call number (from 0) -> the error it raises instead of answering."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Earlier versions of the solution, as ListSolutionVersions lists them."""
+    lists: int = 0
 
     def describe_solution_version(self, solutionVersionArn: str) -> dict[str, Any]:
         self.describes.append(self.clock.t)
@@ -57,6 +60,8 @@ class ScriptedJob:
             status = self.final if done else "CREATE IN_PROGRESS"
         body: dict[str, Any] = {
             "solutionVersionArn": solutionVersionArn,
+            "solutionArn": solutionVersionArn.rsplit("/", 1)[0],
+            "trainingMode": "FULL",
             "status": status,
             "creationDateTime": self.clock.epoch + timedelta(seconds=self.created_at),
         }
@@ -64,9 +69,27 @@ class ScriptedJob:
             body["failureReason"] = self.reason
         return {"solutionVersion": body}
 
+    def list_solution_versions(self, solutionArn: str, **page: Any) -> dict[str, Any]:
+        self.lists += 1
+        return {"solutionVersions": self.history}
+
     def stop_solution_version_creation(self, solutionVersionArn: str) -> dict[str, Any]:
         self.stopped_at = self.clock.t
         return {}
+
+
+def earlier_version(
+    seconds: float, ended_days_ago: float = 1, status: str = "ACTIVE", mode: str = "FULL"
+) -> dict[str, Any]:
+    """A ListSolutionVersions summary of a version that took ``seconds``."""
+    ended = FakeClock().epoch - timedelta(days=ended_days_ago)
+    return {
+        "solutionVersionArn": f"arn:aws:personalize:us-east-1:000000000000:solution/s/{ended:%j%H%M%S}",
+        "status": status,
+        "trainingMode": mode,
+        "creationDateTime": ended - timedelta(seconds=seconds),
+        "lastUpdatedDateTime": ended,
+    }
 
 
 class Recorder:

@@ -77,3 +77,17 @@ def test_an_update_in_flight_is_attached_to(
     campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
     assert campaign["latestCampaignUpdate"]["status"] == "ACTIVE"
     assert campaign["minProvisionedTPS"] == 2
+
+
+def test_the_next_update_is_expected_to_take_as_long_as_the_previous(
+    slow_aws: AwsSettings, slow_trained: Trained, unique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    (version,) = slow_trained.versions
+    personalize = boto3.client("personalize")
+    arn = ensure_campaign(slow_aws, f"p-{unique}", version)
+    update_campaign(slow_aws, arn, version, min_provisioned_tps=2)
+    previous = personalize.describe_campaign(campaignArn=arn)["campaign"]["latestCampaignUpdate"]
+    took = (previous["lastUpdatedDateTime"] - previous["creationDateTime"]).total_seconds()
+    with caplog.at_level("INFO", logger="tasks"):
+        update_campaign.fn(slow_aws, arn, version, min_provisioned_tps=3)
+    assert f"Expecting about {took:.1f}s from earlier jobs" in caplog.text

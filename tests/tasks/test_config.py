@@ -137,3 +137,48 @@ def test_unreadable_files_are_clear(tmp_path: Path) -> None:
 def test_metric_names_are_get_solution_metrics_keys() -> None:
     assert "precision_at_10" in METRICS and "coverage" in METRICS
     assert all(name.islower() for name in METRICS)
+
+
+def test_recommenders_need_a_domain_and_its_use_cases(tmp_path: Path) -> None:
+    folders = iter(tmp_path / str(n) for n in range(10))
+
+    def edit(data: dict[str, Any]) -> None:
+        data["solutions"] = []
+        data["recommenders"] = [
+            {"name": "for-you", "recipe": "aws-ecomm-recommended-for-you"},
+            {"name": "gated", "recipe": "aws-ecomm-popular-items-by-views",
+             "gate": {"baseline_solution": "x"}, "on_degraded": "page"},
+        ]  # fmt: skip
+
+    found = problems(next(folders), edit)
+    assert any(p.startswith("recommenders[1].on_degraded:") for p in found), found
+
+    def no_domain(data: dict[str, Any]) -> None:
+        edit(data)
+        data["recommenders"][1]["on_degraded"] = "stop"
+
+    found = problems(next(folders), no_domain)
+    assert any(p.startswith("recommenders[0]: recommenders need a domain") for p in found)
+    assert any(p.startswith("recommenders[1].gate.baseline_solution:") for p in found)
+
+    def other_domain(data: dict[str, Any]) -> None:
+        no_domain(data)
+        data["recommenders"].pop()
+        data["dataset_group"]["domain"] = "VIDEO_ON_DEMAND"
+
+    (problem,) = problems(next(folders), other_domain)
+    assert problem.startswith("recommenders[0].recipe: aws-ecomm-recommended-for-you is not a")
+
+    def nothing(data: dict[str, Any]) -> None:
+        data["solutions"] = []
+
+    assert problems(next(folders), nothing) == [
+        "solutions: configure at least one solution or recommender"
+    ]
+
+    def good(data: dict[str, Any]) -> None:
+        other_domain(data)
+        data["dataset_group"]["domain"] = "ECOMMERCE"
+
+    config = load_config(write(next(folders), good))
+    assert config.recommender("for-you").recipe_arn.endswith("/aws-ecomm-recommended-for-you")
