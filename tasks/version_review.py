@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call
+from tasks.errors import translated
 from tasks.resources import find_all
 from tasks.retries import personalize_task
 from tasks.waiter import describe
@@ -42,22 +42,16 @@ def newer_versions(aws: AwsSettings, solution_arn: str, serving_arn: str | None)
 
 
 def _stopped(personalize: Any, version: dict[str, Any]) -> bool:
-    tags = call(
-        personalize,
-        "list_tags_for_resource",
-        f"tags of {version['solutionVersionArn']}",
-        resourceArn=version["solutionVersionArn"],
-    )["tags"]
+    arn = version["solutionVersionArn"]
+    with translated(f"tags of {arn}"):
+        tags = personalize.list_tags_for_resource(resourceArn=arn)["tags"]
     return any(t["tagKey"] == REVIEW_TAG and t["tagValue"] == "stopped" for t in tags)
 
 
 @personalize_task()
 def mark_reviewed(aws: AwsSettings, version_arn: str, verdict: str) -> None:
     """Tag the version with the review's verdict (``stopped`` makes the next review skip it)."""
-    call(
-        client(aws, "personalize"),
-        "tag_resource",
-        f"tags of {version_arn}",
-        resourceArn=version_arn,
-        tags=[{"tagKey": REVIEW_TAG, "tagValue": verdict}],
-    )
+    with translated(f"tags of {version_arn}"):
+        client(aws, "personalize").tag_resource(
+            resourceArn=version_arn, tags=[{"tagKey": REVIEW_TAG, "tagValue": verdict}]
+        )
