@@ -23,7 +23,7 @@ import numpy as np
 from botocore.config import Config
 
 from emulator.process import LocalService
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 
 RECIPES = (
     "aws-user-personalization-v2",

@@ -2,7 +2,7 @@
 
     python -m benchmarks.gate_power [--retrains 20] [--users 8000] [--sizes 500 2000 5000]
 
-1. One world from the demo's generator (``emulator.sample_data``: users in taste clusters,
+1. One world from the demo's generator (``local.sample_data``: users in taste clusters,
    a popularity skew; ``--users`` users, ``--items`` items, ``--days`` days). Every export is
    a fresh sample of it (same world seed, a new sample seed): same distribution, new rows.
 2. The serving version trains on one export up to the cutoff (``--holdout-days`` before its
@@ -45,7 +45,7 @@ import pyarrow as pa
 from emulator.engine.metrics import version_seed
 from emulator.engine.model import Model, top_k_rows
 from emulator.engine.training import train
-from emulator.sample_data import DEFAULT_START, generate_interactions
+from local.sample_data import DEFAULT_START, generate_interactions
 from tasks.config import HoldoutGateConfig
 from tasks.holdout_metrics import TOP, per_user_metrics
 from tasks.paired import paired_bootstrap

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     s3_endpoint = args.s3_endpoint
     if s3_endpoint is None:
-        _, s3_endpoint = start_s3(args.host, args.s3_port)
+        _, s3_endpoint = start_s3(args.host, args.s3_port, args.data_dir.resolve() / "s3")
     settings = Settings(
         data_dir=args.data_dir.resolve(),
         latency=args.latency,

@@ -123,7 +123,8 @@ def recipe(arn: str) -> Recipe | None:
 
 
 # User segmentation (batch segment jobs only): the users most likely to interact with an item
-# (Item-Affinity) or with the items having some attributes (Item-Attribute-Affinity).
+# (Item-Affinity) or with the items having some attributes (Item-Attribute-Affinity); and next
+# best action, trained on the Action interactions dataset (emulator/actions.py).
 RECIPES.update(
     {
         r.arn: r
@@ -133,6 +134,13 @@ RECIPES.update(
                 "USER_SEGMENTATION",
                 "personalization",
                 "User segments: the users most likely to interact with each given item.",
+                _PERSONALIZATION,
+            ),
+            Recipe(
+                "aws-next-best-action",
+                "NEXT_BEST_ACTION",
+                "personalization",
+                "Next best action: the actions a user is most likely to take (TAKEN events).",
                 _PERSONALIZATION,
             ),
             Recipe(

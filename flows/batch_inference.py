@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
@@ -27,6 +27,7 @@ from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
 from tasks.reporting import artifact_key
+from tasks.retries import personalize_task
 
 
 def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -52,14 +53,14 @@ def catalogue_items(
     return sorted(set(column.astype(str)))
 
 
-@task(name="write-batch-input")
+@personalize_task(name="write-batch-input")
 def write_batch_input(uri: str, users: list[str]) -> str:
     """Write the JSON-lines input of a batch inference job; return its URI."""
     write_text(uri, input_lines(users))
     return uri
 
 
-@task(name="batch-output-to-parquet")
+@personalize_task(name="batch-output-to-parquet")
 def output_to_parquet(
     output_prefix: str, parquet_uri: str, users: list[str], catalogue: list[str], solution: str
 ) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """Preparing and importing a run's data, once.
 
 1. Each configured dataset with a source is prepared (cleaned, checked against Personalize's
-   minimums, written as the import file; :func:`tasks.prep.task.prepare_dataset`).
+   minimums, written as the import file; :func:`tasks.prep.task.prepare_dataset`). It reads
+   the dataset's current import files (:func:`current_imports`): an increment's minimums per
+   user and item count the rows the dataset holds, and the guards refuse a broken export
+   (too many rejected rows, a FULL import that shrinks the dataset) before anything is imported.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
@@ -15,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -30,6 +34,7 @@ from tasks.prep.config import SourceConfig
 from tasks.prep.holdout import Holdout, HoldoutSpec
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
+from tasks.resources import describe_resource
 
 ImportMode = Literal["FULL", "INCREMENTAL"]
 
@@ -64,6 +69,7 @@ def prepare_and_import(
             f"s3://{config.bucket}/prepared/{config.dataset_group.name}/{dataset_type}/{run_id}/"
         )
         mode = import_mode or dataset.import_mode
+        dataset_arn = resources.datasets[dataset_type]
         prepared = prepare_dataset(
             source,
             dataset.cleaning,
@@ -71,9 +77,10 @@ def prepare_and_import(
             dataset_type,
             output,
             incremental=mode == "INCREMENTAL",
+            current_files=[location(job) for job in current_imports(config.aws, dataset_arn)],
+            guards=dataset.guards,
             holdout=holdout if dataset_type == "interactions" else None,
         )
-        dataset_arn = resources.datasets[dataset_type]
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
         if previous is not None:
@@ -154,3 +161,11 @@ def _job_name(config: PipelineConfig, dataset_type: str) -> str:
     """A unique import job name (names are unique per account, for all datasets)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{config.resource_name(dataset_type)[:47]}-{stamp}"
+
+
+def finished_at(aws: AwsSettings, job_arns: Iterable[str]) -> datetime | None:
+    """When the last of these import jobs finished (their newest ``lastUpdatedDateTime``)."""
+    times = [
+        describe_resource(aws, "dataset-import-job", arn)["lastUpdatedDateTime"] for arn in job_arns
+    ]
+    return max(times, default=None)

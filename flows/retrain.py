@@ -4,16 +4,20 @@
    describes are found or created (``provision``'s work, idempotent; fatal drift stops here).
 2. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
    minimums, written as the import file) and imported, FULL or INCREMENTAL, unless the
-   dataset's latest import already read the same content (:mod:`flows.imports`).
+   dataset's latest import already read the same content (:mod:`flows.imports`). The
+   preparation reads the dataset's current import files: an increment's minimums per user
+   count the user's history, and the guards refuse a broken export before anything is imported.
 3. The selected solutions train in parallel, holding one Prefect concurrency lock per solution
    from training until promotion and batch refresh are done, so two runs never train or
    promote the same solution at once. A rerun after a crash attaches to the import or
-   training still in flight.
+   training still in flight, or uses the version that finished training after the data's
+   latest import while it was down.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
    and the baseline solution's; with ``gate.holdout``, also new vs serving on the same recent
    interactions that preparation held out and neither trained on, :mod:`flows.holdout`); its
    decision is a table artifact. A stopped solution's campaign is not touched, its version is
-   tagged as stopped, and the run ends ``Failed`` with "stopped by the gate: ...".
+   tagged as stopped, and the run ends ``Failed`` with "stopped by the gate: ..."
+   (:mod:`flows.run_state`: the run's result stays readable, and no engine traceback).
 5. A passing version waits for a person's approval when asked to, then is promoted: the
    campaign is created or updated and smoke-checked (users from the prepared data's report),
    and rolled back if either fails (the run then ends ``Failed`` saying so). Then batch
@@ -30,23 +34,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.holdout import compare_on_holdout, plan_holdout
-from flows.imports import ImportMode, prepare_and_import, source_for
+from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
 from flows.locks import solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
+from flows.run_state import quiet_expected_stops, stopped
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
@@ -95,6 +101,7 @@ def retrain(
     batch: bool = Field(True, description="Refresh batch recommendations after promotion."),
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
+    quiet_expected_stops()
     config = load_config(config_path)
     aws = config.aws
     selected = _select(config, solutions)
@@ -115,7 +122,8 @@ def retrain(
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
     with solution_locks(s.name for s in selected):
-        trained = _train(aws, selected, resources)
+        data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
+        trained = _train(aws, selected, resources, data_since)
         for run in trained.values():
             if run.solution.campaign is None:
                 outcomes.append(SolutionOutcome(run, "trained"))
@@ -128,7 +136,7 @@ def retrain(
     problems = [check.problem for check in recommenders if check.problem]
     problems += [outcome.problem for outcome in outcomes if outcome.problem]
     if problems:
-        return Failed(message="; ".join(problems), data=lineage.as_dict())
+        return stopped("; ".join(problems), lineage.as_dict())
     return Completed(message="retrained and promoted", data=lineage.as_dict())
 
 
@@ -145,12 +153,19 @@ def _select(config: PipelineConfig, names: Sequence[str] | None) -> list[Solutio
 
 
 def _train(
-    aws: AwsSettings, selected: Sequence[SolutionConfig], resources: Resources
+    aws: AwsSettings,
+    selected: Sequence[SolutionConfig],
+    resources: Resources,
+    data_since: datetime | None,
 ) -> dict[str, Trained]:
-    """Train every selected solution in parallel; each new version with its metrics."""
+    """Train every selected solution in parallel (or use the version trained since the data
+    was imported); each version with its metrics."""
     arns = {s.name: resources.solutions[s.name] for s in selected}
     training = {
-        s.name: train_solution_version.submit(aws, arns[s.name], s.training_mode) for s in selected
+        s.name: train_solution_version.submit(
+            aws, arns[s.name], s.training_mode, data_since=data_since
+        )
+        for s in selected
     }
     versions = {name: future.result() for name, future in training.items()}
     metrics = {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}

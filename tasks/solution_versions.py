@@ -1,18 +1,24 @@
 """Solution versions: ``train_solution_version`` trains (or attaches to a training) and waits.
 
-A rerun attaches to the version already training for the solution (Personalize trains one at a
-time per solution). Past the deadline the waiter calls StopSolutionVersionCreation, so a stuck
-training stops costing money, and raises :class:`~tasks.waiter.WaitTimeoutError`.
+1. A rerun attaches to the version already training for the solution (Personalize trains one
+   at a time per solution).
+2. Given ``data_since`` (when the data it would train on was last imported), a rerun also uses
+   an ACTIVE version of the same training mode created after that: the training finished while
+   the flow was down, and a second one on identical data would cost hours on AWS.
+3. Otherwise it starts a training. Past the deadline the waiter calls
+   StopSolutionVersionCreation, so a stuck training stops costing money, and raises
+   :class:`~tasks.waiter.WaitTimeoutError`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from tasks.aws import AwsSettings, client
 from tasks.errors import translated
 from tasks.reporting import run_logger
-from tasks.resources import find, in_flight
+from tasks.resources import find_all, in_flight
 from tasks.retries import personalize_task
 from tasks.waiter import wait_for
 
@@ -23,11 +29,25 @@ def train_solution_version(
     solution_arn: str,
     training_mode: Literal["FULL", "UPDATE", "AUTOTRAIN"] = "FULL",
     deadline_seconds: float | None = None,
+    data_since: datetime | None = None,
 ) -> str:
     """The ARN of the ACTIVE (trained) solution version."""
     personalize = client(aws, "personalize")
     logger = run_logger()
-    running = find(personalize, "solution-version", in_flight, solution_arn)
+    versions = find_all(personalize, "solution-version", solution_arn)
+    running = next((v for v in versions if in_flight(v)), None)
+    trained = _trained_since(versions, training_mode, data_since)
+    if running is None and trained is not None:
+        arn = str(trained["solutionVersionArn"])
+        logger.info(
+            "Using %s: trained (%s) at %s, after the data's latest import at %s; "
+            "not training again on the same data",
+            arn,
+            training_mode,
+            trained["creationDateTime"],
+            data_since,
+        )
+        return arn
     if running:
         arn = str(running["solutionVersionArn"])
         if running.get("trainingMode") not in (None, training_mode):
@@ -47,6 +67,22 @@ def train_solution_version(
         logger.info("Started training %s (%s)", arn, training_mode)
     wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
     return arn
+
+
+def _trained_since(
+    versions: list[dict[str, Any]], training_mode: str, since: datetime | None
+) -> dict[str, Any] | None:
+    """The newest ACTIVE version of ``training_mode`` created after ``since``, if any."""
+    if since is None:
+        return None
+    fresh = [
+        v
+        for v in versions
+        if v.get("status") == "ACTIVE"
+        and v.get("trainingMode", "FULL") == training_mode
+        and v["creationDateTime"] > since
+    ]
+    return max(fresh, key=lambda v: v["creationDateTime"], default=None)
 
 
 @personalize_task()

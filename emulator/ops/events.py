@@ -8,6 +8,7 @@ from emulator.errors import ResourceNotFoundException
 from emulator.events import append_events
 from emulator.ops import handles
 from emulator.ops.event_trackers import tracker_for
+from emulator.ops.metric_attributions import refresh_reports
 from emulator.service import Call, Service
 
 
@@ -25,8 +26,13 @@ def put_events(service: Service, call: Call) -> dict[str, Any]:
             "TIMESTAMP": int(event["sentAt"]),
             "EVENT_TYPE": event["eventType"],
             "EVENT_VALUE": event.get("eventValue"),
+            "RECOMMENDATION_ID": event.get("recommendationId"),
+            "EVENT_ATTRIBUTION_SOURCE": event.get("metricAttribution", {}).get(
+                "eventAttributionSource"
+            ),
         }
         for event in p["eventList"]
     ]
     append_events(service, p["trackingId"], rows)
+    refresh_reports(service, tracker["datasetGroupArn"])
     return {}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from emulator.attribution import recommendation_id
 from emulator.errors import InvalidInputException
 from emulator.ops import handles
 from emulator.ops.recommenders import domain_keep, recommender_target
@@ -19,10 +19,6 @@ from emulator.serving import (
 )
 
 
-def _recommendation_id() -> str:
-    return f"RID-{uuid.uuid4()}"
-
-
 @handles("GetRecommendations", inline=True)
 def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
@@ -32,6 +28,7 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         target = recommender_target(service, p["recommenderArn"])
     else:
         target = campaign_target(service, p["campaignArn"])
+    source = p.get("recommenderArn") or p["campaignArn"]
     n = result_count(p)
     kind = target.recipe.recipe_type
     if kind == "RELATED_ITEMS":
@@ -45,7 +42,9 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         scores = target.model.scores_for_user(p["userId"])
     else:
         raise InvalidInputException(
-            f"The campaign's recipe is {kind}: use GetPersonalizedRanking instead."
+            f"The campaign's recipe is {kind}: use "
+            f"{'GetActionRecommendations' if kind == 'NEXT_BEST_ACTION' else 'GetPersonalizedRanking'}"
+            " instead."
         )
     keep = keep_mask(
         service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")
@@ -53,7 +52,7 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     keep = domain_keep(target, p, keep)
     return {
         "itemList": best_items(target, distribution(scores)[0], n, keep),
-        "recommendationId": _recommendation_id(),
+        "recommendationId": recommendation_id(source, target.version_arn),
     }
 
 
@@ -68,5 +67,5 @@ def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
     keep = keep_mask(service, target, p.get("filterArn"), p["userId"], p.get("filterValues"))
     return {
         "personalizedRanking": rank(target, p["userId"], p["inputList"], keep),
-        "recommendationId": _recommendation_id(),
+        "recommendationId": recommendation_id(p["campaignArn"], target.version_arn),
     }

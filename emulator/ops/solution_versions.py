@@ -7,6 +7,8 @@ import time
 import uuid
 from typing import Any
 
+from emulator.actions import RECIPE_TYPE as NEXT_BEST_ACTION
+from emulator.actions import action_group
 from emulator.engine.data import load_group, select
 from emulator.engine.metrics import version_seed
 from emulator.engine.storage import save_model
@@ -122,7 +124,10 @@ def _train(job: Job) -> dict[str, Any] | None:
     found = recipe_of(version["recipeArn"])
     config = version.get("solutionConfig", {})
     threshold = config.get("eventValueThreshold")
-    group = load_group(job.service, version["datasetGroupArn"])
+    if found.recipe_type == NEXT_BEST_ACTION:
+        group = action_group(job.service, version["datasetGroupArn"])
+    else:
+        group = load_group(job.service, version["datasetGroupArn"])
     rows = select(
         group.interactions,
         version.get("eventType"),

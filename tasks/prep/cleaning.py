@@ -4,6 +4,8 @@
 row; ``count_pass`` counts rows per user and item (by id hash) for the minimums and applies
 the cap per user (each capped user's most recent N rows stay); ``drop`` and ``kept`` apply
 the plan to a batch. Rows removed by a rule are counted in the report under the rule's name.
+For an INCREMENTAL import the minimums also count the rows the dataset holds already
+(``earlier.py``), or are not applied when those cannot be read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pyarrow.compute as pc
 from tasks.prep.config import CleaningConfig
 from tasks.prep.counting import HashCounter, HashSet
 from tasks.prep.duplicates import DuplicateFinder
+from tasks.prep.earlier import Earlier
 from tasks.prep.errors import PrepError
 from tasks.prep.report import DataReport
 from tasks.prep.rowmask import RowMask
@@ -111,9 +114,17 @@ def kept(batch: pa.RecordBatch, start: int, plan: Plan) -> pa.RecordBatch:
 
 
 def count_pass(
-    spill: SpillFile, cleaning: CleaningConfig, plan: Plan, report: DataReport, work: Path
+    spill: SpillFile,
+    cleaning: CleaningConfig,
+    plan: Plan,
+    report: DataReport,
+    work: Path,
+    earlier: Earlier | None = None,
 ) -> None:
-    """Counts per user and item for the minimums; applies the cap per user."""
+    """Counts per user and item for the minimums; applies the cap per user.
+
+    ``earlier``: the dataset's rows before this (INCREMENTAL) import; the minimums count them too.
+    """
     cap = cleaning.max_interactions_per_user
     min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
     if cap is None and min_user <= 1 and min_item <= 1:
@@ -127,10 +138,21 @@ def count_pass(
         capped = users.keys_where(above=cap)
         if len(capped):
             report.removed_by_rule[CAP_RULE] = apply_cap(spill, plan, capped, cap, items)
+    if earlier is not None and not earlier.known:
+        return  # without the history a returning user's new rows would be wrongly dropped
     if min_user > 1:
-        plan.drop_users = HashSet(users.keys_where(below=min_user))
+        plan.drop_users = HashSet(_below(users, min_user, earlier, "USER_ID"))
     if min_item > 1:
-        plan.drop_items = HashSet(items.keys_where(below=min_item))
+        plan.drop_items = HashSet(_below(items, min_item, earlier, "ITEM_ID"))
+
+
+def _below(counter: HashCounter, minimum: int, earlier: Earlier | None, field: str) -> np.ndarray:
+    """Keys with fewer than ``minimum`` rows, counting the dataset's earlier rows if given."""
+    if earlier is None or field not in earlier.per_id:
+        return counter.keys_where(below=minimum)
+    counts = counter.series()
+    total = counts + earlier.per_id[field].reindex(counts.index, fill_value=0)
+    return np.asarray(total.index[total.to_numpy() < minimum], np.uint64)
 
 
 def apply_cap(

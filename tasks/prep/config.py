@@ -51,3 +51,29 @@ class CleaningConfig(BaseModel):
     max_interactions_per_user: PositiveInt | None = Field(
         default=None, description="Cap per user (bots): keep that user's most recent N."
     )
+    forgotten_users_uri: str | None = Field(
+        default=None,
+        description="Folder of CSV files (USER_ID) of users forgotten by forget_users, whose "
+        "rows are dropped; the pipeline sets s3://<bucket>/suppression/<group>/forgotten-users/.",
+    )
+
+
+class ImportGuards(BaseModel):
+    """Limits that stop a run before a broken export is imported (``guards.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_reject_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Refuse the import when more than this share of the rows read is rejected "
+        "as bad data (1 turns the guard off).",
+    )
+    max_shrink: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Refuse a FULL import that would leave fewer than (1 - this) of the rows "
+        "the dataset holds now (1 turns the guard off).",
+    )

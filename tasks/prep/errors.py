@@ -29,3 +29,8 @@ class BelowMinimumsError(PrepError):
     def __init__(self, message: str, report: object | None = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class GuardError(BelowMinimumsError):
+    """A guard refused the import (too many rejected rows, or a FULL import that shrinks the
+    dataset too much); ``report`` is the data report, published all the same."""

@@ -22,14 +22,14 @@ Memory holds a few batches, one bit per row (the keep mask), 1/64 of the fingerp
 hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
 of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
 about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
-rejects, event types, duplicates, window, cap, minimums per user and per item (one round, on
-the counts after the cap).
+forgotten users (``suppression.py``), rejects, event types, duplicates, window, cap, minimums
+per user and per item (one round, on the counts after the cap).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,11 +56,13 @@ from tasks.prep.cleaning import (
     id_hashes,
     keep_mask,
 )
-from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
 from tasks.prep.counting import HashCounter, ValueCounter
 from tasks.prep.duplicates import DuplicateFinder
+from tasks.prep.earlier import dataset_history
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.fingerprint import hash_column, hash_rows
+from tasks.prep.guards import enforce_guards, guard_checks
 from tasks.prep.holdout import Holdout, HoldoutSpec, hold_out
 from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
 from tasks.prep.prefetch import prefetch
@@ -68,6 +70,7 @@ from tasks.prep.reading import read_batches
 from tasks.prep.report import DataReport
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.spill import SpillFile
+from tasks.prep.suppression import Suppression
 from tasks.prep.writing import CsvSink, delete, read_text, write_text
 
 
@@ -119,13 +122,19 @@ def prepare(
     output_uri: str,
     history_uri: str | None = None,
     incremental: bool = False,
+    current_files: Sequence[str] = (),
+    guards: ImportGuards | None = None,
     holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
 
     ``incremental``: the file will be imported INCREMENTAL, so the dataset-wide minimums are not
-    required of it alone (see ``checks.personalize_checks``). ``holdout``: recent interactions
-    of a sample of users to set aside beside the import file for the gate (``holdout.py``).
+    required of it alone (see ``checks.personalize_checks``), and the minimums per user and
+    item count the rows the dataset holds already, read from ``current_files`` (the import
+    files of its current rows; ``earlier.py``). ``guards`` (default: ``ImportGuards()``) refuse
+    an export with too many rejected rows, or a FULL one that shrinks the dataset too much
+    (``guards.py``); ``GuardError`` says which. ``holdout``: recent interactions of a sample
+    of users to set aside beside the import file for the gate (``holdout.py``).
 
     The data report is compared with the last successful run's, kept at ``history_uri``
     (default: see ``OutputLocation.under``), which it then replaces.
@@ -155,13 +164,16 @@ def prepare(
         plan = Plan(keep=keep_mask(spill.rows, finder, left_out, report))
         if cleaning.window_days and latest is not None:
             plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
-        count_pass(spill, cleaning, plan, report, Path(work) / "counts")
+        earlier = dataset_history(current_files, cleaning, guards, incremental, report, Path(work))
+        count_pass(spill, cleaning, plan, report, Path(work) / "counts", earlier)
         _write_pass(spill, plan, out, report, Path(work) / "stats")
     columns = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
     held = hold_out(out.import_uri, columns, holdout, report) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)
+    report.checks += guard_checks(report, guards or ImportGuards(), incremental, earlier)
     report.compare(_previous_report(out.history_uri))
     try:
+        enforce_guards(report)
         enforce(report)
     except PrepError:
         delete(out.import_uri)
@@ -198,6 +210,7 @@ def _source_pass(
     (as (first row, rows, keep bits) for the batches that have any), which saves a copy.
     """
     normaliser = Normaliser(schema, source.timestamp_unit)
+    suppression = Suppression.load(cleaning.forgotten_users_uri)
     allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
     rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
@@ -208,7 +221,7 @@ def _source_pass(
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
         for raw in prefetch(read_batches(source, schema)):
             report.rows_in += raw.batch.num_rows
-            normalised = normaliser(raw)
+            normalised = suppression.apply(normaliser(raw), report.removed_by_rule)
             rows, good = normalised.rows, normalised.good
             if normalised.rejects is not None:
                 rejects.write(normalised.rejects)

@@ -73,6 +73,10 @@ class DataReport(BaseModel):
     timestamp_reading: str = ""
     checks: list[Check] = Field(default_factory=list)
     drift: list[Drift] = Field(default_factory=list)
+    earlier_rows: int | None = Field(
+        default=None, description="Rows the dataset held before this import."
+    )
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def span_days(self) -> float | None:
@@ -132,6 +136,8 @@ class DataReport(BaseModel):
             f"| Rows removed by cleaning | {sum(self.removed_by_rule.values()):,} |",
             f"| Rows out | {self.rows_out:,} |",
         ]
+        if self.earlier_rows is not None:
+            lines.append(f"| Rows the dataset held before | {self.earlier_rows:,} |")
         for label, value in (
             ("Users", self.users),
             ("Users with 2+ interactions", self.users_with_2_or_more),
@@ -145,6 +151,8 @@ class DataReport(BaseModel):
                 f"({self.span_days} days) |"
             )
         lines.append(f"| Timestamps read as | {self.timestamp_reading} |")
+        if self.notes:
+            lines += ["", *(f"- {note}" for note in self.notes)]
         lines += _table("Rejects by reason", ("Reason", "Rows"), self.rejects_by_reason)
         lines += _table("Removed by cleaning rule", ("Rule", "Rows"), self.removed_by_rule)
         lines += _table("Event types", ("Event type", "Rows"), self.event_types)

@@ -9,21 +9,21 @@ still published, then ``BelowMinimumsError`` is raised.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from prefect import task
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
-from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
 from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import PrepResult, prepare
 from tasks.prep.report import DataReport
+from tasks.retries import personalize_task
 
 
-@task(name="prepare-dataset", task_run_name="prepare-{dataset_type}", cache_policy=NO_CACHE)
+@personalize_task(name="prepare-dataset", task_run_name="prepare-{dataset_type}")
 def prepare_dataset(
     source: SourceConfig,
     cleaning: CleaningConfig,
@@ -32,20 +32,33 @@ def prepare_dataset(
     output_uri: str,
     history_uri: str | None = None,
     incremental: bool = False,
+    current_files: Sequence[str] = (),
+    guards: ImportGuards | None = None,
     holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``).
 
     ``history_uri`` keeps the last successful run's report for the drift table; by default it
     is ``<type>.last-report.json`` in the parent of ``output_uri``. ``incremental``: the file
-    is for an INCREMENTAL import, so Personalize's dataset-wide minimums are not required of it.
+    is for an INCREMENTAL import, so Personalize's dataset-wide minimums are not required of it
+    and the minimums per user and item count the rows the dataset holds (``current_files``, its
+    current import files). ``guards`` refuse a broken export before any import (``GuardError``).
     ``holdout``: set the gate's holdout aside beside the import file (``prep.holdout``).
     """
     logger = get_run_logger()
     logger.info("Preparing %s from %s into %s", dataset_type, source.uri, output_uri)
     try:
         result = prepare(
-            source, cleaning, schema, dataset_type, output_uri, history_uri, incremental, holdout
+            source,
+            cleaning,
+            schema,
+            dataset_type,
+            output_uri,
+            history_uri,
+            incremental,
+            current_files,
+            guards,
+            holdout,
         )
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):

@@ -1,4 +1,5 @@
-"""A retraining run killed mid-training, then rerun, attaches to the training in flight."""
+"""A retraining run killed mid-training, then rerun: it attaches to the training in flight, or
+uses the version that finished training while the flow was down; never trains twice."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from prefect.settings import PREFECT_API_URL
 from emulator.process import LocalService
 from flows.locks import lock_name
 from flows.retrain import retrain
-from flows.sample_data import SampleSize
-from tests.pipelines import ROOT, make_pipeline
+from local.sample_data import SampleSize
+from tests.pipelines import ROOT, Pipeline, make_pipeline
 
 LATENCY = "0.003"
 """A training takes 11 s, an import 2.7 s: long enough to be killed in flight."""
@@ -54,14 +55,13 @@ def wait_for_training(personalize: Any, solution_name: str, timeout: float = 120
     raise AssertionError(f"{solution_name} did not start training in {timeout} s")
 
 
-def test_rerun_after_a_crash_attaches_to_the_training(
-    prefect_api: None, slow_service: LocalService, tmp_path: Path
-) -> None:
-    pipeline = make_pipeline(
-        tmp_path, boto3.client("s3"), "crash", SampleSize(users=400, items=200)
-    )
+def crash_while_training(tmp_path: Path, name: str) -> tuple[Pipeline, str]:
+    """A retrain in a process of its own, killed once it trains; (pipeline, version in flight).
+
+    The solutions' locks are freed afterwards, as an operator does after a hard kill.
+    """
+    pipeline = make_pipeline(tmp_path, boto3.client("s3"), name, SampleSize(users=400, items=200))
     solution = next(s for s in pipeline.config.solutions if s.campaign)
-    personalize = boto3.client("personalize")
     env = {
         **os.environ,
         "PREFECT_API_URL": str(PREFECT_API_URL.value()),
@@ -70,26 +70,56 @@ def test_rerun_after_a_crash_attaches_to_the_training(
     code = f"from flows.retrain import retrain; retrain(config_path={pipeline.config_path!r}, batch=False)"
     first = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     try:
-        in_flight = wait_for_training(personalize, solution.name)
+        in_flight = wait_for_training(boto3.client("personalize"), solution.name)
     finally:
         first.kill()
         first.wait()
-
-    # What an operator does after a hard kill (or waits for the lease to expire).
     with get_client(sync_client=True) as client:
-        for name in (s.name for s in pipeline.config.solutions):
+        for solution_name in (s.name for s in pipeline.config.solutions):
             client.update_global_concurrency_limit(
-                lock_name(name), GlobalConcurrencyLimitUpdate(active_slots=0)
+                lock_name(solution_name), GlobalConcurrencyLimitUpdate(active_slots=0)
             )
-    assert personalize.describe_solution_version(solutionVersionArn=in_flight)["solutionVersion"][
-        "status"
-    ] in ("CREATE PENDING", "CREATE IN_PROGRESS")
+    return pipeline, in_flight
 
+
+def rerun_uses(pipeline: Pipeline, version: str) -> None:
+    """A rerun completes with ``version`` promoted, and no second training was started."""
+    solution = next(s for s in pipeline.config.solutions if s.campaign)
     state = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert state.is_completed(), state.message
     record = next(s for s in state.result()["solutions"] if s["solution"] == solution.name)
-    assert record["solution_version"] == in_flight
+    assert record["solution_version"] == version
     assert record["promotion"]["outcome"] == "created"
-    solution_arn = in_flight.rsplit("/", 1)[0]
+    solution_arn = version.rsplit("/", 1)[0]
+    personalize = boto3.client("personalize")
     versions = personalize.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
-    assert [v["solutionVersionArn"] for v in versions] == [in_flight], "no second training"
+    assert [v["solutionVersionArn"] for v in versions] == [version], "no second training"
+
+
+def status(version: str) -> str:
+    personalize = boto3.client("personalize")
+    return str(
+        personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"][
+            "status"
+        ]
+    )
+
+
+def test_rerun_after_a_crash_attaches_to_the_training(
+    prefect_api: None, slow_service: LocalService, tmp_path: Path
+) -> None:
+    pipeline, in_flight = crash_while_training(tmp_path, "crash")
+    assert status(in_flight) in ("CREATE PENDING", "CREATE IN_PROGRESS")
+    rerun_uses(pipeline, in_flight)
+
+
+def test_rerun_after_the_training_finished_uses_it(
+    prefect_api: None, slow_service: LocalService, tmp_path: Path
+) -> None:
+    # Issue 16, bug 2: the training ends while the flow is down; the rerun must not train again.
+    pipeline, trained = crash_while_training(tmp_path, "crash-done")
+    deadline = time.monotonic() + 120
+    while status(trained) != "ACTIVE":
+        assert time.monotonic() < deadline, f"{trained} did not finish training"
+        time.sleep(0.5)
+    rerun_uses(pipeline, trained)

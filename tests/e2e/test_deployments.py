@@ -17,9 +17,9 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.schedules import CronSchedule
 
-from deployments.stack import LocalStack
 from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_group_resource
 from deployments.work_pool import WORK_POOL
+from local.stack import LocalStack
 from tests.e2e.conftest import (
     RUN_TIMEOUT,
     assert_completed,
@@ -40,6 +40,10 @@ EXPECTED = {
     "review-versions/daily",
     "export-interactions/example",
     "export-and-retrain/example",
+    "forget-users/manual",
+    "export-dataset/manual",
+    "update-records/manual",
+    "publish-new-items/example",
 }
 # The upstream examples export the whole history (first export + new days) for a FULL import,
 # so that each retrain's model is comparable with the one serving and the gate lets it through.

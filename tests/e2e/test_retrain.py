@@ -7,20 +7,23 @@ is rolled back; batch inference on its own; teardown leaves nothing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-import httpx
 import pandas as pd
 import pytest
 from prefect import task
 from prefect.client.orchestration import get_client
+from prefect.flow_engine import run_flow
 
 from flows.batch_inference import batch_inference
 from flows.locks import lock_name
 from flows.retrain import retrain
-from flows.sample_data import SampleSize
+from flows.run_state import StoppedRun, run_result
 from flows.teardown import teardown
+from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
+from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
 
 
@@ -88,17 +91,28 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
 
 
 def test_worse_data_is_stopped_by_the_gate(
-    first_run: dict[str, Any], pipeline: Pipeline, personalize: Any
+    first_run: dict[str, Any],
+    pipeline: Pipeline,
+    personalize: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     before = serving(personalize, pipeline)
-    state = retrain(
-        config_path=pipeline.config_path,
-        interactions_uri=pipeline.exports.broken_interactions,
-        return_state=True,
-    )
-    assert state.is_failed()
-    assert state.message.startswith("stopped by the gate")
-    mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    engine_log = logging.getLogger("prefect.flow_runs")
+    parameters = {
+        "config_path": pipeline.config_path,
+        "interactions_uri": pipeline.exports.broken_interactions,
+        "import_mode": None,
+        "solutions": None,
+        "require_approval": False,
+        "batch": True,
+    }
+    # A worker runs the flow this way and logs what leaves it (issue 16, bug 5: a gate stop
+    # logged "TypeError: ... dict cannot be resolved into an exception" with a traceback).
+    with caplog.at_level(logging.ERROR, "prefect.flow_runs"), pytest.raises(StoppedRun) as raised:
+        run_flow(retrain, parameters=parameters, error_logger=engine_log)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert str(raised.value).startswith("stopped by the gate")
+    mine = record(raised.value.result, gated(pipeline).name)
     assert not mine["gate"]["passed"]
     assert mine["outcome"] == "stopped by the gate"
     assert mine["promotion"] is None
@@ -109,8 +123,7 @@ def test_failed_update_rolls_back(
     first_run: dict[str, Any], pipeline: Pipeline, personalize: Any, local_service: Any
 ) -> None:
     before = serving(personalize, pipeline)
-    faults = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
-    httpx.post(faults, json={"fail_next": {"campaign": "Simulated deployment failure"}})
+    arm_faults(local_service, {"fail_next": {"campaign": "Simulated deployment failure"}})
     state = retrain(
         config_path=pipeline.config_path,
         interactions_uri=pipeline.exports.all_interactions,
@@ -120,7 +133,7 @@ def test_failed_update_rolls_back(
     assert state.is_failed()
     assert "Simulated deployment failure" in state.message
     assert f"rolled back to {before}" in state.message
-    mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    mine = record(run_result(state), gated(pipeline).name)
     assert mine["outcome"] == "promotion failed"
     assert mine["promotion"]["outcome"] == "rolled back"
     assert serving(personalize, pipeline) == before
@@ -147,7 +160,7 @@ def test_failed_smoke_check_rolls_back(
     )
     assert state.is_failed()
     assert "returned no items" in state.message
-    mine = record(state.result(raise_on_failure=False), gated(pipeline).name)
+    mine = record(run_result(state), gated(pipeline).name)
     assert mine["promotion"]["outcome"] == "rolled back"
     assert mine["solution_version"] != before, "the new version was deployed, then rolled back"
     assert serving(personalize, pipeline) == before

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from prefect.client.orchestration import get_client
 
 from flows.provision import main, provision
 from flows.retrain import retrain
@@ -55,6 +56,23 @@ def test_bad_configuration_fails_before_any_call(prefect_api: None, tmp_path: Pa
     path.write_text("bucket: b\n")
     with pytest.raises(ConfigError, match="dataset_group: Field required"):
         provision(config_path=str(path))
+
+
+def test_plan_of_a_group_name_with_an_underscore(
+    prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str
+) -> None:
+    # Issue 16, bug 4: `Shop_Recs` is a valid dataset group name, but not an artifact key.
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["dataset_group"]["name"] = f"Shop_Recs_{unique}"
+    pipeline.path.write_text(yaml.safe_dump(data))
+
+    result = main([pipeline.config_path, "--plan"])
+
+    assert ("dataset-group", f"Shop_Recs_{unique}") in actions(result)
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_latest_artifacts()}
+    assert f"plan-shop-recs-{unique}" in keys
 
 
 def test_solution_drift_shows_in_the_plan_and_stops_retrain_before_training(

@@ -15,7 +15,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from flows.retrain import retrain
-from flows.sample_data import SampleSize
+from flows.run_state import run_result
+from local.sample_data import SampleSize
 from tests.pipelines import make_pipeline
 
 
@@ -92,9 +93,7 @@ def test_promotion_waits_for_a_person(
         assert "was not approved" in state.message
         assert campaign.name not in names
         gated = next(s.name for s in pipeline.config.solutions if s.campaign)
-        mine = next(
-            s for s in state.result(raise_on_failure=False)["solutions"] if s["solution"] == gated
-        )
+        mine = next(s for s in run_result(state)["solutions"] if s["solution"] == gated)
         assert mine["outcome"] == "not approved"
         assert mine["approval"] == {"approve": False, "reviewer": "qa", "comment": "checked"}
         with get_client(sync_client=True) as client:

@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from prefect.client.orchestration import get_client
 
-from emulator.sample_data import DEFAULT_START
 from flows.retrain import retrain
-from flows.sample_data import SampleSize, history, to_export
+from local.sample_data import DEFAULT_START, SampleSize, history, to_export
 from tests.pipelines import make_pipeline
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 from flows.holdout import trained_on
 from flows.retrain import retrain
 from flows.review_versions import review_versions
-from flows.sample_data import SampleSize
+from local.sample_data import SampleSize
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import prepare
 from tasks.version_review import REVIEW_TAG

@@ -57,3 +57,18 @@ def test_stop_solution_version(slow_aws: AwsSettings, slow_loaded: Loaded, uniqu
     stop_solution_version(slow_aws, arn)
     with pytest.raises(ResourceFailedError, match="CREATE STOPPED"):
         wait_for(personalize, "solution-version", arn)
+
+
+def test_a_rerun_uses_the_version_trained_since_the_data_was_imported(trained: Trained) -> None:
+    # Issue 16, bug 2: the training finished while the flow was down; the rerun must not train
+    # a second version on the same data.
+    personalize = boto3.client("personalize")
+    jobs = personalize.list_dataset_import_jobs(datasetArn=trained.interactions)
+    imported = max(j["lastUpdatedDateTime"] for j in jobs["datasetImportJobs"])
+    before = personalize.list_solution_versions(solutionArn=trained.solution)["solutionVersions"]
+
+    arn = train_solution_version(trained.aws, trained.solution, data_since=imported)
+
+    after = personalize.list_solution_versions(solutionArn=trained.solution)["solutionVersions"]
+    assert arn == trained.versions[-1], "the newest version trained after the import"
+    assert len(after) == len(before), "no second training"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deployments.daemons import Daemon, DaemonError
+from local.daemons import Daemon, DaemonError
 
 
 def _sleeper(

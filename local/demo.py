@@ -37,7 +37,8 @@ from emulator.process import LocalService
 from flows.batch_inference import batch_inference
 from flows.provision import provision
 from flows.retrain import retrain
-from flows.sample_data import SampleExports, SampleSize, write_exports
+from flows.run_state import run_result
+from local.sample_data import SampleExports, SampleSize, write_exports
 from tasks.config import PipelineConfig, load_config
 from tasks.recommendations import get_recommendations
 
@@ -83,7 +84,7 @@ def print_metrics(config: PipelineConfig, states: list[tuple[str, Any]]) -> None
     print("\nOffline metrics (GetSolutionMetrics) per retraining round")
     print(f"  {'round':<20} {'solution':<40} {'p@10':>7} {'ndcg@10':>8} {'coverage':>9}  outcome")
     for label, state in states:
-        result = state.result(raise_on_failure=False)
+        result = run_result(state)
         for record in result["solutions"]:
             values = [record["metrics"].get(m, float("nan")) for m in METRICS]
             outcome = "baseline"
@@ -99,9 +100,7 @@ def print_metrics(config: PipelineConfig, states: list[tuple[str, Any]]) -> None
 
 def print_gate(label: str, state: Any, solution: str) -> None:
     """The gate's decision table of one round."""
-    record = next(
-        s for s in state.result(raise_on_failure=False)["solutions"] if s["solution"] == solution
-    )
+    record = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
     print(f"\nGate, round {label} ({'passed' if record['gate']['passed'] else 'failed'})")
     print(f"  {'metric':<50} {'serving':>8} {'new':>8} {'change':>8}  {'rule':<58} result")
     for row in record["gate"]["rows"]:
