@@ -3,7 +3,7 @@
 1. :func:`plan_holdout` (before data preparation): for the solutions whose gate has a
    ``holdout``, find the version each campaign serves and the end of the data it trained on:
    the latest TIMESTAMP in the data reports of the interaction imports in effect when it was
-   created (each report sits beside its import file, written by data preparation; the
+   created (``tasks.holdout_data``: each report sits beside its import file; the
    lineage artifact shows the same spans). The holdout's cutoff is never earlier, so no
    serving version has seen it; the serving versions' own holdout (the same for all) can be
    held out again when the export has nothing newer. Nothing serving, or an import without a
@@ -18,27 +18,19 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-import fsspec
 import pandas as pd
-from prefect import task
 from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.batch_files import read_output
 from flows.batch_inference import catalogue_items, write_batch_input
-from flows.imports import current_imports, location
 from flows.provision import Resources
-from tasks.aws import AwsSettings, client
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import HoldoutGateConfig, PipelineConfig, SolutionConfig
-from tasks.dataset_imports import finished_imports
+from tasks.holdout_data import TrainedOn, trained_on
 from tasks.holdout_metrics import TOP, coverage, per_user_metrics
 from tasks.paired import (
     HoldoutComparison,
@@ -46,10 +38,9 @@ from tasks.paired import (
     comparison_table,
     paired_bootstrap,
 )
-from tasks.prep.holdout import Holdout, HoldoutSpec, PreviousHoldout, holdout_uri
+from tasks.prep.holdout import Holdout, HoldoutSpec
 from tasks.reporting import artifact_key, run_logger
 from tasks.retries import personalize_task
-from tasks.waiter import describe
 
 
 @dataclass(frozen=True)
@@ -58,82 +49,6 @@ class HoldoutPlan:
 
     spec: HoldoutSpec | None = None
     reason: str = ""
-
-
-def report_uri(import_uri: str) -> str:
-    """The data report data preparation wrote beside an import file."""
-    stem = import_uri[: -len(".csv")] if import_uri.endswith(".csv") else import_uri
-    return f"{stem}.report.json"
-
-
-@dataclass(frozen=True)
-class TrainedOn:
-    """What a version's interaction data was: its latest TIMESTAMP, and the holdout its last
-    import set aside (None if none)."""
-
-    end: int
-    holdout: PreviousHoldout | None = None
-
-
-@personalize_task()
-def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedOn | None:
-    """The data a version trained on, from the reports of the imports in effect when it was
-    created; None when one of them has no report (an import made without data preparation)."""
-    version = describe(client(aws, "personalize"), "solution-version", version_arn)
-    created = _when(version["creationDateTime"])
-    jobs = [j for j in finished_imports(aws, dataset_arn) if _when(j["creationDateTime"]) < created]
-    full = [i for i, job in enumerate(jobs) if job.get("importMode", "FULL") == "FULL"]
-    in_effect = jobs[full[-1] :] if full else jobs
-    reports = [data_report(location(job)) for job in in_effect]
-    ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
-    if not reports or len(ends) < len(reports):
-        return None
-    held = _held_beside(location(in_effect[-1]), reports[-1])
-    previous = PreviousHoldout(cutoff=held[0], users=sorted(held[1].unique())) if held else None
-    return TrainedOn(max(ends), previous)
-
-
-def data_report(import_uri: str) -> dict[str, Any] | None:
-    """The data report beside an import file, None when there is none."""
-    try:
-        with fsspec.open(report_uri(import_uri), "r") as handle:
-            return dict(json.load(handle))
-    except (OSError, ValueError):
-        return None
-
-
-def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, pd.Series] | None:
-    """(cutoff, USER_ID of each row) of the holdout set aside beside an import file, if any."""
-    cutoff = report.get("holdout_cutoff") if report else None
-    if cutoff is None:
-        return None
-    try:
-        users = pd.read_csv(holdout_uri(import_uri), usecols=["USER_ID"], dtype=str)["USER_ID"]
-    except (OSError, ValueError):
-        return None
-    return int(cutoff), users
-
-
-@personalize_task()
-def latest_holdout(aws: AwsSettings, dataset_arn: str) -> Holdout | None:
-    """The holdout beside the dataset's latest import file (never imported, so no version has
-    trained on it), None when that import has none."""
-    jobs = current_imports(aws, dataset_arn)
-    if not jobs:
-        return None
-    import_uri = location(jobs[-1])
-    held = _held_beside(import_uri, data_report(import_uri))
-    if held is None:
-        return None
-    cutoff, users = held
-    return Holdout(
-        uri=holdout_uri(import_uri), cutoff=cutoff, users=users.nunique(), rows=len(users)
-    )
-
-
-def _when(value: Any) -> float:
-    """A boto3 datetime (or epoch number) as epoch seconds."""
-    return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
 def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
@@ -224,7 +139,7 @@ def _holdout_users(uri: str) -> list[str]:
     return sorted(users.unique())
 
 
-@task(name="measure-on-holdout", cache_policy=NO_CACHE)
+@personalize_task(name="measure-on-holdout")
 def measure_on_holdout(
     holdout: Holdout,
     outputs: dict[str, str],

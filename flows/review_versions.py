@@ -29,7 +29,6 @@ from prefect.states import Completed, Failed, State
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
-from flows.holdout import data_report, latest_holdout
 from flows.imports import current_imports, location
 from flows.locks import solution_locks
 from flows.outcomes import SolutionOutcome, Trained
@@ -37,6 +36,7 @@ from flows.provision import resources_for
 from flows.retrain import Promoting, gate_and_promote
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
+from tasks.holdout_data import data_report, latest_holdout
 from tasks.metrics import get_solution_metrics
 from tasks.reporting import artifact_key, run_logger
 from tasks.version_review import newer_versions

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from flows.holdout import trained_on
 from flows.retrain import retrain
 from flows.review_versions import review_versions
 from local.sample_data import SampleSize
+from tasks.holdout_data import trained_on
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import prepare
 from tasks.version_review import REVIEW_TAG
