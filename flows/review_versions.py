@@ -25,7 +25,7 @@ from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
@@ -34,6 +34,7 @@ from flows.locks import solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.provision import resources_for
 from flows.retrain import Promoting, gate_and_promote
+from flows.run_state import quiet_expected_stops, stopped
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.holdout_data import data_report, latest_holdout
@@ -54,6 +55,7 @@ def review_versions(
     batch: bool = Field(True, description="Refresh batch recommendations after a promotion."),
 ) -> State[Any]:
     """Gate the ACTIVE versions newer than the serving ones; promote only what passes."""
+    quiet_expected_stops()
     config = load_config(config_path)
     chosen = [config.solution(n) for n in solutions] if solutions else list(config.solutions)
     chosen = [s for s in chosen if s.campaign is not None]
@@ -92,9 +94,10 @@ def review_versions(
     )
     problems = [o.problem for o in outcomes if o.problem]
     if problems:
-        return Failed(message="; ".join(problems), data=rows)
+        return stopped("; ".join(problems), {"reviewed": rows})
     promoted = sum(o.status == "promoted" for o in outcomes)
-    return Completed(message=f"{len(rows)} version(s) reviewed, {promoted} promoted", data=rows)
+    message = f"{len(rows)} version(s) reviewed, {promoted} promoted"
+    return Completed(message=message, data={"reviewed": rows})
 
 
 def _baselines(

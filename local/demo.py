@@ -112,9 +112,7 @@ def print_gate(label: str, state: Any, solution: str) -> None:
 
 def print_holdout(label: str, state: Any, solution: str) -> None:
     """The paired comparison of one round: new vs serving on the same held-out users."""
-    record = next(
-        s for s in state.result(raise_on_failure=False)["solutions"] if s["solution"] == solution
-    )
+    record = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
     comparison = (record.get("gate") or {}).get("holdout")
     if not comparison:
         return

@@ -12,6 +12,7 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from flows.retrain import retrain
+from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, SampleSize, history, to_export
 from tests.pipelines import make_pipeline
 
@@ -40,7 +41,7 @@ def serving(personalize: Any, campaign: str) -> str:
 
 
 def gated_record(state: Any, name: str) -> dict[str, Any]:
-    result = state.result(raise_on_failure=False)
+    result = run_result(state)
     return next(s for s in result["solutions"] if s["solution"] == name)
 
 
@@ -78,7 +79,7 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     (failed,) = [row for row in record["gate"]["rows"] if row["result"].startswith("fail")]
     assert failed["rule"].startswith("holdout: lower bound")
     assert serving(personalize, solution.campaign.name) == before
-    data = worse.result(raise_on_failure=False)["data"]
+    data = run_result(worse)["data"]
     held = next(d for d in data if d["dataset_type"] == "interactions")["holdout"]
     assert held["rows"] > 0 and held["uri"].endswith("interactions.holdout.csv")
     # A week before the data's end (day 74), later than what the serving version saw (day 60).
@@ -116,7 +117,7 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
         return_state=True,
     )
     assert again.is_completed(), again.message
-    data = [better.result()["data"], again.result()["data"]]
+    data = [run_result(better)["data"], run_result(again)["data"]]
     first, second = (next(d for d in run if d["dataset_type"] == "interactions") for run in data)
     assert second["holdout"]["cutoff"] == first["holdout"]["cutoff"]
     assert second["holdout"]["users"] == first["holdout"]["users"] > 300

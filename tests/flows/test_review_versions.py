@@ -11,6 +11,7 @@ import pytest
 
 from flows.retrain import retrain
 from flows.review_versions import review_versions
+from flows.run_state import run_result
 from local.sample_data import SampleSize
 from tasks.holdout_data import trained_on
 from tasks.prep.holdout import HoldoutSpec
@@ -76,7 +77,7 @@ def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
     )
     assert first.is_completed(), first.message
     nothing = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
-    assert nothing.is_completed() and nothing.result() == []
+    assert nothing.is_completed() and run_result(nothing)["reviewed"] == []
 
     # The serving version trained on the first 60 days: the holdouts below start at day 67.
     before = serving(personalize, campaign)
@@ -84,7 +85,7 @@ def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
     state = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert state.is_failed() and "stopped by the gate" in state.message
     assert "holdout: lower bound" in state.message
-    assert [(r["version"], r["outcome"]) for r in state.result(raise_on_failure=False)] == [
+    assert [(r["version"], r["outcome"]) for r in run_result(state)["reviewed"]] == [
         (bad, "stopped by the gate")
     ]
     assert serving(personalize, campaign) == before
@@ -94,7 +95,9 @@ def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
     good = import_and_train(personalize, pipeline, pipeline.exports.all_interactions, "good")
     state = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert state.is_completed(), state.message
-    assert [(r["version"], r["outcome"]) for r in state.result()] == [(good, "promoted")]
+    assert [(r["version"], r["outcome"]) for r in run_result(state)["reviewed"]] == [
+        (good, "promoted")
+    ]
     assert serving(personalize, campaign) == good
     again = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
-    assert again.is_completed() and again.result() == []
+    assert again.is_completed() and run_result(again)["reviewed"] == []
