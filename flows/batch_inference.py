@@ -26,6 +26,7 @@ from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
+from tasks.prep.import_folder import read_import
 from tasks.reporting import artifact_key
 from tasks.retries import personalize_task
 
@@ -35,8 +36,7 @@ def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) ->
     jobs = current_imports(aws, dataset_arn)
     if not jobs:
         raise ValueError(f"{dataset_arn} has no finished import; run retrain first")
-    dtypes = {"USER_ID": str, "ITEM_ID": str}
-    frames = [pd.read_csv(location(job), usecols=list(columns), dtype=dtypes) for job in jobs]
+    frames = [read_import(location(job), columns) for job in jobs]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -29,8 +29,9 @@ from tasks.waiter import describe
 
 
 def report_uri(import_uri: str) -> str:
-    """The data report data preparation wrote beside an import file."""
-    stem = import_uri[: -len(".csv")] if import_uri.endswith(".csv") else import_uri
+    """The data report data preparation wrote beside an import folder (or file)."""
+    stem = import_uri.rstrip("/")
+    stem = stem[: -len(".csv")] if stem.endswith(".csv") else stem
     return f"{stem}.report.json"
 
 

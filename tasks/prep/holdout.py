@@ -16,9 +16,8 @@ on. Preparation sets them aside from the finished import file:
    users and cutoff are used instead: their later interactions were never imported, so neither
    version has seen them.
 4. Their interactions after the cutoff are written to ``<type>.holdout.csv`` beside the import
-   file (never under the import location, so no import reads it); the import file is rewritten
-   without them. Streaming passes over the import file; memory holds one batch and the users'
-   hashes.
+   folder (never in it, so no import reads it); each part of the folder is rewritten without
+   them. Streaming passes over the parts; memory holds one batch and the users' hashes.
 """
 
 from __future__ import annotations
@@ -78,8 +77,10 @@ class Holdout(BaseModel):
 
 
 def holdout_uri(import_uri: str) -> str:
-    """``.../interactions.holdout.csv`` beside ``.../interactions.csv``."""
-    stem = import_uri[: -len(".csv")] if import_uri.endswith(".csv") else import_uri
+    """``.../interactions.holdout.csv`` beside the import folder ``.../interactions/`` (or the
+    import file ``.../interactions.csv``)."""
+    stem = import_uri.rstrip("/")
+    stem = stem[: -len(".csv")] if stem.endswith(".csv") else stem
     return f"{stem}.holdout.csv"
 
 
@@ -103,27 +104,46 @@ def hold_out(
 
 
 def set_aside(import_uri: str, columns: pa.Schema, spec: HoldoutSpec, latest: int) -> Holdout:
-    """Move the holdout's rows from the import file to :func:`holdout_uri`; what was moved."""
+    """Move the holdout's rows from the import file (or the parts of the import folder) to
+    :func:`holdout_uri`; what was moved."""
+    files = _import_files(import_uri)
     cutoff = holdout_cutoff(latest, spec.days, spec.not_before)
-    chosen = _chosen_users(_batches(import_uri, columns), cutoff, spec.max_users)
+    chosen = _chosen_users(_all_batches(files, columns), cutoff, spec.max_users)
     if not len(chosen) and spec.again is not None:
         cutoff = spec.again.cutoff
         allowed = hash_column(pa.array(spec.again.users, pa.string()))
-        chosen = _chosen_users(_batches(import_uri, columns), cutoff, spec.max_users, allowed)
+        chosen = _chosen_users(_all_batches(files, columns), cutoff, spec.max_users, allowed)
     target = holdout_uri(import_uri)
-    fs, path = fsspec.core.url_to_fs(import_uri)
-    with tempfile.TemporaryDirectory(prefix="holdout-") as work:
-        kept = str(Path(work) / "import.csv")
-        with CsvSink(kept, columns) as imported, CsvSink(target, columns) as held:
-            for batch in _batches(import_uri, columns):
-                out = _held_rows(batch, chosen, cutoff)
-                held.write(batch.filter(out))
-                imported.write(batch.filter(pc.invert(out)))
-        if isinstance(fs, LocalFileSystem):
-            shutil.move(kept, path)
-        else:
-            fs.put_file(kept, path)
+    with CsvSink(target, columns) as held, tempfile.TemporaryDirectory(prefix="holdout-") as work:
+        for uri in files:
+            fs, path = fsspec.core.url_to_fs(uri)
+            kept = str(Path(work) / "part.csv")
+            with CsvSink(kept, columns) as imported:
+                for batch in _batches(uri, columns):
+                    out = _held_rows(batch, chosen, cutoff)
+                    held.write(batch.filter(out))
+                    imported.write(batch.filter(pc.invert(out)))
+            if isinstance(fs, LocalFileSystem):
+                shutil.move(kept, path)
+            else:
+                fs.put_file(kept, path)
     return Holdout(uri=target, cutoff=cutoff, users=len(chosen), rows=held.rows)
+
+
+def _import_files(import_uri: str) -> list[str]:
+    """The CSV files an import reads: the file, or every ``.csv`` in the folder."""
+    if not import_uri.endswith("/"):
+        return [import_uri]
+    fs, path = fsspec.core.url_to_fs(import_uri)
+    if not fs.exists(path):
+        return []
+    return [fs.unstrip_protocol(f) for f in sorted(fs.find(path)) if f.endswith(".csv")]
+
+
+def _all_batches(files: list[str], columns: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """Every file's rows, batch by batch."""
+    for uri in files:
+        yield from _batches(uri, columns)
 
 
 def _batches(uri: str, columns: pa.Schema) -> Iterator[pa.RecordBatch]:

@@ -163,7 +163,7 @@ def test_failures_leave_the_serving_version(
     arm_faults(local_service, {"fail_next": {"campaign": "Simulated deployment failure"}})
     personalize.update_campaign(campaignArn=campaign, solutionVersionArn=good)
     update = campaign_update(personalize, campaign)
-    assert update["status"] == "UPDATE FAILED"
+    assert update["status"] == "CREATE FAILED"  # CampaignUpdateSummary.status (botocore)
     assert update["failureReason"] == "Simulated deployment failure"
     assert personalize.describe_campaign(campaignArn=campaign)["campaign"]["status"] == "ACTIVE"
     assert recommended(runtime, campaign, "u1") == before

@@ -28,7 +28,10 @@ def run(tmp_path: Path, frame: pd.DataFrame, spec: HoldoutSpec, name: str = "out
 
 
 def read(uri: str) -> pd.DataFrame:
-    return pd.read_csv(uri, dtype={"USER_ID": str, "ITEM_ID": str})
+    """A CSV file, or every part of an import folder."""
+    files = sorted(Path(uri).glob("*.csv")) if uri.endswith("/") else [Path(uri)]
+    frames = [pd.read_csv(f, dtype={"USER_ID": str, "ITEM_ID": str}) for f in files]
+    return pd.concat(frames, ignore_index=True)
 
 
 def spread(n: int = 3000, users: int = 200) -> pd.DataFrame:
