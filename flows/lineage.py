@@ -107,6 +107,8 @@ class Lineage:
     data: list[DataLineage] = field(default_factory=list)
     solutions: list[SolutionLineage] = field(default_factory=list)
     recommenders: list[RecommenderCheck] = field(default_factory=list)
+    history: dict[str, str] = field(default_factory=dict)
+    """Per solution, where its metrics history (chart and table) is."""
 
     @classmethod
     def of(
@@ -144,6 +146,8 @@ class Lineage:
             lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
             lines.append("- metrics: " + _metrics(s.metrics))
             lines.append(f"- outcome: **{s.outcome}**")
+            if s.solution in self.history:
+                lines.append(f"- metrics history (every version): {self.history[s.solution]}")
             if s.gate is not None:
                 verdict = "passed" if s.gate["passed"] else "failed"
                 lines.append(f"- gate: **{verdict}** (artifact `gate-{s.solution}`)")

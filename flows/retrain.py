@@ -44,6 +44,7 @@ from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
@@ -132,6 +133,7 @@ def retrain(
 
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
+    lineage.history = publish_histories(aws, outcomes)
     lineage.publish(config.dataset_group.name)
     problems = [check.problem for check in recommenders if check.problem]
     problems += [outcome.problem for outcome in outcomes if outcome.problem]
