@@ -94,6 +94,11 @@ def read_batches(source: SourceConfig, schema: DatasetSchema) -> Iterator[Source
     for path in paths:
         fmt = file_format(path, source.format)
         shown = _display(fs, path)
+        if fs.size(path) == 0:
+            raise SourceError(
+                f"{shown} is empty (0 bytes): the export wrote nothing. Check the job that "
+                "writes it, or remove the file from the source."
+            )
         first_row = 0
         try:
             with fs.open(path, "rb", compression="infer") as handle:
