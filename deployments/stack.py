@@ -8,7 +8,9 @@
    demo's sample data seeded where ``config/demo.yaml`` reads it,
 3. then creates the ``personalize`` process work pool with the service's ``AWS_ENDPOINT_URL_*``
    variables as the runs' default environment and runs ``prefect deploy --all``,
-4. and a process worker on that pool (its runs get the pool's environment).
+4. and a process worker on that pool (its runs get the pool's environment). The local
+   service's dummy credentials are the worker's own environment, as a role would be on AWS,
+   never job variables (those are plain text in the UI).
 
 Processes already running are left as they are, and the sample data, the pool and the
 deployments are brought up to date, so ``up`` is safe to repeat; ``down`` stops what ``up``
@@ -35,6 +37,7 @@ from deployments.work_pool import WORK_POOL
 from flows.sample_data import SampleSize
 
 WORKER_NAME = "local-process-worker"
+CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -114,11 +117,19 @@ class LocalStack:
         return self._daemon("personalize-local", command, {})
 
     def worker(self) -> Daemon:
-        """A process worker on the pipeline's work pool."""
+        """A process worker on the pipeline's work pool, with the local service's credentials."""
         command = prefect_command(
             "worker", "start", "--pool", WORK_POOL, "--type", "process", "--name", WORKER_NAME
         )
-        return self._daemon("prefect-worker", command, self.prefect_env())
+        env = self.prefect_env()
+        if self.client_env_path.exists():
+            env |= {k: v for k, v in self.client_env().items() if k in CREDENTIALS}
+        return self._daemon("prefect-worker", command, env)
+
+    @property
+    def pool_env_path(self) -> Path:
+        """The local service's variables without credentials: the pool's run environment."""
+        return self.settings.state_dir / "personalize" / "pool-env.json"
 
     def _daemon(self, name: str, command: list[str], env: dict[str, str]) -> Daemon:
         return Daemon(name, command, self.settings.state_dir, env, self.settings.project_dir)
@@ -139,9 +150,11 @@ class LocalStack:
         worker.wait_until(self._worker_online, timeout, "polling the work pool")
 
     def deploy(self) -> str:
-        """Create the work pool (runs get the local service's variables) and every deployment."""
+        """Create the work pool (runs get the local service's endpoints) and every deployment."""
+        public = {k: v for k, v in self.client_env().items() if k not in CREDENTIALS}
+        self.pool_env_path.write_text(json.dumps(public, indent=2))
         result = subprocess.run(
-            [sys.executable, "-m", "deployments.deploy", "--env-file", str(self.client_env_path)],
+            [sys.executable, "-m", "deployments.deploy", "--env-file", str(self.pool_env_path)],
             cwd=self.settings.project_dir,
             env={**os.environ, **self.prefect_env()},
             capture_output=True,
