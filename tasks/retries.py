@@ -17,10 +17,9 @@ hundreds of log lines.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
-
-import time
 
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.exceptions import EndpointConnectionError, HTTPClientError
@@ -125,11 +124,10 @@ def _on_attempt(
     **_: Any,
 ) -> None:
     """Note a failed attempt in the call's context; stop at a refusing endpoint."""
-    if isinstance(caught_exception, EndpointConnectionError):
-        if attempts >= CONNECT_ATTEMPTS:
-            raise EndpointUnreachable(
-                endpoint_url=caught_exception.kwargs.get("endpoint_url", "?"), attempts=attempts
-            ) from caught_exception
+    if isinstance(caught_exception, EndpointConnectionError) and attempts >= CONNECT_ATTEMPTS:
+        raise EndpointUnreachable(
+            endpoint_url=caught_exception.kwargs.get("endpoint_url", "?"), attempts=attempts
+        ) from caught_exception
     code = None
     if caught_exception is not None:
         code = type(caught_exception).__name__
