@@ -24,6 +24,7 @@ from flows.recommenders import ensure_recommenders
 from tasks.config import PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.datasets import ensure_dataset
+from tasks.endpoints import check_endpoints
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.plan import PlanRow, plan_resources
@@ -106,6 +107,7 @@ def provision(
 ) -> dict[str, object]:
     """Create the dataset group and everything in it that is missing; report drift."""
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     if plan:
         rows = plan_resources(config.aws, config)
         publish_plan(config, rows)
