@@ -21,7 +21,7 @@ from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.recommenders import ensure_recommenders
-from tasks.config import PipelineConfig, load_config
+from tasks.config import ConfigError, PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.datasets import ensure_dataset
 from tasks.endpoints import check_endpoints
@@ -129,13 +129,22 @@ def publish_plan(config: PipelineConfig, rows: list[PlanRow]) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    """``python -m flows.provision [CONFIG] [--plan]``: provision, or only show the plan."""
+    """``python -m flows.provision [CONFIG] [--plan] [--debug]``: provision, or only show the
+    plan. A configuration error is printed alone, before any run (its traceback with
+    ``--debug``)."""
     parser = argparse.ArgumentParser(prog="python -m flows.provision", description=__doc__)
     parser.add_argument("config_path", nargs="?", default=DEFAULT_CONFIG, help="pipeline YAML")
     parser.add_argument(
         "--plan", action="store_true", help="show what would be created or changed; change nothing"
     )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     args = parser.parse_args(argv)
+    try:
+        load_config(args.config_path)
+    except ConfigError as error:
+        if args.debug:
+            raise
+        raise SystemExit(str(error)) from None
     return provision(config_path=args.config_path, plan=args.plan)
 
 
