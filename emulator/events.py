@@ -3,7 +3,8 @@
 Appending a line is cheap whatever the history's size; training and filters read the files of
 the group's current trackers back as interaction rows (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE,
 EVENT_VALUE). Files are keyed by tracking id, so the events of a deleted tracker are no longer
-read, and a new tracker of the same name starts empty.
+read, and a new tracker of the same name starts empty. A data deletion job rewrites the files
+without the deleted users' events.
 """
 
 from __future__ import annotations
@@ -59,6 +60,23 @@ def read_events(service: Service, dataset_group_arn: str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+
+
+def forget_users(service: Service, dataset_group_arn: str, users: set[str]) -> int:
+    """Remove these users' events from the group's trackers' files; return how many went."""
+    removed = 0
+    with _LOCK:
+        for path in _paths(service, dataset_group_arn):
+            if not path.exists():
+                continue
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            kept = [line for line in lines if str(json.loads(line)["USER_ID"]) not in users]
+            if len(kept) < len(lines):
+                removed += len(lines) - len(kept)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text("".join(kept), encoding="utf-8")
+                tmp.replace(path)
+    return removed
 
 
 def events_stamp(service: Service, dataset_group_arn: str) -> int:

@@ -2,8 +2,10 @@
 
 A resource is created in ``<VERB> PENDING``; a job then sets ``<VERB> IN_PROGRESS``, runs the
 work registered for its kind (an import, a training), waits out the scaled real duration and
-ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason``. Jobs are recorded in the store
-so that a restarted service resumes them.
+ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason`` (a data deletion job says
+``PENDING``, ``IN_PROGRESS``, ``COMPLETED``, ``FAILED`` instead). A status may be kept in more
+than one place (``status,latestDatasetUpdate.status``). Jobs are recorded in the store so that a
+restarted service resumes them.
 """
 
 from __future__ import annotations
@@ -35,7 +37,16 @@ NOMINAL_SECONDS: dict[str, float] = {
     "recommender": 3600,
     "batch-segment-job": 1800,
     "metric-attribution": 60,
+    "dataset-export-job": 900,
+    "data-deletion-job": 3600,
 }
+BARE_STATUSES = frozenset({"data-deletion-job"})
+"""Kinds whose statuses carry no verb (PENDING, IN_PROGRESS, FAILED), as their API documents."""
+
+
+def status_name(kind: str, verb: str, phase: str) -> str:
+    """The status of a job of ``kind`` in a phase (PENDING, IN_PROGRESS, FAILED)."""
+    return phase if kind in BARE_STATUSES else f"{verb} {phase}"
 
 
 class JobFailed(Exception):
@@ -124,7 +135,7 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{verb} STOPPED")
                 return
-            self._set_status(arn, status_path, f"{verb} IN_PROGRESS")
+            self._set_status(arn, status_path, status_name(kind, verb, "IN_PROGRESS"))
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)
                 fn = _WORK.get((kind, verb))
@@ -155,7 +166,8 @@ class Lifecycle:
         if job.stop_requested():
             self._set_status(job.arn, status_path, f"{job.verb} STOPPED")
         elif self.service.store.get(job.arn) is not None:
-            self._finish(job.arn, status_path, f"{job.verb} FAILED", {"failureReason": reason})
+            failed = status_name(job.kind, job.verb, "FAILED")
+            self._finish(job.arn, status_path, failed, {"failureReason": reason})
 
     def _sleep(self, job: Job, seconds: float) -> None:
         deadline = time.monotonic() + max(seconds, 0.0)
@@ -185,16 +197,17 @@ class Lifecycle:
             body = self.service.store.get(arn)
             if body is None:
                 return
-            head, _, leaf = status_path.rpartition(".")
-            if head:
-                nested = {
-                    **body.get(head, {}),
-                    leaf: status,
-                    **(fields or {}),
-                    "lastUpdatedDateTime": time.time(),
-                }
-                self.service.store.update(arn, {**(top_level or {}), head: nested})
-            else:
-                self.service.store.update(
-                    arn, {**(top_level or {}), **(fields or {}), leaf: status}
-                )
+            changes = dict(top_level or {})
+            for path in status_path.split(","):
+                head, _, leaf = path.rpartition(".")
+                if head:
+                    changes[head] = {
+                        **body.get(head, {}),
+                        **changes.get(head, {}),
+                        leaf: status,
+                        **(fields or {}),
+                        "lastUpdatedDateTime": time.time(),
+                    }
+                else:
+                    changes |= {**(fields or {}), leaf: status}
+            self.service.store.update(arn, changes)

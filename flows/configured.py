@@ -18,6 +18,7 @@ class Resources:
     solutions: dict[str, str] = field(default_factory=dict)
     event_tracker: str | None = None
     recommenders: dict[str, str] = field(default_factory=dict)
+    metric_attribution: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for results and artifacts."""

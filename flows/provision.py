@@ -3,7 +3,9 @@
 Dataset group, schemas, datasets, filters, event tracker, solutions and, once the interactions
 are imported (AWS trains a recommender as soon as it is created), recommenders, each through its
 ``ensure_*`` task: AWS is the source of truth, existing resources are found and checked for
-drift, only missing ones are created. Running it twice changes nothing the second time.
+drift, only missing ones are created. Running it twice changes nothing the second time. A
+dataset whose configured schema only gained fields that allow null is updated
+(``flows.dataset_schemas``); other schema changes stop the run.
 With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
 Campaigns are not provisioned here: the first retraining run creates them with a gated version,
 and the recommenders too when provision ran before any import.
@@ -20,16 +22,16 @@ from prefect.artifacts import create_table_artifact
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.dataset_schemas import ensure_dataset_with_schema
 from flows.recommenders import ensure_recommenders
 from tasks.config import ConfigError, PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
-from tasks.datasets import ensure_dataset
 from tasks.endpoints import check_endpoints
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
+from tasks.metric_attributions import as_metrics, ensure_metric_attribution
 from tasks.plan import PlanRow, plan_resources
 from tasks.reporting import artifact_key, run_logger
-from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
 
 
@@ -42,10 +44,8 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     )
     resources = Resources(dataset_group=group)
     for dataset_type, dataset in config.datasets.configured().items():
-        name = config.resource_name(dataset_type)
-        schema_arn = ensure_schema(aws, name, dataset.avro_schema, domain)
-        resources.datasets[dataset_type] = ensure_dataset(
-            aws, group, dataset_type, name, schema_arn
+        resources.datasets[dataset_type] = ensure_dataset_with_schema(
+            config, group, dataset_type, dataset.avro_schema
         )
     for item in config.filters:
         resources.filters[item.name] = ensure_filter(aws, group, item.name, item.expression)
@@ -66,6 +66,16 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     }
     resources.solutions = {name: future.result() for name, future in futures.items()}
     resources.recommenders = ensure_recommenders(config, group, resources.datasets)
+    if config.metric_attribution:
+        attribution = config.metric_attribution
+        resources.metric_attribution = ensure_metric_attribution(
+            aws,
+            group,
+            attribution.name,
+            as_metrics(attribution.metrics),
+            config.attribution_output(),
+            config.role_arn,
+        )
     return resources
 
 
@@ -79,6 +89,7 @@ def existing_resources(config: PipelineConfig) -> Resources | None:
         return None
     arns = {(row.kind, row.name): str(row.arn) for row in rows}
     tracker = config.event_tracker
+    attribution = config.metric_attribution
     return Resources(
         dataset_group=arns[("dataset-group", config.dataset_group.name)],
         datasets={
@@ -88,6 +99,7 @@ def existing_resources(config: PipelineConfig) -> Resources | None:
         filters={item.name: arns[("filter", item.name)] for item in config.filters},
         solutions={s.name: arns[("solution", s.name)] for s in config.solutions},
         event_tracker=arns[("event-tracker", tracker.name)] if tracker else None,
+        metric_attribution=arns[("metric-attribution", attribution.name)] if attribution else None,
     )
 
 

@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
 from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.suppression import suppression_uri
 
 METRICS = (
     "coverage",
@@ -292,6 +293,27 @@ class EventTrackerConfig(_Model):
     name: Name
 
 
+class AttributedMetric(_Model):
+    """One business metric: an event type and what to add up over its events."""
+
+    event_type: str = Field(min_length=1, max_length=256)
+    metric_name: str = Field(min_length=1, max_length=256)
+    expression: str = Field(
+        pattern=r"^\s*(?i:SAMPLECOUNT\(\s*\)|SUM\(\s*(Interactions|Items)\.\w+\s*\))\s*$",
+        description="SAMPLECOUNT(), SUM(Interactions.EVENT_VALUE) or SUM(Items.PRICE)-like.",
+    )
+
+
+class MetricAttributionConfig(_Model):
+    """Measure recommendations' business impact (the group's one metric attribution)."""
+
+    name: Name
+    metrics: list[AttributedMetric] = Field(min_length=1, max_length=10)
+    output_uri: str | None = Field(
+        default=None, description="s3:// prefix of the reports; default s3://<bucket>/impact/"
+    )
+
+
 class PipelineConfig(_Model):
     """Everything the flows need to provision, retrain, serve and tear down one dataset group."""
 
@@ -302,8 +324,23 @@ class PipelineConfig(_Model):
     datasets: DatasetsConfig
     solutions: list[SolutionConfig] = Field(default_factory=list)
     recommenders: list[RecommenderConfig] = Field(default_factory=list)
+    metric_attribution: MetricAttributionConfig | None = None
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
+
+    @model_validator(mode="after")
+    def _forgotten_users(self) -> PipelineConfig:
+        """Every dataset drops the group's forgotten users unless told another folder."""
+        default = suppression_uri(self.bucket, self.dataset_group.name)
+        for dataset in self.datasets.configured().values():
+            if dataset.cleaning.forgotten_users_uri is None:
+                dataset.cleaning.forgotten_users_uri = default
+        return self
+
+    def forgotten_users_uris(self) -> list[str]:
+        """The folders where ``forget_users`` records forgotten users (each dataset's, once)."""
+        folders = (d.cleaning.forgotten_users_uri for d in self.datasets.configured().values())
+        return sorted({folder for folder in folders if folder})
 
     def solution(self, name: str) -> SolutionConfig:
         """The configured solution of that name (KeyError naming the known ones)."""
@@ -327,6 +364,12 @@ class PipelineConfig(_Model):
             if item.name == name:
                 return item
         raise KeyError(f"no filter named {name!r} in the configuration")
+
+    def attribution_output(self) -> str:
+        """Where the metric attribution writes its reports (an s3:// prefix ending in /)."""
+        settings = self.metric_attribution
+        uri = settings.output_uri if settings and settings.output_uri else None
+        return (uri or f"s3://{self.bucket}/impact").rstrip("/") + "/"
 
     def resource_name(self, *parts: str) -> str:
         """A name derived from the dataset group's, e.g. ``retail-demo-interactions``."""

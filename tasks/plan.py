@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig
 from tasks.dataset_groups import wanted_dataset_group
+from tasks.dataset_updates import plan_schema_updates
 from tasks.datasets import wanted_dataset
 from tasks.event_trackers import wanted_event_tracker
 from tasks.filters import wanted_filter
+from tasks.metric_attributions import wanted_metric_attribution
 from tasks.recommenders import wanted_recommender
 from tasks.resources import Action, Inspection, Wanted, inspect
 from tasks.retries import personalize_task
@@ -94,4 +96,10 @@ def plan_resources(aws: AwsSettings, config: PipelineConfig) -> list[PlanRow]:
             missing("recommender", r.name)
         else:
             check(wanted_recommender(group, r.name, r.recipe_arn, r.recommender_config))
-    return rows
+    attribution = config.metric_attribution
+    if attribution and group is None:
+        missing("metric-attribution", attribution.name)
+    elif attribution and group is not None:
+        output, role = config.attribution_output(), config.role_arn
+        check(wanted_metric_attribution(group, attribution.name, output, role))
+    return plan_schema_updates(personalize, config, rows)

@@ -29,7 +29,8 @@ from tasks.waiter import ResourceFailedError, describe, wait_for
 
 Differences = dict[str, tuple[Any, Any]]
 """field -> (configured, live)."""
-Action = Literal["create", "exists", "differs", "drift", "deleting"]
+Action = Literal["create", "exists", "differs", "drift", "deleting", "update"]
+"""What provisioning does with a resource (``update``: a dataset's schema, see dataset_updates)."""
 
 
 def summaries(client: Any, kind: str, parent: str | None = None) -> Iterator[dict[str, Any]]:
@@ -40,9 +41,24 @@ def summaries(client: Any, kind: str, parent: str | None = None) -> Iterator[dic
     params = {described.parent: parent} if described.parent and parent else {}
     resource = f"{described.label}s" + (f" of {parent}" if parent else "")
     with translated(resource):
-        for page in client.get_paginator(described.list).paginate(**params):
+        for page in _pages(client, described.list, params):
             for summary in page.get(described.list_key, []):
                 yield dict(summary)
+
+
+def _pages(client: Any, operation: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The List call's pages: botocore's paginator, or ``nextToken`` by hand where botocore
+    has none (ListDataDeletionJobs)."""
+    if client.can_paginate(operation):
+        yield from client.get_paginator(operation).paginate(**params)
+        return
+    token: str | None = None
+    while True:
+        page = getattr(client, operation)(**params, **({"nextToken": token} if token else {}))
+        yield page
+        token = page.get("nextToken")
+        if not token:
+            return
 
 
 def find(

@@ -74,6 +74,8 @@ def teardown_dataset_group(
             remove("campaign", campaign)
         _stop_trainings(personalize, solution_arn)
         remove("solution", solution_arn)
+    for attribution in _arns(personalize, "metric-attribution", group):
+        remove("metric-attribution", attribution)
     for recommender in _arns(personalize, "recommender", group):
         remove("recommender", recommender)
     for filter_arn in _arns(personalize, "filter", group):

@@ -61,11 +61,11 @@ def load_group(service: Service, group_arn: str) -> GroupData:
 
 
 def data_stamp(service: Service, group_arn: str) -> tuple[float, ...]:
-    """Changes when the group's rows change (imports replace files; events append)."""
+    """Changes when the group's rows change (imports and puts replace files; events append)."""
     stamps: list[float] = [events_stamp(service, group_arn)]
     for arn in sorted(_datasets(service, group_arn).values()):
-        path = datastore.dataset_path(service, arn)
-        stamps.append(path.stat().st_mtime_ns if path.exists() else 0)
+        for path in datastore.dataset_paths(service, arn):
+            stamps.append(path.stat().st_mtime_ns if path.exists() else 0)
     return tuple(stamps)
 
 

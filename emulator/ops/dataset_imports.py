@@ -15,7 +15,7 @@ import pandas as pd
 
 from emulator.avro_schema import parse_schema
 from emulator.csv_import import ImportProblem, parse_csv, read_location
-from emulator.datastore import read_rows, write_rows
+from emulator.datastore import ID_COLUMN, read_rows, write_rows
 from emulator.engine.training import MIN_INTERACTIONS, MIN_USERS_WITH_TWO
 from emulator.errors import ResourceInUseException
 from emulator.jobs import Job, JobFailed, work
@@ -25,7 +25,6 @@ from emulator.resources import create_tags, in_flight, page, require, require_ac
 from emulator.service import Call, Service
 
 KIND = "dataset-import-job"
-_ID_COLUMN = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 
 
 @handles("CreateDatasetImportJob")
@@ -88,7 +87,7 @@ def run_import(job: Job) -> dict[str, Any]:
         rows = pd.concat([parse_csv(file, schema) for file in files], ignore_index=True)
     except ImportProblem as problem:
         raise JobFailed(str(problem)) from None
-    id_column = _ID_COLUMN.get(dataset_type)
+    id_column = ID_COLUMN.get(dataset_type)
     if id_column:
         rows = rows.drop_duplicates(id_column, keep="last")
     if dataset_type == "INTERACTIONS":

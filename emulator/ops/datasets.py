@@ -1,11 +1,13 @@
 """CreateDataset, DescribeDataset, ListDatasets, DeleteDataset.
 
 A dataset's ARN is ``dataset/<group name>/<DATASET_TYPE>``, so a group holds one dataset per
-type. Its schema is checked against the type's rules here (a schema has no type before).
+type. Its schema is checked against the type's rules here (a schema has no type before). An
+Action interactions dataset gets the ``trackingId`` that PutActionInteractions receives.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from emulator.avro_schema import RULES, check_dataset_type, parse_schema
@@ -47,6 +49,8 @@ def store_dataset(
     }
     if schema_arn:
         body["schemaArn"] = schema_arn
+    if dataset_type == "ACTION_INTERACTIONS":
+        body["trackingId"] = str(uuid.uuid4())
     service.store.create(arn, KIND, body, parent=group_arn)
     service.store.set_tags(arn, tags)
     service.lifecycle.begin(arn)

@@ -51,6 +51,11 @@ class CleaningConfig(BaseModel):
     max_interactions_per_user: PositiveInt | None = Field(
         default=None, description="Cap per user (bots): keep that user's most recent N."
     )
+    forgotten_users_uri: str | None = Field(
+        default=None,
+        description="Folder of CSV files (USER_ID) of users forgotten by forget_users, whose "
+        "rows are dropped; the pipeline sets s3://<bucket>/suppression/<group>/forgotten-users/.",
+    )
 
 
 class ImportGuards(BaseModel):

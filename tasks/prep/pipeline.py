@@ -22,8 +22,8 @@ Memory holds a few batches, one bit per row (the keep mask), 1/64 of the fingerp
 hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
 of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
 about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
-rejects, event types, duplicates, window, cap, minimums per user and per item (one round, on
-the counts after the cap).
+forgotten users (``suppression.py``), rejects, event types, duplicates, window, cap, minimums
+per user and per item (one round, on the counts after the cap).
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ from tasks.prep.reading import read_batches
 from tasks.prep.report import DataReport
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.spill import SpillFile
+from tasks.prep.suppression import Suppression
 from tasks.prep.writing import CsvSink, delete, read_text, write_text
 
 
@@ -200,6 +201,7 @@ def _source_pass(
     (as (first row, rows, keep bits) for the batches that have any), which saves a copy.
     """
     normaliser = Normaliser(schema, source.timestamp_unit)
+    suppression = Suppression.load(cleaning.forgotten_users_uri)
     allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
     rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
     rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
@@ -210,7 +212,7 @@ def _source_pass(
     with CsvSink(out.rejects_uri, rejects_schema) as rejects:
         for raw in prefetch(read_batches(source, schema)):
             report.rows_in += raw.batch.num_rows
-            normalised = normaliser(raw)
+            normalised = suppression.apply(normaliser(raw), report.removed_by_rule)
             rows, good = normalised.rows, normalised.good
             if normalised.rejects is not None:
                 rejects.write(normalised.rejects)

@@ -39,6 +39,10 @@ EXPECTED = {
     "teardown/manual",
     "export-interactions/example",
     "export-and-retrain/example",
+    "forget-users/manual",
+    "export-dataset/manual",
+    "update-records/manual",
+    "publish-new-items/example",
 }
 # The upstream examples export the whole history (first export + new days) for a FULL import,
 # so that each retrain's model is comparable with the one serving and the gate lets it through.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import time
@@ -167,3 +168,28 @@ def run_import(
 def stored_rows(data_dir: Path, dataset_arn: str) -> pd.DataFrame:
     """The rows a service (by its data directory) holds for a dataset, read from its files."""
     return read_rows(Service(Settings(data_dir=data_dir)), dataset_arn)
+
+
+def run_export(
+    personalize: Any, dataset: str, name: str, path: str, **extra: Any
+) -> dict[str, Any]:
+    """Run a dataset export job to an S3 folder and wait until it ends; its description."""
+    arn = personalize.create_dataset_export_job(
+        jobName=name,
+        datasetArn=dataset,
+        roleArn="arn:aws:iam::000000000000:role/PersonalizeS3",
+        jobOutput={"s3DataDestination": {"path": path}},
+        **extra,
+    )["datasetExportJobArn"]
+    return wait_done(
+        lambda: personalize.describe_dataset_export_job(datasetExportJobArn=arn),
+        "datasetExportJob",
+    )
+
+
+def exported_rows(s3: Any, bucket: str, prefix: str) -> pd.DataFrame:
+    """Every row of the CSV files under an S3 prefix, as strings."""
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
+    assert keys and all(k.endswith(".csv") for k in keys)
+    bodies = [s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys]
+    return pd.concat([pd.read_csv(io.BytesIO(b), dtype=str) for b in bodies], ignore_index=True)

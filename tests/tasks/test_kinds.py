@@ -43,7 +43,8 @@ def test_each_kind_matches_the_service_model(name: str) -> None:
             assert entry.arn in members(operation(method).input_shape)
     if entry.list:
         listing = operation(entry.list)
-        assert CLIENT.can_paginate(entry.list), f"{entry.list} has no paginator"
+        pageable = CLIENT.can_paginate(entry.list) or "nextToken" in members(listing.input_shape)
+        assert pageable, f"{entry.list} has no paginator and no nextToken"
         summaries = members(listing.output_shape)[str(entry.list_key)]
         summary = members(getattr(summaries, "member", None))
         assert entry.arn in summary
