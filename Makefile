@@ -17,12 +17,12 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m flows.demo
+	$(BIN)/python -m local.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy flows tasks emulator deployments
+	$(BIN)/mypy flows tasks emulator deployments local
 
 test: lint
 	$(BIN)/python -m pytest
@@ -43,14 +43,14 @@ lock:
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# --- The local stack (deployments/stack.py): Prefect server + UI, the local Personalize
+# --- The local stack (local/stack.py): Prefect server + UI, the local Personalize
 # service and its S3, a process worker, every deployment of prefect.yaml. Logs and PIDs
 # under .local/. Ports: PREFECT_PORT, PERSONALIZE_PORT, S3_PORT; LATENCY=0.01 for realistic pacing.
 PREFECT_PORT ?= 4200
 PERSONALIZE_PORT ?= 8599
 S3_PORT ?= 8598
 LATENCY ?= instant
-STACK := $(BIN)/python -m deployments.stack --prefect-port $(PREFECT_PORT) \
+STACK := $(BIN)/python -m local.stack --prefect-port $(PREFECT_PORT) \
 	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY)
 
 .PHONY: up down stack-status env

@@ -1,1 +1,1 @@
-"""What turns the flows into deployments: work pool, schedules, triggers, the local stack."""
+"""What turns the flows into deployments: work pool, schedules, triggers, notifications."""

@@ -21,11 +21,13 @@ from pathlib import PurePosixPath
 from typing import Literal, cast
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.events import emit_event
 from pydantic import BaseModel
+
+from tasks.retries import personalize_task
 
 EXPORTED_EVENT = "personalize.interactions.exported"
 RETRAIN_DEPLOYMENT = "retrain/on-new-interactions"
@@ -63,7 +65,7 @@ def _read_any(uri: str) -> pd.DataFrame:
     return pd.read_parquet(uri)
 
 
-@task
+@personalize_task(name="export-interactions-file")
 def export_interactions_file(source_uri: str, export_prefix: str) -> ExportedFile:
     """Copy the interactions at ``source_uri`` to a new, timestamped Parquet file."""
     frame = _read_any(source_uri)

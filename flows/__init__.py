@@ -1,1 +1,1 @@
-"""Prefect flows: provision, retrain, batch inference, teardown; the demo entry point."""
+"""Prefect flows: provision, retrain, batch inference, teardown (the demo is in ``local/``)."""

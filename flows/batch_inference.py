@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
@@ -27,7 +27,9 @@ from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
 from tasks.endpoints import check_endpoints
+from tasks.prep.import_folder import read_import
 from tasks.reporting import artifact_key
+from tasks.retries import personalize_task
 
 
 def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -35,19 +37,18 @@ def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) ->
     jobs = current_imports(aws, dataset_arn)
     if not jobs:
         raise ValueError(f"{dataset_arn} has no finished import; run retrain first")
-    dtypes = {"USER_ID": str, "ITEM_ID": str}
-    frames = [pd.read_csv(location(job), usecols=list(columns), dtype=dtypes) for job in jobs]
+    frames = [read_import(location(job), columns) for job in jobs]
     return pd.concat(frames, ignore_index=True)
 
 
-@task(name="write-batch-input")
+@personalize_task(name="write-batch-input")
 def write_batch_input(uri: str, users: list[str]) -> str:
     """Write the JSON-lines input of a batch inference job; return its URI."""
     write_text(uri, input_lines(users))
     return uri
 
 
-@task(name="batch-output-to-parquet")
+@personalize_task(name="batch-output-to-parquet")
 def output_to_parquet(
     output_prefix: str, parquet_uri: str, users: list[str], catalogue: list[str], solution: str
 ) -> dict[str, Any]:

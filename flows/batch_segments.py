@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
@@ -27,11 +27,12 @@ from tasks.batch_segments import latest_solution_version, run_batch_segment_job
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
+from tasks.retries import personalize_task
 
 DEFAULT_ITEMS = 10
 
 
-@task(name="segments-to-parquet")
+@personalize_task(name="segments-to-parquet")
 def segments_to_parquet(output_prefix: str, parquet_uri: str, solution: str) -> dict[str, Any]:
     """Turn the job's output into Parquet and publish its summary as a table artifact."""
     segments = read_segments(output_prefix)

@@ -1,10 +1,11 @@
 """Preparing and importing a run's data, once.
 
 1. Each configured dataset with a source is prepared (cleaned, checked against Personalize's
-   minimums, written as the import file; :func:`tasks.prep.task.prepare_dataset`). It reads
-   the dataset's current import files (:func:`current_imports`): an increment's minimums per
-   user and item count the rows the dataset holds, and the guards refuse a broken export
-   (too many rejected rows, a FULL import that shrinks the dataset) before anything is imported.
+   minimums, written as the import folder; :func:`tasks.prep.task.prepare_dataset`, on the
+   runner of the configuration's ``prep`` section). It reads the dataset's current import
+   files (:func:`current_imports`): an increment's minimums per user and item count the rows
+   the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
+   import that shrinks the dataset) before anything is imported.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
@@ -72,6 +73,7 @@ def prepare_and_import(
             incremental=mode == "INCREMENTAL",
             current_files=[location(job) for job in current_imports(config.aws, dataset_arn)],
             guards=dataset.guards,
+            run=config.prep,
         )
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)

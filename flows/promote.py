@@ -91,33 +91,44 @@ def promote(
 
     The :class:`Promotion` carries the campaign's state afterwards.
     """
-    promotion = _promote(aws, solution, new_version, previous_version, sample_users)
-    if promotion.campaign_arn:
-        promotion.state = describe_resource(aws, "campaign", promotion.campaign_arn)
+    assert solution.campaign is not None, "promote needs a solution with a campaign"
+    if previous_version == new_version:
+        return Promotion(solution.campaign.name, "unchanged", new_version, previous_version)
+    if previous_version is None:
+        promotion = _create(aws, solution, new_version, sample_users)
+    else:
+        promotion = _update(aws, solution, new_version, previous_version, sample_users)
+    promotion.state = describe_resource(aws, "campaign", str(promotion.campaign_arn))
     return promotion
 
 
-def _promote(
+def _create(
+    aws: AwsSettings, solution: SolutionConfig, new_version: str, sample_users: Sequence[str]
+) -> Promotion:
+    """Create the campaign serving ``new_version`` and smoke-check it."""
+    assert solution.campaign is not None
+    name = solution.campaign.name
+    arn = _campaign(aws, solution, new_version)
+    try:
+        sample = smoke_check(aws, arn, list(sample_users))
+    except Exception as error:
+        message = f"campaign {name} was created but failed its smoke check: {error}"
+        run_logger().error(message)
+        return Promotion(name, "failed", new_version, None, arn, message)
+    return Promotion(name, "created", new_version, None, arn, sample=sample)
+
+
+def _update(
     aws: AwsSettings,
     solution: SolutionConfig,
     new_version: str,
-    previous_version: str | None,
+    previous_version: str,
     sample_users: Sequence[str],
 ) -> Promotion:
-    assert solution.campaign is not None, "promote needs a solution with a campaign"
-    campaign = solution.campaign
+    """Point the campaign at ``new_version`` and smoke-check it; roll back if either fails."""
+    assert solution.campaign is not None
+    name = solution.campaign.name
     log = run_logger()
-    if previous_version == new_version:
-        return Promotion(campaign.name, "unchanged", new_version, previous_version)
-    if previous_version is None:
-        arn = _campaign(aws, solution, new_version)
-        try:
-            sample = smoke_check(aws, arn, list(sample_users))
-        except Exception as error:
-            message = f"campaign {campaign.name} was created but failed its smoke check: {error}"
-            log.error(message)
-            return Promotion(campaign.name, "failed", new_version, None, arn, message)
-        return Promotion(campaign.name, "created", new_version, None, arn, sample=sample)
     arn = _campaign(aws, solution, previous_version)
     try:
         update_campaign(aws, arn, new_version)
@@ -127,15 +138,13 @@ def _promote(
             "Promotion of %s failed (%s); rolling back to %s", new_version, error, previous_version
         )
         message = (
-            f"promotion of {new_version} to {campaign.name} failed ({error}); "
+            f"promotion of {new_version} to {name} failed ({error}); "
             f"rolled back to {previous_version}"
         )
         rollback_campaign(aws, arn, previous_version, reason=str(error))
-        return Promotion(
-            campaign.name, "rolled back", previous_version, previous_version, arn, message
-        )
-    log.info("Campaign %s now serves %s (was %s)", campaign.name, new_version, previous_version)
-    return Promotion(campaign.name, "updated", new_version, previous_version, arn, sample=sample)
+        return Promotion(name, "rolled back", previous_version, previous_version, arn, message)
+    log.info("Campaign %s now serves %s (was %s)", name, new_version, previous_version)
+    return Promotion(name, "updated", new_version, previous_version, arn, sample=sample)
 
 
 def _campaign(aws: AwsSettings, solution: SolutionConfig, version: str) -> str:

@@ -3,7 +3,8 @@
 :func:`load_config` reads and validates it before any AWS call and reports every mistake with
 its path (``solutions[0].gate.min.precision_at_11: unknown metric ...``) in one
 :class:`ConfigError`. Schema files are resolved relative to the YAML file and parsed as Avro
-then. The datasets' ``source`` and ``cleaning`` are :mod:`tasks.prep.config`'s models.
+then. The datasets' ``source`` and ``cleaning``, and ``prep`` (where preparation runs), are
+:mod:`tasks.prep.config`'s models.
 
 Names of things (``name``, ``recipe``...) follow Personalize's own: a solution's ``recipe`` is
 a recipe name such as ``aws-user-personalization-v2`` or a full recipe ARN.
@@ -31,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
-from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
 from tasks.prep.suppression import suppression_uri
 
 METRICS = (
@@ -327,6 +328,10 @@ class PipelineConfig(_Model):
     metric_attribution: MetricAttributionConfig | None = None
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
+    prep: PrepRunConfig = Field(
+        default_factory=PrepRunConfig,
+        description="Where data preparation runs (this process, or a Dask cluster).",
+    )
 
     @model_validator(mode="after")
     def _forgotten_users(self) -> PipelineConfig:

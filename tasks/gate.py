@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from tasks.config import GateConfig
 from tasks.reporting import artifact_key
+from tasks.retries import personalize_task
 
 DropMode = Literal["absolute", "relative"]
 Outcome = Literal["pass", "fail", "skipped"]
@@ -243,7 +243,7 @@ def _fmt_limit(value: float, mode: DropMode) -> str:
     return f"{value:.1%}" if mode == "relative" else f"{value:.4f}"
 
 
-@task(name="publish-gate-decision")
+@personalize_task(name="publish-gate-decision")
 def publish_gate_decision(decision: GateDecision) -> str:
     """Publish the decision as a table artifact; return the summary sentence."""
     create_table_artifact(

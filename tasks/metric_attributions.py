@@ -9,7 +9,7 @@ SOURCE_NAME_UNDEFINED), ``solutionVersionArn`` when the local service can tell i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import fsspec
 import pandas as pd
@@ -20,6 +20,9 @@ from tasks.reporting import run_logger
 from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
 from tasks.waiter import describe
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize.type_defs import MetricAttributeTypeDef
 
 REPORT_COLUMNS = [
     "windowStart",
@@ -58,7 +61,7 @@ def ensure_metric_attribution(
             response = personalize.create_metric_attribution(
                 name=name,
                 datasetGroupArn=dataset_group_arn,
-                metrics=metrics,
+                metrics=cast("list[MetricAttributeTypeDef]", metrics),
                 metricsOutputConfig=output,
             )
         return str(response["metricAttributionArn"])
@@ -78,7 +81,7 @@ def ensure_metric_attribution(
             personalize.update_metric_attribution(
                 metricAttributionArn=arn,
                 removeMetrics=stale,
-                addMetrics=missing,
+                addMetrics=cast("list[MetricAttributeTypeDef]", missing),
             )
     return arn
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
-
 from tasks.aws import AwsSettings, client
 from tasks.errors import translated
 from tasks.reporting import run_logger
+from tasks.retries import personalize_task
 
 
 class SmokeCheckFailed(RuntimeError):
@@ -27,7 +26,7 @@ def get_recommendations(
     return [item["itemId"] for item in response.get("itemList", [])]
 
 
-@task(name="smoke-check-campaign")
+@personalize_task(name="smoke-check-campaign")
 def smoke_check(
     aws: AwsSettings, campaign_arn: str, user_ids: Sequence[str], num_results: int = 10
 ) -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import fsspec
 
@@ -24,6 +24,9 @@ from tasks.reporting import run_logger
 from tasks.resources import Wanted, differences, ensure
 from tasks.retries import personalize_task
 from tasks.waiter import describe, wait_for
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize.type_defs import RecommenderConfigTypeDef
 
 FIX = "A recommender's use case cannot change: give it a new name or tear it down."
 
@@ -88,7 +91,10 @@ def update_recommender(aws: AwsSettings, recommender_arn: str, config: dict[str,
     """Apply a RecommenderConfig and wait until the update is ACTIVE."""
     personalize = client(aws, "personalize")
     with translated(f"recommender {recommender_arn}"):
-        personalize.update_recommender(recommenderArn=recommender_arn, recommenderConfig=config)
+        personalize.update_recommender(
+            recommenderArn=recommender_arn,
+            recommenderConfig=cast("RecommenderConfigTypeDef", config),
+        )
     wait_for(personalize, "recommender-update", recommender_arn)
     return recommender_arn
 

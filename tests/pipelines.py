@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from flows.sample_data import TEST_SIZE, SampleExports, SampleSize, write_exports
+from local.sample_data import TEST_SIZE, SampleExports, SampleSize, write_exports
 from tasks.config import PipelineConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]

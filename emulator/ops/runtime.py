@@ -6,7 +6,7 @@ from typing import Any
 
 from emulator.attribution import recommendation_id
 from emulator.errors import InvalidInputException
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.ops.recommenders import domain_keep, recommender_target
 from emulator.service import Call, Service
 from emulator.serving import (
@@ -19,7 +19,6 @@ from emulator.serving import (
 )
 
 
-@handles("GetRecommendations", inline=True)
 def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     if ("recommenderArn" in p) == ("campaignArn" in p):
@@ -42,7 +41,9 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         scores = target.model.scores_for_user(p["userId"])
     else:
         raise InvalidInputException(
-            f"The campaign's recipe is {kind}: use GetPersonalizedRanking instead."
+            f"The campaign's recipe is {kind}: use "
+            f"{'GetActionRecommendations' if kind == 'NEXT_BEST_ACTION' else 'GetPersonalizedRanking'}"
+            " instead."
         )
     keep = keep_mask(
         service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")
@@ -54,7 +55,6 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     }
 
 
-@handles("GetPersonalizedRanking", inline=True)
 def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     target = campaign_target(service, p["campaignArn"])
@@ -67,3 +67,10 @@ def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
         "personalizedRanking": rank(target, p["userId"], p["inputList"], keep),
         "recommendationId": recommendation_id(p["campaignArn"], target.version_arn),
     }
+
+
+HANDLERS: dict[str, Handler] = {
+    "GetRecommendations": get_recommendations,
+    "GetPersonalizedRanking": get_personalized_ranking,
+}
+INLINE = frozenset({"GetRecommendations", "GetPersonalizedRanking"})

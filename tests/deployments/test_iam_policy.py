@@ -18,7 +18,7 @@ SERVICES = ("personalize", "personalize-runtime", "personalize-events")
 TEARDOWN = "iam-teardown-policy.json"
 ACCOUNT = "123456789012"
 ACCOUNT_ARNS = f"arn:aws:personalize:us-east-1:{ACCOUNT}:*"
-RECIPES = "arn:aws:personalize:::recipe/*"
+AWS_OWNED = {"arn:aws:personalize:::recipe/*", "arn:aws:personalize:::algorithm/*"}
 
 
 def _snake(name: str) -> str:
@@ -90,7 +90,7 @@ def test_only_listing_is_allowed_on_every_resource() -> None:
         if statement["Resource"] == "*":
             assert all(a.startswith("personalize:List") for a in personalize), statement["Sid"]
         elif personalize:
-            assert set(statement["Resource"]) <= {ACCOUNT_ARNS, RECIPES}, statement["Sid"]
+            assert set(statement["Resource"]) <= {ACCOUNT_ARNS, *AWS_OWNED}, statement["Sid"]
     assert not [a for a in _allowed_actions() if a.startswith("personalize:Delete")]
 
 

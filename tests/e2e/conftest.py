@@ -20,8 +20,8 @@ from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-from deployments.stack import LocalStack, StackSettings
-from flows.sample_data import SampleSize
+from local.sample_data import SampleSize
+from local.stack import LocalStack, StackSettings
 
 T = TypeVar("T")
 RUN_TIMEOUT = 300.0

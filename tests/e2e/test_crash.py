@@ -21,7 +21,7 @@ from prefect.settings import PREFECT_API_URL
 from emulator.process import LocalService
 from flows.locks import lock_name
 from flows.retrain import retrain
-from flows.sample_data import SampleSize
+from local.sample_data import SampleSize
 from tests.pipelines import ROOT, Pipeline, make_pipeline
 
 LATENCY = "0.003"

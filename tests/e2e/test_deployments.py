@@ -17,9 +17,9 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.schedules import CronSchedule
 
-from deployments.stack import LocalStack
 from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_group_resource
 from deployments.work_pool import WORK_POOL
+from local.stack import LocalStack
 from tests.e2e.conftest import (
     RUN_TIMEOUT,
     assert_completed,

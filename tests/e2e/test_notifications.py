@@ -18,7 +18,7 @@ from deployments.notifications import (
     disable_notifications,
     enable_notifications,
 )
-from deployments.stack import LocalStack
+from local.stack import LocalStack
 from tests.e2e.conftest import on_api, start_run, wait_for_final
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("on_stack")]

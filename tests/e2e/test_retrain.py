@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
 import pandas as pd
 import pytest
 from prefect import task
@@ -21,10 +20,11 @@ from flows.batch_inference import batch_inference
 from flows.locks import lock_name
 from flows.retrain import retrain
 from flows.run_state import StoppedRun, run_result
-from flows.sample_data import SampleSize
 from flows.teardown import teardown
+from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
 from tasks.reporting import artifact_key
+from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
 
 
@@ -128,8 +128,7 @@ def test_failed_update_rolls_back(
     first_run: dict[str, Any], pipeline: Pipeline, personalize: Any, local_service: Any
 ) -> None:
     before = serving(personalize, pipeline)
-    faults = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
-    httpx.post(faults, json={"fail_next": {"campaign": "Simulated deployment failure"}})
+    arm_faults(local_service, {"fail_next": {"campaign": "Simulated deployment failure"}})
     state = retrain(
         config_path=pipeline.config_path,
         interactions_uri=pipeline.exports.all_interactions,

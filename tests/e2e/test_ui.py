@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from deployments.stack import LocalStack
+from local.stack import LocalStack
 from tests.e2e.conftest import RUN_TIMEOUT, assert_completed, wait_for_final
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("on_stack")]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emulator.sample_data import generate_interactions
+from local.sample_data import generate_interactions
 from tests.emulator.helpers import active_group, put_csv, run_import, wait_status
 
 ROOT = Path(__file__).resolve().parents[2]

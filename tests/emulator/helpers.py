@@ -9,11 +9,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
 from emulator.datastore import read_rows
+from emulator.process import LocalService
+from emulator.registry import Registry
 from emulator.service import Service, Settings
 
 INTERACTIONS_SCHEMA = json.dumps(
@@ -52,6 +55,13 @@ USERS_SCHEMA = json.dumps(
         ],
     }
 )
+
+
+def arm_faults(service: LocalService, settings: dict[str, Any]) -> None:
+    """Arm faults on a running local service (``{"throttle": 0.2}``, ``{"fail_next": {...}}``,
+    ``{"clear": True}``) through its admin endpoint."""
+    url = service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
+    httpx.post(url, json=settings).raise_for_status()
 
 
 def wait_status(describe: Any, key: str, want: str, timeout: float = 20.0) -> dict[str, Any]:
@@ -167,7 +177,7 @@ def run_import(
 
 def stored_rows(data_dir: Path, dataset_arn: str) -> pd.DataFrame:
     """The rows a service (by its data directory) holds for a dataset, read from its files."""
-    return read_rows(Service(Settings(data_dir=data_dir)), dataset_arn)
+    return read_rows(Service(Settings(data_dir=data_dir), Registry()), dataset_arn)
 
 
 def run_export(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 from tests.emulator.helpers import error_of
 from tests.emulator.training_setup import (
     N_INTERACTIONS,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from botocore.config import Config
 
@@ -15,6 +14,7 @@ from tests.emulator.helpers import (
     ITEMS_SCHEMA,
     active_dataset,
     active_group,
+    arm_faults,
     error_of,
     interactions_csv,
     items_csv,
@@ -164,8 +164,7 @@ def test_import_needs_an_existing_dataset(personalize: Any, interactions: str) -
 def test_fail_next_fails_the_next_import(
     personalize: Any, s3: Any, bucket: str, interactions: str, local_service: LocalService
 ) -> None:
-    admin = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
-    httpx.post(admin, json={"fail_next": {"dataset-import-job": "Simulated S3 outage"}})
+    arm_faults(local_service, {"fail_next": {"dataset-import-job": "Simulated S3 outage"}})
     uri = put_csv(s3, bucket, "data.csv", interactions_csv())
     job = run_import(personalize, interactions, uri, f"{bucket}-faulty")
     assert job["status"] == "CREATE FAILED"
@@ -174,13 +173,12 @@ def test_fail_next_fails_the_next_import(
 
 
 def test_throttling_answers_throttling_exception(local_service: LocalService) -> None:
-    admin = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
     client = boto3.client("personalize", config=Config(retries={"total_max_attempts": 1}))
-    httpx.post(admin, json={"throttle": 1.0})
+    arm_faults(local_service, {"throttle": 1.0})
     try:
         code, _ = error_of(client.list_schemas)
     finally:
-        httpx.post(admin, json={"clear": True})
+        arm_faults(local_service, {"clear": True})
     assert code == "ThrottlingException"
     assert client.list_schemas()["ResponseMetadata"]["HTTPStatusCode"] == 200
 

@@ -14,7 +14,7 @@ from emulator.engine.fit import fit, parse_window
 from emulator.engine.metrics import METRIC_NAMES, evaluate, split
 from emulator.engine.model import top_k, top_k_rows
 from emulator.engine.training import TrainingError, train
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 
 from emulator.engine.metrics import METRIC_NAMES
 from emulator.process import LocalService
-from tests.emulator.helpers import error_of, wait_gone, wait_status
+from tests.emulator.helpers import arm_faults, error_of, wait_gone, wait_status
 from tests.emulator.training_setup import (
     active_campaign,
     active_solution,
@@ -138,8 +137,7 @@ def test_failures_leave_the_serving_version(
     campaign = active_campaign(personalize, f"fail-{unique}", good)
     before = recommended(runtime, campaign, "u1")
 
-    admin = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
-    httpx.post(admin, json={"fail_next": {"solution-version": "Simulated training failure"}})
+    arm_faults(local_service, {"fail_next": {"solution-version": "Simulated training failure"}})
     failed = train(personalize, solution)
     assert failed["status"] == "CREATE FAILED"
     assert failed["failureReason"] == "Simulated training failure"
@@ -147,10 +145,10 @@ def test_failures_leave_the_serving_version(
                        solutionVersionArn=failed["solutionVersionArn"])  # fmt: skip
     assert code == "ResourceInUseException"
 
-    httpx.post(admin, json={"fail_next": {"campaign": "Simulated deployment failure"}})
+    arm_faults(local_service, {"fail_next": {"campaign": "Simulated deployment failure"}})
     personalize.update_campaign(campaignArn=campaign, solutionVersionArn=good)
     update = campaign_update(personalize, campaign)
-    assert update["status"] == "UPDATE FAILED"
+    assert update["status"] == "CREATE FAILED"  # CampaignUpdateSummary.status (botocore)
     assert update["failureReason"] == "Simulated deployment failure"
     assert personalize.describe_campaign(campaignArn=campaign)["campaign"]["status"] == "ACTIVE"
     assert recommended(runtime, campaign, "u1") == before
@@ -237,7 +235,7 @@ def test_filter_values(
     assert "CATEGORY" in message
     items = recommended(runtime, campaign, "u1", filterArn=only,
                         filterValues={"CATEGORY": '"cat-03"'})  # fmt: skip
-    from emulator.sample_data import generate_items
+    from local.sample_data import generate_items
 
     catalogue = generate_items(120).set_index("ITEM_ID")["CATEGORY"]
     assert items and {catalogue[item] for item in items} == {"cat-03"}

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from emulator.sample_data import generate_interactions, generate_items
+from local.sample_data import generate_interactions, generate_items
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
@@ -18,29 +20,36 @@ from tests.emulator.helpers import (
     wait_status,
 )
 
-ITEMS_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Items",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "CATEGORY", "type": "string", "categorical": True},
-        ],
-        "version": "1.0",
-    }
-)
+CATALOGUE_SCHEMA = (Path(__file__).parents[2] / "config" / "schemas" / "items.avsc").read_text()
+"""The bundled items schema (ITEM_ID, CATEGORY), as the sample catalogue has it."""
 N_USERS, N_ITEMS, N_INTERACTIONS = 300, 120, 4000
+
+
+@dataclass(frozen=True)
+class LoadedGroup:
+    """A dataset group with planted interactions and items imported: its and its datasets' ARNs."""
+
+    group: str
+    interactions: str
+    items: str
 
 
 def loaded_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> str:
     """A dataset group with planted interactions and items imported; the group's ARN."""
+    return load_group(personalize, s3, bucket, name, seed).group
+
+
+def load_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> LoadedGroup:
+    """A dataset group with planted interactions and items imported (over HTTP, no tasks)."""
     group = active_group(personalize, name)
-    interactions = generate_interactions(N_USERS, N_ITEMS, N_INTERACTIONS, seed=seed)
-    items = generate_items(N_ITEMS, seed=seed)
+    datasets = {}
     for dataset_type, schema, frame in (
-        ("Interactions", INTERACTIONS_SCHEMA, interactions),
-        ("Items", ITEMS_SCHEMA, items),
+        (
+            "Interactions",
+            INTERACTIONS_SCHEMA,
+            generate_interactions(N_USERS, N_ITEMS, N_INTERACTIONS, seed=seed),
+        ),
+        ("Items", CATALOGUE_SCHEMA, generate_items(N_ITEMS, seed=seed)),
     ):
         dataset = active_dataset(
             personalize, group, dataset_type, schema, f"{name}-{dataset_type.lower()}"
@@ -48,7 +57,8 @@ def loaded_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 
         uri = put_csv(s3, bucket, f"{name}/{dataset_type}.csv", frame.to_csv(index=False))
         job = run_import(personalize, dataset, uri, f"{name}-{dataset_type.lower()}")
         assert job["status"] == "ACTIVE", job
-    return group
+        datasets[dataset_type] = dataset
+    return LoadedGroup(group, datasets["Interactions"], datasets["Items"])
 
 
 def active_solution(personalize: Any, group: str, name: str, recipe: str, **extra: Any) -> str:

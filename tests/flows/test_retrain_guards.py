@@ -16,7 +16,7 @@ from prefect.flow_runs import resume_flow_run
 
 from flows.retrain import retrain
 from flows.run_state import run_result
-from flows.sample_data import SampleSize
+from local.sample_data import SampleSize
 from tests.pipelines import make_pipeline
 
 

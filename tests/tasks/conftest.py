@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from emulator.process import LocalService
 from tasks.aws import AwsSettings
 from tasks.solution_versions import train_solution_version
 from tasks.solutions import ensure_solution
+from tests.emulator.helpers import arm_faults
 from tests.tasks.helpers import Loaded, loaded_group
 
 # Tasks called directly (outside a flow) log locally; no warning about the API for each line.
@@ -32,13 +32,8 @@ def aws(local_service: LocalService, prefect_api: None) -> AwsSettings:
 @pytest.fixture
 def faults(local_service: LocalService) -> Iterator[Any]:
     """``faults({...})`` arms faults on the shared service; cleared after the test."""
-    admin = local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"] + "/_emulator/faults"
-
-    def arm(settings: dict[str, Any]) -> None:
-        httpx.post(admin, json=settings).raise_for_status()
-
-    yield arm
-    httpx.post(admin, json={"clear": True})
+    yield lambda settings: arm_faults(local_service, settings)
+    arm_faults(local_service, {"clear": True})
 
 
 @pytest.fixture(scope="session")

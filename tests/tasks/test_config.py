@@ -122,6 +122,21 @@ def test_metric_names_are_get_solution_metrics_keys() -> None:
     assert all(name.islower() for name in METRICS)
 
 
+def test_where_preparation_runs_is_checked(tmp_path: Path) -> None:
+    assert load_config(DEMO).prep.runner == "process"
+
+    def no_partitions(data: dict[str, Any]) -> None:
+        data["prep"] = {"runner": "dask", "partitions": 0}
+
+    def address_without_dask(data: dict[str, Any]) -> None:
+        data["prep"] = {"dask_address": "tcp://scheduler:8786"}
+
+    (problem,) = problems(tmp_path / "a", no_partitions)
+    assert problem.startswith("prep.partitions: Input should be greater than 0")
+    (problem,) = problems(tmp_path / "b", address_without_dask)
+    assert problem.startswith("prep") and "need runner: dask" in problem
+
+
 def test_recommenders_need_a_domain_and_its_use_cases(tmp_path: Path) -> None:
     folders = iter(tmp_path / str(n) for n in range(10))
 

@@ -36,18 +36,24 @@ def test_prefix_on_s3_to_import_file_on_s3(s3: Any, bucket: str) -> None:
         f"s3://{bucket}/prepared/",
     )
 
-    assert result.import_uri == f"s3://{bucket}/prepared/interactions.csv"
+    assert result.import_uri == f"s3://{bucket}/prepared/interactions/"
     assert result.rows_in == 1505
     assert result.rows_rejected == 2  # the empty sku, in the Parquet part and in the CSV
     assert result.report.removed_by_rule["exact duplicate"] == 4
-    body = s3.get_object(Bucket=bucket, Key="prepared/interactions.csv")["Body"].read()
-    out = pd.read_csv(io.BytesIO(body), dtype={"USER_ID": str})
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="prepared/")["Contents"]}
+    parts = sorted(k for k in keys if k.startswith("prepared/interactions/"))
+    assert len(parts) > 1 and all(k.endswith(".csv") for k in parts)
+    bodies = [s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in parts]
+    frames = [pd.read_csv(io.BytesIO(b), dtype={"USER_ID": str}) for b in bodies]
+    out = pd.concat(frames)
     assert list(out.columns) == ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"]
     assert len(out) == result.rows_out == 1499
+    # Each user's rows are all in one part.
+    assert sum(f["USER_ID"].nunique() for f in frames) == out["USER_ID"].nunique()
     rejects = s3.get_object(Bucket=bucket, Key="prepared/interactions.rejects.csv")["Body"].read()
     assert rejects.decode().count("ITEM_ID is empty") == 2
-    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="prepared/")["Contents"]}
-    assert "prepared/interactions.report.json" in keys
+    # Beside the import folder, never in it: an import of the folder reads only the parts.
+    assert {"prepared/interactions.report.json", "prepared/interactions.rejects.csv"} <= keys
 
 
 def test_the_import_file_imports_into_the_local_service(

@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from deployments.demo_data import raw_prefix, seed_demo_data
 from emulator.process import LocalService
-from flows.sample_data import TEST_SIZE
+from local.demo_data import raw_prefix, seed_demo_data
+from local.sample_data import TEST_SIZE
 from tasks.config import load_config
 
 DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"

@@ -1,7 +1,7 @@
 """Put the bundled sample data where ``config/demo.yaml`` reads it, in the local stack's S3.
 
 The local S3 keeps objects in memory, so ``make up`` seeds it each time it starts: the raw
-exports of ``flows.sample_data`` go under the directory of the configured interactions
+exports of ``local.sample_data`` go under the directory of the configured interactions
 source (``s3://personalize-demo/raw/``), where a retrain started from the UI finds them.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import boto3
 
-from flows.sample_data import SampleSize, write_exports
+from local.sample_data import SampleSize, write_exports
 from tasks.config import load_config
 
 DEMO_SIZE = SampleSize()

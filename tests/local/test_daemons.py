@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deployments.daemons import Daemon, DaemonError, option_changes
+from local.daemons import Daemon, DaemonError, option_changes
 
 
 def _sleeper(
@@ -50,7 +50,7 @@ def test_wait_until_reports_the_log_when_the_process_dies(tmp_path: Path) -> Non
 
 def test_a_running_stack_says_which_asked_option_it_did_not_apply(tmp_path: Path) -> None:
     # Issue 16: `make up LATENCY=0.01` on a running stack silently kept the old latency.
-    from deployments.stack import LocalStack, StackSettings
+    from local.stack import LocalStack, StackSettings
 
     running = LocalStack(StackSettings(state_dir=tmp_path, latency="instant"))
     sleeper = "import time, sys; time.sleep(60)"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.sample_data import TEST_SIZE, break_tracking, write_exports
+from local.sample_data import TEST_SIZE, break_tracking, write_exports
 
 
 def test_exports_split_in_time_and_renamed(tmp_path: Path) -> None:

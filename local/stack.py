@@ -1,4 +1,4 @@
-"""The local stack: ``make up`` / ``make down`` (``python -m deployments.stack up|down|status``).
+"""The local stack: ``make up`` / ``make down`` (``python -m local.stack up|down|status``).
 
 ``up`` starts, each in the background with its log under ``.local/logs/`` and PID under
 ``.local/pids/``:
@@ -34,11 +34,11 @@ from pathlib import Path
 
 import httpx
 
-from deployments.daemons import Daemon, option_changes
-from deployments.demo_data import seed_demo_data
 from deployments.deploy import prefect_command
 from deployments.work_pool import WORK_POOL
-from flows.sample_data import SampleSize
+from local.daemons import Daemon, option_changes
+from local.demo_data import seed_demo_data
+from local.sample_data import SampleSize
 
 WORKER_NAME = "local-process-worker"
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -230,7 +230,7 @@ def _answers(url: str) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m deployments.stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
     parser.add_argument("command", choices=["up", "down", "status", "env"])
     parser.add_argument("--prefect-port", type=int, default=StackSettings.prefect_port)
     parser.add_argument("--personalize-port", type=int, default=StackSettings.personalize_port)

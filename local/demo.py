@@ -34,7 +34,7 @@ from flows.batch_inference import batch_inference
 from flows.provision import provision
 from flows.retrain import retrain
 from flows.run_state import run_result
-from flows.sample_data import SampleExports, SampleSize, write_exports
+from local.sample_data import SampleExports, SampleSize, write_exports
 from tasks.config import PipelineConfig, load_config
 from tasks.recommendations import get_recommendations
 
