@@ -41,6 +41,19 @@ def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) ->
     return pd.concat(frames, ignore_index=True)
 
 
+def catalogue_items(
+    aws: AwsSettings, resources: Resources, interactions: pd.DataFrame | None = None
+) -> list[str]:
+    """The catalogue's item ids, sorted: the items dataset's, else the interactions' items."""
+    if "items" in resources.datasets:
+        column = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
+    else:
+        if interactions is None:
+            interactions = imported_rows(aws, resources.datasets["interactions"], ["ITEM_ID"])
+        column = interactions["ITEM_ID"]
+    return sorted(set(column.astype(str)))
+
+
 @personalize_task(name="write-batch-input")
 def write_batch_input(uri: str, users: list[str]) -> str:
     """Write the JSON-lines input of a batch inference job; return its URI."""
@@ -84,10 +97,6 @@ def refresh_batch(
         aws, resources.datasets["interactions"], ["USER_ID", "ITEM_ID", "TIMESTAMP"]
     )
     chosen = select_users(interactions, users, active_days)
-    if "items" in resources.datasets:
-        catalogue = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
-    else:
-        catalogue = interactions["ITEM_ID"]
     run = str(flow_run.get_id() or "local")
     base = f"s3://{config.bucket}/batch/{solution_name}/{run}"
     input_uri = write_batch_input(settings.input_uri or f"{base}/input.json", chosen)
@@ -107,7 +116,7 @@ def refresh_batch(
         output_uri,
         f"{base}/recommendations.parquet",
         chosen,
-        sorted(set(catalogue.astype(str))),
+        catalogue_items(aws, resources, interactions),
         solution_name,
     )
     return {"job": job, "input": input_uri, "output": output_uri, **summary}
