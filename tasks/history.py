@@ -24,6 +24,7 @@ from tasks.aws import AwsSettings, client
 from tasks.charts import Point, image, panels
 from tasks.errors import translated
 from tasks.reporting import artifact_key
+from tasks.resources import find_all
 from tasks.retries import personalize_task
 
 if TYPE_CHECKING:
@@ -75,11 +76,7 @@ def record_outcome(
 def metrics_history(aws: AwsSettings, solution_arn: str) -> list[VersionRecord]:
     """The newest ACTIVE versions of a solution, oldest first, with metrics and verdicts."""
     personalize = client(aws, "personalize")
-    with translated(f"versions of {solution_arn}"):
-        pages = personalize.get_paginator("list_solution_versions").paginate(
-            solutionArn=solution_arn
-        )
-        versions = [v for page in pages for v in page["solutionVersions"]]
+    versions = find_all(personalize, "solution-version", solution_arn)
     active = sorted(
         (v for v in versions if v.get("status") == "ACTIVE"), key=lambda v: v["creationDateTime"]
     )[-HISTORY_VERSIONS:]
