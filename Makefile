@@ -85,3 +85,9 @@ bench-emulator: $(STAMP)
 # Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
 bench-prep: $(STAMP)
 	$(BIN)/python -m benchmarks.prep --rows 10000000 --memory-rows 30000000
+
+# --- the gate (branch gate): how often the holdout gate and the GetSolutionMetrics gate are
+# right, over 20 retrains per corruption level (not a test; ~10 minutes on 2 cores).
+.PHONY: bench-gate
+bench-gate: $(STAMP)
+	$(BIN)/python -m benchmarks.gate_power $(BENCH_ARGS)

@@ -1,27 +1,37 @@
-"""Benchmark of data preparation against a bare pyarrow Parquet-to-CSV copy of the same rows.
+"""Benchmark of data preparation, in one process and on a local Dask cluster, against a bare copy.
 
-    python -m benchmarks.prep [--rows 10000000] [--memory-rows 30000000] [--dir /tmp]
+    python -m benchmarks.prep [--rows 10000000] [--memory-rows 30000000] [--workers 2] [--dir /tmp]
 
-Generates raw events as Parquet (500,000 users with integer ids, 50,000 string SKUs with a
-Zipf popularity, millisecond timestamps, about 1% duplicated rows and 0.1% empty SKUs), then, each in a fresh child process: the bare
-copy (read Parquet, write CSV: the practical limit), and the preparation with default cleaning
-(normalise, reject, drop duplicates, count, write the import CSV), ``--repeat`` times each
-(the fastest run of each counts: the machine may be shared with other work).
-Reports rows/s, their ratio, CPU time and the peak resident memory (RSS high-water mark) of
-each child; then the preparation once more on ``--memory-rows`` rows to show how memory grows
-with input. Files go under ``--dir`` and are deleted afterwards.
+1. Generates raw events as Parquet (500,000 users with integer ids, 50,000 string SKUs with a
+   Zipf popularity, millisecond timestamps, about 1% duplicated rows and 0.1% empty SKUs; row
+   groups of 1M rows, so 10M rows are 10 splits).
+2. Runs, ``--repeat`` times each and interleaved (the machine may be shared with other work;
+   every trial is printed, the fastest of each counts): the bare copy (read Parquet, write CSV:
+   the practical limit, in a fresh child process), the preparation with default cleaning in one
+   process (the default runner, in a fresh child process), and the same preparation as a
+   Prefect flow whose steps are Prefect tasks on a local Dask cluster of ``--workers`` worker
+   processes (prefect-dask; a temporary Prefect API; the cluster is started, and its workers
+   import the project, before the clock starts, as an existing cluster in use would be).
+3. Reports rows/s, wall and CPU time, the peak resident memory (RSS high-water mark) of the
+   child and of each Dask worker, the speed-up of the cluster over one process, and each
+   runner's rate per core against the bare copy's.
+4. Runs both once more on ``--memory-rows`` rows (a fresh cluster) to show that memory per
+   worker stays bounded as input grows. Files go under ``--dir`` and are deleted afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import multiprocessing as mp
+import os
 import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,7 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from tasks.prep.config import CleaningConfig, SourceConfig
+from tasks.prep.config import CleaningConfig, PrepRunConfig, SourceConfig
 from tasks.prep.pipeline import prepare
 
 SCHEMA = json.loads(
@@ -134,49 +144,151 @@ def measure(job: Callable[[Path, Path], int], source: Path, target: Path) -> Run
     return result
 
 
-def best(job: Callable[[Path, Path], int], source: Path, target: Path, repeat: int) -> Run:
-    """The fastest of ``repeat`` runs (the machine may be shared), with the highest peak RSS."""
-    runs = [measure(job, source, target) for _ in range(repeat)]
-    fastest = min(runs, key=lambda run: run.seconds)
-    return fastest._replace(peak_rss=max(run.peak_rss for run in runs))
-
-
-def describe(name: str, run: Run) -> str:
+def describe(name: str, run: Run, workers: list[int] | None = None) -> str:
     """One line of results."""
+    memory = f"peak RSS {run.peak_rss / 2**20:,.0f} MiB"
+    if workers:
+        memory = "peak RSS per worker " + ", ".join(f"{w / 2**20:,.0f}" for w in workers) + " MiB"
     return (
-        f"{name:<18} {run.rows / run.seconds:>12,.0f} rows/s  ({run.seconds:.2f} s wall, "
-        f"{run.cpu_seconds:.2f} s CPU, peak RSS {run.peak_rss / 2**20:,.0f} MiB)"
+        f"{name:<24} {run.rows / run.seconds:>12,.0f} rows/s  ({run.seconds:.2f} s wall, "
+        f"{run.cpu_seconds:.2f} s CPU, {memory})"
     )
+
+
+class DaskBench:
+    """Preparation as a Prefect flow on a local Dask cluster that outlives the trials."""
+
+    def __init__(self, workers: int) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )  # fmt: skip
+        self.client = Client(self.cluster)
+        self.client.run(_warm_up)  # workers of a cluster in use have the project imported
+        self.peaks: list[int] = []
+
+    def run(self, source: Path, target: Path) -> Run:
+        """One preparation on the cluster: rows, wall and CPU seconds (driver and workers)."""
+        from prefect import flow
+
+        from tasks.prep.task import prepare_dataset
+
+        settings = PrepRunConfig(runner="dask", dask_address=self.cluster.scheduler_address)
+
+        @flow(name="bench-prep")
+        def bench() -> int:
+            result = prepare_dataset(
+                SourceConfig(uri=str(source), columns=MAPPING), CleaningConfig(), SCHEMA,
+                "INTERACTIONS", str(target), run=settings,
+            )  # fmt: skip
+            return result.rows_in
+
+        before = _cpu_seconds() + sum(self.client.run(_cpu_seconds).values())
+        started = time.perf_counter()
+        rows = bench()
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds() + sum(self.client.run(_cpu_seconds).values()) - before
+        self.peaks = list(self.client.run(_peak_rss).values())
+        shutil.rmtree(target, ignore_errors=True)
+        return Run(rows, elapsed, cpu, max(self.peaks))
+
+    def close(self) -> None:
+        self.client.close()
+        self.cluster.close()
+
+
+def _warm_up() -> None:
+    import prefect.task_engine  # noqa: F401
+
+    import tasks.prep.task  # noqa: F401
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextmanager
+def prefect_api() -> Iterator[None]:
+    """A temporary Prefect API for the flow runs, quiet on the console."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--memory-rows", type=int, default=30_000_000)
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each; the fastest counts")
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
+    parser.add_argument("--repeat", type=int, default=2, help="trials of each; the fastest counts")
     parser.add_argument("--dir", default=tempfile.gettempdir())
     args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     work = Path(tempfile.mkdtemp(prefix="bench-prep-", dir=args.dir))
     try:
         raw = work / "raw.parquet"
         started = time.perf_counter()
         generate(raw, args.rows)
         print(f"generated {args.rows:,} raw events in {time.perf_counter() - started:.1f} s")
-        bare = best(bare_copy, raw, work / "bare.csv", args.repeat)
-        prepared = best(prep, raw, work / "prepared", args.repeat)
-        print(describe("bare Parquet->CSV", bare))
-        print(describe("prep", prepared))
-        print(f"ratio prep/bare    {bare.seconds / prepared.seconds:.2f} (wall time)")
-        # CPU time is less sensitive to other work on a shared machine.
-        print(f"ratio prep/bare    {bare.cpu_seconds / prepared.cpu_seconds:.2f} (CPU time)")
-        if args.memory_rows:
-            generate(raw, args.memory_rows)
-            big = measure(prep, raw, work / "prepared")
-            print(describe(f"prep {args.memory_rows // 1_000_000}M rows", big))
-            print(
-                f"peak RSS {prepared.peak_rss / 2**20:,.0f} MiB at {prepared.rows:,} rows, "
-                f"{big.peak_rss / 2**20:,.0f} MiB at {big.rows:,} rows"
-            )
+        with prefect_api():
+            dask = DaskBench(args.workers)
+            trials: dict[str, list[Run]] = {"bare": [], "process": [], "dask": []}
+            peaks: list[list[int]] = []
+            for trial in range(1, args.repeat + 1):
+                for name, run in (
+                    ("bare", lambda: measure(bare_copy, raw, work / "bare.csv")),
+                    ("process", lambda: measure(prep, raw, work / "prepared")),
+                    ("dask", lambda: dask.run(raw, work / "prepared")),
+                ):
+                    result = run()
+                    trials[name].append(result)
+                    if name == "dask":
+                        peaks.append(dask.peaks)
+                    label = {"bare": "bare Parquet->CSV", "process": "prep, one process",
+                             "dask": f"prep, dask {args.workers} workers"}[name]  # fmt: skip
+                    print(
+                        describe(
+                            f"{label} #{trial}", result, dask.peaks if name == "dask" else None
+                        )
+                    )
+            dask.close()
+            bare, single, spread = (min(trials[n], key=lambda r: r.seconds) for n in trials)
+            rate = {
+                n: r.rows / r.seconds
+                for n, r in (("bare", bare), ("process", single), ("dask", spread))
+            }
+            per_core = rate["dask"] / args.workers
+            print(f"fastest of {args.repeat}: bare {rate['bare']:,.0f}, one process "
+                  f"{rate['process']:,.0f}, dask {rate['dask']:,.0f} rows/s")  # fmt: skip
+            print(f"per core against the bare copy: one process {rate['process'] / rate['bare']:.2f}, "
+                  f"dask {per_core / rate['bare']:.2f} (wall time)")  # fmt: skip
+            print(f"per core against the bare copy, CPU time: one process "
+                  f"{bare.cpu_seconds / single.cpu_seconds:.2f}, dask "
+                  f"{bare.cpu_seconds / spread.cpu_seconds:.2f}")  # fmt: skip
+            for workers in (2, 8, 32):
+                hours = 1e9 / (per_core * workers) / 3600
+                print(f"1B events on {workers} workers at {per_core:,.0f} rows/s each: "
+                      f"about {hours:.1f} h")  # fmt: skip
+            if args.memory_rows:
+                generate(raw, args.memory_rows)
+                big = measure(prep, raw, work / "prepared")
+                print(describe(f"prep, one process {args.memory_rows // 1_000_000}M", big))
+                dask = DaskBench(args.workers)
+                big_dask = dask.run(raw, work / "prepared")
+                big_peaks = dask.peaks
+                dask.close()
+                print(describe(f"prep, dask {args.memory_rows // 1_000_000}M", big_dask, big_peaks))
+                print(f"peak RSS, one process: {single.peak_rss / 2**20:,.0f} MiB at "
+                      f"{args.rows:,} rows, {big.peak_rss / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
+                print(f"peak RSS per dask worker: {max(max(p) for p in peaks) / 2**20:,.0f} MiB at "
+                      f"{args.rows:,} rows, {max(big_peaks) / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
+            print(f"one process {rate['process']:,.0f} rows/s, dask {args.workers} workers "
+                  f"{rate['dask']:,.0f} rows/s: speed-up {single.seconds / spread.seconds:.2f}x")  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -32,6 +32,7 @@ from emulator.engine.training import train
 from local.sample_data import SampleSize, write_exports
 from tasks.config import load_config
 from tasks.prep.config import CleaningConfig
+from tasks.prep.import_folder import read_import
 from tasks.prep.pipeline import PrepResult, prepare
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "demo.yaml"
@@ -54,7 +55,7 @@ def _prepare(
         incremental=incremental,
         current_files=current,
     )
-    frame = pd.read_csv(result.import_uri, dtype={"USER_ID": str, "ITEM_ID": str})
+    frame = read_import(result.import_uri, ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"])
     return frame, result
 
 

@@ -24,10 +24,12 @@ def prefect_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "prefect", *args]
 
 
-def deploy_all(project_dir: Path, env: dict[str, str] | None = None) -> str:
+def deploy_all(
+    project_dir: Path, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> str:
     """``prefect deploy --all`` in ``project_dir``, without prompts; returns its output."""
     result = subprocess.run(
-        prefect_command("deploy", "--all", "--no-prompt"),
+        prefect_command("deploy", "--all", "--no-prompt", *extra_args),
         cwd=project_dir,
         env={**os.environ, **(env or {})},
         capture_output=True,

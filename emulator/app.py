@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulator import ops
 from emulator.errors import ServiceError, UnknownOperationException, ValidationException
 from emulator.service import Call, Service
 from emulator.service_model import Operation, operations, rest_operation, shape_output, validate
@@ -32,7 +31,8 @@ _JSON_11 = "application/x-amz-json-1.1"
 
 def create_app(service: Service) -> Starlette:
     """The ASGI app serving one Service."""
-    handlers = ops.load_all()
+    handlers = service.registry.handlers
+    inline = service.registry.inline
 
     async def dispatch(request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -48,7 +48,7 @@ def create_app(service: Service) -> Starlette:
                     f"{op.name} is not implemented by the local Personalize service."
                 )
             call = Call(params, _region(request), service.settings.account_id)
-            if op.name in ops.INLINE:
+            if op.name in inline:
                 result = handler(service, call)
             else:
                 result = await run_in_threadpool(handler, service, call)

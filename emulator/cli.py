@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from emulator.app import create_app
+from emulator.registry import registry
 from emulator.s3 import start_s3
 from emulator.service import Service, Settings
 
@@ -82,37 +84,91 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``personalize-local``."""
+    """Entry point of ``personalize-local``: serve until SIGTERM or Ctrl-C.
+
+    1. Bind the API port, then start the loopback S3 (unless ``--s3-endpoint``): a port in use
+       ends the command at once with a message naming the option to change (exit 2).
+    2. Build the service with its registry, resume the jobs in flight, announce the variables.
+    3. Serve; on SIGTERM or Ctrl-C, stop within seconds: jobs in flight stop where they stand,
+       write nothing more and are resumed by the next start.
+    """
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as error:
+        return _cannot_bind("--port", args.host, args.port, error)
+    s3_server = None
     s3_endpoint = args.s3_endpoint
     if s3_endpoint is None:
-        _, s3_endpoint = start_s3(args.host, args.s3_port, args.data_dir.resolve() / "s3")
+        try:
+            s3_server, s3_endpoint = start_s3(
+                args.host, args.s3_port, args.data_dir.resolve() / "s3"
+            )
+        except OSError as error:
+            sock.close()
+            return _cannot_bind("--s3-port", args.host, args.s3_port, error)
+        except SystemExit:  # werkzeug's server exits the process when its port is taken
+            sock.close()
+            taken = OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE))
+            return _cannot_bind("--s3-port", args.host, args.s3_port, taken)
     settings = Settings(
         data_dir=args.data_dir.resolve(),
         latency=args.latency,
         s3_endpoint=s3_endpoint,
         throttle=args.throttle,
     )
-    service = Service(settings)
+    service = Service(settings, registry())
     resumed = service.lifecycle.resume()
+    endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
+    env = client_environment(endpoint, s3_endpoint, args.region)
+    _announce(env, settings, resumed, args.env_file)
+    config = uvicorn.Config(
+        create_app(service), log_level="warning", access_log=False, timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    # uvicorn handles SIGTERM and SIGINT itself while it serves, then raises the signal again
+    # once it has stopped: this handler takes that second delivery (and any before serving),
+    # and this function finishes the shutdown.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: setattr(server, "should_exit", True))
+    server.run(sockets=[sock])
+    all_stopped = service.lifecycle.shutdown()
+    if s3_server is not None:
+        s3_server.stop()
+    print("Stopped; jobs in flight resume on the next start.", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    if not all_stopped:
+        # A job's work is still computing (e.g. inside a model fit); it will write nothing, and
+        # waiting for it at interpreter exit would keep the process alive.
+        os._exit(0)
+    return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (raises OSError when it cannot be bound)."""
     # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets created
     # with it, and with Nagle on every response waits ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    sock.listen(2048)
-    endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
-    env = client_environment(endpoint, s3_endpoint, args.region)
-    _announce(env, settings, resumed, args.env_file)
-    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     try:
-        server.run(sockets=[sock])
-    finally:
-        service.lifecycle.shutdown()
-    return 0
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _cannot_bind(option: str, host: str, port: int, error: OSError) -> int:
+    """Say which port could not be bound and how to choose another; the exit status (2)."""
+    print(
+        f"personalize-local: cannot listen on {host}:{port} ({error.strerror or error}). "
+        f"Another process holds it: stop it, or choose another port with {option} "
+        "(0 picks any free one).",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def _announce(env: dict[str, Any], settings: Settings, resumed: int, env_file: Path | None) -> None:

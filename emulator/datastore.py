@@ -61,13 +61,13 @@ def read_source(service: Service, dataset_arn: str, source: Source) -> pd.DataFr
     return _visible(_read(service, dataset_arn, source))
 
 
-def read_rows(service: Service, dataset_arn: str, dataset_type: str = "") -> pd.DataFrame:
+def read_rows(service: Service, dataset_arn: str) -> pd.DataFrame:
     """Every row the dataset holds now, the newest per id for items, users and actions."""
     frames = [f for f in (_read(service, dataset_arn, s) for s in _FILES) if not f.empty]
     if not frames:
         return pd.DataFrame()
     rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    id_column = ID_COLUMN.get(dataset_type or _type_of(dataset_arn))
+    id_column = ID_COLUMN.get(_type_of(dataset_arn))
     if len(frames) > 1 and id_column and id_column in rows:
         if ARRIVED in rows:
             rows = rows.sort_values(ARRIVED, kind="stable", na_position="first")

@@ -1,4 +1,9 @@
-"""AWS-shaped service errors: the ``__type`` and ``message`` a botocore client parses."""
+"""AWS-shaped service errors: the ``__type`` and ``message`` a botocore client parses.
+
+Every client error answers HTTP 400, as AWS JSON 1.1 services do (the real service answers
+``ResourceNotFoundException`` with 400, not 404); messages follow the real service's wording
+where it was seen (``../shared/aws-observed.md``).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ class ResourceNotFoundException(ServiceError):
     """The named resource does not exist."""
 
     code = "ResourceNotFoundException"
-    status = 404
+    status = 400
 
 
 class ResourceAlreadyExistsException(ServiceError):
@@ -78,8 +83,8 @@ class UnknownOperationException(ServiceError):
 
 
 def not_found(kind: str, arn: str) -> ResourceNotFoundException:
-    """The standard not-found error for a resource kind and ARN."""
-    return ResourceNotFoundException(f"Could not find {kind} with ARN {arn}.")
+    """The not-found error as the real service words it: "The given solution does not exist: ARN"."""
+    return ResourceNotFoundException(f"The given {kind.replace('-', ' ')} does not exist: {arn}")
 
 
 class TooManyTagsException(ServiceError):

@@ -88,6 +88,18 @@ class LocalService:
                 self._process.kill()
                 self._process.wait()
 
+    def kill(self) -> None:
+        """Kill the service at once (SIGKILL), as a crash would."""
+        if self._process and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        """Send SIGTERM and wait for the service to exit; its exit status."""
+        assert self._process is not None, "the service was not started"
+        self._process.terminate()
+        return self._process.wait(timeout)
+
     def apply_env(self) -> None:
         """Export the client variables into this process, for boto3 and s3fs."""
         os.environ.update(self.env)

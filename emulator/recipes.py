@@ -1,12 +1,40 @@
-"""The predefined recipes the service offers, with their real ARNs, types and engine models."""
+"""The predefined recipes the service offers: real ARNs and types, the hyperparameters the
+developer guide documents for each (default, range, HPO tunable), and the engine model that
+trains them here.
+
+Sources: the developer guide's recipe pages (User-Personalization, Personalized-Ranking, SIMS,
+Trending-Now, Popularity-Count). The -v2 recipes' pages were not at hand: they reuse their v1
+recipe's table. Similar-Items' hyperparameters (item_id_hidden_dimension...) are not listed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 RECIPE_CREATED = 1_541_030_400.0
 """When the recipes were published (November 2018); recipes are not created by users."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A documented hyperparameter: its default and range (or values), and whether HPO tunes it."""
+
+    name: str
+    kind: Literal["integer", "continuous", "categorical"]
+    default: str
+    low: float = 0.0
+    high: float = 0.0
+    values: tuple[str, ...] = ()
+    tunable: bool = False
+
+    def range(self) -> dict[str, Any]:
+        """The DefaultIntegerHyperParameterRange (or Continuous, Categorical) document."""
+        if self.kind == "categorical":
+            return {"name": self.name, "values": list(self.values), "isTunable": self.tunable}
+        cast = int if self.kind == "integer" else float
+        return {"name": self.name, "minValue": cast(self.low), "maxValue": cast(self.high),
+                "isTunable": self.tunable}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -19,7 +47,12 @@ class Recipe:
     """The engine's model kind: personalization, similar-items, popularity or trending."""
     description: str
     hyperparameters: dict[str, str] = field(default_factory=dict)
+    """The engine's defaults when training here (what it reads; see ``params`` for AWS's)."""
     allows_update: bool = False
+    params: tuple[Param, ...] = ()
+    """The hyperparameters the developer guide documents for the recipe's algorithm."""
+    feature_parameters: dict[str, str] = field(default_factory=dict)
+    """The feature transformation's documented default parameters."""
 
     @property
     def arn(self) -> str:
@@ -50,6 +83,42 @@ class Recipe:
             "lastUpdatedDateTime": RECIPE_CREATED,
         }
 
+    def ranges(self) -> dict[str, list[dict[str, Any]]]:
+        """DescribeAlgorithm's ``defaultHyperParameterRanges``."""
+        return {
+            f"{kind}HyperParameterRanges": [p.range() for p in self.params if p.kind == kind]
+            for kind in ("integer", "continuous", "categorical")
+        }
+
+
+def _percentiles(low: str, high: str, prefix: str = "user_history_length") -> tuple[Param, ...]:
+    return (
+        Param(f"min_{prefix}_percentile", "continuous", low, 0.0, 1.0),
+        Param(f"max_{prefix}_percentile", "continuous", high, 0.0, 1.0),
+    )
+
+
+_HRNN = (
+    Param("hidden_dimension", "integer", "149", 32, 256, tunable=True),
+    Param("bptt", "integer", "32", 2, 32, tunable=True),
+    Param("recency_mask", "categorical", "true", values=("true", "false"), tunable=True),
+    *_percentiles("0.0", "0.99"),
+)
+_USER_PERSONALIZATION = (
+    *_HRNN,
+    Param("exploration_weight", "continuous", "0.3", 0.0, 1.0),
+    Param("exploration_item_age_cut_off", "continuous", "30.0", 0.0, 1e9),
+)
+_SIMS = (
+    Param("popularity_discount_factor", "continuous", "0.5", 0.0, 1.0, tunable=True),
+    Param("min_cointeraction_count", "integer", "3", 0, 10, tunable=True),
+    *_percentiles("0.005", "0.995"),
+    *_percentiles("0.01", "0.9", "item_interaction_count"),
+)
+_TRENDING = {"trend_discovery_frequency": "2 hours"}
+"""Trending-Now's feature transformation parameter (30 minutes, 1 hour, 2 hours, 3 hours or
+1 day; the developer guide's default is 2 hours)."""
+
 
 _PERSONALIZATION = {"hidden_dimension": "32"}
 _SIMILAR = {"popularity_discount_factor": "0.5", "min_cointeraction_count": "1"}
@@ -63,6 +132,7 @@ RECIPES: dict[str, Recipe] = {
             "personalization",
             "Recommends items a user is likely to interact with (EASE or ALS here).",
             _PERSONALIZATION,
+            params=_USER_PERSONALIZATION,
         ),
         Recipe(
             "aws-user-personalization",
@@ -71,6 +141,7 @@ RECIPES: dict[str, Recipe] = {
             "Recommends items a user is likely to interact with; supports UPDATE training.",
             _PERSONALIZATION,
             allows_update=True,
+            params=_USER_PERSONALIZATION,
         ),
         Recipe(
             "aws-personalized-ranking-v2",
@@ -78,6 +149,7 @@ RECIPES: dict[str, Recipe] = {
             "personalization",
             "Ranks a list of items for a user.",
             _PERSONALIZATION,
+            params=_HRNN,
         ),
         Recipe(
             "aws-personalized-ranking",
@@ -85,6 +157,7 @@ RECIPES: dict[str, Recipe] = {
             "personalization",
             "Ranks a list of items for a user.",
             _PERSONALIZATION,
+            params=_HRNN,
         ),
         Recipe(
             "aws-similar-items",
@@ -99,6 +172,7 @@ RECIPES: dict[str, Recipe] = {
             "similar-items",
             "Recommends items that users interact with together (item-item co-occurrence).",
             _SIMILAR,
+            params=_SIMS,
         ),
         Recipe(
             "aws-popularity-count",
@@ -112,6 +186,7 @@ RECIPES: dict[str, Recipe] = {
             "trending",
             "Recommends the items gaining popularity fastest in a recent window.",
             {"trend_discovery_frequency": "1 day"},
+            feature_parameters=_TRENDING,
         ),
     )
 }

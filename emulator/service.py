@@ -15,6 +15,7 @@ from emulator.store import Store
 
 if TYPE_CHECKING:
     from emulator.jobs import Lifecycle
+    from emulator.registry import Registry
 
 DEFAULT_ACCOUNT = "000000000000"
 
@@ -46,9 +47,15 @@ class Call:
 
 @dataclass
 class Service:
-    """What every operation handler and background job works with."""
+    """What every operation handler and background job works with.
+
+    ``registry`` is what it implements: the operations' handlers and the work of each job
+    (``emulator.registry.registry()``), given at construction so that jobs resumed at start-up
+    find their work.
+    """
 
     settings: Settings
+    registry: Registry
     store: Store = field(init=False)
     faults: Faults = field(init=False)
 

@@ -56,9 +56,8 @@ def campaign_target(service: Service, campaign_arn: str) -> Target:
     """The solution version a campaign serves now (the old one until an update is ACTIVE)."""
     campaign = require(service, "campaign", campaign_arn)
     if campaign["status"] != "ACTIVE":
-        raise InvalidInputException(
-            f"The campaign {campaign_arn} is in {campaign['status']} status; it must be ACTIVE."
-        )
+        # The real service's wording (aws-observed.md, GetRecommendations).
+        raise InvalidInputException(f"{campaign_arn} does not exist or is not active yet.")
     return version_target(service, campaign["solutionVersionArn"])
 
 

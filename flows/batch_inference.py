@@ -26,6 +26,7 @@ from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
+from tasks.prep.import_folder import read_import
 from tasks.reporting import artifact_key
 from tasks.retries import personalize_task
 
@@ -35,9 +36,21 @@ def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) ->
     jobs = current_imports(aws, dataset_arn)
     if not jobs:
         raise ValueError(f"{dataset_arn} has no finished import; run retrain first")
-    dtypes = {"USER_ID": str, "ITEM_ID": str}
-    frames = [pd.read_csv(location(job), usecols=list(columns), dtype=dtypes) for job in jobs]
+    frames = [read_import(location(job), columns) for job in jobs]
     return pd.concat(frames, ignore_index=True)
+
+
+def catalogue_items(
+    aws: AwsSettings, resources: Resources, interactions: pd.DataFrame | None = None
+) -> list[str]:
+    """The catalogue's item ids, sorted: the items dataset's, else the interactions' items."""
+    if "items" in resources.datasets:
+        column = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
+    else:
+        if interactions is None:
+            interactions = imported_rows(aws, resources.datasets["interactions"], ["ITEM_ID"])
+        column = interactions["ITEM_ID"]
+    return sorted(set(column.astype(str)))
 
 
 @personalize_task(name="write-batch-input")
@@ -83,10 +96,6 @@ def refresh_batch(
         aws, resources.datasets["interactions"], ["USER_ID", "ITEM_ID", "TIMESTAMP"]
     )
     chosen = select_users(interactions, users, active_days)
-    if "items" in resources.datasets:
-        catalogue = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
-    else:
-        catalogue = interactions["ITEM_ID"]
     run = str(flow_run.get_id() or "local")
     base = f"s3://{config.bucket}/batch/{solution_name}/{run}"
     input_uri = write_batch_input(settings.input_uri or f"{base}/input.json", chosen)
@@ -106,7 +115,7 @@ def refresh_batch(
         output_uri,
         f"{base}/recommendations.parquet",
         chosen,
-        sorted(set(catalogue.astype(str))),
+        catalogue_items(aws, resources, interactions),
         solution_name,
     )
     return {"job": job, "input": input_uri, "output": output_uri, **summary}

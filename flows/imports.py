@@ -1,17 +1,20 @@
 """Preparing and importing a run's data, once.
 
 1. Each configured dataset with a source is prepared (cleaned, checked against Personalize's
-   minimums, written as the import file; :func:`tasks.prep.task.prepare_dataset`). It reads
-   the dataset's current import files (:func:`current_imports`): an increment's minimums per
-   user and item count the rows the dataset holds, and the guards refuse a broken export
-   (too many rejected rows, a FULL import that shrinks the dataset) before anything is imported.
+   minimums, written as the import folder; :func:`tasks.prep.task.prepare_dataset`, on the
+   runner of the configuration's ``prep`` section). It reads the dataset's current import
+   files (:func:`current_imports`): an increment's minimums per user and item count the rows
+   the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
+   import that shrinks the dataset) before anything is imported.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
    cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses that import.
 3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name.
 4. The lineage of each dataset, and a few users of the prepared interactions (from its data
-   report) for the smoke check after promotion, are returned.
+   report) for the smoke check after promotion, are returned, with the gate's holdout when
+   one was asked for (set aside by preparation beside the interactions' import file,
+   ``tasks.prep.holdout``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from tasks.aws import AwsSettings
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
 from tasks.prep.config import SourceConfig
+from tasks.prep.holdout import Holdout, HoldoutSpec
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -42,6 +46,7 @@ class PreparedData:
 
     lineage: list[DataLineage] = field(default_factory=list)
     smoke_users: list[str] = field(default_factory=list)
+    holdout: Holdout | None = None
 
 
 def prepare_and_import(
@@ -49,11 +54,14 @@ def prepare_and_import(
     resources: Resources,
     interactions_uri: str | None,
     import_mode: ImportMode | None,
+    holdout: HoldoutSpec | None = None,
 ) -> PreparedData:
-    """Prepare and import every dataset with a source (inside a flow run)."""
+    """Prepare and import every dataset with a source (inside a flow run); ``holdout``: what
+    the interactions' preparation sets aside for the gate."""
     run_id = str(flow_run.get_id() or "local")
     records: list[DataLineage] = []
     smoke_users: list[str] = []
+    held: Holdout | None = None
     for dataset_type, dataset in config.datasets.configured().items():
         source = source_for(config, dataset_type, interactions_uri)
         if source is None:
@@ -72,6 +80,8 @@ def prepare_and_import(
             incremental=mode == "INCREMENTAL",
             current_files=[location(job) for job in current_imports(config.aws, dataset_arn)],
             guards=dataset.guards,
+            run=config.prep,
+            holdout=holdout if dataset_type == "interactions" else None,
         )
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
@@ -99,11 +109,15 @@ def prepare_and_import(
                 job,
                 mode,
                 prepared.rows_out,
+                prepared.report.time_start,
+                prepared.report.time_end,
+                prepared.holdout.model_dump() if prepared.holdout else None,
             )
         )
         if dataset_type == "interactions":
             smoke_users = list(prepared.report.sample_users)
-    return PreparedData(records, smoke_users)
+            held = prepared.holdout
+    return PreparedData(records, smoke_users, held)
 
 
 def source_for(

@@ -30,6 +30,7 @@ from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.metric_attributions import as_metrics, ensure_metric_attribution
 from tasks.plan import PlanRow, plan_resources
+from tasks.preflight import Finding, preflight, require_preflight
 from tasks.reporting import artifact_key, run_logger
 from tasks.solutions import ensure_solution
 
@@ -103,7 +104,9 @@ def existing_resources(config: PipelineConfig) -> Resources | None:
 
 
 def resources_for(config: PipelineConfig) -> Resources:
-    """The configuration's resources: found when all exist as configured, else provisioned."""
+    """The configuration's resources: found when all exist as configured, else provisioned
+    (after the pre-create checks, which also stop a campaign syncing itself to $LATEST)."""
+    require_preflight(config.aws, config)
     return existing_resources(config) or ensure_resources(config)
 
 
@@ -120,19 +123,30 @@ def provision(
     config = load_config(config_path)
     if plan:
         rows = plan_resources(config.aws, config)
-        publish_plan(config, rows)
-        return {"plan": [asdict(row) for row in rows]}
+        findings = preflight(config.aws, config)
+        publish_plan(config, rows, findings)
+        return {"plan": [asdict(row) for row in rows], "problems": [str(f) for f in findings]}
+    require_preflight(config.aws, config)
     resources = ensure_resources(config)
     run_logger().info("Provisioned %s", resources.as_dict())
     return resources.as_dict()
 
 
-def publish_plan(config: PipelineConfig, rows: list[PlanRow]) -> None:
-    """Print the plan and publish it as a table artifact."""
+def publish_plan(
+    config: PipelineConfig, rows: list[PlanRow], findings: list[Finding] | None = None
+) -> None:
+    """Print the plan and publish it as a table artifact, with the pre-create checks' findings
+    (provisioning would stop on them before creating anything)."""
     for row in rows:
         print(f"{row.action:>8}  {row.kind:<14} {row.name}  {row.detail}".rstrip())
+    for finding in findings or []:
+        print(f" problem  {finding.check:<14} {finding}")
+    table = [asdict(row) for row in rows] + [
+        {"kind": f.check, "name": f.subject, "action": "problem", "detail": f"{f.problem} {f.fix}"}
+        for f in findings or []
+    ]
     create_table_artifact(
-        [asdict(row) for row in rows],
+        table,
         key=artifact_key("plan", config.dataset_group.name),
         description=f"What provision would do for {config.dataset_group.name} (nothing changed)",
     )

@@ -85,6 +85,9 @@ class LocalStack:
             "PREFECT_UI_URL": self.ui_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_WORKER_QUERY_SECONDS": "2",
+            # Name the statement in the server's log when SQLite answers "database is locked"
+            # (the API then answers 503, which the UI does not retry).
+            "PREFECT_SERVER_LOG_RETRYABLE_ERRORS": "true",
             **self.settings.prefect_settings,
         }
 

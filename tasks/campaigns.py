@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import translated
+from tasks.errors import DriftError, translated
 from tasks.polling import finished_seconds
+from tasks.preflight import latest_sync_problem
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.resources import IN_FLIGHT, Wanted, ensure, find
 from tasks.retries import personalize_task
@@ -46,6 +47,9 @@ def ensure_campaign(
         return str(response["campaignArn"])
 
     arn, _ = ensure(personalize, wanted, create)
+    problem = latest_sync_problem(describe(personalize, "campaign", arn))
+    if problem:  # it would deploy every new version without the gate
+        raise DriftError(f"{wanted.label} ({arn}) {problem[0]} {problem[1]}")
     return arn
 
 

@@ -3,7 +3,8 @@
 :func:`load_config` reads and validates it before any AWS call and reports every mistake with
 its path (``solutions[0].gate.min.precision_at_11: unknown metric ...``) in one
 :class:`ConfigError`. Schema files are resolved relative to the YAML file and parsed as Avro
-then. The datasets' ``source`` and ``cleaning`` are :mod:`tasks.prep.config`'s models.
+then. The datasets' ``source`` and ``cleaning``, and ``prep`` (where preparation runs), are
+:mod:`tasks.prep.config`'s models.
 
 Names of things (``name``, ``recipe``...) follow Personalize's own: a solution's ``recipe`` is
 a recipe name such as ``aws-user-personalization-v2`` or a full recipe ARN.
@@ -31,7 +32,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
-from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
+from tasks.holdout_metrics import PER_USER_METRICS
+from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
 from tasks.prep.suppression import suppression_uri
 
 METRICS = (
@@ -64,7 +66,18 @@ def _metric(name: str) -> str:
     return name
 
 
+def _holdout_metric(name: str) -> str:
+    if name not in PER_USER_METRICS:
+        raise PydanticCustomError(
+            "unknown_metric",
+            "unknown holdout metric; use one of: {known}",
+            {"known": ", ".join(PER_USER_METRICS)},
+        )
+    return name
+
+
 Metric = Annotated[str, AfterValidator(_metric)]
+HoldoutMetric = Annotated[str, AfterValidator(_holdout_metric)]
 Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$", min_length=1, max_length=63)]
 
 
@@ -79,6 +92,32 @@ class ConfigError(ValueError):
         self.source = source
         self.problems = problems
         super().__init__(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+
+
+class HoldoutGateConfig(_Model):
+    """The paired comparison: new and serving version on the same recent held-out interactions.
+
+    Costs batch inference jobs on AWS (one per version compared, each minutes to tens of
+    minutes); see the README.
+    """
+
+    days: int = Field(default=7, gt=0, description="Hold out interactions of the last N days.")
+    max_users: int = Field(
+        default=5000, gt=0, description="Hold out the recent interactions of this many users."
+    )
+    metric: HoldoutMetric = Field(
+        default="normalized_discounted_cumulative_gain_at_10",
+        description="The per-user metric the rule is checked on.",
+    )
+    max_drop: float = Field(
+        default=0.03,
+        ge=0,
+        lt=1,
+        description="Promote only if the lower confidence bound of new / serving - 1 is above "
+        "-max_drop (non-inferiority). The default suits 5,000 users (make bench-gate).",
+    )
+    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="Of the interval.")
+    resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
 
 
 class GateConfig(_Model):
@@ -103,6 +142,10 @@ class GateConfig(_Model):
         default=0.0,
         ge=0,
         description="How much the gated metrics must exceed the baseline's (max_drop_mode units).",
+    )
+    holdout: HoldoutGateConfig | None = Field(
+        default=None,
+        description="Also compare new and serving version on held-out recent interactions.",
     )
 
 
@@ -344,6 +387,10 @@ class PipelineConfig(_Model):
     metric_attribution: MetricAttributionConfig | None = None
     filters: list[FilterConfig] = Field(default_factory=list)
     event_tracker: EventTrackerConfig | None = None
+    prep: PrepRunConfig = Field(
+        default_factory=PrepRunConfig,
+        description="Where data preparation runs (this process, or a Dask cluster).",
+    )
 
     @model_validator(mode="after")
     def _forgotten_users(self) -> PipelineConfig:

@@ -42,6 +42,9 @@ class Wait:
     schedule: PollSchedule = field(default_factory=PollSchedule)
     history: History | None = None
     """Which earlier jobs of the kind tell how long this one should take (tasks/polling.py)."""
+    in_flight: tuple[str, ...] = ()
+    """Statuses of a job still running (a rerun attaches to it), in every form AWS shows or
+    documents."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,11 @@ def kind(name: str) -> Kind:
         return kinds()[name]
     except KeyError:
         raise KeyError(f"no kind {name!r}; known: {', '.join(sorted(kinds()))}") from None
+
+
+def in_flight_statuses() -> tuple[str, ...]:
+    """The statuses of a job still running, of any kind (sorted, no duplicates)."""
+    return tuple(sorted({status for k in kinds().values() for status in k.wait.in_flight}))
 
 
 def _kind(name: str, fields: dict[str, Any], default_schedule: dict[str, float]) -> Kind:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from tasks.aws import AwsSettings, client
 from tasks.errors import DriftError, PersonalizeError, translated
-from tasks.kinds import Kind
+from tasks.kinds import Kind, in_flight_statuses
 from tasks.kinds import kind as kind_named
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.retries import personalize_task
@@ -268,8 +268,9 @@ def ensure(
     return arn, created
 
 
-IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "UPDATE PENDING", "UPDATE IN_PROGRESS")
-"""Statuses of a job still running."""
+IN_FLIGHT = in_flight_statuses()
+"""Statuses of a job still running, of any kind (every form AWS shows or documents, from
+``kinds.json``)."""
 
 
 def in_flight(summary: Mapping[str, Any]) -> bool:

@@ -24,7 +24,8 @@ ALS_ALPHA = 10.0
 ALS_REGULARIZATION = 0.05
 SIMILAR_NEIGHBOURS = 100
 TRAINING_THREADS = 2
-SECONDS = {"min": 60, "mins": 60, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400}
+SECONDS = {"min": 60, "mins": 60, "minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
+           "day": 86_400, "days": 86_400}  # fmt: skip
 
 
 def check_hyperparameters(hyperparameters: Mapping[str, str]) -> None:

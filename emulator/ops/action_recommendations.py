@@ -13,7 +13,7 @@ from typing import Any
 from emulator.actions import RECIPE_TYPE, offerable
 from emulator.attribution import recommendation_id
 from emulator.errors import InvalidInputException
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.service import Call, Service
 from emulator.serving import best_items, campaign_target, distribution
 
@@ -21,7 +21,6 @@ DEFAULT_ACTIONS = 5
 MAX_ACTIONS = 100
 
 
-@handles("GetActionRecommendations", inline=True)
 def get_action_recommendations(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     if "campaignArn" not in p:
@@ -49,3 +48,9 @@ def get_action_recommendations(service: Service, call: Call) -> dict[str, Any]:
         "actionList": [{"actionId": b["itemId"], "score": b["score"]} for b in best],
         "recommendationId": recommendation_id(p["campaignArn"], target.version_arn),
     }
+
+
+HANDLERS: dict[str, Handler] = {
+    "GetActionRecommendations": get_action_recommendations,
+}
+INLINE = frozenset({"GetActionRecommendations"})

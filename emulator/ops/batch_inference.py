@@ -16,8 +16,8 @@ import numpy as np
 from emulator.batch_io import check_locations, read_input, write_output
 from emulator.engine.model import top_k_rows
 from emulator.errors import InvalidInputException, ServiceError
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.resources import create_tags, page, require, require_active
 from emulator.service import Call, Service
 from emulator.serving import (
@@ -34,7 +34,6 @@ KIND = "batch-inference-job"
 CHUNK = 512
 
 
-@handles("CreateBatchInferenceJob")
 def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     version = require_active(service, "solution-version", p["solutionVersionArn"])
@@ -64,21 +63,18 @@ def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     return {"batchInferenceJobArn": arn}
 
 
-@handles("DescribeBatchInferenceJob")
 def describe_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     return {"batchInferenceJob": require(service, KIND, call.params["batchInferenceJobArn"])}
 
 
-@handles("ListBatchInferenceJobs")
 def list_batch_inference_jobs(service: Service, call: Call) -> dict[str, Any]:
     version = call.params.get("solutionVersionArn")
-    if version:
-        require(service, "solution-version", version)
+    # botocore's model lists no ResourceNotFoundException for this List: an unknown parent
+    # lists nothing.
     jobs = service.store.list_kind(KIND, parent=version)
     return page(jobs, call.params, "batchInferenceJobs")
 
 
-@work(KIND)
 def _run(job: Job) -> None:
     """Answer every input line and write the output file."""
     body = job.body
@@ -199,3 +195,13 @@ def _output_line(item: dict[str, Any], items: list[str], scores: list[float]) ->
 
 def _error_line(item: dict[str, Any] | str, error: str) -> str:
     return json.dumps({"input": item, "output": None, "error": error}) + "\n"
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateBatchInferenceJob": create_batch_inference_job,
+    "DescribeBatchInferenceJob": describe_batch_inference_job,
+    "ListBatchInferenceJobs": list_batch_inference_jobs,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): _run,
+}

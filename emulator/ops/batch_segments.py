@@ -25,8 +25,8 @@ import pandas as pd
 from emulator.batch_io import check_locations, read_input, write_output
 from emulator.engine.data import load_group
 from emulator.errors import InvalidInputException
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.ops.solutions import recipe_of
 from emulator.resources import create_tags, page, require, require_active
 from emulator.service import Call, Service
@@ -40,7 +40,6 @@ USER_CHUNK = 2048
 _CLAUSE = re.compile(r'^\s*ITEMS\.(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([-\w.]+))\s*$', re.I)
 
 
-@handles("CreateBatchSegmentJob")
 def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     version = require_active(service, "solution-version", p["solutionVersionArn"])
@@ -76,12 +75,10 @@ def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
     return {"batchSegmentJobArn": arn}
 
 
-@handles("DescribeBatchSegmentJob")
 def describe_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
     return {"batchSegmentJob": require(service, KIND, call.params["batchSegmentJobArn"])}
 
 
-@handles("ListBatchSegmentJobs")
 def list_batch_segment_jobs(service: Service, call: Call) -> dict[str, Any]:
     version = call.params.get("solutionVersionArn")
     if version:
@@ -89,7 +86,6 @@ def list_batch_segment_jobs(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND, parent=version), call.params, "batchSegmentJobs")
 
 
-@work(KIND)
 def _run(job: Job) -> None:
     """Answer every input line with its segment and write the output file."""
     body = job.body
@@ -200,3 +196,13 @@ def _line(key: str, query: dict[str, Any], users: list[str] | None, error: str |
     output = {"recommendedUsers": users} if users is not None else None
     head = {"input": query} if key == "itemId" else {"itemAttributes": query.get(key, query)}
     return json.dumps({**head, "output": output, "error": error}) + "\n"
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateBatchSegmentJob": create_batch_segment_job,
+    "DescribeBatchSegmentJob": describe_batch_segment_job,
+    "ListBatchSegmentJobs": list_batch_segment_jobs,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): _run,
+}

@@ -1,8 +1,10 @@
 """CreateCampaign, DescribeCampaign, ListCampaigns, UpdateCampaign, DeleteCampaign.
 
-An update runs as ``latestCampaignUpdate`` (``UPDATE PENDING`` -> ``UPDATE IN_PROGRESS`` ->
-``ACTIVE`` | ``UPDATE FAILED``); the campaign keeps serving its old solution version until the
-update is ACTIVE, and after a failed one.
+An update runs as ``latestCampaignUpdate`` (``CREATE PENDING`` -> ``CREATE IN_PROGRESS`` ->
+``ACTIVE`` | ``CREATE FAILED``, botocore's CampaignUpdateSummary.status and the real service);
+the campaign keeps serving its old solution version until the update is ACTIVE, and after a
+failed one. A campaign created with ``<solution>/$LATEST`` and
+``campaignConfig.syncWithLatestSolutionVersion`` follows the solution's newest ACTIVE version.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 
 from emulator.engine.storage import load_model
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.resources import (
     create_tags,
     delete_when_unused,
@@ -26,18 +28,19 @@ from emulator.service import Call, Service
 
 KIND = "campaign"
 UPDATE_STATUS = "latestCampaignUpdate.status"
+LATEST = "$LATEST"
 
 
-@handles("CreateCampaign")
 def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    version = require_active(service, "solution-version", p["solutionVersionArn"])
+    config = p.get("campaignConfig", {})
+    version = _version(service, p["solutionVersionArn"], config)
     tags = create_tags(p)
     arn = call.arn(f"campaign/{p['name']}")
     body: dict[str, Any] = {
         "name": p["name"],
         "campaignArn": arn,
-        "solutionVersionArn": p["solutionVersionArn"],
+        "solutionVersionArn": version["solutionVersionArn"],
         "minProvisionedTPS": p.get("minProvisionedTPS", 1),
         "campaignConfig": p.get("campaignConfig", {}),
         "status": "CREATE PENDING",
@@ -48,20 +51,66 @@ def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {"campaignArn": arn}
 
 
-@handles("DescribeCampaign")
 def describe_campaign(service: Service, call: Call) -> dict[str, Any]:
-    return {"campaign": require(service, KIND, call.params["campaignArn"])}
+    campaign = require(service, KIND, call.params["campaignArn"])
+    return {"campaign": _follow_latest(service, campaign)}
 
 
-@handles("ListCampaigns")
+def _version(service: Service, arn: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The ACTIVE solution version to deploy: ``arn``, or the latest of ``<solution>/$LATEST``.
+
+    CreateCampaignRequest.solutionVersionArn (botocore): "To specify the latest solution
+    version of your solution, specify the ARN of your solution in SolutionArn/$LATEST format.
+    You must use this format if you set syncWithLatestSolutionVersion to True".
+    """
+    solution, _, tail = arn.rpartition("/")
+    if tail != LATEST:
+        if config.get("syncWithLatestSolutionVersion"):
+            raise InvalidInputException(
+                "campaignConfig.syncWithLatestSolutionVersion needs solutionVersionArn in "
+                f"SolutionArn/$LATEST format, not {arn}."
+            )
+        return require_active(service, "solution-version", arn)
+    require(service, "solution", solution)
+    latest = _latest_active(service, solution)
+    if latest is None:
+        raise InvalidInputException(f"The solution {solution} has no ACTIVE solution version.")
+    return latest
+
+
+def _latest_active(service: Service, solution: str) -> dict[str, Any] | None:
+    active = [
+        v for v in service.store.list_kind("solution-version", solution) if v["status"] == "ACTIVE"
+    ]
+    return active[-1] if active else None
+
+
+def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]:
+    """A campaign that syncs with its solution's latest version starts updating to a newer one.
+
+    CampaignConfig.syncWithLatestSolutionVersion (botocore): "Whether the campaign
+    automatically updates to use the latest solution version (trained model) of a solution";
+    the local service notices a newer ACTIVE version when the campaign is described.
+    """
+    config = campaign.get("campaignConfig") or {}
+    if not config.get("syncWithLatestSolutionVersion") or campaign["status"] != "ACTIVE":
+        return campaign
+    if in_flight(campaign.get("latestCampaignUpdate", {})):
+        return campaign
+    solution = campaign["solutionVersionArn"].rsplit("/", 1)[0]
+    latest = _latest_active(service, solution)
+    if latest is None or latest["solutionVersionArn"] == campaign["solutionVersionArn"]:
+        return campaign
+    return _start_update(service, campaign, latest["solutionVersionArn"], {})
+
+
 def list_campaigns(service: Service, call: Call) -> dict[str, Any]:
     solution = call.params.get("solutionArn")
-    if solution:
-        require(service, "solution", solution)
+    # botocore's model lists no ResourceNotFoundException for this List: an unknown parent
+    # lists nothing.
     return page(service.store.list_kind(KIND, parent=solution), call.params, "campaigns")
 
 
-@handles("UpdateCampaign")
 def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = p["campaignArn"]
@@ -73,29 +122,38 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
         )
     if in_flight(campaign.get("latestCampaignUpdate", {})):
         raise ResourceInUseException(f"The campaign {arn} is already being updated.")
-    version_arn = p.get("solutionVersionArn", campaign["solutionVersionArn"])
-    version = require_active(service, "solution-version", version_arn)
+    config = p.get("campaignConfig", campaign.get("campaignConfig", {}))
+    version = _version(service, p.get("solutionVersionArn", campaign["solutionVersionArn"]), config)
+    version_arn = version["solutionVersionArn"]
     serving = require(service, "solution-version", campaign["solutionVersionArn"])
     if version["datasetGroupArn"] != serving["datasetGroupArn"]:
         raise InvalidInputException(
             f"The solution version {version_arn} belongs to another dataset group than the "
             f"campaign's ({serving['datasetGroupArn']})."
         )
-    now = time.time()
-    update = {
-        "solutionVersionArn": version_arn,
-        "minProvisionedTPS": p.get("minProvisionedTPS", campaign["minProvisionedTPS"]),
-        "campaignConfig": p.get("campaignConfig", campaign.get("campaignConfig", {})),
-        "status": "UPDATE PENDING",
-        "creationDateTime": now,
-        "lastUpdatedDateTime": now,
-    }
-    service.store.update(arn, {"latestCampaignUpdate": update})
-    service.lifecycle.begin(arn, "UPDATE", UPDATE_STATUS)
+    _start_update(service, campaign, version_arn, p)
     return {"campaignArn": arn}
 
 
-@handles("DeleteCampaign")
+def _start_update(
+    service: Service, campaign: dict[str, Any], version_arn: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Store a new ``latestCampaignUpdate`` in CREATE PENDING and start it; the campaign."""
+    now = time.time()
+    update = {
+        "solutionVersionArn": version_arn,
+        "minProvisionedTPS": params.get("minProvisionedTPS", campaign["minProvisionedTPS"]),
+        "campaignConfig": params.get("campaignConfig", campaign.get("campaignConfig", {})),
+        "status": "CREATE PENDING",
+        "creationDateTime": now,
+        "lastUpdatedDateTime": now,
+    }
+    arn = campaign["campaignArn"]
+    updated = service.store.update(arn, {"latestCampaignUpdate": update})
+    service.lifecycle.begin(arn, "UPDATE", UPDATE_STATUS)
+    return updated
+
+
 def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["campaignArn"]
     if in_flight(require(service, KIND, arn).get("latestCampaignUpdate", {})):
@@ -104,13 +162,11 @@ def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {}
 
 
-@work(KIND)
 def _deploy(job: Job) -> None:
     """Load the model into memory so that the first request is fast."""
     _load(job, job.body["solutionVersionArn"])
 
 
-@work(KIND, "UPDATE")
 def _redeploy(job: Job) -> dict[str, Any]:
     """Load the new model; the campaign switches to it when the update turns ACTIVE."""
     update = job.body["latestCampaignUpdate"]
@@ -129,3 +185,16 @@ def _load(job: Job, version_arn: str) -> None:
         load_model(job.service, version_arn)
     except FileNotFoundError:
         raise JobFailed(f"The solution version {version_arn} has no trained model.") from None
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateCampaign": create_campaign,
+    "DescribeCampaign": describe_campaign,
+    "ListCampaigns": list_campaigns,
+    "UpdateCampaign": update_campaign,
+    "DeleteCampaign": delete_campaign,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): _deploy,
+    (KIND, "UPDATE"): _redeploy,
+}

@@ -22,8 +22,8 @@ from emulator.csv_import import ImportProblem, parse_csv, read_location
 from emulator.datastore import delete_users
 from emulator.errors import InvalidInputException, LimitExceededException
 from emulator.events import forget_users
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.resources import create_tags, page, require
 from emulator.service import Call, Service
 
@@ -33,7 +33,6 @@ MAX_BYTES = 100 * 1024 * 1024
 _USER_IDS = DatasetSchema((Field("USER_ID", "string", nullable=False),))
 
 
-@handles("CreateDataDeletionJob")
 def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
@@ -66,18 +65,15 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
     return {"dataDeletionJobArn": arn}
 
 
-@handles("DescribeDataDeletionJob")
 def describe_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
     return {"dataDeletionJob": require(service, KIND, call.params["dataDeletionJobArn"])}
 
 
-@handles("ListDataDeletionJobs")
 def list_data_deletion_jobs(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     return page(service.store.list_kind(KIND, group), call.params, "dataDeletionJobs")
 
 
-@work(KIND, final="COMPLETED")
 def delete_listed_users(job: Job) -> dict[str, Any]:
     """Read the user ids, then remove their rows and events from the group."""
     body = job.body
@@ -118,3 +114,16 @@ def read_user_ids(service: Service, location: str) -> set[str]:
     if not users:
         raise JobFailed(f"The files at {location} list no user ids.")
     return users
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateDataDeletionJob": create_data_deletion_job,
+    "DescribeDataDeletionJob": describe_data_deletion_job,
+    "ListDataDeletionJobs": list_data_deletion_jobs,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): delete_listed_users,
+}
+FINAL: dict[tuple[str, str], str] = {
+    (KIND, "CREATE"): "COMPLETED",
+}

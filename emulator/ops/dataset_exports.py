@@ -21,8 +21,8 @@ from emulator.avro_schema import parse_schema
 from emulator.datastore import read_rows, read_source
 from emulator.errors import InvalidInputException
 from emulator.events import read_events
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.resources import create_tags, page, require, require_active
 from emulator.service import Call, Service
 
@@ -31,7 +31,6 @@ NOT_EXPORTABLE = ("ACTIONS", "ACTION_INTERACTIONS")
 ROWS_PER_FILE = 1_000_000
 
 
-@handles("CreateDatasetExportJob")
 def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     tags = create_tags(p)
@@ -58,12 +57,10 @@ def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetExportJobArn": arn}
 
 
-@handles("DescribeDatasetExportJob")
 def describe_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetExportJob": require(service, KIND, call.params["datasetExportJobArn"])}
 
 
-@handles("ListDatasetExportJobs")
 def list_dataset_export_jobs(service: Service, call: Call) -> dict[str, Any]:
     dataset = call.params.get("datasetArn")
     return page(service.store.list_kind(KIND, dataset), call.params, "datasetExportJobs")
@@ -80,7 +77,6 @@ def output_path(uri: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
-@work(KIND)
 def export(job: Job) -> None:
     """Write the dataset's records of the job's ingestion mode as CSV parts."""
     body = job.body
@@ -122,3 +118,13 @@ def _csv(rows: pd.DataFrame) -> str:
     if len(booleans):
         rows = rows.assign(**{c: rows[c].map({True: "true", False: "false"}) for c in booleans})
     return str(rows.to_csv(index=False, lineterminator="\n"))
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateDatasetExportJob": create_dataset_export_job,
+    "DescribeDatasetExportJob": describe_dataset_export_job,
+    "ListDatasetExportJobs": list_dataset_export_jobs,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): export,
+}

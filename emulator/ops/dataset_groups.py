@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.resources import create_tags, delete_when_unused, page, require
 from emulator.service import Call, Service
 
 KIND = "dataset-group"
 
 
-@handles("CreateDatasetGroup")
 def create_dataset_group(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = call.arn(f"dataset-group/{p['name']}")
@@ -28,17 +27,22 @@ def create_dataset_group(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetGroupArn": arn, **({"domain": p["domain"]} if "domain" in p else {})}
 
 
-@handles("DescribeDatasetGroup")
 def describe_dataset_group(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetGroup": require(service, KIND, call.params["datasetGroupArn"])}
 
 
-@handles("ListDatasetGroups")
 def list_dataset_groups(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND), call.params, "datasetGroups")
 
 
-@handles("DeleteDatasetGroup")
 def delete_dataset_group(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["datasetGroupArn"])
     return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateDatasetGroup": create_dataset_group,
+    "DescribeDatasetGroup": describe_dataset_group,
+    "ListDatasetGroups": list_dataset_groups,
+    "DeleteDatasetGroup": delete_dataset_group,
+}

@@ -18,8 +18,8 @@ from emulator.csv_import import ImportProblem, parse_csv, read_location
 from emulator.datastore import ID_COLUMN, read_rows, write_rows
 from emulator.engine.training import MIN_INTERACTIONS, MIN_USERS_WITH_TWO
 from emulator.errors import ResourceInUseException
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.ops.metric_attributions import refresh_reports
 from emulator.resources import create_tags, in_flight, page, require, require_active
 from emulator.service import Call, Service
@@ -27,7 +27,6 @@ from emulator.service import Call, Service
 KIND = "dataset-import-job"
 
 
-@handles("CreateDatasetImportJob")
 def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     tags = create_tags(p)
@@ -57,18 +56,15 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetImportJobArn": arn}
 
 
-@handles("DescribeDatasetImportJob")
 def describe_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetImportJob": require(service, KIND, call.params["datasetImportJobArn"])}
 
 
-@handles("ListDatasetImportJobs")
 def list_dataset_import_jobs(service: Service, call: Call) -> dict[str, Any]:
     dataset = call.params.get("datasetArn")
     return page(service.store.list_kind(KIND, dataset), call.params, "datasetImportJobs")
 
 
-@work(KIND)
 def run_import(job: Job) -> dict[str, Any]:
     """Read, check and store the import's rows; fail naming the problem."""
     body = job.body
@@ -113,3 +109,13 @@ def _check_minimums(service: Service, dataset_arn: str, rows: pd.DataFrame, mode
             f"{users_with_two} users with at least 2 interactions (it needs at least "
             f"{MIN_USERS_WITH_TWO}). Import more interactions."
         )
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateDatasetImportJob": create_dataset_import_job,
+    "DescribeDatasetImportJob": describe_dataset_import_job,
+    "ListDatasetImportJobs": list_dataset_import_jobs,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): run_import,
+}

@@ -18,8 +18,8 @@ from typing import Any
 
 from emulator.avro_schema import DatasetSchema, Field, check_dataset_type, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.resources import in_flight, require
 from emulator.service import Call, Service
 
@@ -28,7 +28,6 @@ REPLACEABLE = ("ITEMS", "USERS")
 STATUS_PATHS = "status,latestDatasetUpdate.status"
 
 
-@handles("UpdateDataset")
 def update_dataset(service: Service, call: Call) -> dict[str, Any]:
     arn, schema_arn = call.params["datasetArn"], call.params["schemaArn"]
     dataset = require(service, KIND, arn)
@@ -93,7 +92,14 @@ def _describe(field: Field) -> str:
     return ", ".join(words)
 
 
-@work(KIND, "UPDATE")
 def apply_update(job: Job) -> dict[str, Any]:
     """The dataset takes the new schema when its update becomes ACTIVE."""
     return {"schemaArn": job.body["latestDatasetUpdate"]["schemaArn"]}
+
+
+HANDLERS: dict[str, Handler] = {
+    "UpdateDataset": update_dataset,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "UPDATE"): apply_update,
+}

@@ -14,8 +14,8 @@ from emulator.avro_schema import RULES, check_dataset_type, parse_schema
 from emulator.datastore import delete_rows
 from emulator.domain_recipes import check_domain_dataset
 from emulator.errors import InvalidInputException
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
 
@@ -57,7 +57,6 @@ def store_dataset(
     return arn
 
 
-@handles("CreateDataset")
 def create_dataset(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     dataset_type = p["datasetType"].upper()
@@ -78,27 +77,34 @@ def create_dataset(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetArn": arn}
 
 
-@handles("DescribeDataset")
 def describe_dataset(service: Service, call: Call) -> dict[str, Any]:
     return {"dataset": require(service, KIND, call.params["datasetArn"])}
 
 
-@handles("ListDatasets")
 def list_datasets(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     return page(service.store.list_kind(KIND, group), call.params, "datasets")
 
 
-@handles("DeleteDataset")
 def delete_dataset(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["datasetArn"], owned=(IMPORT_KIND,))
     return {}
 
 
-@work(KIND, "DELETE")
 def forget_dataset(job: Job) -> None:
     """A deleted dataset takes its rows and its import jobs' records with it."""
     for kind, child in job.service.store.children(job.arn):
         if kind == IMPORT_KIND:
             job.service.store.delete(child)
     delete_rows(job.service, job.arn)
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateDataset": create_dataset,
+    "DescribeDataset": describe_dataset,
+    "ListDatasets": list_datasets,
+    "DeleteDataset": delete_dataset,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "DELETE"): forget_dataset,
+}

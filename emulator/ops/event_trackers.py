@@ -2,9 +2,11 @@
 
 One tracker per dataset group. Creating it also creates the group's EVENT_INTERACTIONS dataset
 (with the Interactions dataset's schema, when there is one), as Personalize does; deleting it
-removes that dataset and its rows. The tracker's document keeps its ``trackingId`` (what
-PutEvents receives) and the ARNs of the group's ``interactionsDatasetArn`` and
-``eventInteractionsDatasetArn``; ``tracker_for(service, tracking_id)`` finds it.
+leaves that dataset, to be deleted on its own (DeleteEventTracker's documentation: "Does not
+delete the event-interactions dataset from the associated dataset group"). The tracker's
+document keeps its ``trackingId`` (what PutEvents receives) and the ARNs of the group's
+``interactionsDatasetArn`` and ``eventInteractionsDatasetArn``; ``tracker_for(service,
+tracking_id)`` finds it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from emulator.datastore import delete_rows
 from emulator.errors import LimitExceededException
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn, store_dataset
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
@@ -24,7 +24,6 @@ KIND = "event-tracker"
 EVENTS_TYPE = "EVENT_INTERACTIONS"
 
 
-@handles("CreateEventTracker")
 def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
@@ -58,29 +57,18 @@ def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {"eventTrackerArn": arn, "trackingId": body["trackingId"]}
 
 
-@handles("DescribeEventTracker")
 def describe_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {"eventTracker": require(service, KIND, call.params["eventTrackerArn"])}
 
 
-@handles("ListEventTrackers")
 def list_event_trackers(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     return page(service.store.list_kind(KIND, group), call.params, "eventTrackers")
 
 
-@handles("DeleteEventTracker")
 def delete_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["eventTrackerArn"])
     return {}
-
-
-@work(KIND, "DELETE")
-def forget_event_dataset(job: Job) -> None:
-    """The tracker's EVENT_INTERACTIONS dataset goes with it."""
-    events = job.body["eventInteractionsDatasetArn"]
-    job.service.store.delete(events)
-    delete_rows(job.service, events)
 
 
 def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
@@ -89,3 +77,11 @@ def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
         if tracker["trackingId"] == tracking_id:
             return tracker
     return None
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateEventTracker": create_event_tracker,
+    "DescribeEventTracker": describe_event_tracker,
+    "ListEventTrackers": list_event_trackers,
+    "DeleteEventTracker": delete_event_tracker,
+}

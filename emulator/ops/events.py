@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.errors import ResourceNotFoundException
+from emulator.errors import InvalidInputException
 from emulator.events import append_events
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.ops.event_trackers import tracker_for
 from emulator.ops.metric_attributions import refresh_reports
 from emulator.service import Call, Service
 
 
-@handles("PutEvents")
 def put_events(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     tracker = tracker_for(service, p["trackingId"])
     if tracker is None:
-        raise ResourceNotFoundException(f"No event tracker has the trackingId {p['trackingId']}.")
+        # PutEvents documents InvalidInputException only (botocore's personalize-events model).
+        raise InvalidInputException(f"No event tracker has the trackingId {p['trackingId']}.")
     user = p.get("userId") or p["sessionId"]
     rows = [
         {
@@ -36,3 +36,8 @@ def put_events(service: Service, call: Call) -> dict[str, Any]:
     append_events(service, p["trackingId"], rows)
     refresh_reports(service, tracker["datasetGroupArn"])
     return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "PutEvents": put_events,
+}

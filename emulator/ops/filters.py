@@ -9,22 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.avro_schema import parse_schema
-from emulator.errors import InvalidInputException
+from emulator.errors import InvalidInputException, LimitExceededException
 from emulator.filter_expressions import FilterExpression, compile_filter
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
 
 KIND = "filter"
+MAX_ACTIVE = 10
+"""Filters per dataset group in ACTIVE state (the real service's quota)."""
 
 
-@handles("CreateFilter")
 def create_filter(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
     tags = create_tags(p)
     require_active(service, "dataset-group", group)
+    active = [f for f in service.store.list_kind(KIND, group) if f["status"] == "ACTIVE"]
+    if len(active) >= MAX_ACTIVE:
+        # The real service's quota and wording (aws-observed.md, CreateFilter).
+        raise LimitExceededException(
+            f"More than {MAX_ACTIVE} resources in ACTIVE state. Please delete some and try again."
+        )
     expression = compile_filter(p["filterExpression"])
     _check_fields(service, group, expression)
     arn = call.arn(f"filter/{p['name']}")
@@ -57,18 +64,23 @@ def _check_fields(service: Service, group: str, expression: FilterExpression) ->
             )
 
 
-@handles("DescribeFilter")
 def describe_filter(service: Service, call: Call) -> dict[str, Any]:
     return {"filter": require(service, KIND, call.params["filterArn"])}
 
 
-@handles("ListFilters")
 def list_filters(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     return page(service.store.list_kind(KIND, group), call.params, "Filters")
 
 
-@handles("DeleteFilter")
 def delete_filter(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["filterArn"])
     return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateFilter": create_filter,
+    "DescribeFilter": describe_filter,
+    "ListFilters": list_filters,
+    "DeleteFilter": delete_filter,
+}

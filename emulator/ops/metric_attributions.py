@@ -20,8 +20,8 @@ from emulator.attribution import check_expression, report, source_code
 from emulator.batch_io import s3_location
 from emulator.engine.data import load_group
 from emulator.errors import InvalidInputException, ResourceAlreadyExistsException
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
 
@@ -30,7 +30,6 @@ KIND = "metric-attribution"
 MAX_METRICS = 10
 
 
-@handles("CreateMetricAttribution")
 def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = require_active(service, "dataset-group", p["datasetGroupArn"])
@@ -58,12 +57,10 @@ def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     return {"metricAttributionArn": arn}
 
 
-@handles("DescribeMetricAttribution")
 def describe_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     return {"metricAttribution": require(service, KIND, call.params["metricAttributionArn"])}
 
 
-@handles("ListMetricAttributions")
 def list_metric_attributions(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     if group:
@@ -72,13 +69,14 @@ def list_metric_attributions(service: Service, call: Call) -> dict[str, Any]:
     return page(found, call.params, "metricAttributions")
 
 
-@handles("ListMetricAttributionMetrics")
 def list_metric_attribution_metrics(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params.get("metricAttributionArn")
     if not arn:
         raise InvalidInputException("Give the metricAttributionArn whose metrics to list.")
+    # botocore's model lists no ResourceNotFoundException here: an unknown one lists nothing.
+    attribution = service.store.get(arn) if service.store.kind_of(arn) == KIND else None
     metrics = [
-        {**m, "creationDateTime": -i} for i, m in enumerate(require(service, KIND, arn)["metrics"])
+        {**m, "creationDateTime": -i} for i, m in enumerate((attribution or {}).get("metrics", []))
     ]
     listed = page(metrics, call.params, "metrics")
     listed["metrics"] = [{k: v for k, v in m.items() if k != "creationDateTime"}
@@ -86,7 +84,6 @@ def list_metric_attribution_metrics(service: Service, call: Call) -> dict[str, A
     return listed
 
 
-@handles("UpdateMetricAttribution")
 def update_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = p.get("metricAttributionArn")
@@ -107,13 +104,11 @@ def update_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     return {"metricAttributionArn": arn}
 
 
-@handles("DeleteMetricAttribution")
 def delete_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["metricAttributionArn"])
     return {}
 
 
-@work(KIND)
 def _first_report(job: Job) -> None:
     """Report what the group already holds once the attribution exists."""
     _write(job.service, job.body)
@@ -180,3 +175,16 @@ def _check_metrics(metrics: list[dict[str, str]]) -> None:
 def _check_output(output: dict[str, Any]) -> None:
     if output.get("s3DataDestination"):
         s3_location(output["s3DataDestination"]["path"], "metricsOutputConfig.s3DataDestination")
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateMetricAttribution": create_metric_attribution,
+    "DescribeMetricAttribution": describe_metric_attribution,
+    "ListMetricAttributions": list_metric_attributions,
+    "ListMetricAttributionMetrics": list_metric_attribution_metrics,
+    "UpdateMetricAttribution": update_metric_attribution,
+    "DeleteMetricAttribution": delete_metric_attribution,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): _first_report,
+}

@@ -26,7 +26,7 @@ from emulator.avro_schema import DatasetSchema, Field, parse_schema
 from emulator.csv_import import MAX_CATEGORICAL_CHARS
 from emulator.datastore import put_rows
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.resources import require
 from emulator.service import Call, Service
 
@@ -35,26 +35,22 @@ _DTYPES = {"string": "object", "boolean": "boolean", "float": "float64", "double
            "int": "Int64", "long": "Int64"}  # fmt: skip
 
 
-@handles("PutItems")
 def put_items(service: Service, call: Call) -> dict[str, Any]:
     _put(service, call.params["datasetArn"], "ITEMS", "items", "itemId", "ITEM_ID", call.params)
     return {}
 
 
-@handles("PutUsers")
 def put_users(service: Service, call: Call) -> dict[str, Any]:
     _put(service, call.params["datasetArn"], "USERS", "users", "userId", "USER_ID", call.params)
     return {}
 
 
-@handles("PutActions")
 def put_actions(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     _put(service, p["datasetArn"], "ACTIONS", "actions", "actionId", "ACTION_ID", p)
     return {}
 
 
-@handles("PutActionInteractions")
 def put_action_interactions(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     dataset = _by_tracking_id(service, p["trackingId"])
@@ -206,3 +202,11 @@ def _camel(name: str) -> str:
 def _frame(schema: DatasetSchema, rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=schema.names)
     return frame.astype({f.name: _DTYPES[f.type] for f in schema.fields})
+
+
+HANDLERS: dict[str, Handler] = {
+    "PutItems": put_items,
+    "PutUsers": put_users,
+    "PutActions": put_actions,
+    "PutActionInteractions": put_action_interactions,
+}

@@ -7,33 +7,34 @@ from typing import Any
 
 from emulator.domain_recipes import DOMAIN_RECIPES
 from emulator.errors import not_found
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.recipes import RECIPE_CREATED, RECIPES, Recipe
 from emulator.resources import page
 from emulator.service import Call, Service
 
+IMAGE = "Amazon Personalize Internal"
+"""What DescribeAlgorithm names as the image of a predefined recipe's algorithm."""
 
-@handles("ListRecipes")
+
 def list_recipes(service: Service, call: Call) -> dict[str, Any]:
     domain = call.params.get("domain")
     recipes = [r.describe() for r in _catalogue() if domain in (None, getattr(r, "domain", None))]
     return page(recipes, call.params, "recipes")
 
 
-@handles("DescribeRecipe")
 def describe_recipe(service: Service, call: Call) -> dict[str, Any]:
     return {"recipe": _by(call.params["recipeArn"], "recipe", lambda r: r.arn).describe()}
 
 
-@handles("DescribeAlgorithm")
 def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
     found = _by(call.params["algorithmArn"], "algorithm", lambda r: r.algorithm_arn)
     return {
         "algorithm": {
             "name": found.name,
             "algorithmArn": found.algorithm_arn,
-            "algorithmImage": {"name": found.name},
-            "defaultHyperParameters": found.hyperparameters,
+            "algorithmImage": {"name": IMAGE, "dockerURI": IMAGE},
+            "defaultHyperParameters": {p.name: p.default for p in found.params},
+            "defaultHyperParameterRanges": found.ranges(),
             "defaultResourceConfig": {},
             "trainingInputMode": "File",
             "creationDateTime": RECIPE_CREATED,
@@ -42,7 +43,6 @@ def describe_algorithm(service: Service, call: Call) -> dict[str, Any]:
     }
 
 
-@handles("DescribeFeatureTransformation")
 def describe_feature_transformation(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["featureTransformationArn"]
     found = _by(arn, "feature transformation", lambda r: r.feature_transformation_arn)
@@ -50,7 +50,7 @@ def describe_feature_transformation(service: Service, call: Call) -> dict[str, A
         "featureTransformation": {
             "name": found.name,
             "featureTransformationArn": arn,
-            "defaultParameters": {},
+            "defaultParameters": found.feature_parameters,
             "status": "ACTIVE",
             "creationDateTime": RECIPE_CREATED,
             "lastUpdatedDateTime": RECIPE_CREATED,
@@ -68,3 +68,11 @@ def _by(arn: str, kind: str, arn_of: Callable[[Recipe], str]) -> Recipe:
         if arn_of(candidate) == arn:
             return candidate
     raise not_found(kind, arn)
+
+
+HANDLERS: dict[str, Handler] = {
+    "ListRecipes": list_recipes,
+    "DescribeRecipe": describe_recipe,
+    "DescribeAlgorithm": describe_algorithm,
+    "DescribeFeatureTransformation": describe_feature_transformation,
+}

@@ -29,8 +29,8 @@ from emulator.engine.data import load_group
 from emulator.engine.storage import forget_model, load_model, save_model
 from emulator.engine.training import MIN_INTERACTIONS, TrainingError, train
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.resources import (
     create_tags,
     delete_when_unused,
@@ -49,7 +49,6 @@ RETRAIN_EVERY_SECONDS = 7 * 86_400
 _RETRAIN_LOCK = threading.Lock()
 
 
-@handles("CreateRecommender")
 def create_recommender(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = require_active(service, "dataset-group", p["datasetGroupArn"])
@@ -78,14 +77,12 @@ def create_recommender(service: Service, call: Call) -> dict[str, Any]:
     return {"recommenderArn": arn}
 
 
-@handles("DescribeRecommender")
 def describe_recommender(service: Service, call: Call) -> dict[str, Any]:
     body = require(service, KIND, call.params["recommenderArn"])
     retrain_if_due(service, body)
     return {"recommender": body}
 
 
-@handles("ListRecommenders")
 def list_recommenders(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
     if group:
@@ -93,7 +90,6 @@ def list_recommenders(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND, parent=group), call.params, "recommenders")
 
 
-@handles("UpdateRecommender")
 def update_recommender(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["recommenderArn"]
     body = require(service, KIND, arn)
@@ -116,17 +112,14 @@ def update_recommender(service: Service, call: Call) -> dict[str, Any]:
     return {"recommenderArn": arn}
 
 
-@handles("StopRecommender")
 def stop_recommender(service: Service, call: Call) -> dict[str, Any]:
     return _transition(service, call.params["recommenderArn"], "ACTIVE", "STOP")
 
 
-@handles("StartRecommender")
 def start_recommender(service: Service, call: Call) -> dict[str, Any]:
     return _transition(service, call.params["recommenderArn"], "INACTIVE", "START")
 
 
-@handles("DeleteRecommender")
 def delete_recommender(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["recommenderArn"]
     body = require(service, KIND, arn)
@@ -214,7 +207,6 @@ def _use_case(arn: str) -> DomainRecipe:
     return found
 
 
-@work(KIND)
 def _create_or_update(job: Job) -> dict[str, Any] | None:
     """Train a new recommender, or apply its update (retraining if its training data changed)."""
     body = job.body
@@ -228,17 +220,14 @@ def _create_or_update(job: Job) -> dict[str, Any] | None:
     return {"recommenderConfig": config, **(_fit(job) if changed else {})}
 
 
-@work(KIND, "RETRAIN")
 def _retrain(job: Job) -> dict[str, Any] | None:
     return _fit(job)
 
 
-@work(KIND, "STOP", final="INACTIVE")
 def _stop(job: Job) -> None:
     """Nothing to do: an INACTIVE recommender keeps its model and answers no requests."""
 
 
-@work(KIND, "DELETE")
 def _forget(job: Job) -> None:
     for key in ("_model", "_previousModel"):
         if job.body.get(key):
@@ -280,3 +269,24 @@ def _of_types(interactions: pd.DataFrame, event_types: tuple[str, ...]) -> pd.Da
         return interactions if not event_types else interactions.iloc[0:0]
     wanted = {t.lower() for t in event_types}
     return interactions[interactions["EVENT_TYPE"].astype(str).str.lower().isin(wanted)]
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateRecommender": create_recommender,
+    "DescribeRecommender": describe_recommender,
+    "ListRecommenders": list_recommenders,
+    "UpdateRecommender": update_recommender,
+    "StopRecommender": stop_recommender,
+    "StartRecommender": start_recommender,
+    "DeleteRecommender": delete_recommender,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "CREATE"): _create_or_update,
+    (KIND, "RETRAIN"): _retrain,
+    (KIND, "STOP"): _stop,
+    (KIND, "DELETE"): _forget,
+}
+FINAL: dict[tuple[str, str], str] = {
+    (KIND, "STOP"): "INACTIVE",
+}
+"""Statuses a successful job ends in, where not ACTIVE (a stopped recommender)."""

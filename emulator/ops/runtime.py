@@ -6,7 +6,7 @@ from typing import Any
 
 from emulator.attribution import recommendation_id
 from emulator.errors import InvalidInputException
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.ops.recommenders import domain_keep, recommender_target
 from emulator.service import Call, Service
 from emulator.serving import (
@@ -19,7 +19,6 @@ from emulator.serving import (
 )
 
 
-@handles("GetRecommendations", inline=True)
 def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     if ("recommenderArn" in p) == ("campaignArn" in p):
@@ -56,7 +55,6 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     }
 
 
-@handles("GetPersonalizedRanking", inline=True)
 def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     target = campaign_target(service, p["campaignArn"])
@@ -69,3 +67,10 @@ def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
         "personalizedRanking": rank(target, p["userId"], p["inputList"], keep),
         "recommendationId": recommendation_id(p["campaignArn"], target.version_arn),
     }
+
+
+HANDLERS: dict[str, Handler] = {
+    "GetRecommendations": get_recommendations,
+    "GetPersonalizedRanking": get_personalized_ranking,
+}
+INLINE = frozenset({"GetRecommendations", "GetPersonalizedRanking"})

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.avro_schema import parse_schema
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.resources import delete_when_unused, page, require
 from emulator.service import Call, Service
 
 KIND = "schema"
 
 
-@handles("CreateSchema")
 def create_schema(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     parse_schema(p["schema"])
@@ -24,17 +23,22 @@ def create_schema(service: Service, call: Call) -> dict[str, Any]:
     return {"schemaArn": arn}
 
 
-@handles("DescribeSchema")
 def describe_schema(service: Service, call: Call) -> dict[str, Any]:
     return {"schema": require(service, KIND, call.params["schemaArn"])}
 
 
-@handles("ListSchemas")
 def list_schemas(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND), call.params, "schemas")
 
 
-@handles("DeleteSchema")
 def delete_schema(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["schemaArn"], blocking={"dataset": "schemaArn"})
     return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateSchema": create_schema,
+    "DescribeSchema": describe_schema,
+    "ListSchemas": list_schemas,
+    "DeleteSchema": delete_schema,
+}

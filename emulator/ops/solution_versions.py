@@ -10,11 +10,12 @@ from typing import Any
 from emulator.actions import RECIPE_TYPE as NEXT_BEST_ACTION
 from emulator.actions import action_group
 from emulator.engine.data import load_group, select
+from emulator.engine.metrics import version_seed
 from emulator.engine.storage import save_model
 from emulator.engine.training import TrainingError, train
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.jobs import Job, JobFailed, work
-from emulator.ops import handles
+from emulator.jobs import Job, JobFailed, Work
+from emulator.ops import Handler
 from emulator.ops.solutions import IN_FLIGHT, VERSION_KIND, recipe_of
 from emulator.resources import create_tags, page, require, require_active
 from emulator.service import Call, Service
@@ -30,7 +31,6 @@ COPIED = (
 )
 
 
-@handles("CreateSolutionVersion")
 def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     solution = require_active(service, "solution", p["solutionArn"])
@@ -81,12 +81,10 @@ def _check_mode(solution: dict[str, Any], mode: str, versions: list[dict[str, An
         )
 
 
-@handles("DescribeSolutionVersion")
 def describe_solution_version(service: Service, call: Call) -> dict[str, Any]:
     return {"solutionVersion": require(service, VERSION_KIND, call.params["solutionVersionArn"])}
 
 
-@handles("ListSolutionVersions")
 def list_solution_versions(service: Service, call: Call) -> dict[str, Any]:
     solution = call.params.get("solutionArn")
     if solution:
@@ -95,7 +93,6 @@ def list_solution_versions(service: Service, call: Call) -> dict[str, Any]:
     return page(versions, call.params, "solutionVersions")
 
 
-@handles("StopSolutionVersionCreation")
 def stop_solution_version_creation(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["solutionVersionArn"]
     version = require(service, VERSION_KIND, arn)
@@ -104,18 +101,19 @@ def stop_solution_version_creation(service: Service, call: Call) -> dict[str, An
             f"The solution version {arn} is in {version['status']} status; only a version in "
             "CREATE PENDING or CREATE IN_PROGRESS can be stopped."
         )
-    service.store.update(arn, {"status": "CREATE STOPPING"})
+    # StopSolutionVersionCreation's documentation: CREATE_PENDING > CREATE_STOPPED, or
+    # CREATE_IN_PROGRESS > CREATE_STOPPING > CREATE_STOPPED.
+    pending = version["status"] == "CREATE PENDING"
+    service.store.update(arn, {"status": "CREATE STOPPED" if pending else "CREATE STOPPING"})
     return {}
 
 
-@handles("GetSolutionMetrics")
 def get_solution_metrics(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["solutionVersionArn"]
     version = require_active(service, VERSION_KIND, arn)
     return {"solutionVersionArn": arn, "metrics": version.get("metrics", {})}
 
 
-@work(VERSION_KIND)
 def _train(job: Job) -> dict[str, Any] | None:
     """Fit the recipe's model on the group's interactions; keep the model and its metrics."""
     version = job.body
@@ -132,9 +130,20 @@ def _train(job: Job) -> dict[str, Any] | None:
         version.get("eventType"),
         float(threshold) if threshold is not None else None,
     )
-    hyperparameters = {**found.hyperparameters, **config.get("algorithmHyperParameters", {})}
+    hyperparameters = {
+        **found.hyperparameters,
+        **config.get("featureTransformationParameters", {}),
+        **config.get("algorithmHyperParameters", {}),
+    }
     try:
-        trained = train(found.model, rows, group.catalogue(), hyperparameters, job.stop_requested)
+        trained = train(
+            found.model,
+            rows,
+            group.catalogue(),
+            hyperparameters,
+            job.stop_requested,
+            seed=version_seed(job.arn),
+        )
     except (TrainingError, ValueError) as error:
         raise JobFailed(str(error)) from None
     if trained is None:
@@ -144,3 +153,15 @@ def _train(job: Job) -> dict[str, Any] | None:
         "metrics": trained.metrics,
         "trainingHours": round((time.monotonic() - started) / 3600, 6),
     }
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateSolutionVersion": create_solution_version,
+    "DescribeSolutionVersion": describe_solution_version,
+    "ListSolutionVersions": list_solution_versions,
+    "StopSolutionVersionCreation": stop_solution_version_creation,
+    "GetSolutionMetrics": get_solution_metrics,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (VERSION_KIND, "CREATE"): _train,
+}

@@ -13,18 +13,25 @@ from typing import Any
 from emulator.engine.fit import check_hyperparameters
 from emulator.engine.storage import forget_model
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
-from emulator.jobs import Job, work
-from emulator.ops import handles
+from emulator.jobs import Job, Work
+from emulator.ops import Handler
 from emulator.recipes import Recipe, recipe
-from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.resources import (
+    create_tags,
+    delete_when_unused,
+    in_flight,
+    page,
+    require,
+    require_active,
+)
 from emulator.service import Call, Service
 
 KIND = "solution"
 VERSION_KIND = "solution-version"
 IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
+UPDATE_STATUS = "latestSolutionUpdate.status"
 
 
-@handles("CreateSolution")
 def create_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     require_active(service, "dataset-group", p["datasetGroupArn"])
@@ -59,7 +66,6 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     return {"solutionArn": arn}
 
 
-@handles("DescribeSolution")
 def describe_solution(service: Service, call: Call) -> dict[str, Any]:
     body = require(service, KIND, call.params["solutionArn"])
     versions = service.store.list_kind(VERSION_KIND, parent=body["solutionArn"])
@@ -68,33 +74,50 @@ def describe_solution(service: Service, call: Call) -> dict[str, Any]:
     return {"solution": body}
 
 
-@handles("ListSolutions")
 def list_solutions(service: Service, call: Call) -> dict[str, Any]:
     group = call.params.get("datasetGroupArn")
-    if group:
-        require(service, "dataset-group", group)
+    # botocore's model lists no ResourceNotFoundException for this List: an unknown parent
+    # lists nothing.
     return page(service.store.list_kind(KIND, parent=group), call.params, "solutions")
 
 
-@handles("UpdateSolution")
 def update_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    require_active(service, KIND, p["solutionArn"])
+    arn = p["solutionArn"]
+    solution = require_active(service, KIND, arn)
+    if in_flight(solution.get("latestSolutionUpdate", {})):
+        raise ResourceInUseException(f"The solution {arn} is already being updated.")
     now = time.time()
     members = ("performAutoTraining", "performIncrementalUpdate")
-    changes: dict[str, Any] = {k: p[k] for k in members if k in p}
+    # UpdateSolution's documentation: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or-
+    # CREATE FAILED, shown in latestSolutionUpdate; the solution takes the changes when ACTIVE.
     update = {
-        **changes,
+        **{k: p[k] for k in members if k in p},
         "solutionUpdateConfig": p.get("solutionUpdateConfig", {}),
-        "status": "ACTIVE",
+        "status": "CREATE PENDING",
         "creationDateTime": now,
         "lastUpdatedDateTime": now,
     }
-    service.store.update(p["solutionArn"], {**changes, "latestSolutionUpdate": update})
-    return {"solutionArn": p["solutionArn"]}
+    service.store.update(arn, {"latestSolutionUpdate": update})
+    service.lifecycle.begin(arn, "UPDATE", UPDATE_STATUS)
+    return {"solutionArn": arn}
 
 
-@handles("DeleteSolution")
+def _apply_update(job: Job) -> dict[str, Any]:
+    """The solution's members as the update sets them (written when it turns ACTIVE)."""
+    update = job.body["latestSolutionUpdate"]
+    changes = {
+        k: update[k] for k in ("performAutoTraining", "performIncrementalUpdate") if k in update
+    }
+    config = update.get("solutionUpdateConfig", {}).get("autoTrainingConfig")
+    if config:
+        changes["solutionConfig"] = {
+            **job.body.get("solutionConfig", {}),
+            "autoTrainingConfig": config,
+        }
+    return changes
+
+
 def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["solutionArn"]
     require(service, KIND, arn)
@@ -110,7 +133,6 @@ def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     return {}
 
 
-@work(KIND, "DELETE")
 def _delete_versions(job: Job) -> None:
     for version in job.service.store.list_kind(VERSION_KIND, parent=job.arn):
         forget_model(job.service, version["solutionVersionArn"])
@@ -143,3 +165,16 @@ def _check_threshold(config: dict[str, Any]) -> None:
             f"solutionConfig.eventValueThreshold {threshold!r} is not a number; "
             "give the minimum EVENT_VALUE to train on, e.g. '0.5'."
         ) from None
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateSolution": create_solution,
+    "DescribeSolution": describe_solution,
+    "ListSolutions": list_solutions,
+    "UpdateSolution": update_solution,
+    "DeleteSolution": delete_solution,
+}
+JOBS: dict[tuple[str, str], Work] = {
+    (KIND, "DELETE"): _delete_versions,
+    (KIND, "UPDATE"): _apply_update,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.errors import ResourceNotFoundException
-from emulator.ops import handles
+from emulator.ops import Handler
 from emulator.resources import add_tags
 from emulator.service import Call, Service
 
@@ -16,22 +16,26 @@ def _existing(service: Service, arn: str) -> str:
     return arn
 
 
-@handles("TagResource")
 def tag_resource(service: Service, call: Call) -> dict[str, Any]:
     arn = _existing(service, call.params["resourceArn"])
     add_tags(service, arn, {t["tagKey"]: t["tagValue"] for t in call.params["tags"]})
     return {}
 
 
-@handles("UntagResource")
 def untag_resource(service: Service, call: Call) -> dict[str, Any]:
     arn = _existing(service, call.params["resourceArn"])
     service.store.remove_tags(arn, list(call.params["tagKeys"]))
     return {}
 
 
-@handles("ListTagsForResource")
 def list_tags_for_resource(service: Service, call: Call) -> dict[str, Any]:
     arn = _existing(service, call.params["resourceArn"])
     tags = service.store.tags(arn)
     return {"tags": [{"tagKey": key, "tagValue": value} for key, value in sorted(tags.items())]}
+
+
+HANDLERS: dict[str, Handler] = {
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTagsForResource": list_tags_for_resource,
+}

@@ -1,6 +1,8 @@
-"""Preparing raw interactions, items and users into Personalize import files.
+"""Preparing raw interactions, items and users into Personalize import folders.
 
-Plain functions do the work (``pipeline.prepare`` and the modules it composes: reading,
-normalise/timestamps, fingerprint/duplicates/counting, checks, writing, report); the Prefect
-task ``prepare_dataset`` (``task.py``) runs it and publishes the data report.
+Plain functions do the work (``pipeline.prepare`` and the modules it composes: reading and
+routing of source splits, normalise/timestamps, per-partition rules in ``partition`` with
+fingerprint/duplicates/counting/cleaning, checks, writing, figures and report); ``runners``
+maps its steps as Prefect tasks on a Dask task runner; ``prepare_dataset`` (``task.py``) runs
+it where the configuration says and publishes the data report.
 """

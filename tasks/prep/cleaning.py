@@ -1,11 +1,13 @@
-"""The cleaning rules that need the whole data, and the plan the passes share.
+"""The cleaning rules that need more than one row, and the plan a partition's steps share.
 
-``keep_mask`` gathers what the source pass and the duplicate finder decided into a bit per
-row; ``count_pass`` counts rows per user and item (by id hash) for the minimums and applies
-the cap per user (each capped user's most recent N rows stay); ``drop`` and ``kept`` apply
-the plan to a batch. Rows removed by a rule are counted in the report under the rule's name.
-For an INCREMENTAL import the minimums also count the rows the dataset holds already
-(``earlier.py``), or are not applied when those cannot be read.
+They run on one partition of the rows (every row of a user is in the same partition, see
+``pipeline.py``): ``count_pass`` counts rows per user and item (by id hash), applies the cap
+per user (each capped user's most recent N rows stay) and the minimum per user, and returns
+the partition's item counts when a minimum per item is set (items span partitions, so their
+counts are summed over all partitions before that rule applies). ``drop`` and ``kept`` apply
+the plan to a batch. Rows removed by a rule are counted under the rule's name. For an
+INCREMENTAL import the minimums also count the rows the dataset holds already (``earlier.py``;
+each partition gets its users' share), or are not applied when those cannot be read.
 """
 
 from __future__ import annotations
@@ -14,18 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.prep.config import CleaningConfig
 from tasks.prep.counting import HashCounter, HashSet
-from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.earlier import Earlier
 from tasks.prep.errors import PrepError
-from tasks.prep.report import DataReport
 from tasks.prep.rowmask import RowMask
 from tasks.prep.schema import DatasetSchema
-from tasks.prep.spill import SpillFile
+from tasks.prep.spill import PartitionRows
 
 SECONDS_PER_DAY = 86_400
 
@@ -41,8 +42,6 @@ class Plan:
 
 
 KEY_FIELDS = ("USER_ID", "ITEM_ID")
-# Rows of one spilled batch to leave out: (first row, number of rows, keep mask as bits).
-LeftOut = tuple[int, int, np.ndarray]
 
 
 def hash_field(name: str) -> str:
@@ -53,18 +52,6 @@ def hash_field(name: str) -> str:
 def id_hashes(batch: pa.RecordBatch, name: str) -> np.ndarray:
     """The hashes of an id field's values, from a spilled batch."""
     return np.asarray(batch[hash_field(name)].to_numpy())
-
-
-def keep_mask(
-    rows: int, finder: DuplicateFinder | None, left_out: list[LeftOut], report: DataReport
-) -> RowMask:
-    """A bit per spilled row, cleared for repeats, rejects and unlisted event types."""
-    keep = RowMask(rows)
-    if finder is not None:
-        report.removed_by_rule["exact duplicate"] = finder.clear_repeats(keep)
-    for first, count, packed in left_out:
-        keep.keep_only(first, np.unpackbits(packed, count=count).astype(np.bool_))
-    return keep
 
 
 def check_cleaning(cleaning: CleaningConfig, schema: DatasetSchema) -> None:
@@ -96,12 +83,12 @@ USER_RULE = "user below cleaning.min_interactions_per_user"
 ITEM_RULE = "item below cleaning.min_interactions_per_item"
 
 
-def drop(rows: pa.RecordBatch, keep: pa.Array, report: DataReport, rule: str) -> pa.RecordBatch:
+def drop(
+    rows: pa.RecordBatch, keep: pa.Array, removed: dict[str, int], rule: str
+) -> pa.RecordBatch:
     """Keep rows where ``keep`` is true; count the others under ``rule``."""
     kept = rows.filter(keep)
-    report.removed_by_rule[rule] = (
-        report.removed_by_rule.get(rule, 0) + rows.num_rows - kept.num_rows
-    )
+    removed[rule] = removed.get(rule, 0) + rows.num_rows - kept.num_rows
     return kept
 
 
@@ -114,22 +101,24 @@ def kept(batch: pa.RecordBatch, start: int, plan: Plan) -> pa.RecordBatch:
 
 
 def count_pass(
-    spill: SpillFile,
+    spill: PartitionRows,
     cleaning: CleaningConfig,
     plan: Plan,
-    report: DataReport,
+    removed: dict[str, int],
     work: Path,
     earlier: Earlier | None = None,
-) -> None:
-    """Counts per user and item for the minimums; applies the cap per user.
+) -> pd.Series | None:
+    """Applies the cap and the minimum per user; the item counts when items have a minimum.
 
-    ``earlier``: the dataset's rows before this (INCREMENTAL) import; the minimums count them too.
+    ``earlier``: the dataset's rows before this (INCREMENTAL) import, of this partition's users;
+    the minimum per user counts them too.
     """
     cap = cleaning.max_interactions_per_user
     min_user, min_item = cleaning.min_interactions_per_user, cleaning.min_interactions_per_item
     if cap is None and min_user <= 1 and min_item <= 1:
-        return
-    users, items = HashCounter(work / "users"), HashCounter(work / "items")
+        return None
+    rows_in = plan.keep.rows
+    users, items = HashCounter(work / "users", rows_in), HashCounter(work / "items", rows_in)
     for start, batch in spill.batches():
         rows = kept(batch, start, plan)
         users.add(id_hashes(rows, "USER_ID"))
@@ -137,26 +126,23 @@ def count_pass(
     if cap is not None:
         capped = users.keys_where(above=cap)
         if len(capped):
-            report.removed_by_rule[CAP_RULE] = apply_cap(spill, plan, capped, cap, items)
+            removed[CAP_RULE] = apply_cap(spill, plan, capped, cap, items)
     if earlier is not None and not earlier.known:
-        return  # without the history a returning user's new rows would be wrongly dropped
+        return None  # without the history a returning user's new rows would be wrongly dropped
     if min_user > 1:
-        plan.drop_users = HashSet(_below(users, min_user, earlier, "USER_ID"))
-    if min_item > 1:
-        plan.drop_items = HashSet(_below(items, min_item, earlier, "ITEM_ID"))
+        plan.drop_users = HashSet(below(users.series(), min_user, earlier, "USER_ID"))
+    return items.series() if min_item > 1 else None
 
 
-def _below(counter: HashCounter, minimum: int, earlier: Earlier | None, field: str) -> np.ndarray:
+def below(counts: pd.Series, minimum: int, earlier: Earlier | None, field: str) -> np.ndarray:
     """Keys with fewer than ``minimum`` rows, counting the dataset's earlier rows if given."""
-    if earlier is None or field not in earlier.per_id:
-        return counter.keys_where(below=minimum)
-    counts = counter.series()
-    total = counts + earlier.per_id[field].reindex(counts.index, fill_value=0)
-    return np.asarray(total.index[total.to_numpy() < minimum], np.uint64)
+    if earlier is not None and field in earlier.per_id:
+        counts = counts + earlier.per_id[field].reindex(counts.index, fill_value=0)
+    return np.asarray(counts.index[counts.to_numpy() < minimum], np.uint64)
 
 
 def apply_cap(
-    spill: SpillFile, plan: Plan, capped: np.ndarray, cap: int, items: HashCounter
+    spill: PartitionRows, plan: Plan, capped: np.ndarray, cap: int, items: HashCounter
 ) -> int:
     """Keep each capped user's ``cap`` most recent rows (later rows first on equal times)."""
     bots = HashSet(capped)

@@ -1,14 +1,18 @@
-"""Where a dataset's raw data comes from, and how it is cleaned before import.
+"""Where a dataset's raw data comes from, how it is cleaned, and where the work runs.
 
-Both models are part of the pipeline configuration (``datasets.<type>.source`` and
-``datasets.<type>.cleaning``); the defaults are what a user would expect with no settings.
+``SourceConfig`` and ``CleaningConfig`` are part of the pipeline configuration per dataset
+(``datasets.<type>.source`` and ``datasets.<type>.cleaning``); ``PrepRunConfig`` is its
+``prep`` section, shared by all datasets. The defaults are what a user would expect with no
+settings.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+DEFAULT_PARTITIONS = 8
 
 
 class SourceConfig(BaseModel):
@@ -77,3 +81,46 @@ class ImportGuards(BaseModel):
         description="Refuse a FULL import that would leave fewer than (1 - this) of the rows "
         "the dataset holds now (1 turns the guard off).",
     )
+
+
+class PrepRunConfig(BaseModel):
+    """Where preparation's steps run: this process (default), or a Dask cluster."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    runner: Literal["process", "dask"] = Field(
+        default="process",
+        description="'process': every step in the flow's process, one after the other. "
+        "'dask': the steps as Prefect tasks on a Dask cluster (a local one unless "
+        "dask_address is set).",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="Scheduler of an existing Dask cluster (tcp://host:8786); its workers need "
+        "the project installed and must reach the scratch location.",
+    )
+    dask_workers: PositiveInt | None = Field(
+        default=None,
+        description="Worker processes of the local Dask cluster (default: one per core).",
+    )
+    partitions: PositiveInt = Field(
+        default=DEFAULT_PARTITIONS,
+        description="Rows are split into this many partitions by a hash of USER_ID; each is "
+        "cleaned alone and written as its own part of the import folder.",
+    )
+    scratch_uri: str | None = Field(
+        default=None,
+        description="Where the steps keep rows between them (s3://...). Default: a local "
+        "temporary directory, or _scratch/ under the output prefix with dask_address.",
+    )
+
+    @model_validator(mode="after")
+    def _dask_settings_need_dask(self) -> PrepRunConfig:
+        if self.runner != "dask" and (self.dask_address or self.dask_workers):
+            raise ValueError("dask_address and dask_workers need runner: dask")
+        if self.dask_address and self.dask_workers:
+            raise ValueError(
+                "dask_workers sizes a local cluster; an existing cluster (dask_address) "
+                "has its own workers"
+            )
+        return self

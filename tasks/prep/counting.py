@@ -3,7 +3,7 @@
 Users and items are counted by their 64-bit hash (``fingerprint.hash_column``, computed once
 in the source pass and kept in the spill), which numpy and pandas count and look up much
 faster than strings; two ids sharing a hash is as unlikely as a fingerprint collision. The
-hashes are partitioned on disk by their top bits and each partition counted alone
+hashes are split on disk by their top bits and each file counted alone
 (``HashCounter``). Small string domains (event types, reject reasons) are counted by value.
 """
 
@@ -17,20 +17,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.prep.partitions import PARTITION_BITS, write_partitioned
+from tasks.prep.partitions import MAX_BITS, files_for, write_partitioned
 
 
 class HashCounter:
     """Rows per distinct 64-bit key, in partition files on disk until counted.
 
-    Keys go to one of 64 files by their top bits, so every key's rows are in one file; each
-    file is then counted alone. Counting happens once, with no merging of partial counts, and
-    memory holds one partition at a time.
+    Keys go to one of up to 64 files (enough for the ``rows`` expected, 64 when not known) by
+    their top bits, so
+    every key's rows are in one file; each file is then counted alone. Counting happens once,
+    with no merging of partial counts, and memory holds one file's keys at a time.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, rows: int | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
+        files = 1 << MAX_BITS if rows is None else files_for(rows)
+        self._paths = [directory / f"keys-{i:02d}.bin" for i in range(files)]
         self._files: list[BinaryIO] | None = [path.open("wb") for path in self._paths]
         self._removed: list[np.ndarray] = []
         self._series: pd.Series | None = None
@@ -87,6 +89,11 @@ class HashSet:
     def __len__(self) -> int:
         return len(self._index)
 
+    @property
+    def keys(self) -> np.ndarray:
+        """The keys, sorted."""
+        return self._index.to_numpy(np.uint64)
+
     def contains(self, keys: np.ndarray) -> np.ndarray:
         """Bool mask: which ``keys`` are in the set."""
         return np.asarray(self._index.get_indexer(keys) >= 0)
@@ -108,4 +115,9 @@ class ValueCounter:
 
     def as_dict(self) -> dict[str, int]:
         """{value: count}, most frequent first."""
-        return dict(sorted(self._counts.items(), key=lambda item: (-item[1], item[0])))
+        return self.sorted(self._counts)
+
+    @staticmethod
+    def sorted(counts: dict[str, int]) -> dict[str, int]:
+        """{value: count}, most frequent first (then by value)."""
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -1,9 +1,10 @@
 """Finding exact duplicate rows in bounded memory: fingerprints partitioned on disk.
 
 While the rows stream by, each row's 64-bit fingerprint (``fingerprint.py``) and row index go
-to one of 64 partition files by the fingerprint's top bits. Afterwards each partition is read
-alone and its repeated fingerprints cleared in the keep mask (``rowmask.py``, a bit per row);
-so memory holds 1/64 of the fingerprints at a time. The first occurrence of a row is kept.
+to one of up to 64 files by the fingerprint's top bits (``partitions.files_for``). Afterwards
+each file is read alone and its repeated fingerprints cleared in the keep mask (``rowmask.py``,
+a bit per row); so memory holds a file's fingerprints at a time. The first occurrence of a row
+is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tasks.prep.partitions import PARTITION_BITS, write_partitioned
+from tasks.prep.partitions import files_for, write_partitioned
 from tasks.prep.rowmask import RowMask
 
 _RECORD = np.dtype([("fingerprint", np.uint64), ("row", np.int64)])
@@ -22,9 +23,9 @@ _RECORD = np.dtype([("fingerprint", np.uint64), ("row", np.int64)])
 class DuplicateFinder:
     """Collects fingerprints by partition; ``keep_mask`` marks the rows to keep."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, rows: int) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.paths = [directory / f"part-{i:02d}.bin" for i in range(1 << PARTITION_BITS)]
+        self.paths = [directory / f"part-{i:02d}.bin" for i in range(files_for(rows))]
         self._files = [path.open("wb") for path in self.paths]
 
     def add(self, fingerprints: np.ndarray, rows: np.ndarray) -> None:

@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 from tasks.prep.config import CleaningConfig, ImportGuards
 from tasks.prep.counting import HashCounter
 from tasks.prep.fingerprint import hash_column
+from tasks.prep.import_folder import import_parts
 from tasks.prep.report import DataReport
 
 ID_FIELDS = ("USER_ID", "ITEM_ID")
@@ -100,13 +101,10 @@ def read_earlier(uris: Sequence[str], id_fields: Sequence[str], work: Path) -> E
 
 def _csv_files(uri: str) -> list[str]:
     """The file at ``uri``, or every ``.csv`` under it when it is a prefix."""
-    fs, root = fsspec.core.url_to_fs(uri)
-    protocol = uri.split("://", 1)[0] + "://" if "://" in uri else ""
-    if fs.isfile(root):
-        return [uri]
-    if not fs.isdir(root):
+    files = import_parts(uri)
+    if not files:
         raise FileNotFoundError(f"no file or prefix at {uri}")
-    return [protocol + path for path in sorted(fs.find(root)) if path.endswith(".csv")]
+    return files
 
 
 def _count(path: str, counters: dict[str, HashCounter]) -> int:

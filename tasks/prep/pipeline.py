@@ -1,81 +1,100 @@
-"""Preparing one dataset for import: read, normalise, clean, check, write; in bounded memory.
+"""Preparing one dataset for import: read, normalise, clean, check, write; in partitions.
 
-The work is done in passes so that input larger than memory works:
+The work is cut so that it runs in bounded memory on one machine and spreads over many:
 
-1. Source pass: source batches stream in (``reading.py``, read ahead in a background thread)
-   and are normalised (``normalise.py``); rejected rows go to the rejects file with their
-   reason. Every row is appended, with the 64-bit hashes of its USER_ID and ITEM_ID, to a
-   local spill file (Arrow IPC, ``spill.py``); rejected rows and rows of event types not
-   allowed are only marked (one bit per row of the batches that have any). Each good row's
-   fingerprint goes to one of 64 partition files on disk (``duplicates.py``).
-2. Duplicates: the fingerprint partitions are read one at a time; repeats of an earlier row
-   are cleared in a keep mask of one bit per row, which also takes the marks of step 1.
-3. Count pass (``cleaning.py``; only when a minimum per user/item or a cap per user is set):
-   rows per user and per item over the kept rows inside the time window, by id hash in
-   partition files (``counting.py``); for users above the cap, their rows' (timestamp, row)
-   are gathered to keep their most recent N.
-4. Write pass: kept rows inside the window whose user and item meet the minimums are streamed
-   to the import CSV (``writing.py``) while a background thread reads and filters the next
-   batch; users, items, event types and time span are counted for the report on the way.
+1. Splits (``routing.py``): the source is cut into splits (files, or runs of a Parquet file's
+   row groups). Each split is read and normalised; rejected rows go to its rejects file with
+   their reason; its good rows are routed by a hash of USER_ID (ITEM_ID for items) into
+   ``partitions`` spill files on the scratch location. Every row of a user is then in one
+   partition, in source order.
+2. Per-user rules (``partition.plan_partition``): each partition alone finds its exact
+   duplicates and applies every rule that needs all of a user's rows (the cap, the minimum per
+   user, and any rule added in ``partition._per_user_rules``). The time window's cutoff comes
+   from the latest TIMESTAMP of all splits; the minimum per item from the item counts summed
+   over all partitions, since an item's rows span partitions.
+3. Write (``partition.write_partition``): each partition streams the rows that pass every rule
+   to its own part, ``<prefix>/<type>/part-<p>.csv`` under the import folder, counting the
+   report's figures on the way. Without a minimum per item, steps 2 and 3 are one job per
+   partition (``partition.clean_partition``).
+4. Merge: the rejects of the splits are gathered into one file beside the import folder; the
+   data report is merged from the figures of the splits and partitions (``figures.py``),
+   checked against Personalize's rules, compared with the last run's, and written.
 
-Memory holds a few batches, one bit per row (the keep mask), 1/64 of the fingerprints or id
-hashes while a partition is processed, the per-user counts (for the quantiles), and the rows
-of capped users during step 3. Disk (under ``TMPDIR``) holds the spill and the partitions,
-about 90 bytes per row for interactions, removed at the end. The rules apply in this order:
-forgotten users (``suppression.py``), rejects, event types, duplicates, window, cap, minimums
-per user and per item (one round, on the counts after the cap).
+Steps 1 to 3 are each a list of independent jobs handed to ``map_steps``: by default they run
+one after the other in this process; ``tasks.prep.runners`` maps them as Prefect tasks on a
+task runner (a local Dask cluster, or an existing one). The jobs are plain data and the
+scratch location is shared by all of them (a local directory by default; ``s3://...`` when the
+workers are on other machines), so the result is the same whichever runner ran them.
+
+The rules apply in this order: forgotten users (``suppression.py``, loaded once and applied as
+each split is read), rejects, event types, duplicates, window, cap, minimums per user and per
+item (one round, on the counts after the cap). A worker's memory holds a few batches,
+one bit per row of its partition, at most about 512K fingerprints or id hashes at a time
+(``partitions.files_for``), and its per-user counts; disk holds the spill (about 90 bytes per
+row for interactions) until the end.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+import fsspec
 import numpy as np
+import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
-from tasks.prep.cleaning import (
-    EVENT_RULE,
-    ITEM_RULE,
-    KEY_FIELDS,
-    SECONDS_PER_DAY,
-    USER_RULE,
-    WINDOW_RULE,
-    LeftOut,
-    Plan,
-    check_cleaning,
-    count_pass,
-    drop,
-    hash_field,
-    id_hashes,
-    keep_mask,
-)
-from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
-from tasks.prep.counting import HashCounter, ValueCounter
-from tasks.prep.duplicates import DuplicateFinder
-from tasks.prep.earlier import dataset_history
+from tasks.prep.cleaning import SECONDS_PER_DAY, below, check_cleaning
+from tasks.prep.config import DEFAULT_PARTITIONS, CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.counting import ValueCounter
+from tasks.prep.earlier import Earlier, dataset_history
 from tasks.prep.errors import PrepError, SourceError
-from tasks.prep.fingerprint import hash_column, hash_rows
+from tasks.prep.figures import Figures, add_counts, merge_into
 from tasks.prep.guards import enforce_guards, guard_checks
-from tasks.prep.normalise import REJECT_COLUMNS, Normaliser
-from tasks.prep.prefetch import prefetch
-from tasks.prep.reading import read_batches
+from tasks.prep.holdout import Holdout, HoldoutSpec, hold_out
+from tasks.prep.import_folder import delete_parts
+from tasks.prep.normalise import Normaliser
+from tasks.prep.partition import (
+    PartitionJob,
+    PlanResult,
+    WriteJob,
+    clean_partition,
+    plan_partition,
+    write_partition,
+)
+from tasks.prep.reading import Split, list_splits, read_split, source_columns
 from tasks.prep.report import DataReport
+from tasks.prep.routing import SplitJob, SplitResult, rejects_uri, route_split, spill_schema
 from tasks.prep.schema import DatasetSchema
-from tasks.prep.spill import SpillFile
 from tasks.prep.suppression import Suppression
-from tasks.prep.writing import CsvSink, delete, read_text, write_text
+from tasks.prep.writing import delete, open_for_writing, read_text, write_text
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+class MapSteps(Protocol):
+    """Runs ``step`` on every job (each job independent of the others); results in order."""
+
+    def __call__(self, step: Callable[[J], R], jobs: Sequence[J]) -> list[R]: ...
+
+
+def run_here(step: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
+    """Every job in this process, one after the other."""
+    return [step(job) for job in jobs]
 
 
 @dataclass(frozen=True)
 class OutputLocation:
-    """Where a dataset's import file, rejects and report go, under one output prefix."""
+    """Where a dataset's import folder, rejects and report go, under one output prefix."""
 
     import_uri: str
     rejects_uri: str
@@ -86,7 +105,8 @@ class OutputLocation:
     def under(
         cls, output_uri: str, dataset_type: str, history_uri: str | None = None
     ) -> OutputLocation:
-        """``<prefix>/<type>.csv``, ``<type>.rejects.csv`` and ``<type>.report.json``.
+        """``<prefix>/<type>/`` (the import folder: Personalize imports every ``.csv`` in it),
+        and beside it, outside that folder, ``<type>.rejects.csv`` and ``<type>.report.json``.
 
         The history (the last successful run's report, which the next run compares against)
         defaults to ``<type>.last-report.json`` in the parent of the output prefix, so that
@@ -97,7 +117,7 @@ class OutputLocation:
         path = prefix.rpartition("://")[2]
         parent = prefix.rsplit("/", 1)[0] if "/" in path else prefix
         history = history_uri or f"{parent}/{dataset_type.lower()}.last-report.json"
-        return cls(f"{base}.csv", f"{base}.rejects.csv", f"{base}.report.json", history)
+        return cls(f"{base}/", f"{base}.rejects.csv", f"{base}.report.json", history)
 
 
 class PrepResult(BaseModel):
@@ -110,6 +130,7 @@ class PrepResult(BaseModel):
     rows_out: int
     rows_rejected: int
     report: DataReport
+    holdout: Holdout | None = None
 
 
 def prepare(
@@ -122,15 +143,24 @@ def prepare(
     incremental: bool = False,
     current_files: Sequence[str] = (),
     guards: ImportGuards | None = None,
+    partitions: int = DEFAULT_PARTITIONS,
+    scratch_uri: str | None = None,
+    map_steps: MapSteps = run_here,
+    holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
-    """Prepare a dataset's raw data into a Personalize import file under ``output_uri``.
+    """Prepare a dataset's raw data into a Personalize import folder under ``output_uri``.
 
     ``incremental``: the file will be imported INCREMENTAL, so the dataset-wide minimums are not
     required of it alone (see ``checks.personalize_checks``), and the minimums per user and
     item count the rows the dataset holds already, read from ``current_files`` (the import
     files of its current rows; ``earlier.py``). ``guards`` (default: ``ImportGuards()``) refuse
     an export with too many rejected rows, or a FULL one that shrinks the dataset too much
-    (``guards.py``); ``GuardError`` says which.
+    (``guards.py``); ``GuardError`` says which. ``partitions``: how many parts the
+    rows are split into by user (and the import folder has at most). ``scratch_uri``: where the
+    steps keep rows between them (a new folder under it, removed at the end); a local temporary
+    directory by default, which only workers on this machine can use. ``map_steps`` runs the
+    jobs of each step (see the module docstring). ``holdout``: recent interactions of a sample
+    of users to set aside beside the import folder for the gate (``holdout.py``).
 
     The data report is compared with the last successful run's, kept at ``history_uri``
     (default: see ``OutputLocation.under``), which it then replaces.
@@ -141,6 +171,8 @@ def prepare(
     """
     schema = DatasetSchema.from_avro(avro_schema, dataset_type)
     check_cleaning(cleaning, schema)
+    if partitions < 1:
+        raise PrepError(f"partitions must be at least 1, got {partitions}")
     out = OutputLocation.under(output_uri, schema.dataset_type, history_uri)
     report = DataReport(
         dataset_type=schema.dataset_type,
@@ -148,21 +180,48 @@ def prepare(
         import_uri=out.import_uri,
         rejects_uri=out.rejects_uri,
     )
-    keys = [name for name in KEY_FIELDS if name in schema.names]
-    arrow_schema = pa.schema(
-        [(f.name, f.arrow_type) for f in schema.fields]
-        + [(hash_field(name), pa.uint64()) for name in keys]
-    )
-    with tempfile.TemporaryDirectory(prefix="prep-") as work:
-        spill = SpillFile(Path(work) / "rows.arrow", arrow_schema)
-        finder = DuplicateFinder(Path(work) / "fingerprints") if cleaning.drop_duplicates else None
-        left_out, latest = _source_pass(source, cleaning, schema, spill, finder, out, report)
-        plan = Plan(keep=keep_mask(spill.rows, finder, left_out, report))
+    source_columns(source, schema)  # a wrong mapping is reported before the files are listed
+    splits = list_splits(source)
+    units = _timestamp_units(splits[0], source, schema)
+    with _scratch(scratch_uri) as scratch, tempfile.TemporaryDirectory(prefix="prep-") as local:
+        forgotten = Suppression.load(cleaning.forgotten_users_uri)
+        split_jobs = [
+            SplitJob(i, split, source, cleaning, schema, units, partitions, scratch, forgotten)
+            for i, split in enumerate(splits)
+        ]
+        routed = map_steps(route_split, split_jobs)
+        latest = _add_splits(report, routed)
+        if report.rows_in == 0:
+            raise SourceError(
+                f"source {source.uri} has no rows: expected at least a header and data"
+            )
+        _gather_rejects([rejects_uri(scratch, i) for i in range(len(splits))], out.rejects_uri)
+        cutoff = None
         if cleaning.window_days and latest is not None:
-            plan.cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
-        earlier = dataset_history(current_files, cleaning, guards, incremental, report, Path(work))
-        count_pass(spill, cleaning, plan, report, Path(work) / "counts", earlier)
-        _write_pass(spill, plan, out, report, Path(work) / "stats")
+            cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
+        columns = spill_schema(schema)
+        earlier = dataset_history(current_files, cleaning, guards, incremental, report, Path(local))
+        jobs = [
+            PartitionJob(
+                partition=p,
+                rows=sum(r.rows_by_partition[p] for r in routed),
+                splits=tuple(i for i, r in enumerate(routed) if r.rows_by_partition[p]),
+                scratch=scratch,
+                cleaning=cleaning,
+                columns=columns,
+                output_names=tuple(schema.names),
+                cutoff=cutoff,
+                earlier=_users_share(earlier, p, partitions),
+            )
+            for p in range(partitions)
+        ]
+        delete_parts(out.import_uri)  # a rerun into the same folder starts clean
+        planned, written = _clean_partitions(jobs, out.import_uri, cleaning, earlier, map_steps)
+        for plan in planned:
+            add_counts(report.removed_by_rule, plan.removed_by_rule)
+        merge_into(report, written)
+    output = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
+    held = hold_out(out.import_uri, output, holdout, report) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)
     report.checks += guard_checks(report, guards or ImportGuards(), incremental, earlier)
     report.compare(_previous_report(out.history_uri))
@@ -170,7 +229,9 @@ def prepare(
         enforce_guards(report)
         enforce(report)
     except PrepError:
-        delete(out.import_uri)
+        delete_parts(out.import_uri)
+        if held is not None:
+            delete(held.uri)
         raise
     document = report.model_dump_json(indent=2)
     write_text(out.report_uri, document)
@@ -183,128 +244,108 @@ def prepare(
         rows_out=report.rows_out,
         rows_rejected=report.rows_rejected,
         report=report,
+        holdout=held,
     )
 
 
-def _source_pass(
-    source: SourceConfig,
-    cleaning: CleaningConfig,
-    schema: DatasetSchema,
-    spill: SpillFile,
-    finder: DuplicateFinder | None,
-    out: OutputLocation,
-    report: DataReport,
-) -> tuple[list[LeftOut], int | None]:
-    """Read, normalise, set rejects aside, spill; (rows to leave out by batch, latest time).
-
-    Every row is spilled; rejected rows and rows of event types not allowed are only marked
-    (as (first row, rows, keep bits) for the batches that have any), which saves a copy.
-    """
+def _timestamp_units(first: Split, source: SourceConfig, schema: DatasetSchema) -> dict[str, Any]:
+    """The timestamp units read in the source's first batch, which every split then keeps."""
     normaliser = Normaliser(schema, source.timestamp_unit)
-    suppression = Suppression.load(cleaning.forgotten_users_uri)
-    allowed = pa.array(cleaning.event_types, pa.string()) if cleaning.event_types else None
-    rejects_schema = pa.schema([(name, pa.string()) for name in (*REJECT_COLUMNS, *schema.names)])
-    rejects_schema = rejects_schema.set(1, pa.field("SOURCE_ROW", pa.int64()))
-    reasons = ValueCounter()
-    keys = [name for name in KEY_FIELDS if name in schema.names]
-    left_out: list[LeftOut] = []
+    with closing(read_split(first, source, schema)) as batches:
+        batch = next(batches, None)
+    if batch is not None:
+        normaliser(batch)
+    return {name: converter.unit for name, converter in normaliser.timestamps.items()}
+
+
+def _add_splits(report: DataReport, routed: list[SplitResult]) -> int | None:
+    """Add the splits' counts to the report; the latest TIMESTAMP of their good rows."""
+    readings: dict[str, set[str]] = {}
+    reasons: dict[str, int] = {}
     latest: int | None = None
-    with CsvSink(out.rejects_uri, rejects_schema) as rejects:
-        for raw in prefetch(read_batches(source, schema)):
-            report.rows_in += raw.batch.num_rows
-            normalised = suppression.apply(normaliser(raw), report.removed_by_rule)
-            rows, good = normalised.rows, normalised.good
-            if normalised.rejects is not None:
-                rejects.write(normalised.rejects)
-                reasons.add(normalised.rejects.column("REASON"))
-            if allowed is not None:
-                listed = pc.fill_null(pc.is_in(rows["EVENT_TYPE"], allowed), False)
-                listed_np = listed.to_numpy(zero_copy_only=False)
-                unlisted = int((~listed_np if good is None else good & ~listed_np).sum())
-                report.removed_by_rule[EVENT_RULE] = (
-                    report.removed_by_rule.get(EVENT_RULE, 0) + unlisted
-                )
-                good = listed_np if good is None else good & listed_np
-            key_hashes = {name: hash_column(rows[name]) for name in keys}
-            first = spill.rows
-            if finder is not None:
-                fingerprints = hash_rows(rows, key_hashes)
-                positions = np.arange(first, first + rows.num_rows)
-                if good is not None:
-                    fingerprints, positions = fingerprints[good], positions[good]
-                finder.add(fingerprints, positions)
-            if "TIMESTAMP" in rows.schema.names:
-                times = rows["TIMESTAMP"] if good is None else rows["TIMESTAMP"].filter(good)
-                newest = pc.max(times).as_py()
-                if newest is not None:
-                    latest = newest if latest is None else max(latest, newest)
-            if good is not None:
-                left_out.append((first, len(good), np.packbits(good)))
-            for name, hashed in key_hashes.items():
-                rows = rows.append_column(hash_field(name), pa.array(hashed))
-            spill.append(rows)
-    if report.rows_in == 0:
-        raise SourceError(f"source {source.uri} has no rows: expected at least a header and data")
-    report.rows_rejected = rejects.rows
-    report.rejects_by_reason = reasons.as_dict()
-    report.timestamp_reading = normaliser.timestamp_reading
-    return left_out, latest
+    for result in routed:
+        report.rows_in += result.rows_in
+        report.rows_rejected += result.rows_rejected
+        add_counts(reasons, result.rejects_by_reason)
+        add_counts(report.removed_by_rule, result.removed_by_rule)
+        for name, found in result.timestamp_readings.items():
+            readings.setdefault(name, set()).update(found)
+        if result.latest is not None:
+            latest = result.latest if latest is None else max(latest, result.latest)
+    report.rejects_by_reason = ValueCounter.sorted(reasons)
+    report.timestamp_reading = (
+        "; ".join(f"{n}: {', '.join(sorted(r)) or 'no timestamps'}" for n, r in readings.items())
+        or "none"
+    )
+    return latest
 
 
-def _write_pass(
-    spill: SpillFile, plan: Plan, out: OutputLocation, report: DataReport, work: Path
-) -> None:
-    """Stream the rows that pass every rule to the import file; take the report's counts.
+def _clean_partitions(
+    jobs: list[PartitionJob],
+    import_uri: str,
+    cleaning: CleaningConfig,
+    earlier: Earlier | None,
+    map_steps: MapSteps,
+) -> tuple[list[PlanResult], list[Figures]]:
+    """Steps 2 and 3 on every partition: in two rounds when items have a minimum, else one."""
+    if cleaning.min_interactions_per_item <= 1:
+        both = map_steps(clean_partition, [WriteJob(job, import_uri) for job in jobs])
+        return [plan for plan, _ in both], [figures for _, figures in both]
+    planned = map_steps(plan_partition, jobs)
+    drop_items = _items_below(planned, cleaning.min_interactions_per_item, earlier)
+    written = map_steps(write_partition, [WriteJob(job, import_uri, drop_items) for job in jobs])
+    return planned, written
 
-    Filtering and counting run in a background thread while this one writes the CSV.
+
+def _items_below(
+    planned: list[PlanResult], minimum: int, earlier: Earlier | None
+) -> np.ndarray | None:
+    """The hashes of items below the minimum, on counts summed over all partitions.
+
+    The counts include the dataset's earlier rows (``earlier``) when those were read.
     """
-    names = spill.schema.names
-    users, items = HashCounter(work / "users"), HashCounter(work / "items")
-    events = ValueCounter()
-    columns = pa.schema([field for field in spill.schema if not field.name.startswith("_hash_")])
-    with CsvSink(out.import_uri, columns) as sink:
-        for rows in prefetch(_output_rows(spill, plan, report)):
-            sink.write(rows)
-            for counter, field in ((users, "USER_ID"), (items, "ITEM_ID")):
-                if field in names:
-                    counter.add(id_hashes(rows, field))
-            if "EVENT_TYPE" in names:
-                events.add(rows["EVENT_TYPE"])
-            if report.dataset_type == "INTERACTIONS":
-                report.sample(rows["USER_ID"])
-    report.rows_out = sink.rows
-    if report.dataset_type == "INTERACTIONS":
-        report.set_per_user(users.counts())
-    elif "USER_ID" in names:
-        report.users = len(users.counts())
-    if "ITEM_ID" in names:
-        report.items = len(items.counts())
-    report.event_types = events.as_dict()
+    counts = [p.item_counts for p in planned if p.item_counts is not None]
+    if minimum <= 1 or not counts:
+        return None
+    return below(pd.concat(counts).groupby(level=0).sum(), minimum, earlier, "ITEM_ID")
 
 
-def _output_rows(spill: SpillFile, plan: Plan, report: DataReport) -> Iterator[pa.RecordBatch]:
-    """The spill's rows that pass duplicates, window, cap and minimums; the time span."""
-    for start, batch in spill.batches():
-        rows = batch
-        rows = rows.filter(pa.array(plan.keep.get(start, batch.num_rows)))
-        if plan.cutoff is not None:
-            inside = pc.greater_equal(rows["TIMESTAMP"], plan.cutoff)
-            rows = drop(rows, inside, report, WINDOW_RULE)
-        if plan.drop_users is not None:
-            enough = ~plan.drop_users.contains(id_hashes(rows, "USER_ID"))
-            rows = drop(rows, pa.array(enough), report, USER_RULE)
-        if plan.drop_items is not None:
-            enough = ~plan.drop_items.contains(id_hashes(rows, "ITEM_ID"))
-            rows = drop(rows, pa.array(enough), report, ITEM_RULE)
-        if "TIMESTAMP" in rows.schema.names and rows.num_rows:
-            low, high = pc.min_max(rows["TIMESTAMP"]).values()
-            report.time_start = _bound(min, report.time_start, low.as_py())
-            report.time_end = _bound(max, report.time_end, high.as_py())
-        yield rows
+def _users_share(earlier: Earlier | None, partition: int, partitions: int) -> Earlier | None:
+    """The dataset's earlier rows per user, of the users of one partition only."""
+    if earlier is None or "USER_ID" not in earlier.per_id:
+        return earlier if earlier is None else replace(earlier, files=[], per_id={})
+    users = earlier.per_id["USER_ID"]
+    mine = users.index.to_numpy(np.uint64) % np.uint64(partitions) == partition
+    return replace(earlier, files=[], per_id={"USER_ID": users[mine]})
 
 
-def _bound(pick: Any, current: int | None, value: int) -> int:
-    return value if current is None else int(pick(current, value))
+def _gather_rejects(parts: list[str], uri: str) -> None:
+    """The splits' rejects, one file after the other, as one CSV with one header."""
+    with open_for_writing(uri, "wb") as target:
+        for i, part in enumerate(parts):
+            with fsspec.open(part, "rb") as source:
+                header = source.readline()
+                if i == 0:
+                    target.write(header)
+                shutil.copyfileobj(source, target, 8 << 20)
+
+
+class _scratch:
+    """A new folder under ``scratch_uri`` (or a local temporary one), removed afterwards."""
+
+    def __init__(self, scratch_uri: str | None) -> None:
+        if scratch_uri is None:
+            self.uri = tempfile.mkdtemp(prefix="prep-")
+        else:
+            self.uri = f"{scratch_uri.rstrip('/')}/prep-{uuid.uuid4().hex[:12]}"
+
+    def __enter__(self) -> str:
+        return self.uri
+
+    def __exit__(self, *exc: object) -> None:
+        fs, path = fsspec.core.url_to_fs(self.uri)
+        if fs.exists(path):
+            fs.rm(path, recursive=True)
 
 
 def _previous_report(uri: str) -> DataReport | None:

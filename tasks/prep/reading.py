@@ -1,14 +1,16 @@
 """Reading raw data as a stream of Arrow record batches, from local paths or ``s3://``.
 
-A source is one file or a prefix (directory) of many; files are read one after the other in
-name order and never loaded whole, so input can be larger than memory. Storage goes through
-fsspec (s3fs for ``s3://``, which honours ``AWS_ENDPOINT_URL_S3``). Columns come back renamed
-to the schema's field names; nullable fields the source does not have come back as nulls.
+A source is one file or a prefix (directory) of many. It is cut into splits that can be read
+independently (``list_splits``): a whole CSV or JSON-lines file, or a run of a Parquet file's
+row groups. Splits are in name order and never loaded whole, so input can be larger than
+memory. Storage goes through fsspec (s3fs for ``s3://``, which honours ``AWS_ENDPOINT_URL_S3``).
+Columns come back renamed to the schema's field names; nullable fields the source does not have
+come back as nulls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,8 @@ from tasks.prep.errors import SourceError
 from tasks.prep.schema import DatasetSchema
 
 BATCH_ROWS = 128 * 1024
+# A Parquet split holds whole row groups, about this many rows (one group at least).
+SPLIT_ROWS = 1_000_000
 _BLOCK_BYTES = 8 << 20
 _EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet",
@@ -76,6 +80,46 @@ def list_files(uri: str) -> tuple[Any, list[str]]:
     return fs, paths
 
 
+@dataclass(frozen=True)
+class Split:
+    """A part of the source read on its own: a file, or row groups of a Parquet file.
+
+    ``first_row`` is the 0-based row number in the file of the split's first row.
+    """
+
+    path: str
+    format: str
+    row_groups: tuple[int, ...] | None = None
+    first_row: int = 0
+
+
+def list_splits(source: SourceConfig, rows_per_split: int = SPLIT_ROWS) -> list[Split]:
+    """The source's splits, in the order a single reader would read them."""
+    fs, paths = list_files(source.uri)
+    splits: list[Split] = []
+    for path in paths:
+        fmt = file_format(path, source.format)
+        if fmt != "parquet":
+            splits.append(Split(path, fmt))
+            continue
+        try:
+            with fs.open(path, "rb") as handle:
+                metadata = pq.ParquetFile(handle).metadata
+        except (OSError, pa.ArrowException) as exc:
+            raise SourceError(f"cannot read {_display(fs, path)} as parquet: {exc}") from exc
+        groups: list[int] = []
+        first = rows = 0
+        for index in range(metadata.num_row_groups):
+            groups.append(index)
+            rows += metadata.row_group(index).num_rows
+            if rows - first >= rows_per_split or index == metadata.num_row_groups - 1:
+                splits.append(Split(path, fmt, tuple(groups), first))
+                groups, first = [], rows
+        if not metadata.num_row_groups:
+            splits.append(Split(path, fmt, (), 0))
+    return splits
+
+
 def source_columns(source: SourceConfig, schema: DatasetSchema) -> dict[str, str]:
     """Schema field -> source column, after checking the mapping names schema fields."""
     unknown = sorted(set(source.columns) - set(schema.names))
@@ -89,35 +133,45 @@ def source_columns(source: SourceConfig, schema: DatasetSchema) -> dict[str, str
 
 def read_batches(source: SourceConfig, schema: DatasetSchema) -> Iterator[SourceBatch]:
     """Every row of the source as record batches with the schema's field names."""
+    source_columns(source, schema)  # a wrong mapping is reported before the files are listed
+    for split in list_splits(source):
+        yield from read_split(split, source, schema)
+
+
+def read_split(
+    split: Split, source: SourceConfig, schema: DatasetSchema
+) -> Generator[SourceBatch, None, None]:
+    """Every row of one split as record batches with the schema's field names."""
     mapping = source_columns(source, schema)
-    fs, paths = list_files(source.uri)
-    for path in paths:
-        fmt = file_format(path, source.format)
-        shown = _display(fs, path)
-        first_row = 0
-        try:
-            with fs.open(path, "rb", compression="infer") as handle:
-                for batch in _file_batches(handle, fmt, shown, mapping, source, schema):
-                    yield SourceBatch(shown, first_row, batch)
-                    first_row += batch.num_rows
-        except (OSError, pa.ArrowException, EOFError) as exc:
-            raise SourceError(f"cannot read {shown} as {fmt}: {exc}") from exc
+    fs, _ = fsspec.core.url_to_fs(source.uri)
+    shown = _display(fs, split.path)
+    first_row = split.first_row
+    try:
+        with fs.open(split.path, "rb", compression="infer") as handle:
+            for batch in _file_batches(handle, split, shown, mapping, source, schema):
+                yield SourceBatch(shown, first_row, batch)
+                first_row += batch.num_rows
+    except (OSError, pa.ArrowException, EOFError) as exc:
+        raise SourceError(f"cannot read {shown} as {split.format}: {exc}") from exc
 
 
 def _file_batches(
     handle: Any,
-    fmt: str,
+    split: Split,
     shown: str,
     mapping: dict[str, str],
     source: SourceConfig,
     schema: DatasetSchema,
 ) -> Iterator[pa.RecordBatch]:
+    fmt = split.format
     if fmt == "parquet":
         # pre_buffer (on by default) would hold every requested row group of the file at once.
         parquet = pq.ParquetFile(handle, pre_buffer=False)
         present = set(parquet.schema_arrow.names)
         wanted = _present_columns(mapping, present, source, schema, shown)
-        batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=sorted(set(wanted.values())))
+        batches = parquet.iter_batches(
+            batch_size=BATCH_ROWS, row_groups=split.row_groups, columns=sorted(set(wanted.values()))
+        )
     elif fmt == "csv":
         header = _csv_header(handle)
         wanted = _present_columns(mapping, set(header), source, schema, shown)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
@@ -61,11 +59,15 @@ class DataReport(BaseModel):
     users_with_2_or_more: int | None = None
     sample_users: list[str] = Field(
         default_factory=list,
-        description="The first few distinct users of the prepared rows (the smoke check asks them).",
+        description="A few users of the prepared rows (the smoke check asks them): those with "
+        "the smallest id hashes, so the same whatever the partitioning.",
     )
     event_types: dict[str, int] = Field(default_factory=dict)
     time_start: int | None = Field(default=None, description="Earliest TIMESTAMP, epoch seconds.")
     time_end: int | None = Field(default=None, description="Latest TIMESTAMP, epoch seconds.")
+    holdout_cutoff: int | None = Field(
+        default=None, description="The gate's holdout: interactions after this were set aside."
+    )
     interactions_per_user: dict[str, float] = Field(default_factory=dict)
     timestamp_reading: str = ""
     checks: list[Check] = Field(default_factory=list)
@@ -82,24 +84,17 @@ class DataReport(BaseModel):
             return None
         return round((self.time_end - self.time_start) / 86400, 2)
 
-    def set_per_user(self, counts: np.ndarray) -> None:
-        """Users, users with 2 or more interactions, and quantiles of interactions per user."""
-        self.users = len(counts)
-        self.users_with_2_or_more = int((counts >= 2).sum())
-        if len(counts):
-            values = np.quantile(counts, QUANTILES)
+    def set_per_user(self, histogram: dict[int, int]) -> None:
+        """Users, users with 2+ interactions, and quantiles, from {interactions: users}."""
+        values = np.array(sorted(histogram), np.int64)
+        users = np.array([histogram[v] for v in values], np.int64)
+        self.users = int(users.sum())
+        self.users_with_2_or_more = int(users[values >= 2].sum())
+        if self.users:
             self.interactions_per_user = {
                 _quantile_name(q): round(float(v), 2)
-                for q, v in zip(QUANTILES, values, strict=True)
+                for q, v in zip(QUANTILES, weighted_quantiles(values, users), strict=True)
             }
-
-    def sample(self, users: pa.Array) -> None:
-        """Keep the first ``SAMPLE_USERS`` distinct users seen in the prepared rows."""
-        if len(self.sample_users) >= SAMPLE_USERS:
-            return
-        for user in pc.unique(users.drop_null()).slice(0, SAMPLE_USERS).to_pylist():
-            if len(self.sample_users) < SAMPLE_USERS and str(user) not in self.sample_users:
-                self.sample_users.append(str(user))
 
     def compare(self, previous: DataReport | None) -> None:
         """Record the change in rows, users, items and time span since ``previous``."""
@@ -180,6 +175,19 @@ def _table(
         return []
     rows = [f"| {key} | {value:,} |" for key, value in values.items()]
     return ["", f"## {title}", "", f"| {header[0]} | {header[1]} |", "|---|---|", *rows]
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray) -> list[float]:
+    """``np.quantile`` (linear) of ``values`` each repeated ``weights`` times, at QUANTILES."""
+    ends = np.cumsum(weights)  # the sorted ranks 0..ends[i]-1 hold values[i]
+    out = []
+    for q in QUANTILES:
+        position = q * (ends[-1] - 1)
+        low, high = int(np.floor(position)), int(np.ceil(position))
+        at_low = values[np.searchsorted(ends, low, side="right")]
+        at_high = values[np.searchsorted(ends, high, side="right")]
+        out.append(float(at_low + (at_high - at_low) * (position - low)))
+    return out
 
 
 def _quantile_name(q: float) -> str:

@@ -1,10 +1,20 @@
-"""The Prefect task over ``pipeline.prepare``: prepares one dataset and publishes its report.
+"""Prefect over ``pipeline.prepare``: prepares one dataset on the configured runner, publishes its report.
 
-``prepare_dataset(source, cleaning, schema, dataset_type, output_uri) -> PrepResult`` writes
-``<output_uri>/<type>.csv`` (the import file), ``<type>.rejects.csv`` and ``<type>.report.json``
-(also kept at a stable ``history_uri`` that the next run compares against), and publishes the data report as a markdown
-artifact keyed ``data-report-<type>``. When the data breaks Personalize's rules the report is
-still published, then ``BelowMinimumsError`` is raised.
+``prepare_dataset(source, cleaning, schema, dataset_type, output_uri, ..., run=PrepRunConfig())
+-> PrepResult`` writes the import folder ``<output_uri>/<type>/`` (a ``part-<p>.csv`` per
+partition), and beside it ``<type>.rejects.csv`` and ``<type>.report.json`` (also kept at a
+stable ``history_uri`` that the next run compares against), and publishes the data report as a
+markdown artifact keyed ``data-report-<type>``. When the data breaks Personalize's rules or a
+guard, the report is still published, then ``BelowMinimumsError`` (``GuardError``) is raised.
+Where the work runs:
+
+1. ``run.runner == "process"`` (default): one task, ``prepare-<type>``, runs every step in the
+   flow's process, one after the other, as before there were runners.
+2. ``run.runner == "dask"``: a subflow ``prepare-<type>`` on a ``DaskTaskRunner``
+   (``runners.py``) maps each step's jobs as Prefect tasks (``route-split-<i>``,
+   ``clean-partition-<p>``, or ``plan-partition-<p>`` then ``write-partition-<p>``) over a
+   local Dask cluster, or the existing one at ``run.dask_address``; each step logs how long
+   it took.
 """
 
 from __future__ import annotations
@@ -12,17 +22,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.logging import get_run_logger
+from pydantic import BaseModel, Field
 
-from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
 from tasks.prep.errors import BelowMinimumsError
-from tasks.prep.pipeline import PrepResult, prepare
+from tasks.prep.holdout import HoldoutSpec
+from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
 from tasks.prep.report import DataReport
+from tasks.prep.runners import dask_task_runner, map_as_tasks, scratch_for
 from tasks.retries import personalize_task
 
 
-@personalize_task(name="prepare-dataset", task_run_name="prepare-{dataset_type}")
+class PrepRequest(BaseModel):
+    """Everything one preparation needs (the arguments of ``prepare_dataset``)."""
+
+    source: SourceConfig
+    cleaning: CleaningConfig
+    avro_schema: dict[str, Any]
+    dataset_type: str
+    output_uri: str
+    history_uri: str | None = None
+    incremental: bool = False
+    current_files: list[str] = Field(default_factory=list)
+    guards: ImportGuards | None = None
+    run: PrepRunConfig = Field(default_factory=PrepRunConfig)
+    holdout: HoldoutSpec | None = None
+
+
 def prepare_dataset(
     source: SourceConfig,
     cleaning: CleaningConfig,
@@ -33,28 +62,78 @@ def prepare_dataset(
     incremental: bool = False,
     current_files: Sequence[str] = (),
     guards: ImportGuards | None = None,
+    run: PrepRunConfig | None = None,
+    holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
-    """Prepare a dataset's raw data into an import file under ``output_uri`` (``s3://...``).
+    """Prepare a dataset's raw data into an import folder under ``output_uri`` (``s3://...``).
 
     ``history_uri`` keeps the last successful run's report for the drift table; by default it
     is ``<type>.last-report.json`` in the parent of ``output_uri``. ``incremental``: the file
     is for an INCREMENTAL import, so Personalize's dataset-wide minimums are not required of it
     and the minimums per user and item count the rows the dataset holds (``current_files``, its
     current import files). ``guards`` refuse a broken export before any import (``GuardError``).
+    ``run``: where the steps run (the configuration's ``prep`` section). Call it from a flow.
+    ``holdout``: set the gate's holdout aside beside the import folder (``prep.holdout``).
     """
+    request = PrepRequest(
+        source=source,
+        cleaning=cleaning,
+        avro_schema=schema,
+        dataset_type=dataset_type,
+        output_uri=output_uri,
+        history_uri=history_uri,
+        incremental=incremental,
+        current_files=list(current_files),
+        guards=guards,
+        run=run or PrepRunConfig(),
+        holdout=holdout,
+    )
+    name = f"prepare-{dataset_type.lower()}"
+    if request.run.runner == "process":
+        return prepare_here.with_options(task_run_name=name)(request)
+    runner = dask_task_runner(request.run)
+    return prepare_on_dask.with_options(flow_run_name=name, task_runner=runner)(request)
+
+
+@personalize_task(name="prepare-dataset")
+def prepare_here(request: PrepRequest) -> PrepResult:
+    """The preparation in this task's process, every step one after the other."""
+    return _prepare_and_publish(request, run_here)
+
+
+@flow(name="prepare-dataset")
+def prepare_on_dask(request: PrepRequest) -> PrepResult:
+    """The preparation with each step's jobs mapped as Prefect tasks on the Dask task runner."""
+    return _prepare_and_publish(request, map_as_tasks)
+
+
+def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps) -> PrepResult:
+    """The preparation; its report published as an artifact, also when the data falls short."""
     logger = get_run_logger()
-    logger.info("Preparing %s from %s into %s", dataset_type, source.uri, output_uri)
+    run = request.run
+    logger.info(
+        "Preparing %s from %s into %s (%s, %d partitions)",
+        request.dataset_type,
+        request.source.uri,
+        request.output_uri,
+        run.dask_address or run.runner,
+        run.partitions,
+    )
     try:
         result = prepare(
-            source,
-            cleaning,
-            schema,
-            dataset_type,
-            output_uri,
-            history_uri,
-            incremental,
-            current_files,
-            guards,
+            request.source,
+            request.cleaning,
+            request.avro_schema,
+            request.dataset_type,
+            request.output_uri,
+            request.history_uri,
+            request.incremental,
+            request.current_files,
+            request.guards,
+            partitions=run.partitions,
+            scratch_uri=scratch_for(run, request.output_uri),
+            map_steps=map_steps,
+            holdout=request.holdout,
         )
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):

@@ -37,6 +37,7 @@ EXPECTED = {
     "provision/manual",
     "batch-inference/manual",
     "teardown/manual",
+    "review-versions/daily",
     "export-interactions/example",
     "export-and-retrain/example",
     "forget-users/manual",

@@ -118,6 +118,19 @@ def test_worse_data_is_stopped_by_the_gate(
     assert mine["promotion"] is None
     assert serving(personalize, pipeline) == before
 
+    # Both verdicts are in the solution's metrics history, which the lineage links.
+    solution = gated(pipeline).name
+    with get_client(sync_client=True) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts()}
+    history = str(latest[f"metrics-history-{solution}"].data)
+    assert "data:image/svg+xml;base64," in history
+    promoted = record(first_run, solution)["solution_version"].rsplit("/", 1)[-1]
+    stopped = mine["solution_version"].rsplit("/", 1)[-1]
+    rows = {line.split("`")[1]: line for line in history.splitlines() if line.count("`") == 2}
+    assert rows[promoted].endswith("| passed | promoted |")
+    assert rows[stopped].endswith("| stopped | stopped by the gate |")
+    assert f"metrics-history-{solution}" in str(latest["lineage-dg-e2e"].data)
+
 
 def test_failed_update_rolls_back(
     first_run: dict[str, Any], pipeline: Pipeline, personalize: Any, local_service: Any

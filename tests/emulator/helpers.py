@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from emulator.datastore import read_rows
 from emulator.process import LocalService
+from emulator.registry import Registry
 from emulator.service import Service, Settings
 
 INTERACTIONS_SCHEMA = json.dumps(
@@ -176,7 +177,7 @@ def run_import(
 
 def stored_rows(data_dir: Path, dataset_arn: str) -> pd.DataFrame:
     """The rows a service (by its data directory) holds for a dataset, read from its files."""
-    return read_rows(Service(Settings(data_dir=data_dir)), dataset_arn)
+    return read_rows(Service(Settings(data_dir=data_dir), Registry()), dataset_arn)
 
 
 def run_export(

@@ -50,8 +50,13 @@ def test_event_tracker_lifecycle(personalize: Any, unique: str) -> None:
 
     personalize.delete_event_tracker(eventTrackerArn=arn)
     wait_gone(lambda: personalize.describe_event_tracker(eventTrackerArn=arn))
-    wait_gone(lambda: personalize.describe_dataset(datasetArn=events["datasetArn"]))
     assert personalize.list_event_trackers(datasetGroupArn=group)["eventTrackers"] == []
+    # DeleteEventTracker's documentation: "Does not delete the event-interactions dataset from
+    # the associated dataset group"; it is deleted on its own.
+    kept = personalize.describe_dataset(datasetArn=events["datasetArn"])["dataset"]
+    assert kept["status"] == "ACTIVE"
+    personalize.delete_dataset(datasetArn=events["datasetArn"])
+    wait_gone(lambda: personalize.describe_dataset(datasetArn=events["datasetArn"]))
 
 
 def test_event_tracker_needs_a_group(personalize: Any, unique: str) -> None:
@@ -72,5 +77,10 @@ def test_group_with_a_tracker_cannot_be_deleted(personalize: Any, unique: str) -
                 "eventTracker", "ACTIVE")  # fmt: skip
     personalize.delete_event_tracker(eventTrackerArn=arn)
     wait_gone(lambda: personalize.describe_event_tracker(eventTrackerArn=arn))
+    code, _ = error_of(personalize.delete_dataset_group, datasetGroupArn=group)
+    assert code == "ResourceInUseException"  # the tracker's dataset is still there
+    (events,) = personalize.list_datasets(datasetGroupArn=group)["datasets"]
+    personalize.delete_dataset(datasetArn=events["datasetArn"])
+    wait_gone(lambda: personalize.describe_dataset(datasetArn=events["datasetArn"]))
     personalize.delete_dataset_group(datasetGroupArn=group)
     wait_gone(lambda: personalize.describe_dataset_group(datasetGroupArn=group))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.emulator.helpers import active_group, error_of, wait_gone
-from tests.emulator.training_setup import active_solution
+from tests.emulator.training_setup import active_solution, settled
 
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 
@@ -97,6 +97,10 @@ def test_update_solution(personalize: Any, unique: str) -> None:
     group = active_group(personalize, f"solupd-{unique}")
     arn = active_solution(personalize, group, f"upd-{unique}", "aws-popularity-count")
     personalize.update_solution(solutionArn=arn, performAutoTraining=False)
+    # UpdateSolution's documentation: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE.
+    update = settled(
+        lambda: personalize.describe_solution(solutionArn=arn)["solution"]["latestSolutionUpdate"]
+    )
+    assert update["status"] == "ACTIVE"
     solution = personalize.describe_solution(solutionArn=arn)["solution"]
     assert solution["performAutoTraining"] is False
-    assert solution["latestSolutionUpdate"]["status"] == "ACTIVE"

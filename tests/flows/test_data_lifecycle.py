@@ -149,3 +149,9 @@ def test_records_from_upstream(pipeline: Pipeline, tmp_path: Path, personalize: 
     again = export_dataset(config_path=pipeline.config_path, dataset="items",
                            ingestion_mode="PUT")  # fmt: skip
     assert len(pd.read_parquet(again["parquet"])) == 14  # nothing of the bad batch was sent
+    with pytest.raises(ValueError, match="the users dataset of dg-lifecycle does not exist"):
+        update_records(config_path=pipeline.config_path, dataset="users",
+                       records_uri=str(changes))  # fmt: skip
+    with pytest.raises(ValueError, match="columns maps COLOUR, which the schema does not have"):
+        update_records(config_path=pipeline.config_path, dataset="items",
+                       records_uri=str(changes), columns={"COLOUR": "warehouse"})  # fmt: skip

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from tasks.prep.duplicates import DuplicateFinder
 from tasks.prep.fingerprint import hash_rows, hash_strings
@@ -40,8 +41,12 @@ def test_many_distinct_ids_have_no_collisions() -> None:
     assert len(np.unique(hash_strings(ids))) == 200_000
 
 
-def test_duplicate_finder_keeps_first_occurrences_across_batches(tmp_path: Path) -> None:
-    finder = DuplicateFinder(tmp_path)
+@pytest.mark.parametrize("expected_rows", [9, 100_000_000], ids=["one-file", "64-files"])
+def test_duplicate_finder_keeps_first_occurrences_across_batches(
+    tmp_path: Path, expected_rows: int
+) -> None:
+    finder = DuplicateFinder(tmp_path, expected_rows)
+    assert len(finder.paths) == (1 if expected_rows == 9 else 64)
     finder.add(np.array([5, 7, 5], np.uint64), np.arange(3))
     finder.add(np.array([7, 9, 2**63 + 1, 2**63 + 1], np.uint64), np.array([4, 5, 6, 8]))
     keep = RowMask(9)

@@ -14,6 +14,7 @@ import pytest
 
 from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
 from tasks.prep.errors import GuardError
+from tasks.prep.import_folder import import_parts, read_import
 from tasks.prep.pipeline import PrepResult, prepare
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
 
@@ -66,7 +67,7 @@ def import_file(tmp_path: Path, rows: list[tuple[str, str]]) -> str:
 
 
 def users_of(result: PrepResult) -> list[str]:
-    frame = pd.read_csv(result.import_uri, dtype={"USER_ID": str})
+    frame = read_import(result.import_uri, ["USER_ID"])
     return sorted(frame["USER_ID"].unique())
 
 
@@ -103,7 +104,7 @@ def test_an_increment_counts_each_items_history(tmp_path: Path) -> None:
         min_interactions_per_item=2,
     )
 
-    items = pd.read_csv(result.import_uri)["ITEM_ID"].tolist()
+    items = read_import(result.import_uri, ["ITEM_ID"])["ITEM_ID"].tolist()
     assert sorted(items) == ["a", "b"], "'c' is new with one event; 'b' had one before"
 
 
@@ -136,7 +137,7 @@ def test_most_rows_rejected_refuses_the_import(tmp_path: Path) -> None:
     assert "90.0% (1,080 of 1,200 rows) were rejected" in message
     assert "datasets.interactions.guards.max_reject_share" in message
     assert "nothing was imported" in message
-    assert not (tmp_path / "broken" / "interactions.csv").exists(), "no import file left"
+    assert not import_parts(str(tmp_path / "broken" / "interactions")), "no import file left"
     allowed = prepared(
         tmp_path,
         frame,
@@ -157,7 +158,7 @@ def test_a_full_import_that_shrinks_the_dataset_is_refused(tmp_path: Path) -> No
     message = str(refused.value)
     assert "1,200 rows, fewer than 1,500 rows (50% of 3,000)" in message
     assert "datasets.interactions.guards.max_shrink" in message
-    assert not (tmp_path / "after" / "interactions.csv").exists()
+    assert not import_parts(str(tmp_path / "after" / "interactions"))
     incremental = prepared(
         tmp_path, smaller, "increment", incremental=True, current_files=(before.import_uri,)
     )

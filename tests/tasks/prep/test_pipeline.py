@@ -10,6 +10,7 @@ import pytest
 
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.errors import BelowMinimumsError, ColumnError, PrepError, SourceError
+from tasks.prep.import_folder import import_parts
 from tasks.prep.pipeline import OutputLocation, PrepResult, prepare
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, T0, interactions
 
@@ -31,16 +32,24 @@ def run(
 
 
 def output(result: PrepResult) -> pd.DataFrame:
-    return pd.read_csv(result.import_uri, dtype={"USER_ID": str, "ITEM_ID": str})
+    """Every part of the import folder, in part order."""
+    parts = import_parts(result.import_uri)
+    return pd.concat(
+        [pd.read_csv(part, dtype={"USER_ID": str, "ITEM_ID": str}) for part in parts],
+        ignore_index=True,
+    )
 
 
 def test_import_file_has_schema_header_epoch_seconds_and_counts(tmp_path: Path) -> None:
     frame = interactions()
     result = run(tmp_path, frame)
-    with open(result.import_uri, encoding="utf-8") as handle:
-        assert handle.readline() == "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n"
+    parts = import_parts(result.import_uri)
+    assert len(parts) > 1 and all(Path(part).parent == Path(result.import_uri) for part in parts)
+    for part in parts:
+        with open(part, encoding="utf-8") as handle:
+            assert handle.readline() == "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n"
     out = output(result)
-    assert out["TIMESTAMP"].tolist() == (frame["ts"] // 1000).tolist()
+    assert sorted(out["TIMESTAMP"]) == (frame["ts"] // 1000).tolist()
     assert result.rows_in == result.rows_out == len(frame)
     report = result.report
     assert report.users == frame["user_id"].nunique()
@@ -144,7 +153,7 @@ def test_below_minimums_stops_with_numbers_side_by_side(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "interactions: required >= 1,000, found 900" in message
     assert "users with 2+ interactions: required >= 25, found 20" in message
-    assert not (tmp_path / "out" / "interactions.csv").exists()
+    assert not import_parts(str(tmp_path / "out" / "interactions"))
     assert caught.value.report is not None
 
 
@@ -208,15 +217,16 @@ def test_items_dataset(tmp_path: Path) -> None:
     }
     result = prepare(
         SourceConfig(uri=str(tmp_path / "items.parquet")), CleaningConfig(), schema, "items",
-        str(tmp_path / "out"),
+        str(tmp_path / "out"), partitions=1,
     )  # fmt: skip
-    assert Path(result.import_uri).read_text() == 'ITEM_ID,GENRES\n"a","x|y"\n"b","z"\n'
+    (part,) = import_parts(result.import_uri)
+    assert Path(part).read_text() == 'ITEM_ID,GENRES\n"a","x|y"\n"b","z"\n'
     assert result.report.items == 2
 
 
 def test_output_locations() -> None:
     out = OutputLocation.under("s3://bucket/prepared/retail/interactions/run-7/", "INTERACTIONS")
-    assert out.import_uri == "s3://bucket/prepared/retail/interactions/run-7/interactions.csv"
+    assert out.import_uri == "s3://bucket/prepared/retail/interactions/run-7/interactions/"
     assert out.rejects_uri.endswith("run-7/interactions.rejects.csv")
     assert (
         out.history_uri == "s3://bucket/prepared/retail/interactions/interactions.last-report.json"

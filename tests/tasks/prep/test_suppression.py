@@ -9,6 +9,7 @@ import pytest
 
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.errors import SourceError
+from tasks.prep.import_folder import read_import
 from tasks.prep.pipeline import PrepResult, prepare
 from tasks.prep.suppression import FORGOTTEN_RULE, Suppression
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
@@ -39,7 +40,7 @@ def test_forgotten_users_are_dropped_from_imports_and_rejects(tmp_path: Path) ->
     forgotten_rows = int(frame["user_id"].isin([3, 7, 11]).sum())
 
     out, result = _prepare(tmp_path, frame, str(folder) + "/")
-    written = pd.read_csv(out / "interactions.csv", dtype=str)
+    written = read_import(result.import_uri, ["USER_ID"])
     assert not {"3", "7", "11"} & set(written["USER_ID"])
     assert result.report.removed_by_rule[FORGOTTEN_RULE] == forgotten_rows
     assert result.rows_out == len(frame) - forgotten_rows
