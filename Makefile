@@ -53,7 +53,7 @@ LATENCY ?= instant
 STACK := $(BIN)/python -m local.stack --prefect-port $(PREFECT_PORT) \
 	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY)
 
-.PHONY: up down stack-status
+.PHONY: up down stack-status env
 
 up: $(STAMP)
 	$(STACK) up
@@ -63,6 +63,10 @@ down:
 
 stack-status:
 	$(STACK) status
+
+# eval "$$(make env)": this shell's boto3, flows and prefect CLI use the running local stack.
+env:
+	@$(STACK) env
 
 # --- tasks branch: the waiter's polling benchmark ---
 .PHONY: bench-polling

@@ -26,6 +26,7 @@ from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
+from tasks.endpoints import check_endpoints
 from tasks.prep.import_folder import read_import
 from tasks.reporting import artifact_key
 from tasks.retries import personalize_task
@@ -137,6 +138,7 @@ def batch_inference(
 ) -> dict[str, Any]:
     """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     name = solution or next(
         (s.name for s in config.solutions if s.batch_inference is not None), None
     )

@@ -57,6 +57,7 @@ from flows.run_state import quiet_expected_stops, stopped
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
+from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
@@ -104,6 +105,7 @@ def retrain(
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     quiet_expected_stops()
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     aws = config.aws
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls

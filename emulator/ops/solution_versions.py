@@ -11,7 +11,7 @@ from emulator.actions import RECIPE_TYPE as NEXT_BEST_ACTION
 from emulator.actions import action_group
 from emulator.engine.data import load_group, select
 from emulator.engine.metrics import version_seed
-from emulator.engine.storage import save_model
+from emulator.engine.model_files import save_model
 from emulator.engine.training import TrainingError, train
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work

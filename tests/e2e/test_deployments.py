@@ -77,6 +77,8 @@ def test_every_deployment_is_created_on_the_process_pool(on_stack: LocalStack) -
         run_env["AWS_ENDPOINT_URL_PERSONALIZE"]
         == on_stack.client_env()["AWS_ENDPOINT_URL_PERSONALIZE"]
     )
+    # No secret in job variables (issue 16): the worker holds the local service's credentials.
+    assert not [name for name in run_env if "SECRET" in name or "KEY" in name], run_env
 
 
 def test_scheduled_retrain_has_cron_timezone_and_one_run_at_a_time() -> None:

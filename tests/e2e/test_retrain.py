@@ -23,6 +23,7 @@ from flows.run_state import StoppedRun, run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
+from tasks.reporting import artifact_key
 from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
 
@@ -78,6 +79,10 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     with get_client(sync_client=True) as client:
         latest = {a.key: a for a in client.read_latest_artifacts()}
     assert f"gate-{solution.name}" in latest
+    # Progress artifacts are keyed by kind and solution, not by job: a run adds no new keys.
+    assert artifact_key("wait-solution-version", solution.name) in latest
+    version_id = mine["solution_version"].rsplit("/", 1)[-1]
+    assert not [key for key in latest if version_id in key]
     lineage = str(latest["lineage-dg-e2e"].data)
     for linked in (
         first_run["data"][0]["source_etag"],
