@@ -48,11 +48,13 @@ METRICS = (
 )
 """The keys GetSolutionMetrics reports, the only names a gate may use."""
 
-DatasetType = Literal["interactions", "items", "users"]
+DatasetType = Literal["interactions", "items", "users", "actions", "action_interactions"]
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "interactions": ("USER_ID", "ITEM_ID", "TIMESTAMP"),
     "items": ("ITEM_ID",),
     "users": ("USER_ID",),
+    "actions": ("ACTION_ID",),
+    "action_interactions": ("USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"),
 }
 
 
@@ -208,6 +210,11 @@ class SolutionConfig(_Model):
         """The recipe's ARN."""
         return recipe_arn(self.recipe)
 
+    @property
+    def next_best_action(self) -> bool:
+        """True for a next-best-action solution (its campaign answers GetActionRecommendations)."""
+        return self.recipe_arn.endswith("/aws-next-best-action")
+
     def solution_config(self) -> dict[str, Any]:
         """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings)."""
         if not self.hyperparameters:
@@ -269,6 +276,12 @@ class DatasetsConfig(_Model):
     interactions: DatasetConfig
     items: DatasetConfig | None = None
     users: DatasetConfig | None = None
+    actions: DatasetConfig | None = Field(
+        default=None, description="Next best action: the actions (filled by update_records)."
+    )
+    action_interactions: DatasetConfig | None = Field(
+        default=None, description="Next best action: TAKEN/NOT_TAKEN/VIEWED events of users."
+    )
 
     def configured(self) -> dict[DatasetType, DatasetConfig]:
         """The datasets present, by type, interactions first."""
@@ -277,6 +290,10 @@ class DatasetsConfig(_Model):
             found["items"] = self.items
         if self.users:
             found["users"] = self.users
+        if self.actions:
+            found["actions"] = self.actions
+        if self.action_interactions:
+            found["action_interactions"] = self.action_interactions
         return found
 
 
@@ -463,6 +480,12 @@ class PipelineConfig(_Model):
                 )
         for dataset_type, dataset in self.datasets.configured().items():
             problems += _schema_problems(dataset_type, dataset)
+            if dataset_type.startswith("action") and dataset.source is not None:
+                problems.append(
+                    f"datasets.{dataset_type}.source: actions data is not prepared by retrain; "
+                    "send it with update_records (PutActions, PutActionInteractions) or import "
+                    "it with a dataset import job"
+                )
         problems += self._recommender_problems()
         if problems:
             raise PydanticCustomError("config", "\n".join(problems))

@@ -164,6 +164,29 @@ def test_a_run_created_through_the_ui_api_completes(
     assert first_retrain.deployment_id == deployment_id("retrain/weekly")
 
 
+def test_the_readme_upstream_example_updates_the_campaign(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    # Issue 16, bug 1: `make up`, retrain/weekly, then export-interactions/example as deployed
+    # (the next 14 days, INCREMENTAL) ended Failed; it must complete with the campaign updated.
+    before = {r.id for r in _runs_of(RETRAIN_DEPLOYMENT)}
+    export = wait_for_final(start_run("export-interactions/example").id)
+    assert_completed(export, on_stack)
+    deadline = time.monotonic() + 60
+    while not (started := [r for r in _runs_of(RETRAIN_DEPLOYMENT) if r.id not in before]):
+        assert time.monotonic() < deadline, "the event started no retrain run"
+        time.sleep(1)
+    (retrain,) = started
+    assert retrain.parameters["import_mode"] == "INCREMENTAL"
+    finished = wait_for_final(retrain.id)
+    assert_completed(finished, on_stack)
+    result = on_api(lambda c: c.read_flow_run(retrain.id))
+    assert result.state is not None
+    lineage = result.state.result(raise_on_failure=False)
+    gated = next(s for s in lineage["solutions"] if s.get("promotion"))
+    assert gated["promotion"]["outcome"] == "updated", gated["promotion"]
+
+
 def test_upstream_event_starts_a_retrain_with_its_parameters(
     on_stack: LocalStack, first_retrain: FlowRun
 ) -> None:
