@@ -53,7 +53,7 @@ LATENCY ?= instant
 STACK := $(BIN)/python -m local.stack --prefect-port $(PREFECT_PORT) \
 	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY)
 
-.PHONY: up down stack-status
+.PHONY: up down stack-status env
 
 up: $(STAMP)
 	$(STACK) up
@@ -63,6 +63,10 @@ down:
 
 stack-status:
 	$(STACK) status
+
+# eval "$$(make env)": this shell's boto3, flows and prefect CLI use the running local stack.
+env:
+	@$(STACK) env
 
 # --- tasks branch: the waiter's polling benchmark ---
 .PHONY: bench-polling
@@ -85,3 +89,9 @@ bench-emulator: $(STAMP)
 # Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
 bench-prep: $(STAMP)
 	$(BIN)/python -m benchmarks.prep --rows 10000000 --memory-rows 30000000
+
+# --- the gate (branch gate): how often the holdout gate and the GetSolutionMetrics gate are
+# right, over 20 retrains per corruption level (not a test; ~10 minutes on 2 cores).
+.PHONY: bench-gate
+bench-gate: $(STAMP)
+	$(BIN)/python -m benchmarks.gate_power $(BENCH_ARGS)

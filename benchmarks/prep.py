@@ -10,8 +10,8 @@
    the practical limit, in a fresh child process), the preparation with default cleaning in one
    process (the default runner, in a fresh child process), and the same preparation as a
    Prefect flow whose steps are Prefect tasks on a local Dask cluster of ``--workers`` worker
-   processes (prefect-dask; a temporary Prefect API; the cluster is started before the clock
-   starts, as an existing cluster would be).
+   processes (prefect-dask; a temporary Prefect API; the cluster is started, and its workers
+   import the project, before the clock starts, as an existing cluster in use would be).
 3. Reports rows/s, wall and CPU time, the peak resident memory (RSS high-water mark) of the
    child and of each Dask worker, the speed-up of the cluster over one process, and each
    runner's rate per core against the bare copy's.
@@ -166,6 +166,7 @@ class DaskBench:
             silence_logs=logging.ERROR,
         )  # fmt: skip
         self.client = Client(self.cluster)
+        self.client.run(_warm_up)  # workers of a cluster in use have the project imported
         self.peaks: list[int] = []
 
     def run(self, source: Path, target: Path) -> Run:
@@ -198,6 +199,12 @@ class DaskBench:
         self.cluster.close()
 
 
+def _warm_up() -> None:
+    import prefect.task_engine  # noqa: F401
+
+    import tasks.prep.task  # noqa: F401
+
+
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -206,6 +213,7 @@ def _peak_rss() -> int:
 def prefect_api() -> Iterator[None]:
     """A temporary Prefect API for the flow runs, quiet on the console."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):

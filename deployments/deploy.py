@@ -1,9 +1,13 @@
 """Create the work pool and every deployment in ``prefect.yaml``: ``python -m deployments.deploy``.
 
 Run it from the project directory with ``PREFECT_API_URL`` pointing at your Prefect server.
-``--env-file`` (a JSON object, e.g. the local service's ``client-env.json``) puts variables into
-the pool's default run environment; leave it out against real AWS. ``--alert-webhook`` turns on
-notifications of failed runs and failed gates (see ``deployments/notifications.py``).
+``--env-file`` (a JSON object, e.g. the local service's endpoint variables) puts variables into
+the pool's default run environment; leave it out against real AWS. Job variables are stored in
+plain text and shown in the UI, so a file carrying a secret (``AWS_SECRET_ACCESS_KEY``, a
+session token, a password) is refused: runs get credentials from the worker (its IAM role or
+profile) or from a prefect-aws ``AwsCredentials`` block named in the configuration
+(``aws.credentials_block``). ``--alert-webhook`` turns on notifications of failed runs and
+failed gates (see ``deployments/notifications.py``).
 """
 
 from __future__ import annotations
@@ -12,11 +16,33 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from deployments.work_pool import WORK_POOL, ensure_work_pool
+
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PRIVATE_KEY|CREDENTIAL", re.IGNORECASE)
+
+
+class SecretInEnvFile(ValueError):
+    """An env file for the pool's job variables carries a secret."""
+
+
+def pool_env(path: Path) -> dict[str, str]:
+    """The variables of an ``--env-file``; :class:`SecretInEnvFile` if one looks like a secret."""
+    env = json.loads(path.read_text())
+    secrets = sorted(name for name in env if SECRET_NAME.search(name))
+    if secrets:
+        raise SecretInEnvFile(
+            f"{path} carries {', '.join(secrets)}: the work pool's job variables are stored in "
+            "plain text and shown in the UI, so they must not hold secrets. Remove them from the "
+            "file; give the worker its credentials instead (its IAM role or an AWS profile in "
+            "its environment), or save a prefect-aws AwsCredentials block and name it in the "
+            "configuration as aws.credentials_block."
+        )
+    return {str(name): str(value) for name, value in env.items()}
 
 
 def prefect_command(*args: str) -> list[str]:
@@ -54,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         " notifications are off when unset)",
     )
     args = parser.parse_args(argv)
-    env = json.loads(args.env_file.read_text()) if args.env_file else {}
+    try:
+        env = pool_env(args.env_file) if args.env_file else {}
+    except SecretInEnvFile as refused:
+        print(refused, file=sys.stderr)
+        return 2
     asyncio.run(ensure_work_pool(WORK_POOL, env))
     print(f"Work pool {WORK_POOL!r} ready (process).")
     print(deploy_all(Path.cwd()))

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from emulator import datastore
+from emulator import dataset_rows
 from emulator.engine.data import GroupData
 from emulator.service import Service
 
@@ -27,7 +27,7 @@ SECONDS_PER_DAY = 86_400
 def _dataset(service: Service, group_arn: str, dataset_type: str) -> pd.DataFrame:
     for body in service.store.list_kind("dataset", parent=group_arn):
         if str(body.get("datasetType", "")).upper() == dataset_type:
-            return datastore.read_rows(service, body["datasetArn"])
+            return dataset_rows.read_rows(service, body["datasetArn"])
     return pd.DataFrame()
 
 

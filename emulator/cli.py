@@ -45,8 +45,9 @@ def client_environment(endpoint: str, s3_endpoint: str, region: str) -> dict[str
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_EVENTS": endpoint,
         "AWS_ENDPOINT_URL_S3": s3_endpoint,
-        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+        # Dummy credentials (the service does not check them); never copy the caller's own.
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": region,
     }
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from emulator.avro_schema import DatasetSchema
 from emulator.errors import InvalidInputException
-from emulator.recipes import Recipe
+from emulator.recipe_catalogue import Recipe
 
 DOMAINS = ("ECOMMERCE", "VIDEO_ON_DEMAND")
 

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 
 from emulator.faults import Faults
-from emulator.store import Store
+from emulator.resource_store import Store
 
 if TYPE_CHECKING:
     from emulator.jobs import Lifecycle

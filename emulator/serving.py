@@ -16,11 +16,11 @@ import numpy as np
 
 from emulator.engine.data import data_stamp, load_group
 from emulator.engine.model import Model, top_k
-from emulator.engine.storage import load_model
+from emulator.engine.model_files import load_model
 from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.filter_expressions import FilterData, FilterExpression, compile_filter
 from emulator.ops.solutions import recipe_of
-from emulator.recipes import Recipe
+from emulator.recipe_catalogue import Recipe
 from emulator.resources import require
 from emulator.service import Service
 

@@ -26,6 +26,7 @@ from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, load_config
+from tasks.endpoints import check_endpoints
 from tasks.prep.import_folder import read_import
 from tasks.reporting import artifact_key
 from tasks.retries import personalize_task
@@ -38,6 +39,19 @@ def imported_rows(aws: AwsSettings, dataset_arn: str, columns: Sequence[str]) ->
         raise ValueError(f"{dataset_arn} has no finished import; run retrain first")
     frames = [read_import(location(job), columns) for job in jobs]
     return pd.concat(frames, ignore_index=True)
+
+
+def catalogue_items(
+    aws: AwsSettings, resources: Resources, interactions: pd.DataFrame | None = None
+) -> list[str]:
+    """The catalogue's item ids, sorted: the items dataset's, else the interactions' items."""
+    if "items" in resources.datasets:
+        column = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
+    else:
+        if interactions is None:
+            interactions = imported_rows(aws, resources.datasets["interactions"], ["ITEM_ID"])
+        column = interactions["ITEM_ID"]
+    return sorted(set(column.astype(str)))
 
 
 @personalize_task(name="write-batch-input")
@@ -83,10 +97,6 @@ def refresh_batch(
         aws, resources.datasets["interactions"], ["USER_ID", "ITEM_ID", "TIMESTAMP"]
     )
     chosen = select_users(interactions, users, active_days)
-    if "items" in resources.datasets:
-        catalogue = imported_rows(aws, resources.datasets["items"], ["ITEM_ID"])["ITEM_ID"]
-    else:
-        catalogue = interactions["ITEM_ID"]
     run = str(flow_run.get_id() or "local")
     base = f"s3://{config.bucket}/batch/{solution_name}/{run}"
     input_uri = write_batch_input(settings.input_uri or f"{base}/input.json", chosen)
@@ -106,7 +116,7 @@ def refresh_batch(
         output_uri,
         f"{base}/recommendations.parquet",
         chosen,
-        sorted(set(catalogue.astype(str))),
+        catalogue_items(aws, resources, interactions),
         solution_name,
     )
     return {"job": job, "input": input_uri, "output": output_uri, **summary}
@@ -128,6 +138,7 @@ def batch_inference(
 ) -> dict[str, Any]:
     """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     name = solution or next(
         (s.name for s in config.solutions if s.batch_inference is not None), None
     )

@@ -25,6 +25,7 @@ from flows.provision import resources_for
 from flows.segment_files import read_segments, segment_input, summarise_segments
 from tasks.batch_segments import latest_solution_version, run_batch_segment_job
 from tasks.config import PipelineConfig, SolutionConfig, load_config
+from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
 from tasks.retries import personalize_task
 
@@ -62,6 +63,7 @@ def batch_segments(
 ) -> dict[str, Any]:
     """User segments as Parquet (query, rank, user, error), with a summary artifact."""
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     chosen = _solution(config, solution)
     settings = chosen.batch_segments
     assert settings is not None

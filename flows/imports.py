@@ -12,7 +12,9 @@
    cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses that import.
 3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name.
 4. The lineage of each dataset, and a few users of the prepared interactions (from its data
-   report) for the smoke check after promotion, are returned.
+   report) for the smoke check after promotion, are returned, with the gate's holdout when
+   one was asked for (set aside by preparation beside the interactions' import file,
+   ``tasks.prep.holdout``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tasks.aws import AwsSettings
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
 from tasks.prep.config import SourceConfig
+from tasks.prep.holdout import Holdout, HoldoutSpec
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -43,6 +46,7 @@ class PreparedData:
 
     lineage: list[DataLineage] = field(default_factory=list)
     smoke_users: list[str] = field(default_factory=list)
+    holdout: Holdout | None = None
 
 
 def prepare_and_import(
@@ -50,11 +54,14 @@ def prepare_and_import(
     resources: Resources,
     interactions_uri: str | None,
     import_mode: ImportMode | None,
+    holdout: HoldoutSpec | None = None,
 ) -> PreparedData:
-    """Prepare and import every dataset with a source (inside a flow run)."""
+    """Prepare and import every dataset with a source (inside a flow run); ``holdout``: what
+    the interactions' preparation sets aside for the gate."""
     run_id = str(flow_run.get_id() or "local")
     records: list[DataLineage] = []
     smoke_users: list[str] = []
+    held: Holdout | None = None
     for dataset_type, dataset in config.datasets.configured().items():
         source = source_for(config, dataset_type, interactions_uri)
         if source is None:
@@ -74,6 +81,7 @@ def prepare_and_import(
             current_files=[location(job) for job in current_imports(config.aws, dataset_arn)],
             guards=dataset.guards,
             run=config.prep,
+            holdout=holdout if dataset_type == "interactions" else None,
         )
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
@@ -101,11 +109,15 @@ def prepare_and_import(
                 job,
                 mode,
                 prepared.rows_out,
+                prepared.report.time_start,
+                prepared.report.time_end,
+                prepared.holdout.model_dump() if prepared.holdout else None,
             )
         )
         if dataset_type == "interactions":
             smoke_users = list(prepared.report.sample_users)
-    return PreparedData(records, smoke_users)
+            held = prepared.holdout
+    return PreparedData(records, smoke_users, held)
 
 
 def source_for(

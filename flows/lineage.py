@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import fsspec
@@ -62,6 +63,9 @@ class DataLineage:
     import_job: str
     import_mode: str
     rows: int | None = None
+    time_start: int | None = None
+    time_end: int | None = None
+    holdout: dict[str, Any] | None = None
 
 
 @dataclass
@@ -103,6 +107,8 @@ class Lineage:
     data: list[DataLineage] = field(default_factory=list)
     solutions: list[SolutionLineage] = field(default_factory=list)
     recommenders: list[RecommenderCheck] = field(default_factory=list)
+    history: dict[str, str] = field(default_factory=dict)
+    """Per solution, where its metrics history (chart and table) is."""
 
     @classmethod
     def of(
@@ -118,24 +124,38 @@ class Lineage:
     def markdown(self) -> str:
         """The lineage as a markdown document."""
         lines = [f"# Retraining run `{self.flow_run}`", "", "## Input data", ""]
-        lines += ["| dataset | source (ETag) | prepared file (ETag) | import job | mode | rows |"]
-        lines += ["|---|---|---|---|---|---|"]
+        lines += [
+            "| dataset | source (ETag) | prepared file (ETag) | import job | mode | rows | span |"
+        ]
+        lines += ["|---|---|---|---|---|---|---|"]
         for d in self.data:
             lines.append(
                 f"| {d.dataset_type} | `{d.source_uri}` ({d.source_etag or '-'}) | "
                 f"`{d.import_uri}` ({d.import_etag or '-'}) | `{d.import_job}` | "
-                f"{d.import_mode} | {d.rows if d.rows is not None else '-'} |"
+                f"{d.import_mode} | {d.rows if d.rows is not None else '-'} | "
+                f"{_span(d.time_start, d.time_end)} |"
             )
+        for d in self.data:
+            if d.holdout:
+                h = d.holdout
+                lines.append(
+                    f"\nHeld out for the gate (not imported): {h['rows']} {d.dataset_type} of "
+                    f"{h['users']} users after {_iso(h['cutoff'])}, `{h['uri']}`"
+                )
         for s in self.solutions:
             lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
             lines.append("- metrics: " + _metrics(s.metrics))
             lines.append(f"- outcome: **{s.outcome}**")
+            if s.solution in self.history:
+                lines.append(f"- metrics history (every version): {self.history[s.solution]}")
             if s.gate is not None:
                 verdict = "passed" if s.gate["passed"] else "failed"
                 lines.append(f"- gate: **{verdict}** (artifact `gate-{s.solution}`)")
                 lines += [
                     f"  - {row['metric']} {row['rule']}: {row['result']}" for row in s.gate["rows"]
                 ]
+                if s.gate.get("holdout"):
+                    lines.append("- " + _holdout(s.gate["holdout"]))
             if s.approval is not None:
                 answer = "approved" if s.approval["approve"] else "refused"
                 who = s.approval.get("reviewer") or "someone"
@@ -173,6 +193,29 @@ class Lineage:
             key=artifact_key("lineage", name),
             description=f"Lineage of retraining run {self.flow_run}",
         )
+
+
+def _iso(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def _span(start: int | None, end: int | None) -> str:
+    return f"{_iso(start)} to {_iso(end)}" if start is not None else "-"
+
+
+def _holdout(comparison: Mapping[str, Any]) -> str:
+    """One line: the paired comparison's users and the gated figures, or why there is none."""
+    if comparison["unavailable"]:
+        return f"holdout comparison: none ({comparison['unavailable']})"
+    parts = [
+        f"{d['metric']} {d['relative']:+.1%} [{d['relative_low']:+.1%}, {d['relative_high']:+.1%}]"
+        for d in comparison["serving"]
+        if d["metric"] in ("normalized_discounted_cumulative_gain_at_10", "precision_at_10")
+    ]
+    users = comparison["users"]
+    return f"holdout comparison on {users} users, new vs serving: " + "; ".join(parts)
 
 
 def _metrics(metrics: Mapping[str, float]) -> str:

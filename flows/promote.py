@@ -110,7 +110,7 @@ def _create(
     name = solution.campaign.name
     arn = _campaign(aws, solution, new_version)
     try:
-        sample = smoke_check(aws, arn, list(sample_users))
+        sample = smoke_check(aws, arn, list(sample_users), **_smoke_options(solution))
     except Exception as error:
         message = f"campaign {name} was created but failed its smoke check: {error}"
         run_logger().error(message)
@@ -132,7 +132,7 @@ def _update(
     arn = _campaign(aws, solution, previous_version)
     try:
         update_campaign(aws, arn, new_version)
-        sample = smoke_check(aws, arn, list(sample_users))
+        sample = smoke_check(aws, arn, list(sample_users), **_smoke_options(solution))
     except Exception as error:
         log.error(
             "Promotion of %s failed (%s); rolling back to %s", new_version, error, previous_version
@@ -158,3 +158,8 @@ def _campaign(aws: AwsSettings, solution: SolutionConfig, version: str) -> str:
         min_provisioned_tps=campaign.min_provisioned_tps,
         campaign_config=campaign.campaign_config or None,
     )
+
+
+def _smoke_options(solution: SolutionConfig) -> dict[str, bool]:
+    """A next-best-action campaign is smoke-checked with GetActionRecommendations."""
+    return {"actions": True} if solution.next_best_action else {}

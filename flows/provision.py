@@ -24,8 +24,9 @@ from pydantic import Field
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.dataset_schemas import ensure_dataset_with_schema
 from flows.recommenders import ensure_recommenders
-from tasks.config import PipelineConfig, load_config
+from tasks.config import ConfigError, PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
+from tasks.endpoints import check_endpoints
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.metric_attributions import as_metrics, ensure_metric_attribution
@@ -121,6 +122,7 @@ def provision(
 ) -> dict[str, object]:
     """Create the dataset group and everything in it that is missing; report drift."""
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     if plan:
         rows = plan_resources(config.aws, config)
         findings = preflight(config.aws, config)
@@ -153,13 +155,22 @@ def publish_plan(
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
-    """``python -m flows.provision [CONFIG] [--plan]``: provision, or only show the plan."""
+    """``python -m flows.provision [CONFIG] [--plan] [--debug]``: provision, or only show the
+    plan. A configuration error is printed alone, before any run (its traceback with
+    ``--debug``)."""
     parser = argparse.ArgumentParser(prog="python -m flows.provision", description=__doc__)
     parser.add_argument("config_path", nargs="?", default=DEFAULT_CONFIG, help="pipeline YAML")
     parser.add_argument(
         "--plan", action="store_true", help="show what would be created or changed; change nothing"
     )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     args = parser.parse_args(argv)
+    try:
+        load_config(args.config_path)
+    except ConfigError as error:
+        if args.debug:
+            raise
+        raise SystemExit(str(error)) from None
     return provision(config_path=args.config_path, plan=args.plan)
 
 

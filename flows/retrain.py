@@ -13,8 +13,10 @@
    training still in flight, or uses the version that finished training after the data's
    latest import while it was down.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
-   and the baseline solution's); its decision is a table artifact. A stopped solution's
-   campaign is not touched, and the run ends ``Failed`` with "stopped by the gate: ..."
+   and the baseline solution's; with ``gate.holdout``, also new vs serving on the same recent
+   interactions that preparation held out and neither trained on, :mod:`flows.holdout`); its
+   decision is a table artifact. A stopped solution's campaign is not touched, its version is
+   tagged as stopped, and the run ends ``Failed`` with "stopped by the gate: ..."
    (:mod:`flows.run_state`: the run's result stays readable, and no engine traceback).
 5. A passing version waits for a person's approval when asked to, then is promoted: the
    campaign is created or updated and smoke-checked (users from the prepared data's report),
@@ -31,6 +33,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +44,8 @@ from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.history import publish_histories
+from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
 from flows.locks import solution_locks
@@ -52,12 +57,30 @@ from flows.run_state import quiet_expected_stops, stopped
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
+from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
+from tasks.paired import HoldoutComparison
+from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
 from tasks.solution_versions import train_solution_version
+from tasks.version_review import mark_reviewed
 
 APPROVAL_TIMEOUT_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Promoting:
+    """What every solution's gate, approval, promotion and batch refresh share in one run."""
+
+    config: PipelineConfig
+    resources: Resources
+    smoke_users: list[str]
+    holdout: Holdout | None = None
+    no_holdout: str = ""
+    """Why there is no holdout, when there is none."""
+    require_approval: bool = False
+    batch: bool = True
 
 
 @flow(name="retrain", log_prints=True)
@@ -82,11 +105,22 @@ def retrain(
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     quiet_expected_stops()
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     aws = config.aws
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
     resources = resources_for(config)
-    prepared = prepare_and_import(config, resources, interactions_uri, import_mode)
+    plan = plan_holdout(config, resources)
+    prepared = prepare_and_import(config, resources, interactions_uri, import_mode, plan.spec)
+    steps = Promoting(
+        config,
+        resources,
+        prepared.smoke_users,
+        prepared.holdout,
+        plan.reason,
+        require_approval,
+        batch,
+    )
 
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
@@ -97,30 +131,11 @@ def retrain(
             if run.solution.campaign is None:
                 outcomes.append(SolutionOutcome(run, "trained"))
                 continue
-            decision = _gate(aws, run, trained)
-            if not decision.passed:
-                outcomes.append(SolutionOutcome(run, "stopped by the gate", decision))
-                continue
-            approval = _ask_for_approval(decision) if require_approval else None
-            if approval is not None and not approval.approve:
-                outcomes.append(SolutionOutcome(run, "not approved", decision, approval))
-                continue
-            serving = decision.serving_version
-            promotion = promote(aws, run.solution, run.version, serving, prepared.smoke_users)
-            if not promotion.ok:
-                outcomes.append(
-                    SolutionOutcome(run, "promotion failed", decision, approval, promotion)
-                )
-                continue
-            refreshed = None
-            if batch and run.solution.batch_inference is not None:
-                refreshed = refresh_batch(config, resources, run.name, run.version)
-            outcomes.append(
-                SolutionOutcome(run, "promoted", decision, approval, promotion, refreshed)
-            )
+            outcomes.append(gate_and_promote(steps, run, trained))
 
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
+    lineage.history = publish_histories(aws, outcomes)
     lineage.publish(config.dataset_group.name)
     problems = [check.problem for check in recommenders if check.problem]
     problems += [outcome.problem for outcome in outcomes if outcome.problem]
@@ -164,27 +179,68 @@ def _train(
     }
 
 
-def _gate(aws: AwsSettings, run: Trained, trained: dict[str, Trained]) -> GateDecision:
-    """The gate's decision on a new version (published as a table artifact)."""
-    solution = run.solution
+def gate_and_promote(
+    steps: Promoting, run: Trained, trained: dict[str, Trained]
+) -> SolutionOutcome:
+    """Gate -> approval (when asked for) -> promotion -> batch refresh of one new version;
+    ``trained`` holds the baseline's version. How far it went."""
+    decision = _gate(steps, run, trained)
+    if not decision.passed:
+        return SolutionOutcome(run, "stopped by the gate", decision)
+    approval = _ask_for_approval(decision) if steps.require_approval else None
+    if approval is not None and not approval.approve:
+        return SolutionOutcome(run, "not approved", decision, approval)
+    aws, serving = steps.config.aws, decision.serving_version
+    promotion = promote(aws, run.solution, run.version, serving, steps.smoke_users)
+    if not promotion.ok:
+        return SolutionOutcome(run, "promotion failed", decision, approval, promotion)
+    refreshed = None
+    if steps.batch and run.solution.batch_inference is not None:
+        refreshed = refresh_batch(steps.config, steps.resources, run.name, run.version)
+    return SolutionOutcome(run, "promoted", decision, approval, promotion, refreshed)
+
+
+def _gate(steps: Promoting, run: Trained, trained: dict[str, Trained]) -> GateDecision:
+    """The gate's decision on a new version (published as a table artifact); a stopped version
+    is tagged so that ``review_versions`` does not gate it again."""
+    aws, solution = steps.config.aws, run.solution
     assert solution.campaign is not None
     serving = serving_solution_version(aws, solution.campaign.name)
-    baseline = solution.gate.baseline_solution if solution.gate else None
+    name = solution.gate.baseline_solution if solution.gate else None
+    baseline = trained.get(name) if name else None  # trained too (``_select``)
     decision = evaluate_gate(
         solution.gate,
         run.metrics,
         serving=get_solution_metrics(aws, serving) if serving else None,
-        baseline=trained[baseline].metrics if baseline else None,  # trained too (``_select``)
+        baseline=baseline.metrics if baseline else None,
         solution=solution.name,
         new_version=run.version,
         serving_version=serving,
+        holdout=_compare(steps, run, serving, baseline),
     )
     publish_gate_decision(decision)
     if not decision.passed:
         run_logger().warning(
             "%s; campaign %s untouched", decision.summary(), solution.campaign.name
         )
+        mark_reviewed(aws, run.version, "stopped")
     return decision
+
+
+def _compare(
+    steps: Promoting, run: Trained, serving: str | None, baseline: Trained | None
+) -> HoldoutComparison | None:
+    """The paired comparison on the holdout, when the solution's gate asks for one."""
+    if run.solution.gate is None or run.solution.gate.holdout is None:
+        return None
+    versions = {"new": run.version}
+    if serving:
+        versions["serving"] = serving
+    if baseline is not None:
+        versions["baseline"] = baseline.version
+    return compare_on_holdout(
+        steps.config, steps.resources, run.solution, versions, steps.holdout, steps.no_holdout
+    )
 
 
 def _ask_for_approval(decision: GateDecision) -> PromotionApproval:

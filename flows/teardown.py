@@ -19,6 +19,7 @@ from pydantic import Field
 from flows.configured import DEFAULT_CONFIG
 from flows.locks import lock_name
 from tasks.config import load_config
+from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import find_arn
 from tasks.teardown import teardown_dataset_group
@@ -33,6 +34,7 @@ def teardown(
 ) -> list[str]:
     """Delete the configured dataset group and everything in it; return the ARNs deleted."""
     config = load_config(config_path)
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     name = config.dataset_group.name
     group = find_arn(config.aws, "dataset-group", name)
     deleted: list[str] = []

@@ -7,6 +7,7 @@ exits; ``make down`` (a different process) stops them again from their PID files
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -51,6 +52,15 @@ class Daemon:
             return pid
         self.pid_path.unlink(missing_ok=True)
         return None
+
+    def running_command(self) -> list[str] | None:
+        """The command the running process was started with, or None when it is not running."""
+        if self.pid() is None:
+            return None
+        try:
+            return list(json.loads(self.pid_path.read_text())["command"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
 
     def start(self) -> int:
         """Start the process in its own session (so a terminal's Ctrl-C does not reach it)."""
@@ -124,3 +134,22 @@ def _signal_group(pid: int, signum: int) -> None:
     """Signal the process group the daemon leads (it and the processes it started)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signum)
+
+
+def option_changes(running: list[str], wanted: list[str]) -> list[str]:
+    """``--option value`` pairs of ``running`` that ``wanted`` sets otherwise, as
+    ``--latency instant (asked: 0.01)``."""
+    have, want = _options(running), _options(wanted)
+    return [
+        f"{name} {have.get(name, '(unset)')} (asked: {value})"
+        for name, value in want.items()
+        if have.get(name) != value
+    ]
+
+
+def _options(command: list[str]) -> dict[str, str]:
+    return {
+        arg: value
+        for arg, value in itertools.pairwise(command)
+        if arg.startswith("--") and not value.startswith("--")
+    }

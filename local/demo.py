@@ -3,10 +3,14 @@
 Starts the local Personalize service and its S3, writes realistic sample exports (events with
 types and timestamps, a catalogue with categories), then runs the real flows in Prefect:
 ``provision``; a first ``retrain`` that deploys the campaign; a second one on newer data that
-the gate compares with the version serving; a third on an export broken by a tracking bug,
-which the gate stops; and ``batch_inference`` for the users active last week. It ends with a
-short summary: metrics, the gate's table, the campaign, sample recommendations, where the batch
-output is, and how to see the runs in the Prefect UI.
+the gate compares with the version serving, both recommending for the same held-out users'
+last week (the paired comparison); a third on an export broken by a tracking bug, which the
+gate stops (nothing in it is newer than the serving version's data, so that version's own
+holdout is compared again: in the broken export those users' last week names random items, the
+interval is wide and non-inferiority cannot be shown; the floor on precision fails too); and
+``batch_inference`` for the users active last week. It ends with a
+short summary: metrics, the paired comparison, the gate's table, the campaign, sample
+recommendations, where the batch output is, and how to see the runs in the Prefect UI.
 
 Flows run against Prefect's ephemeral API unless ``PREFECT_API_URL`` points at a server.
 """
@@ -98,12 +102,35 @@ def print_gate(label: str, state: Any, solution: str) -> None:
     """The gate's decision table of one round."""
     record = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
     print(f"\nGate, round {label} ({'passed' if record['gate']['passed'] else 'failed'})")
-    print(f"  {'metric':<44} {'serving':>8} {'new':>8} {'change':>8}  {'rule':<56} result")
+    print(f"  {'metric':<50} {'serving':>8} {'new':>8} {'change':>8}  {'rule':<58} result")
     for row in record["gate"]["rows"]:
         print(
-            f"  {row['metric']:<44} {row['serving']:>8} {row['new']:>8} {row['change']:>8}  "
-            f"{row['rule']:<56} {row['result']}"
+            f"  {row['metric']:<50} {row['serving']:>8} {row['new']:>8} {row['change']:>8}  "
+            f"{row['rule']:<58} {row['result']}"
         )
+
+
+def print_holdout(label: str, state: Any, solution: str) -> None:
+    """The paired comparison of one round: new vs serving on the same held-out users."""
+    record = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
+    comparison = (record.get("gate") or {}).get("holdout")
+    if not comparison:
+        return
+    if comparison["unavailable"]:
+        print(f"\nHoldout comparison, round {label}: none ({comparison['unavailable']})")
+        return
+    print(
+        f"\nHoldout comparison, round {label}: new vs serving on the same "
+        f"{comparison['users']} users' last days, which neither trained on (95% intervals)"
+    )
+    print(f"  {'metric':<44} {'serving':>8} {'new':>8}  {'change [interval]':<26} verdict")
+    for d in comparison["serving"]:
+        if d["metric"].endswith(("_at_10", "_at_25")) and "hit" not in d["metric"]:
+            change = f"{d['relative']:+.1%} [{d['relative_low']:+.1%}, {d['relative_high']:+.1%}]"
+            print(
+                f"  {d['metric']:<44} {d['serving']:>8.4f} {d['new']:>8.4f}  {change:<26} "
+                f"{d['verdict']}"
+            )
 
 
 def print_campaign(config: PipelineConfig) -> str:
@@ -171,6 +198,7 @@ def main() -> None:
         gated = next(s.name for s in config.solutions if s.gate)
         print_metrics(config, states)
         for label, state in states[1:]:
+            print_holdout(label, state, gated)
             print_gate(label, state, gated)
         campaign_arn = print_campaign(config)
         print_recommendations(config, campaign_arn, exports)

@@ -1,6 +1,7 @@
 """Put the bundled sample data where ``config/demo.yaml`` reads it, in the local stack's S3.
 
-The local S3 keeps objects in memory, so ``make up`` seeds it each time it starts: the raw
+``make up`` seeds it each time it starts (the local S3 also keeps its objects across
+restarts, so this rewrites the same files): the raw
 exports of ``local.sample_data`` go under the directory of the configured interactions
 source (``s3://personalize-demo/raw/``), where a retrain started from the UI finds them.
 """

@@ -60,15 +60,19 @@ def generate_interactions(
     seed: int = 0,
     start: int = DEFAULT_START,
     days: int = 90,
+    sample_seed: int | None = None,
 ) -> pd.DataFrame:
     """Interactions (USER_ID, ITEM_ID, TIMESTAMP in seconds, EVENT_TYPE click|purchase).
 
     Every user has at least one interaction when ``n_interactions >= n_users``; activity per
-    user is skewed, as is item popularity.
+    user is skewed, as is item popularity. ``seed`` draws the world (item popularity, users'
+    activity and tastes); ``sample_seed``, when given, draws the interactions apart from it, so
+    different sample seeds give fresh samples of the same distribution.
     """
     if n_users < 1:
         raise ValueError(f"n_users must be at least 1, not {n_users}")
     rng = np.random.default_rng(seed)
+    draw = rng if sample_seed is None else np.random.default_rng([seed, sample_seed])
     categories = item_categories(n_items, seed)
     n_categories = _n_categories(n_items)
     popularity = 1.0 / np.arange(1, n_items + 1) ** 0.8
@@ -79,7 +83,7 @@ def generate_interactions(
     users = np.concatenate(
         [
             np.arange(min(n_users, n_interactions)),
-            rng.choice(n_users, extra, p=activity / activity.sum()),
+            draw.choice(n_users, extra, p=activity / activity.sum()),
         ]
     )
     clusters = rng.integers(0, n_categories, n_users)
@@ -87,15 +91,15 @@ def generate_interactions(
 
     by_category = [np.flatnonzero(categories == c) for c in range(n_categories)]
     category_items = [popularity[idx] / popularity[idx].sum() for idx in by_category]
-    items = rng.choice(n_items, len(users), p=popularity / popularity.sum())
-    tasteful = rng.random(len(users)) < TASTE_SHARE
-    chosen = liked[users, rng.integers(0, CATEGORIES_PER_CLUSTER, len(users))]
+    items = draw.choice(n_items, len(users), p=popularity / popularity.sum())
+    tasteful = draw.random(len(users)) < TASTE_SHARE
+    chosen = liked[users, draw.integers(0, CATEGORIES_PER_CLUSTER, len(users))]
     for c in range(n_categories):
         rows = np.flatnonzero(tasteful & (chosen == c))
-        items[rows] = rng.choice(by_category[c], len(rows), p=category_items[c])
+        items[rows] = draw.choice(by_category[c], len(rows), p=category_items[c])
 
-    timestamps = start + rng.integers(0, days * 86_400, len(users))
-    event_types = np.where(rng.random(len(users)) < PURCHASE_SHARE, "purchase", "click")
+    timestamps = start + draw.integers(0, days * 86_400, len(users))
+    event_types = np.where(draw.random(len(users)) < PURCHASE_SHARE, "purchase", "click")
     frame = pd.DataFrame(
         {
             "USER_ID": np.char.add("u", users.astype(str)),

@@ -8,12 +8,17 @@
    demo's sample data seeded where ``config/demo.yaml`` reads it,
 3. then creates the ``personalize`` process work pool with the service's ``AWS_ENDPOINT_URL_*``
    variables as the runs' default environment and runs ``prefect deploy --all``,
-4. and a process worker on that pool (its runs get the pool's environment).
+4. and a process worker on that pool (its runs get the pool's environment). The local
+   service's dummy credentials are the worker's own environment, as a role would be on AWS,
+   never job variables (those are plain text in the UI).
 
-Processes already running are left as they are, and the sample data, the pool and the
+Processes already running are left as they are (``up`` says so when one runs with other
+options than asked, e.g. another ``--latency``), and the sample data, the pool and the
 deployments are brought up to date, so ``up`` is safe to repeat; ``down`` stops what ``up``
-started, in reverse order. Ports: ``--prefect-port`` (4200), ``--personalize-port``
-(8599), ``--s3-port`` (8598); ``--latency 0.01`` runs Personalize jobs at 1% of real durations.
+started, in reverse order; ``env`` prints the shell exports that point boto3 and the Prefect
+CLI at the running stack (``eval "$(make env)"``). Ports: ``--prefect-port`` (4200),
+``--personalize-port`` (8599), ``--s3-port`` (8598); ``--latency 0.01`` runs Personalize jobs
+at 1% of real durations.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -30,11 +36,12 @@ import httpx
 
 from deployments.deploy import prefect_command
 from deployments.work_pool import WORK_POOL
-from local.daemons import Daemon
+from local.daemons import Daemon, option_changes
 from local.demo_data import seed_demo_data
 from local.sample_data import SampleSize
 
 WORKER_NAME = "local-process-worker"
+CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -85,6 +92,9 @@ class LocalStack:
             "PREFECT_UI_URL": self.ui_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_WORKER_QUERY_SECONDS": "2",
+            # Name the statement in the server's log when SQLite answers "database is locked"
+            # (the API then answers 503, which the UI does not retry).
+            "PREFECT_SERVER_LOG_RETRYABLE_ERRORS": "true",
             **self.settings.prefect_settings,
         }
 
@@ -114,17 +124,40 @@ class LocalStack:
         return self._daemon("personalize-local", command, {})
 
     def worker(self) -> Daemon:
-        """A process worker on the pipeline's work pool."""
+        """A process worker on the pipeline's work pool, with the local service's credentials."""
         command = prefect_command(
             "worker", "start", "--pool", WORK_POOL, "--type", "process", "--name", WORKER_NAME
         )
-        return self._daemon("prefect-worker", command, self.prefect_env())
+        env = self.prefect_env()
+        if self.client_env_path.exists():
+            env |= {k: v for k, v in self.client_env().items() if k in CREDENTIALS}
+        return self._daemon("prefect-worker", command, env)
+
+    @property
+    def pool_env_path(self) -> Path:
+        """The local service's variables without credentials: the pool's run environment."""
+        return self.settings.state_dir / "personalize" / "pool-env.json"
 
     def _daemon(self, name: str, command: list[str], env: dict[str, str]) -> Daemon:
         return Daemon(name, command, self.settings.state_dir, env, self.settings.project_dir)
 
-    def up(self, timeout: float = 180.0) -> None:
-        """Start what is not running yet, deploy, and wait until each part answers."""
+    def differences(self) -> list[str]:
+        """For each part running with other options than these settings, what differs."""
+        notices = []
+        for daemon in (self.server(), self.personalize(), self.worker()):
+            running = daemon.running_command()
+            changed = option_changes(running, daemon.command) if running else []
+            if changed:
+                notices.append(
+                    f"{daemon.name} is already running with {', '.join(changed)}; it was left "
+                    "as it is. To apply the new settings: make down, then make up again."
+                )
+        return notices
+
+    def up(self, timeout: float = 180.0) -> list[str]:
+        """Start what is not running yet, deploy, and wait until each part answers; return
+        what was asked but not applied because a part was running already."""
+        notices = self.differences()
         server, personalize = self.server(), self.personalize()
         if personalize.pid() is None:
             self.client_env_path.unlink(missing_ok=True)
@@ -137,11 +170,14 @@ class LocalStack:
         worker = self.worker()
         worker.start()
         worker.wait_until(self._worker_online, timeout, "polling the work pool")
+        return notices
 
     def deploy(self) -> str:
-        """Create the work pool (runs get the local service's variables) and every deployment."""
+        """Create the work pool (runs get the local service's endpoints) and every deployment."""
+        public = {k: v for k, v in self.client_env().items() if k not in CREDENTIALS}
+        self.pool_env_path.write_text(json.dumps(public, indent=2))
         result = subprocess.run(
-            [sys.executable, "-m", "deployments.deploy", "--env-file", str(self.client_env_path)],
+            [sys.executable, "-m", "deployments.deploy", "--env-file", str(self.pool_env_path)],
             cwd=self.settings.project_dir,
             env={**os.environ, **self.prefect_env()},
             capture_output=True,
@@ -183,6 +219,12 @@ class LocalStack:
         )
 
 
+def shell_exports(stack: LocalStack) -> str:
+    """``export NAME='value'`` lines that point a shell at the stack (``eval "$(make env)"``)."""
+    env = {**stack.client_env(), "PREFECT_API_URL": stack.api_url}
+    return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in env.items())
+
+
 def _answers(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2.0).status_code == 200
@@ -192,7 +234,7 @@ def _answers(url: str) -> bool:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "env"])
     parser.add_argument("--prefect-port", type=int, default=StackSettings.prefect_port)
     parser.add_argument("--personalize-port", type=int, default=StackSettings.personalize_port)
     parser.add_argument("--s3-port", type=int, default=StackSettings.s3_port)
@@ -214,11 +256,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     if args.command == "up":
-        stack.up()
+        for notice in stack.up():
+            print(f"Note: {notice}", file=sys.stderr)
         print(f"Prefect UI:          {stack.ui_url}  (deployments: {stack.ui_url}/deployments)")
         print(f"Prefect API:         export PREFECT_API_URL={stack.api_url}")
-        print(f"Personalize + S3:    {stack.client_env_path} (export these to use boto3)")
+        print(f"Personalize + S3:    {stack.client_env_path}")
+        print('This shell:          eval "$(make env)"  (the variables boto3 and prefect need)')
         print(f"Logs and PIDs:       {stack.settings.state_dir}/logs, .../pids;  stop: make down")
+    elif args.command == "env":
+        if stack.personalize().pid() is None or not stack.client_env_path.exists():
+            print("The local stack is not running: start it with make up.", file=sys.stderr)
+            return 1
+        print(shell_exports(stack))
     elif args.command == "down":
         stopped = stack.down()
         print(f"Stopped: {', '.join(stopped)}" if stopped else "Nothing was running.")

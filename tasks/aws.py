@@ -16,6 +16,8 @@ import boto3
 from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks.retries import watch_retries
+
 if TYPE_CHECKING:  # the maintained stubs (boto3-stubs), a development dependency
     from mypy_boto3_personalize import PersonalizeClient
     from mypy_boto3_personalize_events import PersonalizeEventsClient
@@ -69,9 +71,11 @@ def client(
 ) -> PersonalizeEventsClient: ...
 def client(settings: AwsSettings, service_name: ServiceName) -> Any:
     """A typed client (maintained boto3 stubs) with botocore's adaptive retries (client-side
-    rate limiting on throttles)."""
+    rate limiting on throttles), logged (``retries.watch_retries``)."""
     config = Config(
         retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
         user_agent_extra="prefect-personalize",
     )
-    return session(settings).client(service_name, config=config)
+    made = session(settings).client(service_name, config=config)
+    watch_retries(made)
+    return made

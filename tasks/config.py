@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tasks.aws import AwsSettings
+from tasks.holdout_metrics import PER_USER_METRICS
 from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
 from tasks.prep.suppression import suppression_uri
 
@@ -47,11 +48,13 @@ METRICS = (
 )
 """The keys GetSolutionMetrics reports, the only names a gate may use."""
 
-DatasetType = Literal["interactions", "items", "users"]
+DatasetType = Literal["interactions", "items", "users", "actions", "action_interactions"]
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "interactions": ("USER_ID", "ITEM_ID", "TIMESTAMP"),
     "items": ("ITEM_ID",),
     "users": ("USER_ID",),
+    "actions": ("ACTION_ID",),
+    "action_interactions": ("USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"),
 }
 
 
@@ -63,7 +66,18 @@ def _metric(name: str) -> str:
     return name
 
 
+def _holdout_metric(name: str) -> str:
+    if name not in PER_USER_METRICS:
+        raise PydanticCustomError(
+            "unknown_metric",
+            "unknown holdout metric; use one of: {known}",
+            {"known": ", ".join(PER_USER_METRICS)},
+        )
+    return name
+
+
 Metric = Annotated[str, AfterValidator(_metric)]
+HoldoutMetric = Annotated[str, AfterValidator(_holdout_metric)]
 Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$", min_length=1, max_length=63)]
 
 
@@ -78,6 +92,32 @@ class ConfigError(ValueError):
         self.source = source
         self.problems = problems
         super().__init__(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+
+
+class HoldoutGateConfig(_Model):
+    """The paired comparison: new and serving version on the same recent held-out interactions.
+
+    Costs batch inference jobs on AWS (one per version compared, each minutes to tens of
+    minutes); see the README.
+    """
+
+    days: int = Field(default=7, gt=0, description="Hold out interactions of the last N days.")
+    max_users: int = Field(
+        default=5000, gt=0, description="Hold out the recent interactions of this many users."
+    )
+    metric: HoldoutMetric = Field(
+        default="normalized_discounted_cumulative_gain_at_10",
+        description="The per-user metric the rule is checked on.",
+    )
+    max_drop: float = Field(
+        default=0.03,
+        ge=0,
+        lt=1,
+        description="Promote only if the lower confidence bound of new / serving - 1 is above "
+        "-max_drop (non-inferiority). The default suits 5,000 users (make bench-gate).",
+    )
+    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="Of the interval.")
+    resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
 
 
 class GateConfig(_Model):
@@ -102,6 +142,10 @@ class GateConfig(_Model):
         default=0.0,
         ge=0,
         description="How much the gated metrics must exceed the baseline's (max_drop_mode units).",
+    )
+    holdout: HoldoutGateConfig | None = Field(
+        default=None,
+        description="Also compare new and serving version on held-out recent interactions.",
     )
 
 
@@ -166,6 +210,11 @@ class SolutionConfig(_Model):
         """The recipe's ARN."""
         return recipe_arn(self.recipe)
 
+    @property
+    def next_best_action(self) -> bool:
+        """True for a next-best-action solution (its campaign answers GetActionRecommendations)."""
+        return self.recipe_arn.endswith("/aws-next-best-action")
+
     def solution_config(self) -> dict[str, Any]:
         """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings)."""
         if not self.hyperparameters:
@@ -227,6 +276,12 @@ class DatasetsConfig(_Model):
     interactions: DatasetConfig
     items: DatasetConfig | None = None
     users: DatasetConfig | None = None
+    actions: DatasetConfig | None = Field(
+        default=None, description="Next best action: the actions (filled by update_records)."
+    )
+    action_interactions: DatasetConfig | None = Field(
+        default=None, description="Next best action: TAKEN/NOT_TAKEN/VIEWED events of users."
+    )
 
     def configured(self) -> dict[DatasetType, DatasetConfig]:
         """The datasets present, by type, interactions first."""
@@ -235,6 +290,10 @@ class DatasetsConfig(_Model):
             found["items"] = self.items
         if self.users:
             found["users"] = self.users
+        if self.actions:
+            found["actions"] = self.actions
+        if self.action_interactions:
+            found["action_interactions"] = self.action_interactions
         return found
 
 
@@ -421,6 +480,12 @@ class PipelineConfig(_Model):
                 )
         for dataset_type, dataset in self.datasets.configured().items():
             problems += _schema_problems(dataset_type, dataset)
+            if dataset_type.startswith("action") and dataset.source is not None:
+                problems.append(
+                    f"datasets.{dataset_type}.source: actions data is not prepared by retrain; "
+                    "send it with update_records (PutActions, PutActionInteractions) or import "
+                    "it with a dataset import job"
+                )
         problems += self._recommender_problems()
         if problems:
             raise PydanticCustomError("config", "\n".join(problems))

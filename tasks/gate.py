@@ -11,6 +11,16 @@ each checked on the offline metrics that GetSolutionMetrics reports:
   version (e.g. a popularity-count baseline trained on the same data) by the margin, in
   ``max_drop_mode`` units, on every metric the gate names (every metric both report if none).
 
+GetSolutionMetrics measures each version on its own random 10% of users, so those rules compare
+numbers taken on different users. ``holdout`` adds the paired rule (non-inferiority): the new
+and the serving version recommend for the same held-out users (``tasks.paired``), and the new
+one passes when the lower confidence bound of ``new / serving - 1`` on the chosen metric is
+above ``-max_drop``; with a baseline, the lower bound of its lead over the baseline must reach
+``baseline_margin``. When there is no comparison (nothing serving, the holdout cannot be
+guaranteed unseen, an empty holdout) the row says why and is skipped: the metric rules decide.
+When there is one, it replaces the ``max_drop`` rules (two samples of 10% of users differ by
+more than the drops worth stopping); floors and the baseline margin still apply.
+
 :func:`evaluate_gate` is pure: policy + metrics -> :class:`GateDecision`, one row per rule
 (metric, serving, new, change, rule, pass/fail). :func:`publish_gate_decision` is the Prefect
 task that publishes that table as an artifact.
@@ -25,7 +35,8 @@ from typing import Any, Literal
 
 from prefect.artifacts import create_table_artifact
 
-from tasks.config import GateConfig
+from tasks.config import GateConfig, HoldoutGateConfig
+from tasks.paired import HoldoutComparison, PairedDifference
 from tasks.reporting import artifact_key
 from tasks.retries import personalize_task
 
@@ -72,6 +83,7 @@ class GateDecision:
     new_version: str | None
     serving_version: str | None
     rows: tuple[GateRow, ...] = field(default_factory=tuple)
+    holdout: HoldoutComparison | None = None
 
     @property
     def passed(self) -> bool:
@@ -103,6 +115,7 @@ class GateDecision:
             "serving_version": self.serving_version,
             "passed": self.passed,
             "rows": self.table(),
+            "holdout": self.holdout.to_dict() if self.holdout else None,
         }
 
 
@@ -115,25 +128,40 @@ def evaluate_gate(
     solution: str = "",
     new_version: str | None = None,
     serving_version: str | None = None,
+    holdout: HoldoutComparison | None = None,
 ) -> GateDecision:
     """Check every rule of ``policy`` on the new version's metrics.
 
     ``serving`` is None when no campaign serves a version yet (drop rules are then skipped);
     ``baseline`` is the baseline solution's metrics, None when the policy names no baseline.
     A policy of None (no gate configured) passes with no rows. A metric the new version does
-    not report fails its rule: a gate never passes on missing evidence.
+    not report fails its rule: a gate never passes on missing evidence. ``holdout`` is the
+    paired comparison on held-out interactions, None when none was made.
     """
     rows: list[GateRow] = []
     if policy is not None:
         mode: DropMode = policy.max_drop_mode
         rows += [_floor_row(metric, floor, new, serving) for metric, floor in policy.min.items()]
+        paired = _paired(policy, holdout)
         rows += [
             _drop_row(metric, limit, mode, new, serving)
+            if paired is None
+            else GateRow(
+                metric,
+                f"drop <= {_fmt_limit(limit, mode)} vs serving",
+                _value(new, metric),
+                _value(serving, metric),
+                "skipped",
+                None,
+                "the holdout comparison decides",
+            )
             for metric, limit in policy.max_drop.items()
         ]
         if policy.baseline_solution:
             rows += _baseline_rows(policy, mode, new, serving, baseline)
-    return GateDecision(solution, new_version, serving_version, tuple(rows))
+        if policy.holdout is not None:
+            rows += _holdout_rows(policy, policy.holdout, holdout)
+    return GateDecision(solution, new_version, serving_version, tuple(rows), holdout)
 
 
 def _value(metrics: Mapping[str, float] | None, metric: str) -> float | None:
@@ -219,6 +247,44 @@ def _baseline_row(
         return GateRow(metric, rule, value, current, "pass", reference)
     note = f"ahead by only {_fmt_limit(gain, mode)}"
     return GateRow(metric, rule, value, current, "fail", reference, note)
+
+
+def _paired(policy: GateConfig, holdout: HoldoutComparison | None) -> PairedDifference | None:
+    """The gated metric's paired difference, when the policy asks for one and there is one."""
+    if policy.holdout is None or holdout is None or holdout.unavailable:
+        return None
+    return holdout.serving.get(policy.holdout.metric)
+
+
+def _holdout_rows(
+    policy: GateConfig, settings: HoldoutGateConfig, holdout: HoldoutComparison | None
+) -> list[GateRow]:
+    """The paired rules: non-inferiority to the serving version, lead over the baseline."""
+    metric = settings.metric
+    rule = (
+        f"holdout: lower bound of new/serving - 1 > -{settings.max_drop:.1%} "
+        f"({settings.confidence:.0%})"
+    )
+    versus = _paired(policy, holdout)
+    if holdout is None or versus is None:
+        why = holdout.unavailable if holdout and holdout.unavailable else "no comparison made"
+        return [GateRow(metric, rule, None, None, "skipped", None, f"{why}; metric rules decide")]
+    passed = versus.relative_low > -settings.max_drop
+    rows = [_paired_row(f"{metric} ({holdout.users} users)", rule, versus, passed)]
+    if policy.baseline_solution and metric in holdout.baseline:
+        lead = holdout.baseline[metric]
+        mode: DropMode = policy.max_drop_mode
+        margin = policy.baseline_margin
+        low = lead.relative_low if mode == "relative" else lead.difference_low
+        rule = f"holdout: beats {policy.baseline_solution} by >= {_fmt_limit(margin, mode)}"
+        rows.append(_paired_row(f"{metric} (holdout, baseline)", rule, lead, low + 1e-12 >= margin))
+    return rows
+
+
+def _paired_row(metric: str, rule: str, d: PairedDifference, passed: bool) -> GateRow:
+    """A paired rule's row: both means, and the relative change with its interval."""
+    note = f"{d.relative:+.1%} [{d.relative_low:+.1%}, {d.relative_high:+.1%}], {d.verdict}"
+    return GateRow(metric, rule, d.new, d.serving, "pass" if passed else "fail", d.serving, note)
 
 
 def _shortfall(value: float, reference: float, mode: DropMode) -> float:

@@ -26,17 +26,45 @@ def get_recommendations(
     return [item["itemId"] for item in response.get("itemList", [])]
 
 
+@personalize_task(name="get-action-recommendations")
+def get_action_recommendations(
+    aws: AwsSettings, campaign_arn: str, user_id: str, num_results: int = 5
+) -> list[dict[str, float | str]]:
+    """GetActionRecommendations for one user: ``{actionId, score}``, best first."""
+    runtime = client(aws, "personalize-runtime")
+    with translated(campaign_arn):
+        response = runtime.get_action_recommendations(
+            campaignArn=campaign_arn, userId=user_id, numResults=num_results
+        )
+    return [
+        {"actionId": action["actionId"], "score": float(action.get("score", 0.0))}
+        for action in response.get("actionList", [])
+    ]
+
+
 @personalize_task(name="smoke-check-campaign")
 def smoke_check(
-    aws: AwsSettings, campaign_arn: str, user_ids: Sequence[str], num_results: int = 10
+    aws: AwsSettings,
+    campaign_arn: str,
+    user_ids: Sequence[str],
+    num_results: int = 10,
+    actions: bool = False,
 ) -> dict[str, list[str]]:
-    """Ask the campaign for recommendations for each sampled user; raise if any gets none.
+    """Ask the campaign for recommendations (``actions``: next best actions) for each sampled
+    user; raise if any gets none.
 
-    Returns user -> recommended items, for the run's summary.
+    Returns user -> recommended items (or action ids), for the run's summary.
     """
     if not user_ids:
         raise SmokeCheckFailed(f"no users to smoke-check {campaign_arn} with")
-    answers = {user: get_recommendations(aws, campaign_arn, user, num_results) for user in user_ids}
+
+    def answer(user: str) -> list[str]:
+        if actions:
+            found = get_action_recommendations.fn(aws, campaign_arn, user, min(num_results, 100))
+            return [str(action["actionId"]) for action in found]
+        return get_recommendations(aws, campaign_arn, user, num_results)
+
+    answers = {user: answer(user) for user in user_ids}
     empty = sorted(user for user, items in answers.items() if not items)
     if empty:
         raise SmokeCheckFailed(

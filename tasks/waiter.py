@@ -87,7 +87,9 @@ class SystemClock:
 class Reporter(Protocol):
     """Shows a wait's progress."""
 
-    def update(self, kind: Kind, arn: str, status: str, age: float, done: bool) -> None: ...
+    def update(
+        self, kind: Kind, arn: str, status: str, age: float, done: bool, subject: str = ""
+    ) -> None: ...
 
 
 @dataclass
@@ -124,7 +126,7 @@ def wait_for(
     reporter = reporter if reporter is not None else PrefectReporter()
     deadline = deadline_seconds if deadline_seconds is not None else wait.deadline_seconds
     start = clock.monotonic()
-    polls, age_at_start, status = 0, 0.0, "unknown"
+    polls, age_at_start, status, subject = 0, 0.0, "unknown", ""
     statuses: list[str] = []
     while True:
         polls += 1
@@ -134,12 +136,13 @@ def wait_for(
             status = str(lookup(resource, wait.status_path) or "")
             if not statuses:
                 age_at_start = _age(resource, wait.started_path, clock)
+                subject = stable_subject(arn, resource)
                 if status not in (*wait.success, *wait.failure):
                     plan = schedule_for(client, described, resource, base, prior_seconds)
             if not statuses or statuses[-1] != status:
                 statuses.append(status)
             done = status in wait.success
-            reporter.update(described, arn, status, age_at_start + waited, done)
+            reporter.update(described, arn, status, age_at_start + waited, done, subject)
             if done:
                 return WaitResult(resource, polls, waited, statuses)
             if status in wait.failure:
@@ -229,6 +232,18 @@ def _stop(client: Any, kind: Kind, arn: str) -> bool:
     return True
 
 
+def stable_subject(arn: str, resource: dict[str, Any]) -> str:
+    """What a wait is about, the same from run to run: the solution of a version, campaign or
+    batch job, the dataset of an import, else the resource's own name."""
+    for member in ("solutionVersionArn", "solutionArn", "datasetArn"):
+        parent = resource.get(member)
+        if isinstance(parent, str) and parent != arn:
+            kind_and_path = parent.split(":", 5)[-1]
+            path = kind_and_path.split("/")[1:]
+            return "-".join(path[:1] if member != "datasetArn" else path)
+    return arn.rsplit("/", 1)[-1]
+
+
 def format_elapsed(seconds: float) -> str:
     """``1h02m03s`` / ``2m05s`` / ``4.2s``."""
     if seconds < 60:
@@ -241,8 +256,11 @@ def format_elapsed(seconds: float) -> str:
 class PrefectReporter:
     """Log lines (on each status change, else every ``log_every`` polls) and a progress artifact.
 
-    Inside a Prefect run, logs go to the run's logger and a progress artifact follows the wait;
-    outside one, only the module logger is used.
+    Inside a Prefect run, logs go to the run's logger and a progress artifact follows the wait,
+    keyed by kind and subject (``wait-solution-version-<solution>``), so each run updates the
+    same few keys instead of adding new ones; outside a run, only the module logger is used. A
+    resource that is already done at the first look is reported as such, with its age, not as
+    a wait.
     """
 
     def __init__(self, log_every: int = 10) -> None:
@@ -251,24 +269,29 @@ class PrefectReporter:
         self._last_status: str | None = None
         self._updates = 0
 
-    def update(self, kind: Kind, arn: str, status: str, age: float, done: bool) -> None:
+    def update(
+        self, kind: Kind, arn: str, status: str, age: float, done: bool, subject: str = ""
+    ) -> None:
         self._updates += 1
         name = arn.rsplit("/", 1)[-1]
-        line = f"{kind.name} {name}: {status} after {format_elapsed(age)}"
+        if done and self._updates == 1:
+            line = f"{kind.name} {name}: already {status} (started {format_elapsed(age)} ago)"
+        else:
+            line = f"{kind.name} {name}: {status} after {format_elapsed(age)}"
         if done or status != self._last_status or self._updates % self.log_every == 0:
             run_logger().info(line)
         self._last_status = status
         progress = 100.0 if done else min(95.0, 100.0 * age / kind.wait.typical_seconds)
-        self._show_progress(kind, name, progress, line)
+        self._show_progress(kind, subject or name, progress, line)
 
-    def _show_progress(self, kind: Kind, name: str, progress: float, line: str) -> None:
+    def _show_progress(self, kind: Kind, subject: str, progress: float, line: str) -> None:
         from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
         if not in_run():
             return
         try:
             if self._artifact is None:
-                key = artifact_key("wait", kind.name, name)
+                key = artifact_key("wait", kind.name, subject)
                 self._artifact = create_progress_artifact(progress, key=key, description=line)
             else:
                 update_progress_artifact(self._artifact, progress, description=line)

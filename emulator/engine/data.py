@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from emulator import datastore
-from emulator.events import events_stamp, read_events
+from emulator import dataset_rows
+from emulator.event_log import events_stamp, read_events
 from emulator.service import Service
 
 INTERACTION_TYPES = ("INTERACTIONS", "EVENT_INTERACTIONS")
@@ -43,7 +43,9 @@ def _datasets(service: Service, group_arn: str) -> dict[str, str]:
 def load_group(service: Service, group_arn: str) -> GroupData:
     """Read every row of the group's datasets, and the events PutEvents received."""
     datasets = _datasets(service, group_arn)
-    frames = [datastore.read_rows(service, datasets[t]) for t in INTERACTION_TYPES if t in datasets]
+    frames = [
+        dataset_rows.read_rows(service, datasets[t]) for t in INTERACTION_TYPES if t in datasets
+    ]
     frames.append(read_events(service, group_arn))
     frames = [f for f in frames if not f.empty]
     interactions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -54,7 +56,7 @@ def load_group(service: Service, group_arn: str) -> GroupData:
     interactions = interactions.astype({"USER_ID": str, "ITEM_ID": str, "TIMESTAMP": np.int64})
 
     def optional(kind: str) -> pd.DataFrame | None:
-        rows = datastore.read_rows(service, datasets[kind]) if kind in datasets else None
+        rows = dataset_rows.read_rows(service, datasets[kind]) if kind in datasets else None
         return rows if rows is not None and not rows.empty else None
 
     return GroupData(interactions, optional("ITEMS"), optional("USERS"))
@@ -64,7 +66,7 @@ def data_stamp(service: Service, group_arn: str) -> tuple[float, ...]:
     """Changes when the group's rows change (imports and puts replace files; events append)."""
     stamps: list[float] = [events_stamp(service, group_arn)]
     for arn in sorted(_datasets(service, group_arn).values()):
-        for path in datastore.dataset_paths(service, arn):
+        for path in dataset_rows.dataset_paths(service, arn):
             stamps.append(path.stat().st_mtime_ns if path.exists() else 0)
     return tuple(stamps)
 

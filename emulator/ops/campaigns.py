@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from emulator.engine.storage import load_model
+from emulator.engine.model_files import load_model
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler

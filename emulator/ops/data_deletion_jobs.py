@@ -19,9 +19,9 @@ from typing import Any
 
 from emulator.avro_schema import DatasetSchema, Field
 from emulator.csv_import import ImportProblem, parse_csv, read_location
-from emulator.datastore import delete_users
+from emulator.dataset_rows import delete_users
 from emulator.errors import InvalidInputException, LimitExceededException
-from emulator.events import forget_users
+from emulator.event_log import forget_users
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.resources import create_tags, page, require

@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from emulator.avro_schema import parse_schema
-from emulator.datastore import read_rows, read_source
+from emulator.dataset_rows import read_rows, read_source
 from emulator.errors import InvalidInputException
-from emulator.events import read_events
+from emulator.event_log import read_events
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.resources import create_tags, page, require, require_active

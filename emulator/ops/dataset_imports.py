@@ -15,7 +15,7 @@ import pandas as pd
 
 from emulator.avro_schema import parse_schema
 from emulator.csv_import import ImportProblem, parse_csv, read_location
-from emulator.datastore import ID_COLUMN, read_rows, write_rows
+from emulator.dataset_rows import ID_COLUMN, read_rows, write_rows
 from emulator.engine.training import MIN_INTERACTIONS, MIN_USERS_WITH_TWO
 from emulator.errors import ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work

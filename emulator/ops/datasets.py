@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from emulator.avro_schema import RULES, check_dataset_type, parse_schema
-from emulator.datastore import delete_rows
+from emulator.dataset_rows import delete_rows
 from emulator.domain_recipes import check_domain_dataset
 from emulator.errors import InvalidInputException
 from emulator.jobs import Job, Work

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.errors import InvalidInputException
-from emulator.events import append_events
+from emulator.event_log import append_events
 from emulator.ops import Handler
 from emulator.ops.event_trackers import tracker_for
 from emulator.ops.metric_attributions import refresh_reports

@@ -8,7 +8,7 @@
    (``numberOfRatings`` is NUMBER_OF_RATINGS); each value is checked against its field's type,
    and every required field must be given. One bad record refuses the call, naming the record
    and the field, and nothing of it is stored.
-4. The records become the dataset's individually imported rows (see ``emulator.datastore``):
+4. The records become the dataset's individually imported rows (see ``emulator.dataset_rows``):
    the next training and the filters see them, a FULL import leaves them, and an export with
    ingestionMode PUT or ALL writes them.
 """
@@ -24,7 +24,7 @@ import pandas as pd
 
 from emulator.avro_schema import DatasetSchema, Field, parse_schema
 from emulator.csv_import import MAX_CATEGORICAL_CHARS
-from emulator.datastore import put_rows
+from emulator.dataset_rows import put_rows
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.ops import Handler
 from emulator.resources import require

@@ -8,7 +8,7 @@ from typing import Any
 from emulator.domain_recipes import DOMAIN_RECIPES
 from emulator.errors import not_found
 from emulator.ops import Handler
-from emulator.recipes import RECIPE_CREATED, RECIPES, Recipe
+from emulator.recipe_catalogue import RECIPE_CREATED, RECIPES, Recipe
 from emulator.resources import page
 from emulator.service import Call, Service
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from emulator.domain_recipes import DomainRecipe, domain_recipe
 from emulator.engine.data import load_group
-from emulator.engine.storage import forget_model, load_model, save_model
+from emulator.engine.model_files import forget_model, load_model, save_model
 from emulator.engine.training import MIN_INTERACTIONS, TrainingError, train
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
 from emulator.jobs import Job, JobFailed, Work

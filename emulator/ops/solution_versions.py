@@ -10,7 +10,8 @@ from typing import Any
 from emulator.actions import RECIPE_TYPE as NEXT_BEST_ACTION
 from emulator.actions import action_group
 from emulator.engine.data import load_group, select
-from emulator.engine.storage import save_model
+from emulator.engine.metrics import version_seed
+from emulator.engine.model_files import save_model
 from emulator.engine.training import TrainingError, train
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work
@@ -135,7 +136,14 @@ def _train(job: Job) -> dict[str, Any] | None:
         **config.get("algorithmHyperParameters", {}),
     }
     try:
-        trained = train(found.model, rows, group.catalogue(), hyperparameters, job.stop_requested)
+        trained = train(
+            found.model,
+            rows,
+            group.catalogue(),
+            hyperparameters,
+            job.stop_requested,
+            seed=version_seed(job.arn),
+        )
     except (TrainingError, ValueError) as error:
         raise JobFailed(str(error)) from None
     if trained is None:

@@ -11,11 +11,11 @@ import time
 from typing import Any
 
 from emulator.engine.fit import check_hyperparameters
-from emulator.engine.storage import forget_model
+from emulator.engine.model_files import forget_model
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
-from emulator.recipes import Recipe, recipe
+from emulator.recipe_catalogue import Recipe, recipe
 from emulator.resources import (
     create_tags,
     delete_when_unused,

@@ -48,6 +48,7 @@ from typing import Any, Protocol, TypeVar
 import fsspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
@@ -58,6 +59,7 @@ from tasks.prep.earlier import Earlier, dataset_history
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.figures import Figures, add_counts, merge_into
 from tasks.prep.guards import enforce_guards, guard_checks
+from tasks.prep.holdout import Holdout, HoldoutSpec, hold_out
 from tasks.prep.import_folder import delete_parts
 from tasks.prep.normalise import Normaliser
 from tasks.prep.partition import (
@@ -73,7 +75,7 @@ from tasks.prep.report import DataReport
 from tasks.prep.routing import SplitJob, SplitResult, rejects_uri, route_split, spill_schema
 from tasks.prep.schema import DatasetSchema
 from tasks.prep.suppression import Suppression
-from tasks.prep.writing import open_for_writing, read_text, write_text
+from tasks.prep.writing import delete, open_for_writing, read_text, write_text
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -128,6 +130,7 @@ class PrepResult(BaseModel):
     rows_out: int
     rows_rejected: int
     report: DataReport
+    holdout: Holdout | None = None
 
 
 def prepare(
@@ -143,6 +146,7 @@ def prepare(
     partitions: int = DEFAULT_PARTITIONS,
     scratch_uri: str | None = None,
     map_steps: MapSteps = run_here,
+    holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import folder under ``output_uri``.
 
@@ -155,7 +159,8 @@ def prepare(
     rows are split into by user (and the import folder has at most). ``scratch_uri``: where the
     steps keep rows between them (a new folder under it, removed at the end); a local temporary
     directory by default, which only workers on this machine can use. ``map_steps`` runs the
-    jobs of each step (see the module docstring).
+    jobs of each step (see the module docstring). ``holdout``: recent interactions of a sample
+    of users to set aside beside the import folder for the gate (``holdout.py``).
 
     The data report is compared with the last successful run's, kept at ``history_uri``
     (default: see ``OutputLocation.under``), which it then replaces.
@@ -215,6 +220,8 @@ def prepare(
         for plan in planned:
             add_counts(report.removed_by_rule, plan.removed_by_rule)
         merge_into(report, written)
+    output = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
+    held = hold_out(out.import_uri, output, holdout, report) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)
     report.checks += guard_checks(report, guards or ImportGuards(), incremental, earlier)
     report.compare(_previous_report(out.history_uri))
@@ -223,6 +230,8 @@ def prepare(
         enforce(report)
     except PrepError:
         delete_parts(out.import_uri)
+        if held is not None:
+            delete(held.uri)
         raise
     document = report.model_dump_json(indent=2)
     write_text(out.report_uri, document)
@@ -235,6 +244,7 @@ def prepare(
         rows_out=report.rows_out,
         rows_rejected=report.rows_rejected,
         report=report,
+        holdout=held,
     )
 
 

@@ -77,6 +77,12 @@ def list_files(uri: str) -> tuple[Any, list[str]]:
     paths = [p for p in paths if not p.rsplit("/", 1)[-1].startswith(("_", "."))]
     if not paths:
         raise SourceError(f"source {uri} has no files: expected a file or a prefix of files")
+    for path in paths:
+        if fs.size(path) == 0:
+            raise SourceError(
+                f"{_display(fs, path)} is empty (0 bytes): the export wrote nothing. Check the "
+                "job that writes it, or remove the file from the source."
+            )
     return fs, paths
 
 

@@ -65,6 +65,9 @@ class DataReport(BaseModel):
     event_types: dict[str, int] = Field(default_factory=dict)
     time_start: int | None = Field(default=None, description="Earliest TIMESTAMP, epoch seconds.")
     time_end: int | None = Field(default=None, description="Latest TIMESTAMP, epoch seconds.")
+    holdout_cutoff: int | None = Field(
+        default=None, description="The gate's holdout: interactions after this were set aside."
+    )
     interactions_per_user: dict[str, float] = Field(default_factory=dict)
     timestamp_reading: str = ""
     checks: list[Check] = Field(default_factory=list)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
 from tasks.prep.errors import BelowMinimumsError
+from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
 from tasks.prep.report import DataReport
 from tasks.prep.runners import dask_task_runner, map_as_tasks, scratch_for
@@ -48,6 +49,7 @@ class PrepRequest(BaseModel):
     current_files: list[str] = Field(default_factory=list)
     guards: ImportGuards | None = None
     run: PrepRunConfig = Field(default_factory=PrepRunConfig)
+    holdout: HoldoutSpec | None = None
 
 
 def prepare_dataset(
@@ -61,6 +63,7 @@ def prepare_dataset(
     current_files: Sequence[str] = (),
     guards: ImportGuards | None = None,
     run: PrepRunConfig | None = None,
+    holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into an import folder under ``output_uri`` (``s3://...``).
 
@@ -70,6 +73,7 @@ def prepare_dataset(
     and the minimums per user and item count the rows the dataset holds (``current_files``, its
     current import files). ``guards`` refuse a broken export before any import (``GuardError``).
     ``run``: where the steps run (the configuration's ``prep`` section). Call it from a flow.
+    ``holdout``: set the gate's holdout aside beside the import folder (``prep.holdout``).
     """
     request = PrepRequest(
         source=source,
@@ -82,6 +86,7 @@ def prepare_dataset(
         current_files=list(current_files),
         guards=guards,
         run=run or PrepRunConfig(),
+        holdout=holdout,
     )
     name = f"prepare-{dataset_type.lower()}"
     if request.run.runner == "process":
@@ -128,6 +133,7 @@ def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps) -> PrepResul
             partitions=run.partitions,
             scratch_uri=scratch_for(run, request.output_uri),
             map_steps=map_steps,
+            holdout=request.holdout,
         )
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):

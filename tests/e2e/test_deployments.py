@@ -8,18 +8,29 @@ upstream flow's event starts a retrain with the event's parameters, which comple
 
 from __future__ import annotations
 
+import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.schedules import CronSchedule
+from prefect.events import Event
+from prefect.events.clients import get_events_client
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_group_resource
 from deployments.work_pool import WORK_POOL
 from local.stack import LocalStack
+from tasks.config import load_config
 from tests.e2e.conftest import (
     RUN_TIMEOUT,
     assert_completed,
@@ -37,6 +48,7 @@ EXPECTED = {
     "provision/manual",
     "batch-inference/manual",
     "teardown/manual",
+    "review-versions/daily",
     "export-interactions/example",
     "export-and-retrain/example",
     "forget-users/manual",
@@ -76,6 +88,8 @@ def test_every_deployment_is_created_on_the_process_pool(on_stack: LocalStack) -
         run_env["AWS_ENDPOINT_URL_PERSONALIZE"]
         == on_stack.client_env()["AWS_ENDPOINT_URL_PERSONALIZE"]
     )
+    # No secret in job variables (issue 16): the worker holds the local service's credentials.
+    assert not [name for name in run_env if "SECRET" in name or "KEY" in name], run_env
 
 
 def test_scheduled_retrain_has_cron_timezone_and_one_run_at_a_time() -> None:
@@ -150,6 +164,29 @@ def test_a_run_created_through_the_ui_api_completes(
     assert first_retrain.deployment_id == deployment_id("retrain/weekly")
 
 
+def test_the_readme_upstream_example_updates_the_campaign(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    # Issue 16, bug 1: `make up`, retrain/weekly, then export-interactions/example as deployed
+    # (the next 14 days, INCREMENTAL) ended Failed; it must complete with the campaign updated.
+    before = {r.id for r in _runs_of(RETRAIN_DEPLOYMENT)}
+    export = wait_for_final(start_run("export-interactions/example").id)
+    assert_completed(export, on_stack)
+    deadline = time.monotonic() + 60
+    while not (started := [r for r in _runs_of(RETRAIN_DEPLOYMENT) if r.id not in before]):
+        assert time.monotonic() < deadline, "the event started no retrain run"
+        time.sleep(1)
+    (retrain,) = started
+    assert retrain.parameters["import_mode"] == "INCREMENTAL"
+    finished = wait_for_final(retrain.id)
+    assert_completed(finished, on_stack)
+    result = on_api(lambda c: c.read_flow_run(retrain.id))
+    assert result.state is not None
+    lineage = result.state.result(raise_on_failure=False)
+    gated = next(s for s in lineage["solutions"] if s.get("promotion"))
+    assert gated["promotion"]["outcome"] == "updated", gated["promotion"]
+
+
 def test_upstream_event_starts_a_retrain_with_its_parameters(
     on_stack: LocalStack, first_retrain: FlowRun
 ) -> None:
@@ -188,3 +225,76 @@ def test_upstream_flow_waits_for_the_retrain_through_run_deployment(
     ]
     assert len(waited) == 1
     assert waited[0].state is not None and waited[0].state.is_completed()
+
+
+def test_an_event_for_another_dataset_group_starts_no_retrain(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    before = {r.id for r in _runs_of(RETRAIN_DEPLOYMENT)}
+    ours = load_config(on_stack.settings.demo_config).dataset_group.name
+    uri = EXPORT_EVERYTHING["source_uri"]
+    emit_in_order(
+        exported_event("another-group", f"{uri}?another"), exported_event(ours, uri)
+    )  # the other group's first: had it matched, its run would exist by the time ours does
+    deadline = time.monotonic() + 60
+    while not (started := [r for r in _runs_of(RETRAIN_DEPLOYMENT) if r.id not in before]):
+        assert time.monotonic() < deadline, "our dataset group's event started no retrain run"
+        time.sleep(1)
+    time.sleep(5)
+    started = [r for r in _runs_of(RETRAIN_DEPLOYMENT) if r.id not in before]
+    assert [r.parameters["interactions_uri"] for r in started] == [uri]
+    assert_completed(wait_for_final(started[0].id), on_stack)
+
+
+def test_upstream_flow_fails_when_the_gate_stops_its_retrain(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    broken = {"source_uri": "s3://personalize-demo/raw/broken-interactions.parquet"}
+    upstream = wait_for_final(
+        start_run(
+            "export-and-retrain/example",
+            broken | {"import_mode": "FULL", "export_prefix": f"{WAITED_PREFIX}broken/"},
+        ).id,
+        timeout=2 * RUN_TIMEOUT,
+    )
+    assert upstream.state is not None and upstream.state.is_failed()
+    assert "stopped by the gate" in str(upstream.state.message)
+    waited = [
+        r
+        for r in _runs_of(RETRAIN_DEPLOYMENT)
+        if r.parameters.get("interactions_uri", "").startswith(f"{WAITED_PREFIX}broken/")
+    ]
+    assert len(waited) == 1 and waited[0].state is not None and waited[0].state.is_failed()
+    logs = on_api(
+        lambda c: c.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[upstream.id]))
+        )
+    )
+    assert not [log for log in logs if log.message.startswith("Retrain run")]  # no later step
+
+
+def exported_event(dataset_group: str, uri: str) -> Event:
+    """The event the upstream export emits, for ``dataset_group``."""
+    return Event(
+        event=EXPORTED_EVENT,
+        resource={
+            "prefect.resource.id": dataset_group_resource(dataset_group),
+            "prefect.resource.name": dataset_group,
+        },
+        payload={"interactions_uri": uri, "import_mode": "FULL", "dataset_group": dataset_group},
+    )
+
+
+def emit_in_order(*events: Event) -> None:
+    """Send events to the stack's server, one after the other."""
+
+    api = get_current_settings().api.url
+
+    async def send() -> None:
+        with temporary_settings(updates={PREFECT_API_URL: api}):  # a new thread: set it again
+            async with get_events_client() as client:
+                for event in events:
+                    await client.emit(event)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, send()).result()

@@ -23,6 +23,7 @@ from flows.run_state import StoppedRun, run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
+from tasks.reporting import artifact_key
 from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
 
@@ -78,6 +79,10 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     with get_client(sync_client=True) as client:
         latest = {a.key: a for a in client.read_latest_artifacts()}
     assert f"gate-{solution.name}" in latest
+    # Progress artifacts are keyed by kind and solution, not by job: a run adds no new keys.
+    assert artifact_key("wait-solution-version", solution.name) in latest
+    version_id = mine["solution_version"].rsplit("/", 1)[-1]
+    assert not [key for key in latest if version_id in key]
     lineage = str(latest["lineage-dg-e2e"].data)
     for linked in (
         first_run["data"][0]["source_etag"],
@@ -117,6 +122,19 @@ def test_worse_data_is_stopped_by_the_gate(
     assert mine["outcome"] == "stopped by the gate"
     assert mine["promotion"] is None
     assert serving(personalize, pipeline) == before
+
+    # Both verdicts are in the solution's metrics history, which the lineage links.
+    solution = gated(pipeline).name
+    with get_client(sync_client=True) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts()}
+    history = str(latest[f"metrics-history-{solution}"].data)
+    assert "data:image/svg+xml;base64," in history
+    promoted = record(first_run, solution)["solution_version"].rsplit("/", 1)[-1]
+    stopped = mine["solution_version"].rsplit("/", 1)[-1]
+    rows = {line.split("`")[1]: line for line in history.splitlines() if line.count("`") == 2}
+    assert rows[promoted].endswith("| passed | promoted |")
+    assert rows[stopped].endswith("| stopped | stopped by the gate |")
+    assert f"metrics-history-{solution}" in str(latest["lineage-dg-e2e"].data)
 
 
 def test_failed_update_rolls_back(

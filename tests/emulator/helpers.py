@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.datastore import read_rows
+from emulator.dataset_rows import read_rows
 from emulator.process import LocalService
 from emulator.registry import Registry
 from emulator.service import Service, Settings

@@ -11,7 +11,7 @@ import pytest
 from emulator.engine import fit as fit_module
 from emulator.engine.data import select
 from emulator.engine.fit import fit, parse_window
-from emulator.engine.metrics import METRIC_NAMES, evaluate, split
+from emulator.engine.metrics import METRIC_NAMES, evaluate, split, version_seed
 from emulator.engine.model import top_k, top_k_rows
 from emulator.engine.training import TrainingError, train
 from local.sample_data import generate_interactions, generate_items
@@ -40,6 +40,29 @@ def test_sample_data_has_planted_taste(planted: pd.DataFrame) -> None:
     assert generate_interactions(400, 150, 6000, seed=1).equals(planted)
 
 
+def test_a_sample_seed_draws_fresh_rows_of_the_same_world(planted: pd.DataFrame) -> None:
+    categories = generate_items(150, seed=1).set_index("ITEM_ID")["CATEGORY"]
+
+    def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(CATEGORY=frame["ITEM_ID"].map(categories))
+
+    def agreement(taste_from: pd.DataFrame, rows_from: pd.DataFrame) -> float:
+        """Share of ``rows_from``'s rows in their user's top two categories in ``taste_from``."""
+        top = (
+            labelled(taste_from)
+            .groupby("USER_ID")["CATEGORY"]
+            .agg(lambda c: set(c.value_counts().index[:2]))
+        )
+        rows = labelled(rows_from)
+        pairs = zip(rows["USER_ID"], rows["CATEGORY"], strict=True)
+        return float(np.mean([c in top.get(u, set()) for u, c in pairs]))
+
+    first, second = (generate_interactions(400, 150, 6000, seed=1, sample_seed=n) for n in (1, 2))
+    assert not first.equals(second) and not first.equals(planted)
+    other_world = generate_interactions(400, 150, 6000, seed=2, sample_seed=2)
+    assert agreement(first, second) > 0.6 > 0.3 > agreement(first, other_world)
+
+
 def test_split_holds_out_the_newest_interactions_of_a_tenth_of_users(
     planted: pd.DataFrame,
 ) -> None:
@@ -51,6 +74,14 @@ def test_split_holds_out_the_newest_interactions_of_a_tenth_of_users(
     newest = planted[(planted["USER_ID"] == user) & planted["ITEM_ID"].isin(held.test[user])]
     assert newest["TIMESTAMP"].max() >= kept
     assert split(planted, seed=0).test == held.test
+
+
+def test_each_version_arn_draws_its_own_test_users(planted: pd.DataFrame) -> None:
+    arn = "arn:aws:personalize:us-east-1:000000000000:solution/s/1a2b3c4d"
+    assert version_seed(arn) == version_seed(arn)
+    first, second = (split(planted, version_seed(f"{arn}{n}")).test for n in (1, 2))
+    assert len(first) == len(second)
+    assert set(first) != set(second)
 
 
 def test_metrics_count_hits_exactly() -> None:

@@ -86,18 +86,33 @@ def test_full_lifecycle(
     assert listed[0]["status"] == "ACTIVE"
 
 
-def test_personalization_beats_popularity(personalize: Any, group: str, unique: str) -> None:
-    def ndcg(recipe: str) -> float:
+def test_personalization_personalizes(personalize: Any, group: str, unique: str) -> None:
+    # Each version is measured on its own random 30 test users here, so NDCG varies by a factor
+    # of 2 between trainings (the engine's test compares the two recipes on one split).
+    # Coverage does not: popularity shows everyone the same top items.
+    def metrics(recipe: str) -> dict[str, float]:
         solution = active_solution(personalize, group, f"{recipe}-{unique}", recipe)
         version = train(personalize, solution)["solutionVersionArn"]
-        metrics = personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
-        again = train(personalize, solution)["solutionVersionArn"]
-        assert personalize.get_solution_metrics(solutionVersionArn=again)["metrics"] == metrics
-        return float(metrics["normalized_discounted_cumulative_gain_at_10"])
+        return dict(personalize.get_solution_metrics(solutionVersionArn=version)["metrics"])
 
-    personalized = ndcg("aws-user-personalization-v2")
-    popular = ndcg("aws-popularity-count")
-    assert personalized > 2 * popular > 0
+    personalized = metrics("aws-user-personalization-v2")
+    popular = metrics("aws-popularity-count")
+    assert personalized["coverage"] > 2 * popular["coverage"] > 0
+    ndcg = "normalized_discounted_cumulative_gain_at_10"
+    assert personalized[ndcg] > 0 and popular[ndcg] > 0
+
+
+def test_metrics_come_from_a_random_tenth_of_users_per_version(
+    personalize: Any, group: str, unique: str
+) -> None:
+    # Developer guide, "Evaluating a solution version": Personalize randomly selects 90% of the
+    # users for training and 10% for testing, per training; aws-observed.md: re-running the same
+    # notebook on the same data gives different metrics. One version's metrics do not change.
+    solution = active_solution(personalize, group, f"split-{unique}", "aws-popularity-count")
+    first, second = (train(personalize, solution)["solutionVersionArn"] for _ in range(2))
+    metrics = personalize.get_solution_metrics(solutionVersionArn=first)["metrics"]
+    assert personalize.get_solution_metrics(solutionVersionArn=first)["metrics"] == metrics
+    assert personalize.get_solution_metrics(solutionVersionArn=second)["metrics"] != metrics
 
 
 def test_ranking_and_similar_items(

@@ -27,11 +27,13 @@ N_USERS, N_ITEMS, N_INTERACTIONS = 300, 120, 4000
 
 @dataclass(frozen=True)
 class LoadedGroup:
-    """A dataset group with planted interactions and items imported: its and its datasets' ARNs."""
+    """A dataset group with planted interactions and items imported: its and its datasets' ARNs,
+    and the CSV files the items were imported from."""
 
     group: str
     interactions: str
     items: str
+    items_csv: str
 
 
 def loaded_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> str:
@@ -42,7 +44,7 @@ def loaded_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 
 def load_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0) -> LoadedGroup:
     """A dataset group with planted interactions and items imported (over HTTP, no tasks)."""
     group = active_group(personalize, name)
-    datasets = {}
+    datasets, files = {}, {}
     for dataset_type, schema, frame in (
         (
             "Interactions",
@@ -57,8 +59,8 @@ def load_group(personalize: Any, s3: Any, bucket: str, name: str, seed: int = 0)
         uri = put_csv(s3, bucket, f"{name}/{dataset_type}.csv", frame.to_csv(index=False))
         job = run_import(personalize, dataset, uri, f"{name}-{dataset_type.lower()}")
         assert job["status"] == "ACTIVE", job
-        datasets[dataset_type] = dataset
-    return LoadedGroup(group, datasets["Interactions"], datasets["Items"])
+        datasets[dataset_type], files[dataset_type] = dataset, uri
+    return LoadedGroup(group, datasets["Interactions"], datasets["Items"], files["Items"])
 
 
 def active_solution(personalize: Any, group: str, name: str, recipe: str, **extra: Any) -> str:

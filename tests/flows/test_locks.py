@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from prefect.client.orchestration import get_client
 
@@ -27,3 +29,25 @@ def test_a_held_lock_blocks_a_second_holder(prefect_api: None, unique: str) -> N
 def test_no_solutions_needs_no_lock(prefect_api: None) -> None:
     with solution_locks([]):
         pass
+
+
+def test_a_run_waiting_for_a_lock_says_so(
+    prefect_api: None,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Issue 16: a run sat 57 s (4 min 46 s after a kill) on a lock without a log line.
+    monkeypatch.setattr("flows.locks.NOTICE_SECONDS", 0.5)
+    solution = f"waited-{unique}"
+    with (
+        solution_locks([solution]),
+        caplog.at_level(logging.INFO),
+        pytest.raises(TimeoutError, match="gave up waiting"),
+        solution_locks([solution], timeout_seconds=2),
+    ):
+        pass
+    notices = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Waiting for")]
+    assert notices, caplog.text
+    assert f"Waiting for {lock_name(solution)} since " in notices[0]
+    assert "--active-slots 0" in notices[0]

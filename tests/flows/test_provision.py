@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from flows.provision import main, provision
 from flows.retrain import retrain
 from tasks.config import ConfigError
 from tasks.errors import DriftError
-from tests.pipelines import make_pipeline
+from tests.pipelines import ROOT, make_pipeline
 
 
 def actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -100,3 +102,23 @@ def test_solution_drift_shows_in_the_plan_and_stops_retrain_before_training(
         assert versions == [], "nothing was trained"
     with pytest.raises(DriftError, match="eventType"):
         provision(config_path=pipeline.config_path)
+
+
+def test_a_configuration_error_on_the_command_line_is_the_message_alone(tmp_path: Path) -> None:
+    # Issue 16: about 65 lines and two tracebacks around a two-line message.
+    path = tmp_path / "bad.yaml"
+    path.write_text("bucket: b\n")
+    shown = subprocess.run(
+        [sys.executable, "-m", "flows.provision", str(path), "--plan"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 1
+    lines = shown.stderr.strip().splitlines()
+    assert lines[0] == f"{path}: 4 problem(s)"
+    assert "  dataset_group: Field required" in lines
+    assert len(lines) == 5 and "Traceback" not in shown.stderr
+    with pytest.raises(ConfigError):
+        main([str(path), "--debug"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.daemons import Daemon, DaemonError
+from local.daemons import Daemon, DaemonError, option_changes
 
 
 def _sleeper(
@@ -46,3 +46,28 @@ def test_wait_until_reports_the_log_when_the_process_dies(tmp_path: Path) -> Non
     daemon.start()
     with pytest.raises(DaemonError, match="bad flag --nope"):
         daemon.wait_until(lambda: False, 30, "serving")
+
+
+def test_a_running_stack_says_which_asked_option_it_did_not_apply(tmp_path: Path) -> None:
+    # Issue 16: `make up LATENCY=0.01` on a running stack silently kept the old latency.
+    from local.stack import LocalStack, StackSettings
+
+    running = LocalStack(StackSettings(state_dir=tmp_path, latency="instant"))
+    sleeper = "import time, sys; time.sleep(60)"
+    service = running.personalize()
+    stand_in = Daemon(service.name, [sys.executable, "-c", sleeper, *service.command[1:]], tmp_path)
+    stand_in.start()  # stands in for the service: same name, same options
+    try:
+        assert running.differences() == []
+        asked = LocalStack(StackSettings(state_dir=tmp_path, latency="0.01"))
+        (notice,) = asked.differences()
+    finally:
+        stand_in.stop()
+    assert notice.startswith("personalize-local is already running with --latency instant")
+    assert "(asked: 0.01)" in notice and "make down" in notice
+
+
+def test_option_changes_name_each_changed_option() -> None:
+    running = ["serve", "--port", "8599", "--latency", "instant", "--verbose"]
+    wanted = ["serve", "--port", "8600", "--latency", "instant", "--verbose"]
+    assert option_changes(running, wanted) == ["--port 8599 (asked: 8600)"]

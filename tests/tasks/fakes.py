@@ -97,9 +97,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.updates: list[tuple[str, float, bool]] = []
+        self.subjects: list[str] = []
 
-    def update(self, spec: Any, arn: str, status: str, age: float, done: bool) -> None:
+    def update(
+        self, spec: Any, arn: str, status: str, age: float, done: bool, subject: str = ""
+    ) -> None:
         self.updates.append((status, age, done))
+        self.subjects.append(subject)
 
 
 def client_error(code: str, message: str, status: int = 400, operation: str = "Op") -> ClientError:

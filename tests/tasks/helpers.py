@@ -46,6 +46,7 @@ class Loaded:
     group: str
     interactions: str
     items: str
+    items_csv: str
 
 
 def loaded_group(aws: AwsSettings, name: str) -> Loaded:
@@ -55,4 +56,6 @@ def loaded_group(aws: AwsSettings, name: str) -> Loaded:
     bucket = f"{name}-data"
     s3.create_bucket(Bucket=bucket)
     loaded = training_setup.load_group(boto3.client("personalize"), s3, bucket, name)
-    return Loaded(aws, name, bucket, loaded.group, loaded.interactions, loaded.items)
+    return Loaded(
+        aws, name, bucket, loaded.group, loaded.interactions, loaded.items, loaded.items_csv
+    )

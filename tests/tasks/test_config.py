@@ -57,6 +57,23 @@ def test_unknown_gate_metric_is_named_with_its_path(tmp_path: Path) -> None:
     assert "precision_at_10" in problem
 
 
+def test_holdout_gate_settings_are_checked_with_their_paths(tmp_path: Path) -> None:
+    holdout = load_config(DEMO).solutions[0].gate
+    assert holdout is not None and holdout.holdout is not None
+    assert holdout.holdout.metric == "normalized_discounted_cumulative_gain_at_10"
+
+    def edit(data: dict[str, Any]) -> None:
+        data["solutions"][0]["gate"]["holdout"] = {"metric": "ndcg", "max_drop": 2, "days": 0}
+
+    found = problems(tmp_path, edit)
+    assert len(found) == 3
+    days, drop, metric = sorted(found)
+    assert days.startswith("solutions[0].gate.holdout.days: ")
+    assert drop.startswith("solutions[0].gate.holdout.max_drop: ")
+    assert metric.startswith("solutions[0].gate.holdout.metric: unknown holdout metric")
+    assert "recall_at_10" in metric
+
+
 def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["solutions"][0]["gate"]["max_drop"]["ndcg"] = 0.1

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 
-from tasks.config import GateConfig
+from tasks.config import GateConfig, HoldoutGateConfig
 from tasks.gate import evaluate_gate, publish_gate_decision
+from tasks.paired import HoldoutComparison, paired_bootstrap
 
 NEW = {
     "precision_at_10": 0.12,
@@ -163,3 +166,66 @@ def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
         latest = {a.key: a for a in client.read_latest_artifacts()}
     assert latest["gate-gate-test"].type == "table"
     assert "coverage" in str(latest["gate-gate-test"].data)
+
+
+def holdout_comparison(change: float, users: int = 2000) -> HoldoutComparison:
+    """The new version ``change`` (relative) off the serving one on every held-out user."""
+    rng = np.random.default_rng(0)
+    serving = pd.DataFrame({NDCG: rng.random(users)})
+    new = serving * (1 + change) + rng.normal(0, 0.02, (users, 1))
+    baseline = serving * 0.5
+    return HoldoutComparison(
+        users=users,
+        serving=paired_bootstrap(new, serving),
+        baseline=paired_bootstrap(new, baseline),
+    )
+
+
+NDCG = "normalized_discounted_cumulative_gain_at_10"
+HOLDOUT = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02))
+
+
+def test_holdout_rule_stops_a_worse_version_and_passes_an_equal_or_better_one() -> None:
+    worse = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(-0.10))
+    assert outcomes(worse) == [(f"{NDCG} (2000 users)", "fail")]
+    assert "-10.0% [" in worse.failures[0].note and "worse" in worse.failures[0].note
+    assert "lower bound of new/serving - 1 > -2.0%" in worse.summary()
+    assert evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.0)).passed
+    better = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.10))
+    assert better.passed and "better" in better.rows[0].note
+    row = better.table()[0]
+    assert row["serving"] != row["new"] and row["change"].startswith("+")
+
+
+def test_holdout_rule_is_skipped_with_the_reason_when_there_is_no_comparison() -> None:
+    reason = "the serving version's training data end is unknown"
+    decision = evaluate_gate(HOLDOUT, NEW, holdout=HoldoutComparison(unavailable=reason))
+    assert outcomes(decision) == [(NDCG, "skipped")]
+    assert decision.passed and reason in decision.rows[0].note
+    assert evaluate_gate(HOLDOUT, NEW).rows[0].outcome == "skipped"
+
+
+def test_holdout_baseline_lead_uses_its_lower_bound() -> None:
+    policy = GateConfig(
+        baseline_solution="popular",
+        baseline_margin=0.5,
+        max_drop_mode="relative",
+        holdout=HoldoutGateConfig(),
+    )
+    # Twice the baseline, but the lower bound of the lead decides: +100% is enough for +50%...
+    decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=holdout_comparison(0.0))
+    assert [r.outcome for r in decision.rows if "holdout" in r.rule] == ["pass", "pass"]
+    # ...and not for +150%.
+    policy = policy.model_copy(update={"baseline_margin": 1.5})
+    decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=holdout_comparison(0.0))
+    assert decision.rows[-1].outcome == "fail" and "beats popular" in decision.rows[-1].rule
+
+
+def test_the_holdout_comparison_replaces_the_drop_rules_and_they_return_without_it() -> None:
+    policy = GateConfig(max_drop={NDCG: 0.01}, holdout=HoldoutGateConfig(max_drop=0.05))
+    serving = {**NEW, NDCG: 0.4}  # GetSolutionMetrics says -50%, on other users
+    paired = evaluate_gate(policy, NEW, serving, holdout=holdout_comparison(0.0))
+    assert outcomes(paired)[0] == (NDCG, "skipped") and paired.passed
+    assert paired.rows[0].note == "the holdout comparison decides"
+    fallback = evaluate_gate(policy, NEW, serving, holdout=HoldoutComparison(unavailable="empty"))
+    assert outcomes(fallback) == [(NDCG, "fail"), (NDCG, "skipped")]

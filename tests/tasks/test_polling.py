@@ -115,7 +115,7 @@ def test_the_history_of_imports_is_read_from_the_service(
     arn = personalize.create_dataset_import_job(
         jobName=f"again-{unique}",
         datasetArn=slow_loaded.items,
-        dataSource={"dataLocation": f"s3://{slow_loaded.bucket}/items.csv"},
+        dataSource={"dataLocation": slow_loaded.items_csv},
         roleArn=ROLE,
     )["datasetImportJobArn"]
     job = describe(personalize, "dataset-import-job", arn)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import socket
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+from prefect.client.orchestration import get_client
 
 from tasks import dataset_groups
 from tasks.aws import AwsSettings
 from tasks.errors import PersonalizeError, from_client_error
-from tasks.retries import RETRIES, is_transient, personalize_task
+from tasks.retries import (
+    CONNECT_ATTEMPTS,
+    RETRIES,
+    EndpointUnreachable,
+    is_transient,
+    personalize_task,
+)
 from tests.tasks.fakes import client_error
 from tests.tasks.helpers import RetryLog
 
@@ -38,8 +48,9 @@ def test_transient_or_not(code: str, message: str, status: int, transient: bool)
     assert is_transient(from_client_error(error, "Op", "thing")) is transient
 
 
-def test_network_errors_are_transient_other_exceptions_are_not() -> None:
-    assert is_transient(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
+def test_network_errors_are_transient_but_not_an_endpoint_that_refuses() -> None:
+    assert is_transient(ReadTimeoutError(endpoint_url="http://127.0.0.1:1"))
+    assert not is_transient(EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
     assert not is_transient(ValueError("bug"))
 
 
@@ -96,3 +107,41 @@ def test_settings_hold_no_secret_and_clients_retry_adaptively(local_service: Any
     assert personalize.meta.region_name == "eu-west-1"
     assert personalize.meta.endpoint_url == local_service.env["AWS_ENDPOINT_URL_PERSONALIZE"]
     assert "testing" not in settings.model_dump_json()
+
+
+def test_calls_botocore_retried_say_so(
+    aws: AwsSettings, faults: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 16: a run 4x slower from throttling said nothing.
+    from tasks.aws import client
+
+    faults({"throttle": 0.6})
+    personalize = client(aws, "personalize")
+    with caplog.at_level(logging.WARNING, "tasks"):
+        for _ in range(10):
+            personalize.list_dataset_groups()
+    lines = [r.getMessage() for r in caplog.records if "retries over" in r.getMessage()]
+    assert lines, "no throttled call was reported"
+    assert re.fullmatch(
+        r"ListDatasetGroups succeeded after \d+ retries over [\d.]+ s \(\d+x ThrottlingException\)",
+        lines[0],
+    )
+
+
+def test_a_stopped_service_fails_fast_with_one_clear_line(
+    prefect_api: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 16: the failure came after about 6 minutes of retries and 398 log lines.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", url)
+    state = dataset_groups.ensure_dataset_group(
+        AwsSettings(region="us-east-1"), "g", return_state=True
+    )
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, EndpointUnreachable)
+    assert str(error).startswith(f"Could not connect to {url}/ after {CONNECT_ATTEMPTS} attempts")
+    with get_client(sync_client=True) as prefect:
+        run = prefect.read_task_run(state.state_details.task_run_id)
+    assert run.run_count == 1, "not retried by the task"

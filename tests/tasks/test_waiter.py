@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tasks.errors import PersonalizeError
 from tasks.kinds import kind
-from tasks.waiter import PollSchedule, ResourceFailedError, WaitTimeoutError, wait_for
+from tasks.waiter import (
+    PollSchedule,
+    PrefectReporter,
+    ResourceFailedError,
+    WaitTimeoutError,
+    stable_subject,
+    wait_for,
+)
 from tests.tasks.fakes import FakeClock, Recorder, ScriptedJob, client_error
 
 ARN = "arn:aws:personalize:us-east-1:000000000000:solution-version/s/1"
@@ -118,3 +127,32 @@ def test_a_throttled_poll_is_polled_again_but_a_missing_resource_raises() -> Non
     with pytest.raises(PersonalizeError) as error:
         run(job, clock)
     assert error.value.code == "ResourceNotFoundException" and ARN in str(error.value)
+
+
+def test_progress_keys_name_the_kind_and_subject_not_the_job() -> None:
+    # Issue 16: every run added 8-12 keys (one per job); the keys must be stable per run.
+    arn = "arn:aws:personalize:us-east-1:000000000000:"
+    version = {"solutionArn": f"{arn}solution/shop-recs", "status": "ACTIVE"}
+    batch = {"solutionVersionArn": f"{arn}solution/shop-recs/4f1e2a3b", "status": "ACTIVE"}
+    imported = {"datasetArn": f"{arn}dataset/Shop_Recs/INTERACTIONS", "status": "ACTIVE"}
+    assert stable_subject(f"{arn}solution/shop-recs/4f1e2a3b", version) == "shop-recs"
+    assert stable_subject(f"{arn}batch-inference-job/shop-recs-run-7", batch) == "shop-recs"
+    assert stable_subject(f"{arn}campaign/home", batch) == "shop-recs"
+    assert stable_subject(f"{arn}dataset-import-job/x-20261130", imported) == (
+        "Shop_Recs-INTERACTIONS"
+    )
+    assert stable_subject(
+        f"{arn}solution/shop-recs", {"solutionArn": f"{arn}solution/shop-recs"}
+    ) == ("shop-recs")
+
+
+def test_a_resource_already_done_is_not_reported_as_waited_for(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Issue 16: "campaign ...: ACTIVE after 36m19s" for a campaign that existed already.
+    reporter = PrefectReporter()
+    campaign = kind("campaign")
+    with caplog.at_level(logging.INFO):
+        reporter.update(campaign, "arn:aws:personalize:r:1:campaign/home", "ACTIVE", 2179.0, True)
+    assert "campaign home: already ACTIVE (started 36m19s ago)" in caplog.text
+    assert "after" not in caplog.text

@@ -10,7 +10,8 @@ import pandas as pd
 
 from emulator.process import LocalService
 from tasks.prep.config import CleaningConfig, SourceConfig
-from tasks.prep.pipeline import prepare
+from tasks.prep.holdout import HoldoutSpec
+from tasks.prep.pipeline import PrepResult, prepare
 from tests.emulator.helpers import active_dataset, active_group, run_import, stored_rows
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
 
@@ -19,6 +20,30 @@ def put_parquet(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> None:
     buffer = io.BytesIO()
     frame.to_parquet(buffer)
     s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
+
+
+def prepared_on_s3(
+    s3: Any, bucket: str, frame: pd.DataFrame, run: str, holdout: HoldoutSpec | None = None
+) -> PrepResult:
+    """``frame`` uploaded as raw Parquet and prepared into ``prepared/<run>/``."""
+    put_parquet(s3, bucket, "raw/events.parquet", frame)
+    return prepare(
+        SourceConfig(uri=f"s3://{bucket}/raw/events.parquet", columns=MAPPING),
+        CleaningConfig(),
+        INTERACTIONS,
+        "interactions",
+        f"s3://{bucket}/prepared/{run}/",
+        holdout=holdout,
+    )
+
+
+def imported(personalize: Any, service: LocalService, uri: str, unique: str) -> pd.DataFrame:
+    """Import a file into a new interactions dataset of the local service; the rows it holds."""
+    group = active_group(personalize, f"g-{unique}")
+    dataset = active_dataset(personalize, group, "Interactions", json.dumps(INTERACTIONS), unique)
+    job = run_import(personalize, dataset, uri, f"prep-{unique}")
+    assert job["status"] == "ACTIVE", job
+    return stored_rows(service.data_dir, dataset)
 
 
 def test_prefix_on_s3_to_import_file_on_s3(s3: Any, bucket: str) -> None:
@@ -61,18 +86,26 @@ def test_the_import_file_imports_into_the_local_service(
 ) -> None:
     frame = interactions(1200)
     frame["event"] = frame["event"].map({"click": ' say "hi", then click', "purchase": "buy"})
-    put_parquet(s3, bucket, "raw/events.parquet", frame)
-    result = prepare(
-        SourceConfig(uri=f"s3://{bucket}/raw/events.parquet", columns=MAPPING),
-        CleaningConfig(),
-        INTERACTIONS,
-        "interactions",
-        f"s3://{bucket}/prepared/run-1/",
-    )
-    group = active_group(personalize, f"g-{unique}")
-    dataset = active_dataset(personalize, group, "Interactions", json.dumps(INTERACTIONS), unique)
-    job = run_import(personalize, dataset, result.import_uri, f"prep-{unique}")
-    assert job["status"] == "ACTIVE", job
-    stored = stored_rows(local_service.data_dir, dataset)
+    result = prepared_on_s3(s3, bucket, frame, "run-1")
+    stored = imported(personalize, local_service, result.import_uri, unique)
     assert len(stored) == result.rows_out == 1200
     assert set(stored["EVENT_TYPE"]) == {'say "hi", then click', "buy"}
+
+
+def test_the_holdout_is_written_beside_the_import_and_never_imported(
+    personalize: Any, s3: Any, bucket: str, unique: str, local_service: LocalService
+) -> None:
+    frame = interactions(2400, users=60)
+    result = prepared_on_s3(s3, bucket, frame, "run-2", HoldoutSpec(days=1, max_users=10))
+    assert result.holdout is not None and result.holdout.rows > 0
+    assert result.holdout.uri == f"s3://{bucket}/prepared/run-2/interactions.holdout.csv"
+    body = s3.get_object(Bucket=bucket, Key="prepared/run-2/interactions.holdout.csv")["Body"]
+    holdout = pd.read_csv(io.BytesIO(body.read()), dtype={"USER_ID": str})
+    assert len(holdout) == result.holdout.rows
+
+    stored = imported(personalize, local_service, result.import_uri, unique).astype(
+        {"USER_ID": str}
+    )
+    assert len(stored) == result.rows_out == len(frame) - len(holdout)
+    key = ["USER_ID", "TIMESTAMP"]
+    assert stored[key].astype(str).merge(holdout[key].astype(str), on=key).empty

@@ -89,3 +89,12 @@ def test_optional_field_absent_from_the_source_reads_as_null(tmp_path: Path) -> 
     interactions(3).to_parquet(path)
     batch = next(read_batches(SourceConfig(uri=str(path), columns=MAPPING), schema)).batch
     assert batch.column("EVENT_VALUE").null_count == 3
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_a_zero_byte_file_is_called_empty(tmp_path: Path, fmt: str) -> None:
+    # Issue 16: it said "has no column for USER_ID ... its columns are []".
+    path = tmp_path / f"events.{fmt}"
+    path.write_bytes(b"")
+    with pytest.raises(SourceError, match=r"events\.\w+ is empty \(0 bytes\)"):
+        rows(SourceConfig(uri=str(path), columns=MAPPING))

@@ -1,0 +1,96 @@
+"""Small SVG charts that a Prefect markdown artifact shows as an image.
+
+1. :func:`panels` draws one small panel per series, stacked, sharing the x positions: each
+   panel has its own y range (so precision near 0.05 and coverage near 0.6 are both readable),
+   its title, its lowest and highest value, and a point per value coloured by its ``kind``.
+2. :func:`image` wraps the SVG as a markdown image with a ``data:`` URI, which the Prefect UI
+   renders inline (no file, no server). Written by hand (about 80 lines) rather than adding a
+   plotting library for a few lines and dots.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+
+COLOURS = {"good": "#2e7d32", "bad": "#c62828", "neutral": "#1565c0", "other": "#9e9e9e"}
+WIDTH, PANEL, TOP, LEFT, RIGHT, BOTTOM = 640, 90, 22, 64, 16, 22
+
+
+@dataclass(frozen=True)
+class Point:
+    """One value of a series; ``kind`` picks its colour (good, bad, neutral, other)."""
+
+    value: float
+    kind: str = "neutral"
+
+
+def panels(title: str, series: Mapping[str, Sequence[Point]], x_labels: Sequence[str]) -> str:
+    """An SVG with one panel per series, their points at the same x positions."""
+    count = max((len(points) for points in series.values()), default=0)
+    height = TOP + len(series) * (PANEL + BOTTOM) + 8
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
+        f'<text x="{LEFT}" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
+    for row, (name, points) in enumerate(series.items()):
+        top = TOP + row * (PANEL + BOTTOM) + 14
+        out += _panel(name, points, count, top)
+    if x_labels and series:
+        baseline = TOP + len(series) * (PANEL + BOTTOM) + 4
+        for i in sorted({0, count // 2, count - 1}):
+            if 0 <= i < len(x_labels):
+                anchor = "start" if i == 0 else "end" if i == count - 1 else "middle"
+                x = LEFT if i == 0 else WIDTH - RIGHT if i == count - 1 else _x(i, count)
+                out.append(
+                    f'<text x="{x:.1f}" y="{baseline}" text-anchor="{anchor}" '
+                    f'fill="#555">{escape(x_labels[i])}</text>'
+                )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _panel(name: str, points: Sequence[Point], count: int, top: float) -> list[str]:
+    values = [p.value for p in points]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    span = high - low
+    if not span:  # a flat series sits in the middle of its panel
+        low, span = low - (abs(low) or 1.0), 2 * (abs(low) or 1.0)
+
+    def y(value: float) -> float:
+        return top + PANEL - 6 - (value - low) / span * (PANEL - 12)
+
+    out = [
+        f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL}" '
+        'fill="#fafafa" stroke="#ddd"/>',
+        f'<text x="{LEFT + 4}" y="{top - 3}" fill="#333">{escape(name)}</text>',
+        *(
+            f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#555">{v:.4g}</text>'
+            for v in sorted(set(values))[:: max(1, len(set(values)) - 1)]
+        ),
+    ]
+    if len(points) > 1:
+        line = " ".join(f"{_x(i, count):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
+        out.append(f'<polyline points="{line}" fill="none" stroke="#90a4ae" stroke-width="1.5"/>')
+    for i, p in enumerate(points):
+        colour = COLOURS.get(p.kind, COLOURS["other"])
+        out.append(
+            f'<circle cx="{_x(i, count):.1f}" cy="{y(p.value):.1f}" r="4" fill="{colour}">'
+            f"<title>{escape(name)} {p.value:.4f}</title></circle>"
+        )
+    return out
+
+
+def _x(index: int, count: int) -> float:
+    inner = WIDTH - LEFT - RIGHT - 24
+    return LEFT + 12 + (inner * index / (count - 1) if count > 1 else inner / 2)
+
+
+def image(svg: str, alt: str) -> str:
+    """Markdown showing ``svg`` inline as an image (a base64 ``data:`` URI)."""
+    encoded = base64.b64encode(svg.encode()).decode("ascii")
+    return f"![{alt}](data:image/svg+xml;base64,{encoded})"
