@@ -33,14 +33,7 @@ def imports(folder: str) -> list[tuple[str, str]]:
     "folder",
     [
         "flows",
-        pytest.param(
-            "tasks",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="tasks/preflight.py parses filters with the local service's grammar "
-                "(emulator.filter_expressions): the grammar should move to a package both use",
-            ),
-        ),
+        "tasks",
         "deployments",
     ],
 )
