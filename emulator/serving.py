@@ -18,11 +18,11 @@ from emulator.engine.data import data_stamp, load_group
 from emulator.engine.model import Model, top_k
 from emulator.engine.model_files import load_model
 from emulator.errors import InvalidInputException, ResourceNotFoundException
-from emulator.filter_expressions import FilterData, FilterExpression, compile_filter
 from emulator.ops.solutions import recipe_of
 from emulator.recipe_catalogue import Recipe
 from emulator.resources import require
 from emulator.service import Service
+from personalize_filters import FilterData, FilterExpression, FilterExpressionError, compile_filter
 
 MAX_RESULTS = 500
 DEFAULT_RESULTS = 25
@@ -135,10 +135,13 @@ def keep_mask(
         raise InvalidInputException(
             f"The filter {filter_arn} belongs to another dataset group than the solution's."
         )
-    expression = _compiled(found["filterExpression"])
-    data = _filter_data(service, target)
-    data.prepare(expression)
-    return expression.keep_mask(data, user_id, values or {}, item_id)
+    try:
+        expression = _compiled(found["filterExpression"])
+        data = _filter_data(service, target)
+        data.prepare(expression)
+        return expression.keep_mask(data, user_id, values or {}, item_id)
+    except FilterExpressionError as error:
+        raise InvalidInputException(str(error)) from None
 
 
 @lru_cache(maxsize=256)

@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from personalize_filters import FilterExpressionError, compile_filter
 from tasks.aws import AwsSettings
 from tasks.holdout_metrics import PER_USER_METRICS
 from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
@@ -345,6 +346,16 @@ class FilterConfig(_Model):
 
     name: Name
     expression: str = Field(min_length=1, max_length=2500)
+
+    @field_validator("expression")
+    @classmethod
+    def _grammar(cls, expression: str) -> str:
+        """Personalize's filter grammar, checked before any AWS call (CreateFilter would refuse)."""
+        try:
+            compile_filter(expression)
+        except FilterExpressionError as error:
+            raise ValueError(str(error)) from None
+        return expression
 
 
 class EventTrackerConfig(_Model):

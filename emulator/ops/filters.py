@@ -1,6 +1,6 @@
 """CreateFilter, DescribeFilter, ListFilters, DeleteFilter.
 
-The expression is parsed at create time (``emulator.filter_expressions``) and checked against
+The expression is parsed at create time (``personalize_filters``) and checked against
 the dataset group: every dataset it reads must exist there, with the fields it names.
 """
 
@@ -10,11 +10,11 @@ from typing import Any
 
 from emulator.avro_schema import parse_schema
 from emulator.errors import InvalidInputException, LimitExceededException
-from emulator.filter_expressions import FilterExpression, compile_filter
 from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
 from emulator.service import Call, Service
+from personalize_filters import FilterExpression, FilterExpressionError, compile_filter
 
 KIND = "filter"
 MAX_ACTIVE = 10
@@ -32,7 +32,10 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
         raise LimitExceededException(
             f"More than {MAX_ACTIVE} resources in ACTIVE state. Please delete some and try again."
         )
-    expression = compile_filter(p["filterExpression"])
+    try:
+        expression = compile_filter(p["filterExpression"])
+    except FilterExpressionError as error:
+        raise InvalidInputException(str(error)) from None
     _check_fields(service, group, expression)
     arn = call.arn(f"filter/{p['name']}")
     body = {

@@ -107,6 +107,17 @@ def test_references_between_parts_are_checked(tmp_path: Path) -> None:
     assert any("filters: name 'unseen-purchases' is used more than once" in p for p in found)
 
 
+def test_a_filter_expression_personalize_would_refuse_is_named_before_any_call(
+    tmp_path: Path,
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["filters"][0]["expression"] = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("buy"'
+
+    (problem,) = problems(tmp_path, edit)
+    assert problem.startswith("filters[0].expression:")
+    assert "position 55: unexpected end of expression" in problem, problem
+
+
 def test_schemas_must_be_avro_records_with_the_required_fields(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["datasets"]["items"]["schema"] = "schemas/interactions.avsc"  # fine

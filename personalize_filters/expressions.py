@@ -9,7 +9,7 @@ with ``=, !=, <, <=, >, >=`` for numbers, ``$NAME`` placeholders whose values co
 request, ``CurrentItem.<field>``/``CurrentUser.<field>`` references, ``"*"`` for any event type,
 and ``|`` to combine expressions (INCLUDEs are united, EXCLUDEs are united and taken away).
 
-``compile_filter(text)`` parses and checks an expression (``InvalidInputException`` with the
+``compile_filter(text)`` parses and checks an expression (``FilterExpressionError`` with the
 position of the problem). ``FilterData.build(items, users, interactions, item_ids)`` prepares
 a model's data once; ``expression.keep_mask(data, user_id, values)`` is then a boolean mask over
 ``item_ids`` of the items a request may return, in well under a millisecond for 10k items.
@@ -30,7 +30,10 @@ import pandas as pd
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark import UnexpectedToken as LarkUnexpectedToken
 
-from emulator.errors import InvalidInputException
+
+class FilterExpressionError(ValueError):
+    """An expression Personalize would refuse, or values a request gives it that do not fit."""
+
 
 GRAMMAR = r"""
 start: expression ("|" expression)*
@@ -237,11 +240,11 @@ def _parser() -> Lark:
 
 
 def compile_filter(expression: str) -> FilterExpression:
-    """Parse and check a filter expression; raise InvalidInputException with the position."""
+    """Parse and check a filter expression; raise FilterExpressionError with the position."""
     try:
         tree = _parser().parse(expression)
     except UnexpectedInput as error:
-        raise InvalidInputException(_syntax_message(expression, error)) from None
+        raise FilterExpressionError(_syntax_message(expression, error)) from None
     clauses = tuple(_Build().transform(tree))
     for clause in clauses:
         _check_clause(clause)
@@ -277,7 +280,7 @@ def _check_clause(clause: Clause) -> None:
             _check_where(condition, clause.target, allowed, first)
     for condition in clause.if_conditions:
         if not isinstance(condition.subject, Reference) or condition.subject.scope != "CurrentUser":
-            raise InvalidInputException(
+            raise FilterExpressionError(
                 f"Invalid filter expression at position {condition.position}: an IF condition "
                 "tests CurrentUser.<field>, e.g. IF CurrentUser.AGE > 18."
             )
@@ -288,27 +291,27 @@ def _check_where(
 ) -> None:
     at = f"Invalid filter expression at position {condition.position}"
     if isinstance(condition.subject, Reference):
-        raise InvalidInputException(
+        raise FilterExpressionError(
             f"{at}: a WHERE condition starts with a dataset field (e.g. Items.GENRE); "
             f"{condition.subject.scope} belongs on the right-hand side or in an IF clause."
         )
     dataset, name = condition.subject
     if dataset not in allowed:
-        raise InvalidInputException(
+        raise FilterExpressionError(
             f"{at}: a filter on {target} can use {' or '.join(allowed)}, not {dataset}."
         )
     if isinstance(first.subject, tuple) and dataset != first.subject[0]:
-        raise InvalidInputException(
+        raise FilterExpressionError(
             f"{at}: conditions chained with AND/OR must use the dataset of the first "
             f"condition ({first.subject[0]}); combine expressions with | to use {dataset}."
         )
     if dataset in _EVENT_DATASETS:
         if name != "EVENT_TYPE" or condition.op not in ("IN", "NOT IN"):
-            raise InvalidInputException(
+            raise FilterExpressionError(
                 f"{at}: {dataset} can only be filtered by EVENT_TYPE IN (...) or NOT IN (...)."
             )
     elif "*" in condition.operands:
-        raise InvalidInputException(f'{at}: "*" (any event type) only works with EVENT_TYPE.')
+        raise FilterExpressionError(f'{at}: "*" (any event type) only works with EVENT_TYPE.')
 
 
 @dataclass(frozen=True)
@@ -365,13 +368,13 @@ class FilterExpression:
     ) -> np.ndarray:
         """Which of ``data.item_ids`` a request may return (``item_id``: for CurrentItem)."""
         if self.target != "ItemID":
-            raise InvalidInputException(
+            raise FilterExpressionError(
                 f"The filter filters {self.target}s, so it cannot filter item recommendations."
             )
         given = {key.lstrip("$"): value for key, value in values.items()}
         missing = sorted(self.placeholders - set(given))
         if missing:
-            raise InvalidInputException(
+            raise FilterExpressionError(
                 f"The filter needs a value for ${missing[0]} in filterValues "
                 f'(e.g. {{"{missing[0]}": "\\"value\\""}}).'
             )
@@ -575,7 +578,7 @@ class _Request:
             try:
                 return float(raw)
             except ValueError:
-                raise InvalidInputException(
+                raise FilterExpressionError(
                     f"The filter value for ${operand.name} must be a number, not {raw!r}."
                 ) from None
         if isinstance(operand, Reference):
@@ -590,7 +593,7 @@ class _Request:
         if ref.scope == "CurrentUser":
             return self.data.user_value(self.user_id, ref.field)
         if self.item_id is None:
-            raise InvalidInputException(
+            raise FilterExpressionError(
                 f"The filter uses CurrentItem.{ref.field}, which needs a request for an item "
                 "(related items)."
             )
@@ -606,7 +609,7 @@ def _parse_values(name: str, raw: str) -> list[str]:
         else [part.strip() for part in raw.split(",") if part.strip()]
     )
     if not values:
-        raise InvalidInputException(
+        raise FilterExpressionError(
             f'The filter value for ${name} is empty; give one or more values, e.g. "\\"a\\"".'
         )
     return values

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emulator.errors import InvalidInputException
-from emulator.filter_expressions import FilterData, compile_filter
+from personalize_filters import FilterData, FilterExpressionError, compile_filter
 
 ITEMS = pd.DataFrame(
     {
@@ -72,7 +71,7 @@ def test_current_item_references(data: FilterData) -> None:
     )
     mask = expression.keep_mask(data, None, {}, item_id="a")
     assert list(np.asarray(IDS)[mask]) == ["b"]
-    with pytest.raises(InvalidInputException, match=r"CurrentItem\.PRICE"):
+    with pytest.raises(FilterExpressionError, match=r"CurrentItem\.PRICE"):
         expression.keep_mask(data, None, {})
 
 
@@ -81,16 +80,16 @@ def test_missing_placeholder_value_is_named(data: FilterData) -> None:
         "INCLUDE ItemID WHERE Items.GENRE IN ($GENRE) IF CurrentUser.AGE > $AGE"
     )
     assert expression.placeholders == {"GENRE", "AGE"}
-    with pytest.raises(InvalidInputException, match=r"\$AGE"):
+    with pytest.raises(FilterExpressionError, match=r"\$AGE"):
         expression.keep_mask(data, "u1", {"GENRE": '"drama"'})
-    with pytest.raises(InvalidInputException, match="must be a number"):
+    with pytest.raises(FilterExpressionError, match="must be a number"):
         expression.keep_mask(data, "u1", {"GENRE": '"drama"', "AGE": "old"})
 
 
 def test_user_filters_do_not_filter_items(data: FilterData) -> None:
     expression = compile_filter('INCLUDE UserID WHERE Users.TIER IN ("gold")')
     assert expression.target == "UserID"
-    with pytest.raises(InvalidInputException, match="UserID"):
+    with pytest.raises(FilterExpressionError, match="UserID"):
         expression.keep_mask(data, "u1", {})
 
 
@@ -122,6 +121,6 @@ def test_recent_events_are_capped_per_user_and_type() -> None:
     ],
 )
 def test_syntax_errors_name_the_position(expression: str, says: str) -> None:
-    with pytest.raises(InvalidInputException) as error:
+    with pytest.raises(FilterExpressionError) as error:
         compile_filter(expression)
-    assert says in error.value.message
+    assert says in str(error.value)
