@@ -107,7 +107,8 @@ def compare_on_holdout(
     input_uri = write_batch_input(f"{base}/input.json", users)
     batch = solution.batch_inference
     filter_arn = resources.filters[batch.filter] if batch and batch.filter else None
-    # One job per version and run: a retry, or the next candidate of a review, attaches to it.
+    # One job per version and run: a retry, or the next candidate of a review, attaches to it;
+    # two roles played by one version (a rerun that reuses the serving version) share it.
     outputs = {role: f"{base}/{_short(version)}/" for role, version in versions.items()}
     jobs = [
         run_batch_inference.submit(
@@ -115,12 +116,12 @@ def compare_on_holdout(
             f"{solution.name[:36]}-ho-{_short(version)}-{run[:8]}",
             version,
             input_uri,
-            outputs[role],
+            f"{base}/{_short(version)}/",
             config.role_arn,
             num_results=TOP,
             filter_arn=filter_arn,
         )
-        for role, version in versions.items()
+        for version in dict.fromkeys(versions.values())
     ]
     for future in jobs:
         future.result()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import translated
+from tasks.errors import PersonalizeError, translated
 from tasks.reporting import run_logger
 from tasks.resources import resume_named_job
 from tasks.retries import personalize_task
@@ -43,16 +43,25 @@ def run_batch_inference(
         extra["filterArn"] = filter_arn
     if job_config:
         extra["batchInferenceJobConfig"] = job_config
-    with translated(f"batch inference job {job_name}"):
-        response = personalize.create_batch_inference_job(
-            jobName=job_name,
-            solutionVersionArn=solution_version_arn,
-            numResults=num_results,
-            jobInput={"s3DataSource": {"path": input_uri}},
-            jobOutput={"s3DataDestination": {"path": output_uri}},
-            roleArn=role_arn,
-            **extra,
+    try:
+        with translated(f"batch inference job {job_name}"):
+            response = personalize.create_batch_inference_job(
+                jobName=job_name,
+                solutionVersionArn=solution_version_arn,
+                numResults=num_results,
+                jobInput={"s3DataSource": {"path": input_uri}},
+                jobOutput={"s3DataDestination": {"path": output_uri}},
+                roleArn=role_arn,
+                **extra,
+            )
+    except PersonalizeError as error:
+        # Started by a concurrent attempt since we listed: attach to it (names are unique).
+        raced = error.code == "ResourceAlreadyExistsException" and resume_named_job(
+            personalize, "batch-inference-job", job_name, solution_version_arn, deadline_seconds
         )
+        if not raced:
+            raise
+        return raced
     arn = str(response["batchInferenceJobArn"])
     logger.info("Started batch inference job %s: %s", job_name, arn)
     wait_for(personalize, "batch-inference-job", arn, deadline_seconds=deadline_seconds)
