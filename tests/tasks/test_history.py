@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime
 
 from prefect import get_client
+from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 
 from tasks.charts import Point, panels
 from tasks.history import (
@@ -36,9 +37,12 @@ def test_verdicts_tagged_on_versions_come_back_with_their_metrics(trained: Train
     assert all(0 < r.metrics["coverage"] <= 1 for r in records)
 
     publish_metrics_history(trained.aws, "tr-history", trained.solution)
+    key = history_key("tr-history")
     with get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts()}
-    published = str(latest[history_key("tr-history")].data)
+        (latest,) = client.read_latest_artifacts(  # by key: the session's API holds many
+            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[key]))
+        )
+    published = str(latest.data)
     assert published == history_markdown("tr-history", records)
 
 
