@@ -44,9 +44,7 @@ def test_daily_impact_adds_windows_up_per_day_and_keeps_the_last_days() -> None:
 def test_events_from_a_campaign_are_reported_per_version(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
-    # Attribution is under test, not the gate: a gate that any trained version passes (the
-    # demo's floors and baseline margin are noisy on this little data).
-    pipeline = make_pipeline(tmp_path, s3, unique, gate={"min": {"coverage": 0.0}})
+    pipeline = make_pipeline(tmp_path, s3, unique)
     data = yaml.safe_load(pipeline.path.read_text())
     data["metric_attribution"] = {"name": f"impact-{unique}", "metrics": METRICS}
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
