@@ -37,9 +37,12 @@ class Figures:
 
     def sample(self, hashes: np.ndarray, users: pa.Array) -> None:
         """Keep the ``SAMPLE_USERS`` users with the smallest id hashes seen so far."""
-        distinct, first = np.unique(hashes, return_index=True)
+        rows = np.arange(len(hashes))
+        if len(self.sample_users) >= SAMPLE_USERS:  # only smaller hashes can enter
+            rows = np.flatnonzero(hashes < np.uint64(max(self.sample_users)))
+        distinct, first = np.unique(hashes[rows], return_index=True)
         for key, row in zip(
-            distinct[:SAMPLE_USERS].tolist(), first[:SAMPLE_USERS].tolist(), strict=True
+            distinct[:SAMPLE_USERS].tolist(), rows[first[:SAMPLE_USERS]].tolist(), strict=True
         ):
             self.sample_users[key] = str(users[row].as_py())
         self.sample_users = dict(sorted(self.sample_users.items())[:SAMPLE_USERS])
