@@ -201,6 +201,12 @@ class SolutionConfig(_Model):
         default=None, description="Train on interactions of this EVENT_TYPE only."
     )
     perform_hpo: bool = False
+    hpo_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Personalize's HPOConfig as is (algorithmHyperParameterRanges, "
+        "hpoResourceConfig.maxNumberOfTrainingJobs), used with perform_hpo; each trial is "
+        "billed as training time.",
+    )
     auto_training_days: int | None = Field(
         default=None,
         ge=1,
@@ -231,6 +237,8 @@ class SolutionConfig(_Model):
         if self.hyperparameters:
             values = {key: str(value) for key, value in self.hyperparameters.items()}
             config["algorithmHyperParameters"] = values
+        if self.perform_hpo and self.hpo_config:
+            config["hpoConfig"] = self.hpo_config
         if self.auto_training_days is not None:
             rate = (
                 f"rate({self.auto_training_days} day{'s' if self.auto_training_days > 1 else ''})"

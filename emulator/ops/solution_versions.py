@@ -18,6 +18,7 @@ from emulator.engine.data import INTERACTION_TYPES, data_stamp, load_group, sele
 from emulator.engine.metrics import version_seed
 from emulator.engine.model_files import save_model
 from emulator.engine.training import TrainingError, train
+from emulator.engine.tuning import tune
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
@@ -185,15 +186,20 @@ def _train(job: Job) -> dict[str, Any] | None:
         **config.get("featureTransformationParameters", {}),
         **config.get("algorithmHyperParameters", {}),
     }
+    hpo = config.get("hpoConfig") if version.get("performHPO") else None
+    tuned_params: dict[str, Any] = {}
     try:
-        trained = train(
-            found.model,
-            rows,
-            group.catalogue(),
-            hyperparameters,
-            job.stop_requested,
-            seed=version_seed(job.arn),
-        )
+        if hpo is not None:
+            tuned = tune(found.model, rows, group.catalogue(), hyperparameters, hpo,
+                         job.stop_requested, seed=version_seed(job.arn))  # fmt: skip
+            trained = tuned.trained if tuned else None
+            if tuned:
+                tuned_params = {
+                    "tunedHPOParams": {"algorithmHyperParameters": tuned.hyperparameters}
+                }
+        else:
+            trained = train(found.model, rows, group.catalogue(), hyperparameters,
+                            job.stop_requested, seed=version_seed(job.arn))  # fmt: skip
     except (TrainingError, ValueError) as error:
         raise JobFailed(str(error)) from None
     if trained is None:
@@ -202,6 +208,7 @@ def _train(job: Job) -> dict[str, Any] | None:
     return {
         "metrics": trained.metrics,
         "trainingHours": round((time.monotonic() - started) / 3600, 6),
+        **tuned_params,
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from emulator import auto_training
 from emulator.engine.fit import check_hyperparameters
 from emulator.engine.model_files import forget_model
+from emulator.engine.tuning import check_hpo_config
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
@@ -48,6 +49,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     _check_threshold(config)
     _check_hyperparameters(config)
     _check_schedule(config)
+    _check_hpo(p.get("performHPO", False), config)
     tags = create_tags(p)
     arn = call.arn(f"solution/{p['name']}")
     body: dict[str, Any] = {
@@ -160,6 +162,15 @@ def _check_hyperparameters(config: dict[str, Any]) -> None:
         check_hyperparameters(config.get("algorithmHyperParameters", {}))
     except ValueError as error:
         raise InvalidInputException(f"solutionConfig.algorithmHyperParameters: {error}") from None
+
+
+def _check_hpo(perform: bool, config: dict[str, Any]) -> None:
+    if not perform:
+        return
+    try:
+        check_hpo_config(config.get("hpoConfig") or {})
+    except (ValueError, TypeError, KeyError) as error:
+        raise InvalidInputException(f"solutionConfig.hpoConfig: {error}") from None
 
 
 def _check_schedule(config: dict[str, Any]) -> None:

@@ -21,6 +21,14 @@ from tasks.solutions import ensure_solution
 from tests.tasks.helpers import Loaded
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+HPO = {
+    "algorithmHyperParameterRanges": {
+        "integerHyperParameterRanges": [
+            {"name": "min_cointeraction_count", "minValue": 1, "maxValue": 5}
+        ]
+    },
+    "hpoResourceConfig": {"maxNumberOfTrainingJobs": "3"},
+}
 
 
 def test_solutions_train_on_their_own_only_when_configured(aws: AwsSettings, unique: str) -> None:
@@ -43,6 +51,12 @@ def test_solutions_train_on_their_own_only_when_configured(aws: AwsSettings, uni
     assert described["weekly"]["performAutoTraining"] is True
     schedule = described["weekly"]["solutionConfig"]["autoTrainingConfig"]
     assert schedule == {"schedulingExpression": "rate(5 days)"}
+    tuned = SolutionConfig(name="tuned", recipe="aws-sims", perform_hpo=True, hpo_config=HPO)
+    assert SolutionConfig(name="x", recipe="aws-sims", hpo_config=HPO).solution_config() == {}
+    arn = ensure_solution(aws, group, f"tuned-{unique}", tuned.recipe_arn,
+                          solution_config=tuned.solution_config(), perform_hpo=True)  # fmt: skip
+    solution = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert solution["performHPO"] and solution["solutionConfig"]["hpoConfig"] == HPO
     # A second ensure finds them as they are: no drift.
     again = ensure_solution(aws, group, f"weekly-{unique}", UP,
                             solution_config=weekly.solution_config())  # fmt: skip
