@@ -44,6 +44,9 @@ class Target:
     """Its campaignConfig or recommenderConfig."""
 
 
+_CAMPAIGN_TARGETS: dict[tuple[str, str], tuple[int, Target]] = {}
+
+
 def version_target(service: Service, version_arn: str) -> Target:
     """The model of an ACTIVE solution version."""
     version = require(service, "solution-version", version_arn)
@@ -57,7 +60,22 @@ def version_target(service: Service, version_arn: str) -> Target:
 
 
 def campaign_target(service: Service, campaign_arn: str) -> Target:
-    """The solution version a campaign serves now (the old one until an update is ACTIVE)."""
+    """The solution version a campaign serves now (the old one until an update is ACTIVE).
+
+    Kept while no resource changes (the store's generation), so the runtime's hot path reads
+    no state for a campaign it has served before.
+    """
+    key = (str(service.settings.data_dir), campaign_arn)
+    generation = service.store.generation
+    cached = _CAMPAIGN_TARGETS.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    target = _read_campaign_target(service, campaign_arn)
+    _CAMPAIGN_TARGETS[key] = (generation, target)
+    return target
+
+
+def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
     campaign = require(service, "campaign", campaign_arn)
     if campaign["status"] != "ACTIVE":
         # The real service's wording (aws-observed.md, GetRecommendations).
@@ -106,8 +124,9 @@ def best_items(
 
 def items_of(target: Target, scores: np.ndarray, chosen: np.ndarray) -> list[dict[str, Any]]:
     """The chosen items (indices into the model's items) as ``{itemId, score}``."""
-    ids = target.model.item_ids
-    return [{"itemId": str(ids[i]), "score": round(float(scores[i]), 6)} for i in chosen]
+    ids = target.model.item_ids[chosen].tolist()
+    values = scores[chosen].tolist()
+    return [{"itemId": str(i), "score": round(v, 6)} for i, v in zip(ids, values, strict=True)]
 
 
 def rank(

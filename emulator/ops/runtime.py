@@ -74,6 +74,25 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
     if promotion:
         chosen, promoted = _promote(service, target, p, promotion, chosen, weights, keep, n)
     items = items_of(target, weights, chosen)
+    if promoted or reasons:
+        _mark(target, chosen, items, promoted, promotion or {}, reasons)
+    rid = recommendation_id(source, target.version_arn)
+    remember(rid, [item["itemId"] for item in items])
+    return {
+        "itemList": with_metadata(service, target.group_arn, items, columns),
+        "recommendationId": rid,
+    }
+
+
+def _mark(
+    target: Target,
+    chosen: np.ndarray,
+    items: list[dict[str, Any]],
+    promoted: set[int],
+    promotion: dict[str, Any],
+    reasons: dict[int, str],
+) -> None:
+    """Name the promotion on promoted items; give User-Personalization-v2 items their reason."""
     v2 = target.recipe.name == "aws-user-personalization-v2"
     for index, item in zip(chosen.tolist(), items, strict=True):
         if index in promoted:
@@ -81,12 +100,6 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
             reasons[index] = "Promoted item"
         if v2 and index in reasons:
             item["reason"] = [reasons[index]]
-    rid = recommendation_id(source, target.version_arn)
-    remember(rid, [item["itemId"] for item in items])
-    return {
-        "itemList": with_metadata(service, target.group_arn, items, columns),
-        "recommendationId": rid,
-    }
 
 
 def _promote(
