@@ -7,8 +7,8 @@ Scores are reported as Personalize reports them: a distribution over the whole c
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +38,13 @@ class Target:
     group_arn: str
     recipe: Recipe
     model: Model
+    source_arn: str = ""
+    """The campaign or recommender answering (empty for a batch job)."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """Its campaignConfig or recommenderConfig."""
+
+
+_CAMPAIGN_TARGETS: dict[tuple[str, str], tuple[int, Target]] = {}
 
 
 def version_target(service: Service, version_arn: str) -> Target:
@@ -53,12 +60,29 @@ def version_target(service: Service, version_arn: str) -> Target:
 
 
 def campaign_target(service: Service, campaign_arn: str) -> Target:
-    """The solution version a campaign serves now (the old one until an update is ACTIVE)."""
+    """The solution version a campaign serves now (the old one until an update is ACTIVE).
+
+    Kept while no resource changes (the store's generation), so the runtime's hot path reads
+    no state for a campaign it has served before.
+    """
+    key = (str(service.settings.data_dir), campaign_arn)
+    generation = service.store.generation
+    cached = _CAMPAIGN_TARGETS.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    target = _read_campaign_target(service, campaign_arn)
+    _CAMPAIGN_TARGETS[key] = (generation, target)
+    return target
+
+
+def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
     campaign = require(service, "campaign", campaign_arn)
     if campaign["status"] != "ACTIVE":
         # The real service's wording (aws-observed.md, GetRecommendations).
         raise InvalidInputException(f"{campaign_arn} does not exist or is not active yet.")
-    return version_target(service, campaign["solutionVersionArn"])
+    target = version_target(service, campaign["solutionVersionArn"])
+    config = campaign.get("campaignConfig") or {}
+    return replace(target, source_arn=campaign_arn, config=config)
 
 
 def result_count(params: dict[str, Any]) -> int:
@@ -95,9 +119,14 @@ def best_items(
     target: Target, scores: np.ndarray, n: int, keep: np.ndarray | None
 ) -> list[dict[str, Any]]:
     """The n best items of one row of distribution scores, as ``{itemId, score}``."""
-    chosen = top_k(scores, n, keep)
-    ids = target.model.item_ids
-    return [{"itemId": str(ids[i]), "score": round(float(scores[i]), 6)} for i in chosen]
+    return items_of(target, scores, top_k(scores, n, keep))
+
+
+def items_of(target: Target, scores: np.ndarray, chosen: np.ndarray) -> list[dict[str, Any]]:
+    """The chosen items (indices into the model's items) as ``{itemId, score}``."""
+    ids = target.model.item_ids[chosen].tolist()
+    values = scores[chosen].tolist()
+    return [{"itemId": str(i), "score": round(v, 6)} for i, v in zip(ids, values, strict=True)]
 
 
 def rank(

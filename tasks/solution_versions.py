@@ -8,10 +8,15 @@
 3. Otherwise it starts a training. Past the deadline the waiter calls
    StopSolutionVersionCreation, so a stuck training stops costing money, and raises
    :class:`~tasks.waiter.WaitTimeoutError`.
+4. Versions that automatic training created (``trainingType`` AUTOMATIC) are never taken as
+   this run's version: one in flight is waited out (Personalize trains one version at a time
+   per solution) and this run then trains its own on the data it imported; the
+   ``review_versions`` flow gates automatic versions.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,7 +25,7 @@ from tasks.errors import translated
 from tasks.reporting import run_logger
 from tasks.resources import find_all, in_flight
 from tasks.retries import personalize_task
-from tasks.waiter import wait_for
+from tasks.waiter import ResourceFailedError, wait_for
 
 
 @personalize_task()
@@ -36,6 +41,12 @@ def train_solution_version(
     logger = run_logger()
     versions = find_all(personalize, "solution-version", solution_arn)
     running = next((v for v in versions if in_flight(v)), None)
+    if running is not None and _automatic(running):
+        arn = str(running["solutionVersionArn"])
+        logger.info("Waiting for the automatic training %s to end before training", arn)
+        with suppress(ResourceFailedError):  # its failure is not this run's: train anyway
+            wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
+        running = None
     trained = _trained_since(versions, training_mode, data_since)
     if running is None and trained is not None:
         arn = str(trained["solutionVersionArn"])
@@ -79,10 +90,16 @@ def _trained_since(
         v
         for v in versions
         if v.get("status") == "ACTIVE"
+        and not _automatic(v)
         and v.get("trainingMode", "FULL") == training_mode
         and v["creationDateTime"] > since
     ]
     return max(fresh, key=lambda v: v["creationDateTime"], default=None)
+
+
+def _automatic(version: dict[str, Any]) -> bool:
+    """True for a version automatic training created (SolutionVersionSummary.trainingType)."""
+    return version.get("trainingType") == "AUTOMATIC"
 
 
 @personalize_task()
