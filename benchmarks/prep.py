@@ -360,8 +360,10 @@ def _summary(args: argparse.Namespace, bare: Run, single: Run, spread: Run) -> N
           f"{bare.cpu_per_million / single.cpu_per_million:.2f}, dask "
           f"{bare.cpu_per_million / spread.cpu_per_million:.2f}")  # fmt: skip
     for n in (2, 8, 32):
-        hours = 1e9 / (per_worker * n) / 3600
-        print(f"1B events on {n} workers at {per_worker:,.0f} rows/s each: about {hours:.1f} h")
+        minutes = 1e9 / (per_worker * n) / 60
+        print(
+            f"1B events on {n} workers at {per_worker:,.0f} rows/s each: about {minutes:,.0f} min"
+        )
     print(f"dask {workers} workers {spread.rate:,.0f} rows/s, one process {single.rate:,.0f} "
           f"rows/s: speed-up {single.seconds / spread.seconds:.2f}x; per core "
           f"{per_worker / bare.rate:.2f}x the bare copy (wall time)")  # fmt: skip
