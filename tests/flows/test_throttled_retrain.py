@@ -91,5 +91,5 @@ def test_a_retrain_under_30_percent_throttling_gives_the_same_result(
         for count, code in re.findall(r"(\d+)x (\w+)", match.group(1))
         if code == "ThrottlingException"
     )
-    assert seen >= 5, seen  # about 25 expected: 30% of this retrain's 80-90 requests
+    assert seen >= 5, seen  # 27 in one trial: 30% of about 90 requests
     assert logged == seen, f"{len(retried)} retried calls logged {logged} of {seen} throttles"
