@@ -100,10 +100,36 @@ def test_automatic_versions_on_the_schedule(tmp_path: Path) -> None:
         second = _next_version(personalize, automatic, seen={first["solutionVersionArn"]})
         assert second["trainingType"] == "AUTOMATIC" and second["status"] == "ACTIVE"
 
+        # UpdateSolution turns it off, then on again (the hour starts again when it completes).
+        _update(personalize, automatic, performAutoTraining=False)
+        uri = put_csv(s3, "auto", "again.csv", interactions_csv(
+            n_users=40, n_items=30, per_user=5, start=1_950_000_000))  # fmt: skip
+        assert (
+            run_import(personalize, loaded.interactions, uri, "again", "INCREMENTAL")["status"]
+            == "ACTIVE"
+        )
+        time.sleep(1.0)
+        listed = personalize.list_solution_versions(solutionArn=automatic)["solutionVersions"]
+        assert len(listed) == 2, "no automatic training while it is off"
+        _update(personalize, automatic, performAutoTraining=True)
+        seen = {first["solutionVersionArn"], second["solutionVersionArn"]}
+        third = _next_version(personalize, automatic, seen=seen)
+        assert third["trainingType"] == "AUTOMATIC" and third["status"] == "ACTIVE"
+
         assert personalize.list_solution_versions(solutionArn=manual_only)["solutionVersions"] == []
         assert not personalize.describe_solution(solutionArn=manual_only)["solution"][
             "performAutoTraining"
         ]
+
+
+def _update(personalize: Any, solution: str, **changes: Any) -> None:
+    personalize.update_solution(solutionArn=solution, **changes)
+    update = settled(
+        lambda: personalize.describe_solution(solutionArn=solution)["solution"][
+            "latestSolutionUpdate"
+        ]
+    )
+    assert update["status"] == "ACTIVE", update
 
 
 def _describe(personalize: Any, arn: str) -> dict[str, Any]:
