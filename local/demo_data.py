@@ -38,7 +38,7 @@ def seed_demo_data(
     """Write the sample exports to the S3 that ``client_env`` points at; return their URIs."""
     prefix = urlparse(raw_prefix(config_path))
     bucket, key_prefix = prefix.netloc, prefix.path.strip("/")
-    options = {
+    options: Any = {
         "region_name": client_env.get("AWS_DEFAULT_REGION", "us-east-1"),
         "aws_access_key_id": client_env.get("AWS_ACCESS_KEY_ID", "testing"),
         "aws_secret_access_key": client_env.get("AWS_SECRET_ACCESS_KEY", "testing"),
