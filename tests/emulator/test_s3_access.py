@@ -31,6 +31,7 @@ from tests.emulator.helpers import (
     run_export,
     run_import,
 )
+from tests.emulator.training_setup import active_solution, loaded_group, settled, train
 
 ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3"
 REFUSED = "Insufficient privileges for accessing data in S3. Please look at https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html#attach-bucket-policy and fix bucket policy on {}."
@@ -157,3 +158,36 @@ def test_bucket_policies_outlive_a_restart_of_the_local_s3(tmp_path: Path) -> No
         with pytest.raises(ClientError) as caught:
             s3.get_bucket_policy(Bucket="revoked")
         assert caught.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+
+
+@pytest.mark.slow
+def test_a_batch_job_needs_to_write_its_output_bucket(
+    personalize: Any, s3: Any, bucket: str, unique: str
+) -> None:
+    """The guide's batch workflows: s3:PutObject on the output as well as reading the input."""
+    group = loaded_group(personalize, s3, bucket, f"batch-access-{unique}")
+    solution = active_solution(personalize, group, f"s-{unique}", "aws-popularity-count")
+    version = train(personalize, solution)["solutionVersionArn"]
+    output = f"out-{unique}"
+    s3.create_bucket(Bucket=output)
+    s3.put_bucket_policy(Bucket=output, Policy=read_only(output))
+    s3.put_object(Bucket=bucket, Key="users.json", Body=b'{"userId": "u1"}\n')
+    job = {
+        "solutionVersionArn": version,
+        "jobInput": {"s3DataSource": {"path": f"s3://{bucket}/users.json"}},
+        "jobOutput": {"s3DataDestination": {"path": f"s3://{output}/batch/"}},
+        "roleArn": ROLE,
+    }
+    with pytest.raises(ClientError) as caught:
+        personalize.create_batch_inference_job(jobName=f"refused-{unique}", **job)
+    assert caught.value.response["Error"]["Message"] == REFUSED.format(output)
+
+    put_bucket_access(s3, output)
+    arn = personalize.create_batch_inference_job(jobName=f"granted-{unique}", **job)
+    done = settled(
+        lambda: personalize.describe_batch_inference_job(
+            batchInferenceJobArn=arn["batchInferenceJobArn"]
+        )["batchInferenceJob"]
+    )
+    assert done["status"] == "ACTIVE", done
+    assert s3.get_object(Bucket=output, Key="batch/users.json.out")["Body"].read()
