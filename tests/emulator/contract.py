@@ -2,7 +2,9 @@
 
 1. ``documented_errors(op)``: the error codes an operation's model lists.
 2. ``documented_statuses(shape)``: the values a shape's ``status`` documentation lists, plus
-   those the real service showed where the two differ (``OBSERVED``, from aws-observed.md).
+   those the real service showed where the two differ (``OBSERVED``, from aws-observed.md), and
+   for a status the model leaves without values, those of the kind's documented shapes
+   (``UNDOCUMENTED``).
 3. ``ContractRecorder``: a botocore ``after-call`` hook that checks every response against its
    output shape (members marked required are present) and records every status shown, per shape.
 """
@@ -22,6 +24,7 @@ from emulator.service_model import SERVICES, _model
 _STATUS = re.compile(
     r"\b(?:(?:CREATE|DELETE|UPDATE|STOP|START)[ _])?"
     r"(?:PENDING|IN_PROGRESS|IN PROGRESS|FAILED|STOPPING|STOPPED)\b|\bINACTIVE\b|\bACTIVE\b"
+    r"|\bCOMPLETED\b"
 )
 
 _FILTER = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
@@ -29,10 +32,24 @@ OBSERVED: dict[str, set[str]] = {
     # aws-observed.md: batch jobs show CREATE PENDING / CREATE IN_PROGRESS in 18 repositories,
     # never the documented bare PENDING / IN PROGRESS.
     "BatchInferenceJob": {"CREATE PENDING", "CREATE IN_PROGRESS"},
+    # aws-observed.md: batch segment jobs too (the model documents PENDING / IN PROGRESS).
+    "BatchSegmentJob": {"CREATE PENDING", "CREATE IN_PROGRESS"},
+    # aws-observed.md: a dataset shows UPDATE PENDING, UPDATE IN_PROGRESS while its
+    # latestDatasetUpdate runs (the model lists only CREATE and DELETE statuses).
+    "Dataset": {"UPDATE PENDING", "UPDATE IN_PROGRESS"},
     # The model documents no filter statuses; the real service shows CREATE PENDING,
     # CREATE IN_PROGRESS, ACTIVE, and filters are deleted like every other kind.
     "Filter": _FILTER | {"DELETE PENDING", "DELETE IN_PROGRESS"},
     "Recipe": {"ACTIVE"},
+}
+_CREATED = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
+UNDOCUMENTED: dict[str, set[str]] = {
+    # Shapes (named without "Summary") whose status the model leaves without values, and no
+    # saved output shows. A dataset update shows what its dataset shows while it runs
+    # (aws-observed.md, above); a metric attribution the CREATE and DELETE statuses the model
+    # documents for every other created kind.
+    "DatasetUpdate": {"UPDATE PENDING", "UPDATE IN_PROGRESS", "ACTIVE", "UPDATE FAILED"},
+    "MetricAttribution": _CREATED | {"DELETE PENDING", "DELETE IN_PROGRESS"},
 }
 
 
@@ -65,7 +82,7 @@ def documented_statuses(shape: StructureShape) -> set[str]:
     if base != shape.name and base in _service_model().shape_names:
         # A summary shows what its resource shows (a stopped training: CREATE STOPPED).
         found |= documented_statuses(personalize_shape(base))
-    return found | OBSERVED.get(base, set())
+    return found | OBSERVED.get(base, set()) | UNDOCUMENTED.get(base, set())
 
 
 def personalize_shape(name: str) -> StructureShape:
