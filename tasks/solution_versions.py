@@ -10,8 +10,9 @@
    :class:`~tasks.waiter.WaitTimeoutError`.
 4. Versions that automatic training created (``trainingType`` AUTOMATIC) are never taken as
    this run's version: one in flight is waited out (Personalize trains one version at a time
-   per solution) and this run then trains its own on the data it imported; the
-   ``review_versions`` flow gates automatic versions.
+   per solution; one that starts between the listing and CreateSolutionVersion answers
+   ResourceInUseException, then is waited out too) and this run then trains its own on the
+   data it imported; the ``review_versions`` flow gates automatic versions.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import translated
+from tasks.errors import PersonalizeError, translated
 from tasks.reporting import run_logger
 from tasks.resources import find_all, in_flight
 from tasks.retries import personalize_task
@@ -42,10 +43,7 @@ def train_solution_version(
     versions = find_all(personalize, "solution-version", solution_arn)
     running = next((v for v in versions if in_flight(v)), None)
     if running is not None and _automatic(running):
-        arn = str(running["solutionVersionArn"])
-        logger.info("Waiting for the automatic training %s to end before training", arn)
-        with suppress(ResourceFailedError):  # its failure is not this run's: train anyway
-            wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
+        _wait_out(personalize, running, deadline_seconds)
         running = None
     trained = _trained_since(versions, training_mode, data_since)
     if running is None and trained is not None:
@@ -70,11 +68,7 @@ def train_solution_version(
             )
         logger.info("Attaching to the training already running: %s", arn)
     else:
-        with translated(f"solution {solution_arn}"):
-            response = personalize.create_solution_version(
-                solutionArn=solution_arn, trainingMode=training_mode
-            )
-        arn = str(response["solutionVersionArn"])
+        arn = _start(personalize, solution_arn, training_mode, deadline_seconds)
         logger.info("Started training %s (%s)", arn, training_mode)
     wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
     return arn
@@ -95,6 +89,34 @@ def _trained_since(
         and v["creationDateTime"] > since
     ]
     return max(fresh, key=lambda v: v["creationDateTime"], default=None)
+
+
+def _start(personalize: Any, solution_arn: str, mode: str, deadline_seconds: float | None) -> str:
+    """Start a training; if an automatic one started since the versions were listed
+    (ResourceInUseException), wait it out and start again, once."""
+    try:
+        return _create(personalize, solution_arn, mode)
+    except PersonalizeError as error:
+        versions = find_all(personalize, "solution-version", solution_arn)
+        automatic = next((v for v in versions if in_flight(v) and _automatic(v)), None)
+        if error.code != "ResourceInUseException" or automatic is None:
+            raise
+    _wait_out(personalize, automatic, deadline_seconds)
+    return _create(personalize, solution_arn, mode)
+
+
+def _create(personalize: Any, solution_arn: str, mode: str) -> str:
+    with translated(f"solution {solution_arn}"):
+        response = personalize.create_solution_version(solutionArn=solution_arn, trainingMode=mode)
+    return str(response["solutionVersionArn"])
+
+
+def _wait_out(personalize: Any, version: dict[str, Any], deadline_seconds: float | None) -> None:
+    """Wait for an automatic training to end, whatever its outcome."""
+    arn = str(version["solutionVersionArn"])
+    run_logger().info("Waiting for the automatic training %s to end before training", arn)
+    with suppress(ResourceFailedError):  # its failure is not this run's: train anyway
+        wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
 
 
 def _automatic(version: dict[str, Any]) -> bool:

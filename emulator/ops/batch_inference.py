@@ -19,6 +19,7 @@ from emulator.errors import InvalidInputException, ServiceError
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
 from emulator.resources import create_tags, page, require, require_active
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 from emulator.serving import (
     DEFAULT_RESULTS,
@@ -43,6 +44,11 @@ def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     if n > MAX_RESULTS:
         raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_RESULTS}.")
     check_locations(p)
+    require_access(
+        service,
+        reads=(p["jobInput"]["s3DataSource"]["path"],),
+        writes=(p["jobOutput"]["s3DataDestination"]["path"],),
+    )
     tags = create_tags(p)
     arn = call.arn(f"batch-inference-job/{p['jobName']}")
     body: dict[str, Any] = {

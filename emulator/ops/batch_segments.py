@@ -29,6 +29,7 @@ from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.ops.solutions import recipe_of
 from emulator.resources import create_tags, page, require, require_active
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 from emulator.serving import Target, version_target
 
@@ -56,6 +57,11 @@ def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
     if n > MAX_USERS:
         raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_USERS}.")
     check_locations(p)
+    require_access(
+        service,
+        reads=(p["jobInput"]["s3DataSource"]["path"],),
+        writes=(p["jobOutput"]["s3DataDestination"]["path"],),
+    )
     tags = create_tags(p)
     arn = call.arn(f"batch-segment-job/{p['jobName']}")
     body: dict[str, Any] = {

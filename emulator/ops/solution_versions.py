@@ -97,9 +97,11 @@ def train_if_due(service: Service, solution: dict[str, Any]) -> None:
     arn = solution["solutionArn"]
     with _AUTO_LOCK:
         current = service.store.get(arn) or {}
-        if current.get("_autoTrainingSlot", -1) >= slot:
+        done = {"since": auto_training.started_at(current), "slot": slot}
+        last = current.get("_autoTraining") or {}
+        if last.get("since") == done["since"] and last.get("slot", -1) >= slot:
             return
-        service.store.update(arn, {"_autoTrainingSlot": slot})
+        service.store.update(arn, {"_autoTraining": done})
         versions = service.store.list_kind(VERSION_KIND, parent=arn)
         if slot == 0 and auto_training.skips_first(current, versions, latency):
             return

@@ -20,6 +20,7 @@ import pytest
 
 from emulator.auto_training import due_slot, period_days, skips_first
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import active_group, error_of, interactions_csv, put_csv, run_import
 from tests.emulator.training_setup import active_solution, load_group, settled
 
@@ -75,6 +76,7 @@ def test_automatic_versions_on_the_schedule(tmp_path: Path) -> None:
 
         personalize, s3 = client("personalize"), client("s3")
         s3.create_bucket(Bucket="auto")
+        put_bucket_access(s3, "auto")
         loaded = load_group(personalize, s3, "auto", "auto")
         automatic = active_solution(personalize, loaded.group, "auto", "aws-user-personalization-v2",
                                     solutionConfig=DAILY)  # fmt: skip
@@ -100,10 +102,36 @@ def test_automatic_versions_on_the_schedule(tmp_path: Path) -> None:
         second = _next_version(personalize, automatic, seen={first["solutionVersionArn"]})
         assert second["trainingType"] == "AUTOMATIC" and second["status"] == "ACTIVE"
 
+        # UpdateSolution turns it off, then on again (the hour starts again when it completes).
+        _update(personalize, automatic, performAutoTraining=False)
+        uri = put_csv(s3, "auto", "again.csv", interactions_csv(
+            n_users=40, n_items=30, per_user=5, start=1_950_000_000))  # fmt: skip
+        assert (
+            run_import(personalize, loaded.interactions, uri, "again", "INCREMENTAL")["status"]
+            == "ACTIVE"
+        )
+        time.sleep(1.0)
+        listed = personalize.list_solution_versions(solutionArn=automatic)["solutionVersions"]
+        assert len(listed) == 2, "no automatic training while it is off"
+        _update(personalize, automatic, performAutoTraining=True)
+        seen = {first["solutionVersionArn"], second["solutionVersionArn"]}
+        third = _next_version(personalize, automatic, seen=seen)
+        assert third["trainingType"] == "AUTOMATIC" and third["status"] == "ACTIVE"
+
         assert personalize.list_solution_versions(solutionArn=manual_only)["solutionVersions"] == []
         assert not personalize.describe_solution(solutionArn=manual_only)["solution"][
             "performAutoTraining"
         ]
+
+
+def _update(personalize: Any, solution: str, **changes: Any) -> None:
+    personalize.update_solution(solutionArn=solution, **changes)
+    update = settled(
+        lambda: personalize.describe_solution(solutionArn=solution)["solution"][
+            "latestSolutionUpdate"
+        ]
+    )
+    assert update["status"] == "ACTIVE", update
 
 
 def _describe(personalize: Any, arn: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
+import tasks.solution_versions
 from tasks.aws import AwsSettings
 from tasks.config import SolutionConfig
 from tasks.solution_versions import train_solution_version
@@ -92,3 +94,53 @@ def _automatic_in_flight(personalize: Any, solution: str) -> str:
                 return str(v["solutionVersionArn"])
         time.sleep(0.2)
     raise AssertionError("no automatic training started")
+
+
+class AutomaticStartsMeanwhile:
+    """A Personalize client on which an automatic training starts between the task's listing
+    and its CreateSolutionVersion (answered ResourceInUseException, as botocore's model lists
+    for CreateSolutionVersion), then ends ACTIVE."""
+
+    SOLUTION = "arn:aws:personalize:us-east-1:000000000000:solution/s"
+
+    def __init__(self) -> None:
+        self.automatic = {"solutionVersionArn": f"{self.SOLUTION}/auto0001",
+                          "status": "CREATE IN_PROGRESS", "trainingType": "AUTOMATIC",
+                          "trainingMode": "AUTOTRAIN", "creationDateTime": 1}  # fmt: skip
+        self.listed = 0
+        self.created: list[str] = []
+
+    def can_paginate(self, name: str) -> bool:
+        return False
+
+    def list_solution_versions(self, **_: Any) -> dict[str, Any]:
+        self.listed += 1
+        return {"solutionVersions": [self.automatic] if self.listed > 1 else []}
+
+    def create_solution_version(self, **params: Any) -> dict[str, Any]:
+        if not self.created:
+            self.created.append("refused")
+            raise ClientError(
+                {"Error": {"Code": "ResourceInUseException", "Message": "already training"}},
+                "CreateSolutionVersion",
+            )
+        assert self.automatic["status"] == "ACTIVE", "waited for the automatic training"
+        self.created.append(f"{self.SOLUTION}/mine0001")
+        return {"solutionVersionArn": self.created[-1]}
+
+    def describe_solution_version(self, solutionVersionArn: str) -> dict[str, Any]:
+        if solutionVersionArn == self.automatic["solutionVersionArn"]:
+            self.automatic["status"] = "ACTIVE"
+            return {"solutionVersion": dict(self.automatic)}
+        return {"solutionVersion": {"solutionVersionArn": solutionVersionArn, "status": "ACTIVE",
+                                    "trainingType": "MANUAL", "creationDateTime": 2}}  # fmt: skip
+
+
+def test_an_automatic_training_starting_meanwhile_is_waited_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = AutomaticStartsMeanwhile()
+    monkeypatch.setattr(tasks.solution_versions, "client", lambda aws, name: fake)
+    arn = train_solution_version.fn(AwsSettings(), fake.SOLUTION)
+    assert arn == f"{fake.SOLUTION}/mine0001"
+    assert fake.created == ["refused", arn]
