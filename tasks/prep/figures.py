@@ -60,9 +60,14 @@ class Figures:
         seconds = pc.drop_null(timestamps).to_numpy(zero_copy_only=False)
         if not len(seconds):
             return
-        self.add_time(int(seconds.min()), int(seconds.max()))
-        days, rows = np.unique(seconds // SECONDS_PER_DAY, return_counts=True)
-        add_counts(self.per_day, dict(zip(days.tolist(), rows.tolist(), strict=True)))
+        low, high = int(seconds.min()), int(seconds.max())
+        self.add_time(low, high)
+        first = low // SECONDS_PER_DAY  # counted in one pass over the batch's span of days
+        rows = np.bincount(seconds // SECONDS_PER_DAY - first)
+        days = np.flatnonzero(rows)
+        add_counts(
+            self.per_day, dict(zip((days + first).tolist(), rows[days].tolist(), strict=True))
+        )
 
 
 def add_counts(total: dict[K, int], part: Mapping[K, int]) -> None:
