@@ -44,6 +44,7 @@ class Store:
         self._db = sqlite3.connect(data_dir / "state.db", check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self.generation = 0  # bumped by every change to a resource: a key for derived caches
 
     def files(self, *parts: str) -> Path:
         """A folder for a resource's bulk data (imported rows, models), created on demand."""
@@ -63,6 +64,7 @@ class Store:
                 )
             except sqlite3.IntegrityError:
                 raise ResourceAlreadyExistsException(f"The {kind} {arn} already exists.") from None
+            self.generation += 1
         return body
 
     def get(self, arn: str) -> dict[str, Any] | None:
@@ -70,6 +72,14 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT body FROM resources WHERE arn = ?", (arn,)).fetchone()
         return json.loads(row[0]) if row else None
+
+    def get_with_kind(self, arn: str) -> tuple[str, dict[str, Any]] | None:
+        """The kind a stored ARN was created as and its document, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT kind, body FROM resources WHERE arn = ?", (arn,)
+            ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
 
     def kind_of(self, arn: str) -> str | None:
         """The kind a stored ARN was created as, or None."""
@@ -85,6 +95,7 @@ class Store:
                 raise KeyError(arn)
             body = {**json.loads(row[0]), **changes, "lastUpdatedDateTime": time.time()}
             self._db.execute("UPDATE resources SET body = ? WHERE arn = ?", (json.dumps(body), arn))
+            self.generation += 1
         return body
 
     def delete(self, arn: str) -> None:
@@ -92,6 +103,7 @@ class Store:
         with self._lock, self._db:
             self._db.execute("DELETE FROM resources WHERE arn = ?", (arn,))
             self._db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+            self.generation += 1
 
     def list_kind(self, kind: str, parent: str | None = None) -> list[dict[str, Any]]:
         """Resources of a kind, oldest first, optionally only those under one parent."""

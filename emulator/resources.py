@@ -23,10 +23,10 @@ MAX_TAGS = 50
 
 def require(service: Service, kind: str, arn: str) -> dict[str, Any]:
     """The stored resource of that kind, or the ResourceNotFoundException AWS answers."""
-    body = service.store.get(arn)
-    if body is None or service.store.kind_of(arn) != kind:
+    found = service.store.get_with_kind(arn)
+    if found is None or found[0] != kind:
         raise not_found(kind, arn)
-    return body
+    return found[1]
 
 
 def require_active(service: Service, kind: str, arn: str) -> dict[str, Any]:

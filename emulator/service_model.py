@@ -62,10 +62,12 @@ def operations() -> dict[str, Operation]:
 
 def rest_operation(method: str, path: str) -> Operation | None:
     """The runtime or events operation bound to an HTTP method and path, if any."""
-    for op in operations().values():
-        if op.service != "personalize" and op.method == method and op.uri == path:
-            return op
-    return None
+    return _rest_routes().get((method, path))
+
+
+@cache
+def _rest_routes() -> dict[tuple[str, str], Operation]:
+    return {(op.method, op.uri): op for op in operations().values() if op.service != "personalize"}
 
 
 @cache

@@ -40,6 +40,9 @@ class Target:
     model: Model
 
 
+_CAMPAIGN_TARGETS: dict[tuple[str, str], tuple[int, Target]] = {}
+
+
 def version_target(service: Service, version_arn: str) -> Target:
     """The model of an ACTIVE solution version."""
     version = require(service, "solution-version", version_arn)
@@ -53,7 +56,22 @@ def version_target(service: Service, version_arn: str) -> Target:
 
 
 def campaign_target(service: Service, campaign_arn: str) -> Target:
-    """The solution version a campaign serves now (the old one until an update is ACTIVE)."""
+    """The solution version a campaign serves now (the old one until an update is ACTIVE).
+
+    Kept while no resource changes (the store's generation), so the runtime's hot path reads
+    no state for a campaign it has served before.
+    """
+    key = (str(service.settings.data_dir), campaign_arn)
+    generation = service.store.generation
+    cached = _CAMPAIGN_TARGETS.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    target = _read_campaign_target(service, campaign_arn)
+    _CAMPAIGN_TARGETS[key] = (generation, target)
+    return target
+
+
+def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
     campaign = require(service, "campaign", campaign_arn)
     if campaign["status"] != "ACTIVE":
         # The real service's wording (aws-observed.md, GetRecommendations).
@@ -96,8 +114,9 @@ def best_items(
 ) -> list[dict[str, Any]]:
     """The n best items of one row of distribution scores, as ``{itemId, score}``."""
     chosen = top_k(scores, n, keep)
-    ids = target.model.item_ids
-    return [{"itemId": str(ids[i]), "score": round(float(scores[i]), 6)} for i in chosen]
+    ids = target.model.item_ids[chosen].tolist()
+    values = scores[chosen].tolist()
+    return [{"itemId": str(i), "score": round(v, 6)} for i, v in zip(ids, values, strict=True)]
 
 
 def rank(

@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
+from emulator.attribution import code_of, source_code
 from emulator.engine.metrics import METRIC_NAMES
 from emulator.process import LocalService
 from tests.emulator.helpers import arm_faults, error_of, wait_gone, wait_status
@@ -50,7 +51,7 @@ def test_full_lifecycle(
     campaign = active_campaign(personalize, f"home-{unique}", first["solutionVersionArn"])
     answer = runtime.get_recommendations(campaignArn=campaign, userId="u1")
     assert len(answer["itemList"]) == 25
-    assert answer["recommendationId"]
+    assert code_of(answer["recommendationId"]) == source_code(campaign, first["solutionVersionArn"])
     scores = [item["score"] for item in answer["itemList"]]
     assert scores == sorted(scores, reverse=True)
     assert len(recommended(runtime, campaign, "u1", numResults=7)) == 7
@@ -60,6 +61,8 @@ def test_full_lifecycle(
     assert cold == recommended(runtime, campaign, "also-never-seen", numResults=5)
 
     second = train(personalize, solution)
+    answer = runtime.get_recommendations(campaignArn=campaign, userId="u1")
+    assert code_of(answer["recommendationId"]) == source_code(campaign, first["solutionVersionArn"])
     personalize.update_campaign(
         campaignArn=campaign, solutionVersionArn=second["solutionVersionArn"]
     )
@@ -67,6 +70,11 @@ def test_full_lifecycle(
     now = personalize.describe_campaign(campaignArn=campaign)["campaign"]
     assert now["solutionVersionArn"] == second["solutionVersionArn"]
     assert now["latestCampaignUpdate"]["solutionVersionArn"] == second["solutionVersionArn"]
+    # The runtime serves the new version once the update is ACTIVE (its answers name it).
+    answer = runtime.get_recommendations(campaignArn=campaign, userId="u1")
+    assert code_of(answer["recommendationId"]) == source_code(
+        campaign, second["solutionVersionArn"]
+    )
 
     lines = ['{"userId": "u1"}', '{"userId": "u2"}', "not json", '{"itemId": "i1"}']
     out = run_batch(personalize, s3, bucket, second["solutionVersionArn"], lines,
