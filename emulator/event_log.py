@@ -2,7 +2,7 @@
 
 Appending a line is cheap whatever the history's size; training and filters read the files of
 the group's current trackers back as interaction rows (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE,
-EVENT_VALUE). Files are keyed by tracking id, so the events of a deleted tracker are no longer
+EVENT_VALUE, RECOMMENDATION_ID, IMPRESSION, and the fields the events' properties set). Files are keyed by tracking id, so the events of a deleted tracker are no longer
 read, and a new tracker of the same name starts empty. A data deletion job rewrites the files
 without the deleted users' events.
 """
@@ -27,6 +27,7 @@ COLUMNS = [
     "EVENT_TYPE",
     "EVENT_VALUE",
     "RECOMMENDATION_ID",
+    "IMPRESSION",
     "EVENT_ATTRIBUTION_SOURCE",
 ]
 
@@ -59,7 +60,8 @@ def read_events(service: Service, dataset_group_arn: str) -> pd.DataFrame:
                                            dtype={"USER_ID": str, "ITEM_ID": str}))  # fmt: skip
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+    events = pd.concat(frames, ignore_index=True)
+    return events.reindex(columns=COLUMNS + [c for c in events.columns if c not in COLUMNS])
 
 
 def forget_users(service: Service, dataset_group_arn: str, users: set[str]) -> int:

@@ -7,8 +7,8 @@ Scores are reported as Personalize reports them: a distribution over the whole c
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +38,10 @@ class Target:
     group_arn: str
     recipe: Recipe
     model: Model
+    source_arn: str = ""
+    """The campaign or recommender answering (empty for a batch job)."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """Its campaignConfig or recommenderConfig."""
 
 
 _CAMPAIGN_TARGETS: dict[tuple[str, str], tuple[int, Target]] = {}
@@ -76,7 +80,9 @@ def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
     if campaign["status"] != "ACTIVE":
         # The real service's wording (aws-observed.md, GetRecommendations).
         raise InvalidInputException(f"{campaign_arn} does not exist or is not active yet.")
-    return version_target(service, campaign["solutionVersionArn"])
+    target = version_target(service, campaign["solutionVersionArn"])
+    config = campaign.get("campaignConfig") or {}
+    return replace(target, source_arn=campaign_arn, config=config)
 
 
 def result_count(params: dict[str, Any]) -> int:
@@ -113,7 +119,11 @@ def best_items(
     target: Target, scores: np.ndarray, n: int, keep: np.ndarray | None
 ) -> list[dict[str, Any]]:
     """The n best items of one row of distribution scores, as ``{itemId, score}``."""
-    chosen = top_k(scores, n, keep)
+    return items_of(target, scores, top_k(scores, n, keep))
+
+
+def items_of(target: Target, scores: np.ndarray, chosen: np.ndarray) -> list[dict[str, Any]]:
+    """The chosen items (indices into the model's items) as ``{itemId, score}``."""
     ids = target.model.item_ids[chosen].tolist()
     values = scores[chosen].tolist()
     return [{"itemId": str(i), "score": round(v, 6)} for i, v in zip(ids, values, strict=True)]

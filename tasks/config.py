@@ -206,6 +206,20 @@ class SolutionConfig(_Model):
         default=None, description="Train on interactions of this EVENT_TYPE only."
     )
     perform_hpo: bool = False
+    hpo_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Personalize's HPOConfig as is (algorithmHyperParameterRanges, "
+        "hpoResourceConfig.maxNumberOfTrainingJobs), used with perform_hpo; each trial is "
+        "billed as training time.",
+    )
+    auto_training_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=30,
+        description="Let Personalize train a new version every N days on its own "
+        "(performAutoTraining with rate(N days)); each is billed as a training. Off when unset: "
+        "the pipeline trains. Gate them with the review_versions flow.",
+    )
     gate: GateConfig | None = None
     campaign: CampaignConfig | None = None
     batch_inference: BatchConfig | None = None
@@ -222,11 +236,20 @@ class SolutionConfig(_Model):
         return self.recipe_arn.endswith("/aws-next-best-action")
 
     def solution_config(self) -> dict[str, Any]:
-        """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings)."""
-        if not self.hyperparameters:
-            return {}
-        values = {key: str(value) for key, value in self.hyperparameters.items()}
-        return {"algorithmHyperParameters": values}
+        """Personalize's SolutionConfig for CreateSolution (hyperparameters as strings, and the
+        automatic training schedule when configured)."""
+        config: dict[str, Any] = {}
+        if self.hyperparameters:
+            values = {key: str(value) for key, value in self.hyperparameters.items()}
+            config["algorithmHyperParameters"] = values
+        if self.perform_hpo and self.hpo_config:
+            config["hpoConfig"] = self.hpo_config
+        if self.auto_training_days is not None:
+            rate = (
+                f"rate({self.auto_training_days} day{'s' if self.auto_training_days > 1 else ''})"
+            )
+            config["autoTrainingConfig"] = {"schedulingExpression": rate}
+        return config
 
 
 NO_BATCH_INFERENCE = ("/aws-trending-now", "/aws-item-affinity", "-attribute-affinity")

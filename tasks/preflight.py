@@ -4,7 +4,9 @@
    one a domain dataset group would need.
 2. Hyperparameters: each configured one is a hyperparameter of the recipe's algorithm
    (DescribeAlgorithm's ``defaultHyperParameters``) and lies within its range
-   (``defaultHyperParameterRanges``); the message names the value and the allowed range.
+   (``defaultHyperParameterRanges``); the message names the value and the allowed range. With
+   ``perform_hpo``, each range of ``hpo_config`` names a hyperparameter the algorithm marks
+   ``isTunable`` and stays within its allowed range (or values).
 3. Campaigns: no campaign of a configured solution syncs itself to the solution's latest
    version (``$LATEST``, ``syncWithLatestSolutionVersion``): it would deploy every new version
    without the gate. Nor may the configuration ask for that.
@@ -100,16 +102,57 @@ def recipe_findings(personalize: Any, solution: SolutionConfig) -> list[Finding]
         )
         return [Finding("recipe", subject, f"{solution.recipe!r} {why}.",
                         f"Use one of: {', '.join(custom)}.")]  # fmt: skip
-    if not solution.hyperparameters:
+    tuning = solution.solution_config().get("hpoConfig", {})
+    if not solution.hyperparameters and not tuning:
         return []
     with translated(f"recipe {summary['name']}"):
         recipe = personalize.describe_recipe(recipeArn=solution.recipe_arn)["recipe"]
         algorithm = personalize.describe_algorithm(algorithmArn=recipe["algorithmArn"])["algorithm"]
+    ranges = tuning.get("algorithmHyperParameterRanges", {})
     return [
         Finding("hyperparameter", f"solutions[{solution.name}].hyperparameters.{name}", problem)
         for name, value in solution.hyperparameters.items()
         if (problem := hyperparameter_problem(algorithm, recipe["name"], name, str(value)))
+    ] + [
+        Finding("hpo", f"solutions[{solution.name}].hpo_config.{spec.get('name')}", problem)
+        for kind in ("integer", "continuous", "categorical")
+        for spec in ranges.get(f"{kind}HyperParameterRanges", [])
+        if (problem := hpo_range_problem(algorithm, recipe["name"], kind, spec))
     ]
+
+
+def hpo_range_problem(
+    algorithm: dict[str, Any], recipe: str, kind: str, spec: dict[str, Any]
+) -> str:
+    """What is wrong with one ``hpoConfig`` range for a DescribeAlgorithm document ('' when
+    nothing)."""
+    name = spec.get("name")
+    allowed = next(
+        (r for r in algorithm.get("defaultHyperParameterRanges", {}).get(
+            f"{kind}HyperParameterRanges", []) if r["name"] == name),
+        None,
+    )  # fmt: skip
+    if allowed is None:
+        return f"{recipe} has no {kind} hyperparameter {name!r} to tune."
+    if not allowed.get("isTunable"):
+        return f"{name} is not tunable for {recipe} (DescribeAlgorithm: isTunable false)."
+    if kind == "categorical":
+        extra = [str(v) for v in spec.get("values", []) if v not in allowed["values"]]
+        if extra:
+            return (
+                f"{', '.join(extra)} not among the values {recipe} allows: "
+                f"{', '.join(map(str, allowed['values']))}."
+            )
+        return ""
+    low, high = spec.get("minValue"), spec.get("maxValue")
+    if low is None or high is None or low > high:
+        return f"give minValue <= maxValue (got {low} to {high})."
+    if low < allowed["minValue"] or high > allowed["maxValue"]:
+        return (
+            f"{low} to {high} is outside the range {recipe} allows: "
+            f"{allowed['minValue']} to {allowed['maxValue']}."
+        )
+    return ""
 
 
 def hyperparameter_problem(algorithm: dict[str, Any], recipe: str, name: str, value: str) -> str:

@@ -8,19 +8,25 @@
 3. Otherwise it starts a training. Past the deadline the waiter calls
    StopSolutionVersionCreation, so a stuck training stops costing money, and raises
    :class:`~tasks.waiter.WaitTimeoutError`.
+4. Versions that automatic training created (``trainingType`` AUTOMATIC) are never taken as
+   this run's version: one in flight is waited out (Personalize trains one version at a time
+   per solution; one that starts between the listing and CreateSolutionVersion answers
+   ResourceInUseException, then is waited out too) and this run then trains its own on the
+   data it imported; the ``review_versions`` flow gates automatic versions.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any, Literal
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import translated
+from tasks.errors import PersonalizeError, translated
 from tasks.reporting import run_logger
 from tasks.resources import find_all, in_flight
 from tasks.retries import personalize_task
-from tasks.waiter import wait_for
+from tasks.waiter import ResourceFailedError, wait_for
 
 
 @personalize_task()
@@ -36,6 +42,9 @@ def train_solution_version(
     logger = run_logger()
     versions = find_all(personalize, "solution-version", solution_arn)
     running = next((v for v in versions if in_flight(v)), None)
+    if running is not None and _automatic(running):
+        _wait_out(personalize, running, deadline_seconds)
+        running = None
     trained = _trained_since(versions, training_mode, data_since)
     if running is None and trained is not None:
         arn = str(trained["solutionVersionArn"])
@@ -59,11 +68,7 @@ def train_solution_version(
             )
         logger.info("Attaching to the training already running: %s", arn)
     else:
-        with translated(f"solution {solution_arn}"):
-            response = personalize.create_solution_version(
-                solutionArn=solution_arn, trainingMode=training_mode
-            )
-        arn = str(response["solutionVersionArn"])
+        arn = _start(personalize, solution_arn, training_mode, deadline_seconds)
         logger.info("Started training %s (%s)", arn, training_mode)
     wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
     return arn
@@ -79,10 +84,44 @@ def _trained_since(
         v
         for v in versions
         if v.get("status") == "ACTIVE"
+        and not _automatic(v)
         and v.get("trainingMode", "FULL") == training_mode
         and v["creationDateTime"] > since
     ]
     return max(fresh, key=lambda v: v["creationDateTime"], default=None)
+
+
+def _start(personalize: Any, solution_arn: str, mode: str, deadline_seconds: float | None) -> str:
+    """Start a training; if an automatic one started since the versions were listed
+    (ResourceInUseException), wait it out and start again, once."""
+    try:
+        return _create(personalize, solution_arn, mode)
+    except PersonalizeError as error:
+        versions = find_all(personalize, "solution-version", solution_arn)
+        automatic = next((v for v in versions if in_flight(v) and _automatic(v)), None)
+        if error.code != "ResourceInUseException" or automatic is None:
+            raise
+    _wait_out(personalize, automatic, deadline_seconds)
+    return _create(personalize, solution_arn, mode)
+
+
+def _create(personalize: Any, solution_arn: str, mode: str) -> str:
+    with translated(f"solution {solution_arn}"):
+        response = personalize.create_solution_version(solutionArn=solution_arn, trainingMode=mode)
+    return str(response["solutionVersionArn"])
+
+
+def _wait_out(personalize: Any, version: dict[str, Any], deadline_seconds: float | None) -> None:
+    """Wait for an automatic training to end, whatever its outcome."""
+    arn = str(version["solutionVersionArn"])
+    run_logger().info("Waiting for the automatic training %s to end before training", arn)
+    with suppress(ResourceFailedError):  # its failure is not this run's: train anyway
+        wait_for(personalize, "solution-version", arn, deadline_seconds=deadline_seconds)
+
+
+def _automatic(version: dict[str, Any]) -> bool:
+    """True for a version automatic training created (SolutionVersionSummary.trainingType)."""
+    return version.get("trainingType") == "AUTOMATIC"
 
 
 @personalize_task()

@@ -1,6 +1,9 @@
 """Solutions: ``ensure_solution`` creates a solution (recipe + settings) once.
 
-Solutions are created with ``performAutoTraining`` off: the pipeline decides when to train.
+``performAutoTraining`` is always given, because AWS's default is true (a new version, billed
+as a training, every 7 days): it is on only when the configuration's solution asks for it
+(``auto_training_days``, sent as ``solutionConfig.autoTrainingConfig``); otherwise the pipeline
+alone decides when to train.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ def solution_settings(
     perform_hpo: bool = False,
 ) -> dict[str, Any]:
     """The CreateSolution settings of a configured solution."""
-    settings: dict[str, Any] = {"recipeArn": recipe_arn, "performHPO": perform_hpo}
+    settings: dict[str, Any] = {
+        "recipeArn": recipe_arn,
+        "performHPO": perform_hpo,
+        "performAutoTraining": "autoTrainingConfig" in (solution_config or {}),
+    }
     if event_type:
         settings["eventType"] = event_type
     if solution_config:
@@ -70,7 +77,6 @@ def ensure_solution(
             response = personalize.create_solution(
                 name=name,
                 datasetGroupArn=dataset_group_arn,
-                performAutoTraining=False,
                 **solution_settings(recipe_arn, event_type, solution_config, perform_hpo),
             )
         return str(response["solutionArn"])
@@ -80,8 +86,10 @@ def ensure_solution(
 
 
 def _drift_view(solution_config: dict[str, Any]) -> dict[str, Any]:
-    """The configured solutionConfig as compared with the live one (values as strings)."""
+    """The configured solutionConfig as compared with the live one (values as strings; the
+    automatic training schedule, which UpdateSolution can change, left out)."""
     view = dict(solution_config)
+    view.pop("autoTrainingConfig", None)
     if "algorithmHyperParameters" in view:
         params = view["algorithmHyperParameters"]
         view["algorithmHyperParameters"] = {k: str(v) for k, v in params.items()}

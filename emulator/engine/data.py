@@ -62,10 +62,14 @@ def load_group(service: Service, group_arn: str) -> GroupData:
     return GroupData(interactions, optional("ITEMS"), optional("USERS"))
 
 
-def data_stamp(service: Service, group_arn: str) -> tuple[float, ...]:
-    """Changes when the group's rows change (imports and puts replace files; events append)."""
+def data_stamp(
+    service: Service, group_arn: str, types: tuple[str, ...] | None = None
+) -> tuple[float, ...]:
+    """Changes when the group's rows change (imports and puts replace files; events append);
+    only the rows of datasets of these ``types`` (and events) when given."""
     stamps: list[float] = [events_stamp(service, group_arn)]
-    for arn in sorted(_datasets(service, group_arn).values()):
+    datasets = _datasets(service, group_arn)
+    for arn in sorted(a for t, a in datasets.items() if types is None or t in types):
         for path in dataset_rows.dataset_paths(service, arn):
             stamps.append(path.stat().st_mtime_ns if path.exists() else 0)
     return tuple(stamps)

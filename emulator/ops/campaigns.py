@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator import exploration
 from emulator.engine.model_files import load_model
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work
@@ -35,6 +36,7 @@ def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     config = p.get("campaignConfig", {})
     version = _version(service, p["solutionVersionArn"], config)
+    exploration.check(config, version["recipeArn"].rsplit("/", 1)[-1])
     tags = create_tags(p)
     arn = call.arn(f"campaign/{p['name']}")
     body: dict[str, Any] = {
@@ -123,6 +125,7 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     config = p.get("campaignConfig", campaign.get("campaignConfig", {}))
     version = _version(service, p.get("solutionVersionArn", campaign["solutionVersionArn"]), config)
     version_arn = version["solutionVersionArn"]
+    exploration.check(config, version["recipeArn"].rsplit("/", 1)[-1])
     serving = require(service, "solution-version", campaign["solutionVersionArn"])
     if version["datasetGroupArn"] != serving["datasetGroupArn"]:
         raise InvalidInputException(

@@ -119,9 +119,9 @@ def _schema(service: Service, dataset: dict[str, Any]) -> DatasetSchema:
     return parse_schema(require(service, "schema", dataset["schemaArn"])["schema"])
 
 
-def field_name(key: str, schema: DatasetSchema) -> str:
+def field_name(key: str, schema: DatasetSchema | None) -> str:
     """The schema field a camelCase property key names (``numberOfRatings`` -> NUMBER_OF_RATINGS)."""
-    if schema.field(key) is not None:
+    if schema is not None and schema.field(key) is not None:
         return key
     return _CAMEL_BOUNDARY.sub("_", key).upper()
 
@@ -131,15 +131,7 @@ def _record(
 ) -> dict[str, Any]:
     """One checked row: the id fields given plus the record's properties, typed by the schema."""
     if properties:
-        try:
-            values = json.loads(properties)
-        except json.JSONDecodeError as error:
-            raise InvalidInputException(f"{where}.properties is not valid JSON: {error}.") from None
-        if not isinstance(values, dict):
-            raise InvalidInputException(
-                f'{where}.properties must be a JSON object such as {{"genre": "drama"}}.'
-            )
-        for key, value in values.items():
+        for key, value in parse_properties(properties, where).items():
             name = field_name(key, schema)
             field = schema.field(name)
             if field is None or name in row:
@@ -147,7 +139,7 @@ def _record(
                     f"{where}.properties has {key!r}, which names no field of the dataset's "
                     f"schema that a property can set (fields: {', '.join(schema.names)})."
                 )
-            row[name] = _value(field, value, f"{where}.properties.{key}")
+            row[name] = field_value(field, value, f"{where}.properties.{key}")
     for field in schema.fields:
         if row.get(field.name) is None and not field.nullable:
             raise InvalidInputException(
@@ -157,7 +149,20 @@ def _record(
     return row
 
 
-def _value(field: Field, value: Any, where: str) -> Any:
+def parse_properties(text: str, where: str) -> dict[str, Any]:
+    """A record's or event's ``properties``: a JSON object, or InvalidInputException."""
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInputException(f"{where}.properties is not valid JSON: {error}.") from None
+    if not isinstance(values, dict):
+        raise InvalidInputException(
+            f'{where}.properties must be a JSON object such as {{"genre": "drama"}}.'
+        )
+    return values
+
+
+def field_value(field: Field, value: Any, where: str) -> Any:
     """The value converted to the field's type, or InvalidInputException saying why not."""
     if value is None:
         if field.nullable:

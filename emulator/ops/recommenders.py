@@ -134,7 +134,8 @@ def recommender_target(service: Service, arn: str) -> Target:
         model = load_model(service, body["_model"])
     except (KeyError, FileNotFoundError):
         raise not_found(KIND, arn) from None
-    return Target(arn, body["datasetGroupArn"], _use_case(body["recipeArn"]), model)
+    use_case = _use_case(body["recipeArn"])
+    return Target(arn, body["datasetGroupArn"], use_case, model, arn, body["recommenderConfig"])
 
 
 def domain_keep(

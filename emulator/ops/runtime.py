@@ -1,18 +1,34 @@
-"""personalize-runtime: GetRecommendations and GetPersonalizedRanking (the hot path, inline)."""
+"""personalize-runtime: GetRecommendations and GetPersonalizedRanking (the hot path, inline).
+
+A GetRecommendations answer is the model's best items under the request's filter, then, when
+asked for: exploration (:mod:`emulator.exploration`), a promotion (:mod:`emulator.promotions`)
+and item metadata (:mod:`emulator.item_metadata`). Every answer carries a ``recommendationId``
+(:mod:`emulator.attribution`), and its items are remembered as the implicit impressions of
+events sent back with it (:mod:`emulator.impressions`). Without those options a request does
+what it did before them: one more dict insert.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from emulator.attribution import recommendation_id
+from emulator.engine.model import top_k
 from emulator.errors import InvalidInputException
+from emulator.exploration import explore
+from emulator.impressions import remember
+from emulator.item_metadata import requested_columns, with_metadata
 from emulator.ops import Handler
 from emulator.ops.recommenders import domain_keep, recommender_target
+from emulator.promotions import promote
 from emulator.service import Call, Service
 from emulator.serving import (
-    best_items,
+    Target,
     campaign_target,
     distribution,
+    items_of,
     keep_mask,
     rank,
     result_count,
@@ -29,6 +45,7 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         target = campaign_target(service, p["campaignArn"])
     source = p.get("recommenderArn") or p["campaignArn"]
     n = result_count(p)
+    columns = requested_columns(p, target.config, source, n)
     kind = target.recipe.recipe_type
     if kind == "RELATED_ITEMS":
         if "itemId" not in p:
@@ -49,10 +66,56 @@ def get_recommendations(service: Service, call: Call) -> dict[str, Any]:
         service, target, p.get("filterArn"), p.get("userId"), p.get("filterValues"), p.get("itemId")
     )
     keep = domain_keep(target, p, keep)
+    weights = distribution(scores)[0]
+    reasons: dict[int, str] = {}
+    chosen = explore(service, target, top_k(weights, n, keep), weights, keep, n, reasons)
+    promotion = (p.get("promotions") or [None])[0]
+    promoted: set[int] = set()
+    if promotion:
+        chosen, promoted = _promote(service, target, p, promotion, chosen, weights, keep, n)
+    items = items_of(target, weights, chosen)
+    if promoted or reasons:
+        _mark(target, chosen, items, promoted, promotion or {}, reasons)
+    rid = recommendation_id(source, target.version_arn)
+    remember(rid, [item["itemId"] for item in items])
     return {
-        "itemList": best_items(target, distribution(scores)[0], n, keep),
-        "recommendationId": recommendation_id(source, target.version_arn),
+        "itemList": with_metadata(service, target.group_arn, items, columns),
+        "recommendationId": rid,
     }
+
+
+def _mark(
+    target: Target,
+    chosen: np.ndarray,
+    items: list[dict[str, Any]],
+    promoted: set[int],
+    promotion: dict[str, Any],
+    reasons: dict[int, str],
+) -> None:
+    """Name the promotion on promoted items; give User-Personalization-v2 items their reason."""
+    v2 = target.recipe.name == "aws-user-personalization-v2"
+    for index, item in zip(chosen.tolist(), items, strict=True):
+        if index in promoted:
+            item["promotionName"] = promotion.get("name", "")
+            reasons[index] = "Promoted item"
+        if v2 and index in reasons:
+            item["reason"] = [reasons[index]]
+
+
+def _promote(
+    service: Service,
+    target: Target,
+    p: dict[str, Any],
+    promotion: dict[str, Any],
+    chosen: np.ndarray,
+    weights: np.ndarray,
+    keep: np.ndarray | None,
+    n: int,
+) -> tuple[np.ndarray, set[int]]:
+    def mask_of(arn: str, values: dict[str, str] | None) -> np.ndarray | None:
+        return keep_mask(service, target, arn, p.get("userId"), values, p.get("itemId"))
+
+    return promote(promotion, chosen, weights, keep, n, mask_of)
 
 
 def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
@@ -63,9 +126,13 @@ def get_personalized_ranking(service: Service, call: Call) -> dict[str, Any]:
             f"The campaign's recipe is {target.recipe.recipe_type}: use GetRecommendations."
         )
     keep = keep_mask(service, target, p.get("filterArn"), p["userId"], p.get("filterValues"))
+    columns = requested_columns(p, target.config, p["campaignArn"], len(p["inputList"]))
+    ranked = rank(target, p["userId"], p["inputList"], keep)
+    rid = recommendation_id(p["campaignArn"], target.version_arn)
+    remember(rid, [item["itemId"] for item in ranked])
     return {
-        "personalizedRanking": rank(target, p["userId"], p["inputList"], keep),
-        "recommendationId": recommendation_id(p["campaignArn"], target.version_arn),
+        "personalizedRanking": with_metadata(service, target.group_arn, ranked, columns),
+        "recommendationId": rid,
     }
 
 

@@ -1,18 +1,24 @@
 """CreateSolutionVersion, DescribeSolutionVersion, ListSolutionVersions,
-StopSolutionVersionCreation, GetSolutionMetrics, and the training job itself."""
+StopSolutionVersionCreation, GetSolutionMetrics, the training job itself, and the versions
+automatic training creates (:mod:`emulator.auto_training` says when; noticed when the solution
+or its versions are read, as recommenders' weekly retraining is).
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from typing import Any
 
+from emulator import auto_training
 from emulator.actions import RECIPE_TYPE as NEXT_BEST_ACTION
 from emulator.actions import action_group
-from emulator.engine.data import load_group, select
+from emulator.engine.data import INTERACTION_TYPES, data_stamp, load_group, select
 from emulator.engine.metrics import version_seed
 from emulator.engine.model_files import save_model
 from emulator.engine.training import TrainingError, train
+from emulator.engine.tuning import tune
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
@@ -29,6 +35,7 @@ COPIED = (
     "performAutoML",
     "performIncrementalUpdate",
 )
+_AUTO_LOCK = threading.Lock()
 
 
 def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
@@ -37,27 +44,73 @@ def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
     mode = p.get("trainingMode", "FULL")
     versions = service.store.list_kind(VERSION_KIND, parent=solution["solutionArn"])
     _check_mode(solution, mode, versions)
-    for version in versions:
-        if version["status"] in IN_FLIGHT:
-            raise ResourceInUseException(
-                f"The solution {solution['solutionArn']} is already training "
-                f"{version['solutionVersionArn']} ({version['status']}); wait for it or stop it."
-            )
+    _check_idle(solution, versions)
     tags = create_tags(p)
+    arn = start_version(service, solution, mode, "MANUAL", p.get("name"))
+    service.store.set_tags(arn, tags)
+    return {"solutionVersionArn": arn}
+
+
+def start_version(
+    service: Service, solution: dict[str, Any], mode: str, training_type: str, name: str | None
+) -> str:
+    """Store a new version in CREATE PENDING and start its training; its ARN."""
     arn = f"{solution['solutionArn']}/{uuid.uuid4().hex[:8]}"
     body: dict[str, Any] = {
         "solutionVersionArn": arn,
         "solutionArn": solution["solutionArn"],
         **{k: solution[k] for k in COPIED if k in solution},
         "trainingMode": mode,
-        "trainingType": "MANUAL",
+        "trainingType": training_type,
         "status": "CREATE PENDING",
-        **({"name": p["name"]} if "name" in p else {}),
+        "_interactions": _interactions_stamp(service, solution["datasetGroupArn"]),
+        **({"name": name} if name else {}),
     }
     service.store.create(arn, VERSION_KIND, body, parent=solution["solutionArn"])
-    service.store.set_tags(arn, tags)
     service.lifecycle.begin(arn)
-    return {"solutionVersionArn": arn}
+    return arn
+
+
+def _check_idle(solution: dict[str, Any], versions: list[dict[str, Any]]) -> None:
+    for version in versions:
+        if version["status"] in IN_FLIGHT:
+            raise ResourceInUseException(
+                f"The solution {solution['solutionArn']} is already training "
+                f"{version['solutionVersionArn']} ({version['status']}); wait for it or stop it."
+            )
+
+
+def _interactions_stamp(service: Service, group_arn: str) -> list[float]:
+    return list(data_stamp(service, group_arn, INTERACTION_TYPES))
+
+
+def train_if_due(service: Service, solution: dict[str, Any]) -> None:
+    """Start the automatic training whose slot has begun, if its rules let it run.
+
+    The version shows ``trainingType`` AUTOMATIC (botocore's TrainingType) and ``trainingMode``
+    AUTOTRAIN (the TrainingMode value Personalize added with automatic training).
+    """
+    latency = service.settings.latency
+    slot = auto_training.due_slot(solution, time.time(), latency)
+    if slot is None:
+        return
+    arn = solution["solutionArn"]
+    with _AUTO_LOCK:
+        current = service.store.get(arn) or {}
+        done = {"since": auto_training.started_at(current), "slot": slot}
+        last = current.get("_autoTraining") or {}
+        if last.get("since") == done["since"] and last.get("slot", -1) >= slot:
+            return
+        service.store.update(arn, {"_autoTraining": done})
+        versions = service.store.list_kind(VERSION_KIND, parent=arn)
+        if slot == 0 and auto_training.skips_first(current, versions, latency):
+            return
+        if any(v["status"] in IN_FLIGHT for v in versions):
+            return
+        stamp = _interactions_stamp(service, current["datasetGroupArn"])
+        if versions and versions[-1].get("_interactions") == stamp:
+            return  # no interaction data imported or sent since the last training
+        start_version(service, current, "AUTOTRAIN", "AUTOMATIC", None)
 
 
 def _check_mode(solution: dict[str, Any], mode: str, versions: list[dict[str, Any]]) -> None:
@@ -88,7 +141,7 @@ def describe_solution_version(service: Service, call: Call) -> dict[str, Any]:
 def list_solution_versions(service: Service, call: Call) -> dict[str, Any]:
     solution = call.params.get("solutionArn")
     if solution:
-        require(service, "solution", solution)
+        train_if_due(service, require(service, "solution", solution))
     versions = service.store.list_kind(VERSION_KIND, parent=solution)
     return page(versions, call.params, "solutionVersions")
 
@@ -135,15 +188,20 @@ def _train(job: Job) -> dict[str, Any] | None:
         **config.get("featureTransformationParameters", {}),
         **config.get("algorithmHyperParameters", {}),
     }
+    hpo = config.get("hpoConfig") if version.get("performHPO") else None
+    tuned_params: dict[str, Any] = {}
     try:
-        trained = train(
-            found.model,
-            rows,
-            group.catalogue(),
-            hyperparameters,
-            job.stop_requested,
-            seed=version_seed(job.arn),
-        )
+        if hpo is not None:
+            tuned = tune(found.model, rows, group.catalogue(), hyperparameters, hpo,
+                         job.stop_requested, seed=version_seed(job.arn))  # fmt: skip
+            trained = tuned.trained if tuned else None
+            if tuned:
+                tuned_params = {
+                    "tunedHPOParams": {"algorithmHyperParameters": tuned.hyperparameters}
+                }
+        else:
+            trained = train(found.model, rows, group.catalogue(), hyperparameters,
+                            job.stop_requested, seed=version_seed(job.arn))  # fmt: skip
     except (TrainingError, ValueError) as error:
         raise JobFailed(str(error)) from None
     if trained is None:
@@ -152,6 +210,7 @@ def _train(job: Job) -> dict[str, Any] | None:
     return {
         "metrics": trained.metrics,
         "trainingHours": round((time.monotonic() - started) / 3600, 6),
+        **tuned_params,
     }
 
 

@@ -1,16 +1,19 @@
 """CreateSolution, DescribeSolution, ListSolutions, UpdateSolution, DeleteSolution.
 
-A solution is a recipe plus its configuration for one dataset group. ``performHPO`` and
-``performAutoTraining`` are stored as given; the local service trains with the recipe's default
-hyperparameters (overridden by ``algorithmHyperParameters``) and never trains on a schedule.
+A solution is a recipe plus its configuration for one dataset group. ``performAutoTraining``
+(default true, as on AWS) makes it train new versions on a schedule
+(:mod:`emulator.auto_training`); ``performHPO`` tunes within ``hpoConfig``'s ranges
+(:mod:`emulator.engine.tuning`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from emulator import auto_training
 from emulator.engine.fit import check_hyperparameters
 from emulator.engine.model_files import forget_model
+from emulator.engine.tuning import check_hpo_config
 from emulator.errors import InvalidInputException, ResourceInUseException, not_found
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
@@ -43,6 +46,8 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     config = p.get("solutionConfig", {})
     _check_threshold(config)
     _check_hyperparameters(config)
+    _check_schedule(config)
+    _check_hpo(p.get("performHPO", False), config)
     tags = create_tags(p)
     arn = call.arn(f"solution/{p['name']}")
     body: dict[str, Any] = {
@@ -52,7 +57,8 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
         "datasetGroupArn": p["datasetGroupArn"],
         "performHPO": p.get("performHPO", False),
         "performAutoML": False,
-        "performAutoTraining": p.get("performAutoTraining", False),
+        # CreateSolutionRequest.performAutoTraining (botocore): "The default is True".
+        "performAutoTraining": p.get("performAutoTraining", True),
         "performIncrementalUpdate": p.get("performIncrementalUpdate", False),
         "solutionConfig": config,
         "status": "CREATE PENDING",
@@ -65,7 +71,10 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
 
 
 def describe_solution(service: Service, call: Call) -> dict[str, Any]:
+    from emulator.ops.solution_versions import train_if_due  # it imports this module
+
     body = require(service, KIND, call.params["solutionArn"])
+    train_if_due(service, body)
     versions = service.store.list_kind(VERSION_KIND, parent=body["solutionArn"])
     if versions:
         body["latestSolutionVersion"] = versions[-1]
@@ -83,6 +92,7 @@ def update_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = p["solutionArn"]
     require_active(service, KIND, arn)
+    _check_schedule(p.get("solutionUpdateConfig", {}))
     members = ("performAutoTraining", "performIncrementalUpdate")
     # UpdateSolution's documentation: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or-
     # CREATE FAILED, shown in latestSolutionUpdate; the solution takes the changes when ACTIVE.
@@ -143,6 +153,22 @@ def _check_hyperparameters(config: dict[str, Any]) -> None:
         check_hyperparameters(config.get("algorithmHyperParameters", {}))
     except ValueError as error:
         raise InvalidInputException(f"solutionConfig.algorithmHyperParameters: {error}") from None
+
+
+def _check_hpo(perform: bool, config: dict[str, Any]) -> None:
+    if not perform:
+        return
+    try:
+        check_hpo_config(config.get("hpoConfig") or {})
+    except (ValueError, TypeError, KeyError) as error:
+        raise InvalidInputException(f"solutionConfig.hpoConfig: {error}") from None
+
+
+def _check_schedule(config: dict[str, Any]) -> None:
+    try:
+        auto_training.period_days(config)
+    except ValueError as error:
+        raise InvalidInputException(str(error)) from None
 
 
 def _check_threshold(config: dict[str, Any]) -> None:

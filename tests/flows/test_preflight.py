@@ -14,7 +14,7 @@ import yaml
 
 from flows.provision import provision
 from flows.retrain import retrain
-from tasks.preflight import PreflightError, hyperparameter_problem
+from tasks.preflight import PreflightError, hpo_range_problem, hyperparameter_problem
 from tests.pipelines import make_pipeline
 
 ALGORITHM = {
@@ -47,6 +47,43 @@ def test_hyperparameters_are_checked_against_describe_algorithm(
     assert hyperparameter_problem(ALGORITHM, "r", name, value) == problem
 
 
+TUNABLE = {
+    "defaultHyperParameterRanges": {
+        "integerHyperParameterRanges": [
+            {"name": "hidden_dimension", "minValue": 32, "maxValue": 256, "isTunable": True},
+            {"name": "fixed", "minValue": 0, "maxValue": 9, "isTunable": False},
+        ],
+        "categoricalHyperParameterRanges": [
+            {"name": "recency_mask", "values": ["true", "false"], "isTunable": True}
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec", "problem"),
+    [
+        ("integer", {"name": "hidden_dimension", "minValue": 40, "maxValue": 200}, ""),
+        ("integer", {"name": "hidden_dimension", "minValue": 8, "maxValue": 200},
+         "8 to 200 is outside the range r allows: 32 to 256."),
+        ("integer", {"name": "hidden_dimension", "minValue": 90, "maxValue": 50},
+         "give minValue <= maxValue (got 90 to 50)."),
+        ("integer", {"name": "fixed", "minValue": 1, "maxValue": 2},
+         "fixed is not tunable for r (DescribeAlgorithm: isTunable false)."),
+        ("continuous", {"name": "hidden_dimension", "minValue": 40, "maxValue": 50},
+         "r has no continuous hyperparameter 'hidden_dimension' to tune."),
+        ("categorical", {"name": "recency_mask", "values": ["true", "maybe"]},
+         "maybe not among the values r allows: true, false."),
+    ],
+)  # fmt: skip
+def test_hpo_ranges_are_checked_against_describe_algorithm(
+    kind: str, spec: dict[str, Any], problem: str
+) -> None:
+    # DescribeAlgorithm's defaultHyperParameterRanges carry isTunable (botocore's
+    # DefaultIntegerHyperParameterRange and the others).
+    assert hpo_range_problem(TUNABLE, "r", kind, spec) == problem
+
+
 def test_bad_recipe_and_hyperparameter_stop_provision_before_any_create(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -54,12 +91,21 @@ def test_bad_recipe_and_hyperparameter_stop_provision_before_any_create(
     data = yaml.safe_load(pipeline.path.read_text())
     data["solutions"][0]["recipe"] = "aws-user-personalization"
     data["solutions"][0]["hyperparameters"] = {"hidden_dimension": 1000}
+    data["solutions"][0]["perform_hpo"] = True
+    data["solutions"][0]["hpo_config"] = {
+        "algorithmHyperParameterRanges": {
+            "integerHyperParameterRanges": [{"name": "bptt", "minValue": 1, "maxValue": 8}]
+        }
+    }
     data["solutions"][1]["recipe"] = "aws-popularity-cnt"
     pipeline.path.write_text(yaml.safe_dump(data))
 
     planned = provision(config_path=pipeline.config_path, plan=True)
     problems = "\n".join(planned["problems"])
-    assert len(planned["problems"]) == 2, problems
+    assert len(planned["problems"]) == 3, problems
+    assert (
+        "hpo_config.bptt: 1 to 8 is outside the range aws-user-personalization allows" in problems
+    )
     assert (
         "hidden_dimension: 1000 is outside the range aws-user-personalization allows: 32 to 256"
         in problems
@@ -67,7 +113,7 @@ def test_bad_recipe_and_hyperparameter_stop_provision_before_any_create(
     assert "'aws-popularity-cnt' is not a recipe Personalize lists" in problems
     assert "aws-popularity-count" in problems  # the fix lists the recipes to choose from
 
-    with pytest.raises(PreflightError, match="2 problem"):
+    with pytest.raises(PreflightError, match="3 problem"):
         provision(config_path=pipeline.config_path)
     groups = personalize.list_dataset_groups()["datasetGroups"]
     assert f"dg-{unique}" not in {g["name"] for g in groups}, "nothing was created"
