@@ -22,7 +22,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy flows tasks emulator deployments local personalize_filters
+	$(BIN)/mypy flows tasks emulator deployments local personalize_filters iam_policies
 
 test: lint
 	$(BIN)/python -m pytest

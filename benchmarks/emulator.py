@@ -29,6 +29,7 @@ from botocore.config import Config
 
 from emulator.process import LocalService
 from local.sample_data import generate_interactions, generate_items
+from tasks.s3_access import put_bucket_access
 
 RECIPES = (
     "aws-user-personalization-v2",
@@ -61,6 +62,7 @@ def load_data(personalize: Any, s3: Any, users: int, items: int, interactions: i
     """Generate planted data, import it; the dataset group's ARN."""
     frame = generate_interactions(users, items, interactions)
     s3.create_bucket(Bucket=BUCKET)
+    put_bucket_access(s3, BUCKET)
     group = personalize.create_dataset_group(name="benchmark")["datasetGroupArn"]
     wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
     for kind, schema, rows in (

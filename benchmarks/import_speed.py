@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import INTERACTIONS_SCHEMA, active_dataset, active_group, wait_done
 
 
@@ -35,6 +36,7 @@ def main(rows: int) -> None:
         personalize = boto3.client("personalize")
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket="bench")
+        put_bucket_access(s3, "bench")
         s3.put_object(Bucket="bench", Key="interactions.csv", Body=body)
         group = active_group(personalize, "bench")
         dataset = active_dataset(personalize, group, "Interactions", INTERACTIONS_SCHEMA, "i")

@@ -1,6 +1,7 @@
 """What batch jobs (inference, segments) share: their creation, S3 locations, input and output.
 
-1. ``create_batch_job`` checks a Create call's filter, ``numResults`` and S3 locations, stores
+1. ``create_batch_job`` checks a Create call's filter, ``numResults``, S3 locations and the
+   role's access to them (the bucket policy, ``emulator/s3_access.py``), stores
    the job (``CREATE PENDING``, under its solution version) and starts it.
 2. The job reads the JSON-lines file at ``jobInput.s3DataSource.path`` and writes its answers,
    one line per input line, to ``<input name>.out`` under ``jobOutput.s3DataDestination.path``.
@@ -13,6 +14,7 @@ from typing import Any
 from emulator.errors import InvalidInputException
 from emulator.jobs import JobFailed
 from emulator.resources import arn_member, create_tags, require
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
 
@@ -34,6 +36,11 @@ def create_batch_job(
     if n > maximum:
         raise InvalidInputException(f"numResults {n} is above the maximum of {maximum}.")
     check_locations(p)
+    require_access(
+        service,
+        reads=(p["jobInput"]["s3DataSource"]["path"],),
+        writes=(p["jobOutput"]["s3DataDestination"]["path"],),
+    )
     tags = create_tags(p)
     arn = call.arn(f"{kind}/{p['jobName']}")
     body: dict[str, Any] = {

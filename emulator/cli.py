@@ -38,13 +38,17 @@ def parse_latency(value: str) -> float:
     return scale
 
 
-def client_environment(endpoint: str, s3_endpoint: str, region: str) -> dict[str, str]:
-    """The variables an unmodified boto3 client needs to reach this service and its S3."""
+def client_environment(
+    endpoint: str, s3_endpoint: str, region: str, iam_endpoint: str | None = None
+) -> dict[str, str]:
+    """The variables an unmodified boto3 client needs to reach this service, its S3 and (when
+    the loopback S3 runs: moto's server also speaks IAM) IAM, for roles and trust policies."""
     return {
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_EVENTS": endpoint,
         "AWS_ENDPOINT_URL_S3": s3_endpoint,
+        **({"AWS_ENDPOINT_URL_IAM": iam_endpoint} if iam_endpoint else {}),
         # Dummy credentials (the service does not check them); never copy the caller's own.
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -122,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     service = Service(settings, registry())
     resumed = service.lifecycle.resume()
     endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
-    env = client_environment(endpoint, s3_endpoint, args.region)
+    iam_endpoint = s3_endpoint if s3_server else None
+    env = client_environment(endpoint, s3_endpoint, args.region, iam_endpoint)
     _announce(env, settings, resumed, args.env_file)
     config = uvicorn.Config(
         create_app(service), log_level="warning", access_log=False, timeout_graceful_shutdown=1

@@ -4,13 +4,15 @@
 2. After a request that may change a bucket (PUT, POST or DELETE answered 2xx), :class:`Mirror`
    compares that bucket in moto's memory with its files under ``<data-dir>/s3/`` and writes or
    removes what differs: per object a body file and a JSON sidecar (key, ETag, metadata with the
-   content type, last modified). This happens before the response is sent, so an object the
-   client was told is stored is on disk even if the service is then killed.
-3. On start, every mirrored bucket and object is loaded back into moto, ETag included, before
-   the server answers: prepared files, holdouts and batch outputs outlive a restart.
+   content type, last modified), and the bucket's policy (``bucket.policy``, removed with it).
+   This happens before the response is sent, so an object or policy the client was told is
+   stored is on disk even if the service is then killed.
+3. On start, every mirrored bucket, its policy and its objects are loaded back into moto, ETag
+   included, before the server answers: prepared files, holdouts, batch outputs and the policy
+   that lets Personalize read them outlive a restart.
 
-Kept: buckets and the latest version of each object, with its metadata. Not kept: versions,
-tags, ACLs, bucket policies and multipart uploads in progress.
+Kept: buckets, their policies and the latest version of each object, with its metadata. Not
+kept: versions, tags, ACLs and multipart uploads in progress.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ log = logging.getLogger("emulator.s3")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CHANGING = frozenset({"PUT", "POST", "DELETE"})
+POLICY_FILE = "bucket.policy"
 
 
 def backend() -> S3Backend:
@@ -53,6 +56,8 @@ class Mirror:
         self._lock = threading.Lock()
         self._synced: dict[str, dict[str, FakeKey]] = {}
         """Per mirrored bucket, the moto object each of its keys was last written from."""
+        self._policies: dict[str, bytes | None] = {}
+        """Per mirrored bucket, the policy last written (None: none)."""
 
     def load(self) -> int:
         """Put every mirrored bucket and object back into moto; returns the number of objects."""
@@ -61,6 +66,10 @@ class Mirror:
             bucket = json.loads((folder / "bucket.json").read_text())
             if bucket["name"] not in s3.buckets:
                 s3.create_bucket(bucket["name"], bucket["region"])
+            policy = folder / POLICY_FILE
+            if policy.exists():
+                s3.put_bucket_policy(bucket["name"], policy.read_bytes())
+            self._policies[bucket["name"]] = policy.read_bytes() if policy.exists() else None
             synced = self._synced.setdefault(bucket["name"], {})
             for sidecar in folder.glob("*.json"):
                 if sidecar.name == "bucket.json":
@@ -87,6 +96,7 @@ class Mirror:
                 elif name in self._synced or (self.root / name).exists():
                     shutil.rmtree(self.root / name, ignore_errors=True)
                     self._synced.pop(name, None)
+                    self._policies.pop(name, None)
 
     def _sync_bucket(self, name: str, bucket: Any) -> None:
         folder = self.root / name
@@ -94,6 +104,13 @@ class Mirror:
             folder.mkdir(parents=True, exist_ok=True)
             info = {"name": name, "region": bucket.region_name}
             _write_atomic(folder / "bucket.json", json.dumps(info).encode())
+        policy = bucket.policy
+        if self._policies.get(name) != policy:
+            if policy is None:
+                (folder / POLICY_FILE).unlink(missing_ok=True)
+            else:
+                _write_atomic(folder / POLICY_FILE, policy)
+            self._policies[name] = policy
         synced = self._synced.setdefault(name, {})
         current = _snapshot(bucket.keys)
         for key_name, key in current.items():

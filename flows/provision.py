@@ -127,7 +127,11 @@ def provision(
         rows = plan_resources(config.aws, config)
         findings = preflight(config.aws, config)
         publish_plan(config, rows, findings)
-        return {"plan": [asdict(row) for row in rows], "problems": [str(f) for f in findings]}
+        return {
+            "plan": [asdict(row) for row in rows],
+            "problems": [str(f) for f in findings if not f.warning],
+            "warnings": [str(f) for f in findings if f.warning],
+        }
     require_preflight(config.aws, config)
     resources = ensure_resources(config)
     run_logger().info("Provisioned %s", resources.as_dict())
@@ -142,9 +146,9 @@ def publish_plan(
     for row in rows:
         print(f"{row.action:>8}  {row.kind:<14} {row.name}  {row.detail}".rstrip())
     for finding in findings or []:
-        print(f" problem  {finding.check:<14} {finding}")
+        print(f"{_level(finding):>8}  {finding.check:<14} {finding}")
     table = [asdict(row) for row in rows] + [
-        {"kind": f.check, "name": f.subject, "action": "problem", "detail": f"{f.problem} {f.fix}"}
+        {"kind": f.check, "name": f.subject, "action": _level(f), "detail": f"{f.problem} {f.fix}"}
         for f in findings or []
     ]
     create_table_artifact(
@@ -152,6 +156,11 @@ def publish_plan(
         key=artifact_key("plan", config.dataset_group.name),
         description=f"What provision would do for {config.dataset_group.name} (nothing changed)",
     )
+
+
+def _level(finding: Finding) -> str:
+    """'warning' for what could not be checked (it stops nothing), else 'problem'."""
+    return "warning" if finding.warning else "problem"
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

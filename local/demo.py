@@ -41,6 +41,7 @@ from flows.run_state import run_result
 from local.sample_data import SampleExports, SampleSize, write_exports
 from tasks.config import PipelineConfig, load_config
 from tasks.recommendations import get_recommendations
+from tasks.s3_access import grant_personalize_access
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "demo.yaml"
 OUTPUT = Path(".demo")
@@ -189,6 +190,8 @@ def main() -> None:
             f"S3 at {service.env['AWS_ENDPOINT_URL_S3']}"
         )
         boto3.client("s3").create_bucket(Bucket=config.bucket)
+        grant_personalize_access(config.aws, config.bucket, config.role_arn)
+        step(f"Personalize may use s3://{config.bucket} and assume {config.role_arn}")
         exports = write_exports(f"s3://{config.bucket}/raw", SampleSize())
         step(f"sample exports written under s3://{config.bucket}/raw/")
         states = run_rounds(config, exports)

@@ -18,6 +18,7 @@ import boto3
 
 from local.sample_data import SampleSize, write_exports
 from tasks.config import load_config
+from tasks.s3_access import apply_access
 
 DEMO_SIZE = SampleSize()
 
@@ -37,16 +38,18 @@ def seed_demo_data(
     """Write the sample exports to the S3 that ``client_env`` points at; return their URIs."""
     prefix = urlparse(raw_prefix(config_path))
     bucket, key_prefix = prefix.netloc, prefix.path.strip("/")
-    s3: Any = boto3.client(
-        "s3",
-        endpoint_url=client_env["AWS_ENDPOINT_URL_S3"],
-        region_name=client_env.get("AWS_DEFAULT_REGION", "us-east-1"),
-        aws_access_key_id=client_env.get("AWS_ACCESS_KEY_ID", "testing"),
-        aws_secret_access_key=client_env.get("AWS_SECRET_ACCESS_KEY", "testing"),
-    )
+    options: Any = {
+        "region_name": client_env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "aws_access_key_id": client_env.get("AWS_ACCESS_KEY_ID", "testing"),
+        "aws_secret_access_key": client_env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+    }
+    s3: Any = boto3.client("s3", endpoint_url=client_env["AWS_ENDPOINT_URL_S3"], **options)
     existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
+    iam: Any = boto3.client("iam", endpoint_url=client_env["AWS_ENDPOINT_URL_IAM"], **options)
+    # As a user must on AWS: Personalize may use the bucket and assume the configured role.
+    apply_access(s3, iam, bucket, load_config(config_path).role_arn, options["region_name"])
     uris = []
     with tempfile.TemporaryDirectory() as tmp:
         write_exports(tmp, size)

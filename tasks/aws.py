@@ -19,9 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from tasks.retries import watch_retries
 
 if TYPE_CHECKING:  # the maintained stubs (boto3-stubs), a development dependency
+    from mypy_boto3_iam import IAMClient
     from mypy_boto3_personalize import PersonalizeClient
     from mypy_boto3_personalize_events import PersonalizeEventsClient
     from mypy_boto3_personalize_runtime import PersonalizeRuntimeClient
+    from mypy_boto3_s3 import S3Client
 
 
 class AwsSettings(BaseModel):
@@ -56,7 +58,7 @@ def session(settings: AwsSettings) -> boto3.Session:
     return boto3.Session(profile_name=settings.profile, region_name=settings.region)
 
 
-ServiceName = Literal["personalize", "personalize-runtime", "personalize-events"]
+ServiceName = Literal["personalize", "personalize-runtime", "personalize-events", "s3", "iam"]
 
 
 @overload
@@ -69,6 +71,10 @@ def client(
 def client(
     settings: AwsSettings, service_name: Literal["personalize-events"]
 ) -> PersonalizeEventsClient: ...
+@overload
+def client(settings: AwsSettings, service_name: Literal["s3"]) -> S3Client: ...
+@overload
+def client(settings: AwsSettings, service_name: Literal["iam"]) -> IAMClient: ...
 def client(settings: AwsSettings, service_name: ServiceName) -> Any:
     """A typed client (maintained boto3 stubs) with botocore's adaptive retries (client-side
     rate limiting on throttles), logged (``retries.watch_retries``)."""

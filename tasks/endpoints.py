@@ -21,7 +21,7 @@ from tasks.aws import AwsSettings, session
 from tasks.reporting import run_logger
 from tasks.retries import personalize_task
 
-ServiceName = Literal["personalize", "personalize-runtime", "personalize-events", "s3"]
+ServiceName = Literal["personalize", "personalize-runtime", "personalize-events", "s3", "iam"]
 SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
 LOCAL_HINT = 'for the local stack: make up, then eval "$(make env)"'
 

@@ -10,6 +10,9 @@
 3. Campaigns: no campaign of a configured solution syncs itself to the solution's latest
    version (``$LATEST``, ``syncWithLatestSolutionVersion``): it would deploy every new version
    without the gate. Nor may the configuration ask for that.
+4. Access (``tasks/s3_access.py``): the bucket policy lets Personalize read and write the
+   configured bucket, and the role's trust policy lets Personalize assume it; each gap comes
+   with the JSON to apply.
 
 Every problem found is reported together (:class:`PreflightError`), each with its fix;
 ``provision`` runs these checks before it creates anything, its plan shows them, and
@@ -18,29 +21,18 @@ Every problem found is reported together (:class:`PreflightError`), each with it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig, SolutionConfig
 from tasks.errors import translated
+from tasks.findings import Finding
+from tasks.reporting import run_logger
 from tasks.resources import find, find_all
 from tasks.retries import personalize_task
+from tasks.s3_access import access_findings
 
 LATEST = "$LATEST"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found before anything is created: what, where, and how to fix it."""
-
-    check: str
-    subject: str
-    problem: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.subject}: {self.problem}" + (f" {self.fix}" if self.fix else "")
 
 
 class PreflightError(ValueError):
@@ -63,14 +55,18 @@ def preflight(aws: AwsSettings, config: PipelineConfig) -> list[Finding]:
     for solution in config.solutions:
         findings += recipe_findings(personalize, solution)
     findings += latest_sync_findings(personalize, config)
-    return findings
+    return findings + access_findings(aws, config)
 
 
 def require_preflight(aws: AwsSettings, config: PipelineConfig) -> None:
-    """Raise :class:`PreflightError` listing every problem :func:`preflight` finds."""
+    """Raise :class:`PreflightError` listing every problem :func:`preflight` finds (warnings
+    are logged and stop nothing)."""
     findings = preflight(aws, config)
-    if findings:
-        raise PreflightError(findings)
+    for warning in (f for f in findings if f.warning):
+        run_logger().warning("Not checked: %s", warning)
+    problems = [f for f in findings if not f.warning]
+    if problems:
+        raise PreflightError(problems)
 
 
 def campaign_config_findings(config: PipelineConfig) -> list[Finding]:

@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config
 
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 
 # Make sure no test can reach a real AWS account through the developer's own settings.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -61,6 +62,7 @@ def bucket(s3: Any, unique: str) -> str:
     """A fresh bucket on the loopback S3."""
     name = f"test-{unique}"
     s3.create_bucket(Bucket=name)
+    put_bucket_access(s3, name)
     return name
 
 

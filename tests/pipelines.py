@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
 
 from local.sample_data import TEST_SIZE, SampleExports, SampleSize, write_exports
 from tasks.config import PipelineConfig, load_config
+from tasks.s3_access import apply_access
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
@@ -56,8 +58,10 @@ def make_pipeline(
         gate = PASSING_GATE
     bucket = f"pipeline-{unique}"
     s3.create_bucket(Bucket=bucket)
-    exports = write_exports(f"s3://{bucket}/raw", size)
     data = yaml.safe_load(DEMO_CONFIG.read_text())
+    # As a user must on AWS: Personalize may use the bucket and assume the role.
+    apply_access(s3, boto3.client("iam"), bucket, data["role_arn"], "us-east-1")
+    exports = write_exports(f"s3://{bucket}/raw", size)
     data["bucket"] = bucket
     data["dataset_group"]["name"] = f"dg-{unique}"
     for dataset in data["datasets"].values():

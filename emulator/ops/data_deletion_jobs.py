@@ -25,6 +25,7 @@ from emulator.event_log import forget_users
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.resources import create_tags, page, require
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
 KIND = "data-deletion-job"
@@ -50,6 +51,7 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
             f"The dataset group {group} already has {len(pending)} PENDING data deletion jobs "
             f"(at most {MAX_PENDING}); wait for one to start."
         )
+    require_access(service, reads=(location,))
     arn = call.arn(f"data-deletion-job/{p['jobName']}")
     body = {
         "jobName": p["jobName"],

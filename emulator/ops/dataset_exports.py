@@ -24,6 +24,7 @@ from emulator.event_log import read_events
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.resources import create_tags, page, require, require_active
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
 KIND = "dataset-export-job"
@@ -41,6 +42,7 @@ def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
             "dataset; Actions and Action interactions datasets cannot be exported."
         )
     output_path(p["jobOutput"]["s3DataDestination"]["path"])
+    require_access(service, writes=(p["jobOutput"]["s3DataDestination"]["path"],))
     arn = call.arn(f"dataset-export-job/{p['jobName']}")
     body = {
         "jobName": p["jobName"],

@@ -22,6 +22,7 @@ from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.ops.metric_attributions import refresh_reports
 from emulator.resources import create_tags, in_flight, page, require, require_active
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
 KIND = "dataset-import-job"
@@ -38,6 +39,7 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
                 f"The dataset {dataset_arn} is already importing with "
                 f"{other['datasetImportJobArn']} ({other['status']}); wait for it to finish."
             )
+    require_access(service, reads=(p["dataSource"].get("dataLocation", ""),))
     arn = call.arn(f"dataset-import-job/{p['jobName']}")
     body: dict[str, Any] = {
         "jobName": p["jobName"],

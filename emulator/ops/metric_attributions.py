@@ -23,6 +23,7 @@ from emulator.errors import InvalidInputException, ResourceAlreadyExistsExceptio
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
 from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
 log = logging.getLogger("emulator.attribution")
@@ -41,6 +42,8 @@ def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
         )
     _check_metrics(p["metrics"])
     _check_output(p["metricsOutputConfig"])
+    output = p["metricsOutputConfig"].get("s3DataDestination")
+    require_access(service, writes=(output["path"],) if output else ())
     tags = create_tags(p)
     arn = call.arn(f"metric-attribution/{p['name']}")
     body = {

@@ -20,6 +20,7 @@ import pytest
 
 from emulator.auto_training import due_slot, period_days, skips_first
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import active_group, error_of, interactions_csv, put_csv, run_import
 from tests.emulator.training_setup import active_solution, load_group, settled
 
@@ -75,6 +76,7 @@ def test_automatic_versions_on_the_schedule(tmp_path: Path) -> None:
 
         personalize, s3 = client("personalize"), client("s3")
         s3.create_bucket(Bucket="auto")
+        put_bucket_access(s3, "auto")
         loaded = load_group(personalize, s3, "auto", "auto")
         automatic = active_solution(personalize, loaded.group, "auto", "aws-user-personalization-v2",
                                     solutionConfig=DAILY)  # fmt: skip

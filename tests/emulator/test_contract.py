@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from emulator.process import LocalService
 from emulator.registry import registry
+from tasks.s3_access import put_bucket_access
 from tests.emulator.contract import (
     ContractRecorder,
     documented_errors,
@@ -342,6 +343,7 @@ def test_every_operation_through_each_kinds_life(tmp_path: Path) -> None:
         )
         s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"])
         s3.create_bucket(Bucket="contract")
+        put_bucket_access(s3, "contract")
         _life(p, runtime, events, s3)
         later_lives(p, runtime, events, s3)
     assert not recorder.missing, recorder.missing

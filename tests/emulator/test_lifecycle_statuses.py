@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import ITEMS_SCHEMA, active_dataset, active_group, error_of, put_csv
 
 
@@ -59,6 +60,7 @@ def test_update_and_deletion_statuses(
         assert dataset()["latestDatasetUpdate"]["status"] == "ACTIVE"
 
         s3.create_bucket(Bucket="data")
+        put_bucket_access(s3, "data")
         uri = put_csv(s3, "data", "forget.csv", "USER_ID\nu1\n")
         arn = personalize.create_data_deletion_job(
             jobName="forget", datasetGroupArn=group, dataSource={"dataLocation": uri},

@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import wait_status
 from tests.emulator.training_setup import (
     active_campaign,
@@ -63,6 +64,7 @@ def _training_in_flight(tmp_path: Path, name: str) -> tuple[LocalService, str, s
     with LocalService(tmp_path) as setup:
         personalize, s3 = _client(setup, "personalize"), _client(setup, "s3")
         s3.create_bucket(Bucket=name)
+        put_bucket_access(s3, name)
         group = loaded_group(personalize, s3, name, name)
         solution = active_solution(personalize, group, name, "aws-user-personalization-v2")
     service = LocalService(tmp_path, latency=SLOW)

@@ -18,6 +18,7 @@ import pytest
 
 from emulator.engine.metrics import METRIC_NAMES
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.domain_setup import (
     ECOMMERCE_INTERACTIONS,
     ECOMMERCE_ITEMS,
@@ -216,6 +217,7 @@ def test_weekly_retraining_scaled_by_latency(tmp_path: Path) -> None:
 
         personalize, s3 = client("personalize"), client("s3")
         s3.create_bucket(Bucket="weekly")
+        put_bucket_access(s3, "weekly")
         group, dataset = ecommerce_group(personalize, s3, "weekly", "weekly")
         arn = personalize.create_recommender(
             name="weekly", datasetGroupArn=group, recipeArn=FOR_YOU

@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from local.sample_data import generate_interactions, generate_items
+from tasks.s3_access import put_bucket_access
 from tests.emulator.domain_setup import ECOMMERCE_ITEMS, RECIPE, describe, ecommerce_group
 from tests.emulator.helpers import (
     active_dataset,
@@ -55,6 +56,7 @@ def served(local_service: Any) -> dict[str, Any]:
     """A loaded group with 30 cold items, a trained User-Personalization-v2 version."""
     personalize, s3 = boto3.client("personalize"), boto3.client("s3")
     s3.create_bucket(Bucket="serving-options")
+    put_bucket_access(s3, "serving-options")
     loaded = load_group(personalize, s3, "serving-options", "serving-options")
     cold = "ITEM_ID,CATEGORY\n" + "".join(f"{item},cat-99\n" for item in NEW_ITEMS)
     uri = put_csv(s3, "serving-options", "cold.csv", cold)
@@ -116,6 +118,7 @@ def test_metadata_only_when_enabled(personalize: Any, served: dict[str, Any], un
 def test_recommender_metadata_only_when_enabled(personalize: Any, s3: Any, unique: str) -> None:
     runtime = boto3.client("personalize-runtime")
     s3.create_bucket(Bucket=f"rmd-{unique}")
+    put_bucket_access(s3, f"rmd-{unique}")
     group, _ = ecommerce_group(personalize, s3, f"rmd-{unique}", f"rmd-{unique}")
     schema = personalize.create_schema(name=f"rmd-i-{unique}", schema=ECOMMERCE_ITEMS,
                                        domain="ECOMMERCE")["schemaArn"]  # fmt: skip

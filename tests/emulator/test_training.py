@@ -10,6 +10,7 @@ import pytest
 from emulator.attribution import code_of, source_code
 from emulator.engine.metrics import METRIC_NAMES
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import arm_faults, error_of, wait_gone, wait_status
 from tests.emulator.training_setup import (
     active_campaign,
@@ -29,6 +30,7 @@ def group(local_service: LocalService) -> str:
     """One dataset group with planted interactions and items, shared by this module."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="training-tests")
+    put_bucket_access(s3, "training-tests")
     return loaded_group(boto3.client("personalize"), s3, "training-tests", "training-tests")
 
 

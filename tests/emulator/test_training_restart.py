@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from emulator.process import LocalService
+from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import error_of
 from tests.emulator.training_setup import (
     active_campaign,
@@ -32,6 +33,7 @@ def test_stop_training_then_restart_keeps_models_serving(tmp_path: Path) -> None
     with LocalService(tmp_path, latency="0.0002") as first:
         personalize, s3 = _client(first, "personalize"), _client(first, "s3")
         s3.create_bucket(Bucket="restart-tests")
+        put_bucket_access(s3, "restart-tests")
         group = loaded_group(personalize, s3, "restart-tests", "restart")
         solution = active_solution(personalize, group, "restart", "aws-user-personalization-v2")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pandas as pd
 
 from emulator.process import LocalService
 from local.demo_data import raw_prefix, seed_demo_data
 from local.sample_data import TEST_SIZE
 from tasks.config import load_config
+from tasks.s3_access import bucket_findings, role_findings
 
 DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
 
@@ -30,3 +32,6 @@ def test_seeded_files_are_the_ones_the_configuration_reads(
     assert {"user_id", "sku", "event", "ts"} <= set(interactions.columns)
     assert len(interactions) > 1000
     assert seed_demo_data(DEMO, local_service.env, TEST_SIZE) == uris, "seeding again is harmless"
+    # As a user must on AWS: Personalize may use the bucket and assume the configured role.
+    assert bucket_findings(s3, config.bucket, "000000000000", "us-east-1") == []
+    assert role_findings(boto3.client("iam"), config.role_arn, "us-east-1") == []

@@ -10,6 +10,7 @@ import boto3
 
 from tasks.aws import AwsSettings
 from tasks.retries import retry_on_transient
+from tasks.s3_access import put_bucket_access
 from tests.emulator import training_setup
 from tests.emulator.helpers import INTERACTIONS_SCHEMA, interactions_csv, put_csv
 
@@ -55,6 +56,7 @@ def loaded_group(aws: AwsSettings, name: str) -> Loaded:
     s3 = boto3.client("s3")
     bucket = f"{name}-data"
     s3.create_bucket(Bucket=bucket)
+    put_bucket_access(s3, bucket)
     loaded = training_setup.load_group(boto3.client("personalize"), s3, bucket, name)
     return Loaded(
         aws, name, bucket, loaded.group, loaded.interactions, loaded.items, loaded.items_csv

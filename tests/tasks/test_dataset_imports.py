@@ -11,6 +11,7 @@ from tasks.aws import AwsSettings
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.dataset_imports import import_dataset
 from tasks.datasets import ensure_dataset
+from tasks.s3_access import put_bucket_access
 from tasks.schemas import ensure_schema
 from tasks.waiter import ResourceFailedError
 from tests.tasks.helpers import INTERACTIONS, ROLE, upload_interactions
@@ -59,6 +60,7 @@ def test_too_little_data_fails_with_the_services_reason(
 def test_a_rerun_attaches_to_the_import_in_flight(slow_aws: AwsSettings, unique: str) -> None:
     personalize, s3 = boto3.client("personalize"), boto3.client("s3")
     s3.create_bucket(Bucket=f"b-{unique}")
+    put_bucket_access(s3, f"b-{unique}")
     dataset = interactions_dataset(slow_aws, unique)
     uri = upload_interactions(s3, f"b-{unique}")
     started = personalize.create_dataset_import_job(
@@ -81,6 +83,7 @@ def test_an_import_of_other_data_is_waited_out_before_ours(
 ) -> None:
     personalize, s3 = boto3.client("personalize"), boto3.client("s3")
     s3.create_bucket(Bucket=f"o-{unique}")
+    put_bucket_access(s3, f"o-{unique}")
     dataset = interactions_dataset(slow_aws, unique)
     first = upload_interactions(s3, f"o-{unique}", key="first.csv")
     ours = upload_interactions(s3, f"o-{unique}", key="ours.csv", seed=1)
