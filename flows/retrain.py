@@ -50,7 +50,7 @@ from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
-from flows.locks import solution_locks
+from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
@@ -130,7 +130,7 @@ def retrain(
 
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
-    with solution_locks(s.name for s in selected):
+    with solution_locks((s.name for s in selected), lock_timeout(config)):
         data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
         trained = _train(aws, selected, resources, data_since)
         for run in trained.values():

@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveFloat,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
@@ -452,6 +453,11 @@ class PipelineConfig(_Model):
     prep: PrepRunConfig = Field(
         default_factory=PrepRunConfig,
         description="Where data preparation runs (this process, or a Dask cluster).",
+    )
+    lock_timeout_minutes: PositiveFloat | None = Field(
+        default=None,
+        description="How long retrain and review_versions wait for another run holding a "
+        "solution's lock before failing (naming the holder); unset: as long as it takes.",
     )
 
     @model_validator(mode="after")
