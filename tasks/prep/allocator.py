@@ -7,8 +7,9 @@
    zero-filled page by page, and unmapped again when freed. The same job measured about 1.5x
    its CPU time of a process without the variable, nearly all of it system time.
 2. ``reuse_freed_memory`` raises glibc's mmap and trim thresholds for the length of one job,
-   so a job's arrays come from memory it freed a batch earlier; then it sets the values the
-   process was started with again and trims the heap, so the worker still returns the memory.
+   so a job's arrays come from memory it freed a batch earlier; when the last job running in
+   the process ends, it sets the values the process was started with again and trims the
+   heap, so the worker still returns the memory.
 3. In a process started without those variables (the process runner, a plain ``dask worker``
    whose configuration drops them), or without glibc, it does nothing.
 """
@@ -19,6 +20,7 @@ import ctypes
 import ctypes.util
 import os
 import platform
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,6 +31,8 @@ DEFAULT_TRIM = 128 * 1024
 DEFAULT_MMAP = 128 * 1024
 JOB_MMAP = 32 << 20
 JOB_TRIM = 64 << 20
+_jobs = 0  # jobs of this process inside ``reuse_freed_memory`` (a worker may run several)
+_lock = threading.Lock()
 _FIXED_BY = (
     "MALLOC_TRIM_THRESHOLD_",
     "MALLOC_MMAP_THRESHOLD_",
@@ -59,16 +63,24 @@ def _started_with(name: str, default: int) -> int:
 
 @contextmanager
 def reuse_freed_memory() -> Iterator[None]:
-    """Within: freed blocks up to 32 MiB are reused; after: the process's own thresholds."""
+    """Within: freed blocks up to 32 MiB are reused; after the last job: the process's own."""
+    global _jobs
     libc = _glibc() if thresholds_fixed() else None
     if libc is None:
         yield
         return
-    libc.mallopt(M_MMAP_THRESHOLD, JOB_MMAP)
-    libc.mallopt(M_TRIM_THRESHOLD, JOB_TRIM)
+    with _lock:
+        _jobs += 1
+        libc.mallopt(M_MMAP_THRESHOLD, JOB_MMAP)
+        libc.mallopt(M_TRIM_THRESHOLD, JOB_TRIM)
     try:
         yield
     finally:
-        libc.mallopt(M_TRIM_THRESHOLD, _started_with("MALLOC_TRIM_THRESHOLD_", DEFAULT_TRIM))
-        libc.mallopt(M_MMAP_THRESHOLD, _started_with("MALLOC_MMAP_THRESHOLD_", DEFAULT_MMAP))
-        libc.malloc_trim(0)
+        with _lock:
+            _jobs -= 1
+            if not _jobs:
+                trim = _started_with("MALLOC_TRIM_THRESHOLD_", DEFAULT_TRIM)
+                libc.mallopt(M_TRIM_THRESHOLD, trim)
+                mmap = _started_with("MALLOC_MMAP_THRESHOLD_", DEFAULT_MMAP)
+                libc.mallopt(M_MMAP_THRESHOLD, mmap)
+                libc.malloc_trim(0)

@@ -12,7 +12,7 @@ import pytest
 
 import tasks
 
-# Page faults of 50 allocations of a filled 1 MiB array: before, within and after the job.
+# Page faults of 50 allocations of a filled 1 MiB array: before, within and after the jobs.
 _SCRIPT = """
 import resource
 import numpy as np
@@ -28,7 +28,10 @@ def faults():
 plain = faults()
 with reuse_freed_memory():
     within = faults()
-print(plain, within, faults())
+    with reuse_freed_memory():  # another job of the worker, ending first
+        pass
+    still = faults()
+print(plain, within, still, faults())
 """
 
 
@@ -39,8 +42,9 @@ def test_a_job_reuses_freed_memory_in_a_process_started_as_dask_starts_workers()
     out = subprocess.run(
         [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, check=True
     )
-    plain, within, after = map(int, out.stdout.split())
+    plain, within, still, after = map(int, out.stdout.split())
     # Dask's setting: every 1 MiB array is a fresh mapping, 256 pages faulted in each time.
     assert plain > 50 * 200
     assert within < plain / 10  # the job reuses what it freed
+    assert still < plain / 10  # also after another job of the same worker ended
     assert after > plain / 2  # and the worker goes back to giving memory back
