@@ -12,7 +12,9 @@
    Prefect flow whose steps are Prefect tasks on a local Dask cluster of ``--workers`` worker
    processes (prefect-dask; a temporary Prefect API; the cluster is started, and its workers
    import the project and Prefect's collections, before the clock starts, as an existing
-   cluster in use would be). The children are started with this process's environment as it
+   cluster in use would be; the clock runs around ``prepare_dataset`` inside a flow, so its
+   subflow and task runs count, and the calling flow's own start and end, which a caller has
+   with either runner, do not). The children are started with this process's environment as it
    was before the cluster started (Dask's nanny sets allocator variables in it, see
    ``tasks/prep/allocator.py``).
 3. Reports rows/s, wall time and CPU time (user + system; for the Dask run, of every process of
@@ -213,19 +215,20 @@ class DaskBench:
         settings = PrepRunConfig(runner="dask", dask_address=self.cluster.scheduler_address)
 
         @flow(name="bench-prep")
-        def bench() -> int:
+        def bench() -> tuple[int, float, float]:
+            # Timed inside the flow: its own start and end are the caller's in either runner.
+            before = _tree_cpu_seconds()
+            started = time.perf_counter()
             result = prepare_dataset(
                 SourceConfig(uri=str(source), columns=MAPPING), CleaningConfig(), SCHEMA,
                 "INTERACTIONS", str(target), run=settings,
             )  # fmt: skip
-            return result.rows_in
+            elapsed = time.perf_counter() - started
+            after = _tree_cpu_seconds()
+            cpu = sum(after[pid] - before[pid] for pid in after if pid in before)
+            return result.rows_in, elapsed, cpu
 
-        before = _tree_cpu_seconds()
-        started = time.perf_counter()
-        rows = bench()
-        elapsed = time.perf_counter() - started
-        after = _tree_cpu_seconds()
-        cpu = sum(after[pid] - before[pid] for pid in after if pid in before)
+        rows, elapsed, cpu = bench()
         self.peaks = list(self.client.run(_peak_rss).values())
         shutil.rmtree(target, ignore_errors=True)
         return Run(rows, elapsed, cpu, max(self.peaks))
