@@ -11,12 +11,20 @@
    process (the default runner, in a fresh child process), and the same preparation as a
    Prefect flow whose steps are Prefect tasks on a local Dask cluster of ``--workers`` worker
    processes (prefect-dask; a temporary Prefect API; the cluster is started, and its workers
-   import the project, before the clock starts, as an existing cluster in use would be).
-3. Reports rows/s, wall and CPU time, the peak resident memory (RSS high-water mark) of the
-   child and of each Dask worker, the speed-up of the cluster over one process, and each
-   runner's rate per core against the bare copy's.
+   import the project and Prefect's collections, before the clock starts, as an existing
+   cluster in use would be; the clock runs around ``prepare_dataset`` inside a flow, so its
+   subflow and task runs count, and the calling flow's own start and end, which a caller has
+   with either runner, do not). The children are started with this process's environment as it
+   was before the cluster started (Dask's nanny sets allocator variables in it, see
+   ``tasks/prep/allocator.py``).
+3. Reports rows/s, wall time and CPU time (user + system; for the Dask run, of every process of
+   the run: this one with the scheduler, the workers and the Prefect API server) per million
+   rows, the cores each path kept busy (CPU / wall), the peak resident memory (RSS high-water
+   mark) of the child and of each Dask worker, the speed-up of the cluster over one process,
+   and each runner's rate per core against the bare copy's.
 4. Runs both once more on ``--memory-rows`` rows (a fresh cluster) to show that memory per
    worker stays bounded as input grows. Files go under ``--dir`` and are deleted afterwards.
+   The last line gives the speed-up and the Dask runner's rate per core against the bare copy.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import psutil
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -121,20 +130,33 @@ def _child(job: Callable[[Path, Path], int], source: Path, target: Path, queue: 
 
 
 class Run(NamedTuple):
-    """One measured run in a child process."""
+    """One measured run: rows, wall seconds, CPU seconds of all its processes, peak RSS."""
 
     rows: int
     seconds: float
     cpu_seconds: float  # user + system, all threads, of the job alone
     peak_rss: int
 
+    @property
+    def rate(self) -> float:
+        """Rows per second of wall time."""
+        return self.rows / self.seconds
 
-def measure(job: Callable[[Path, Path], int], source: Path, target: Path) -> Run:
-    """``job`` run in a fresh child process: rows, wall and CPU seconds, peak RSS."""
+    @property
+    def cpu_per_million(self) -> float:
+        """CPU seconds per million rows."""
+        return self.cpu_seconds / self.rows * 1e6
+
+
+def measure(
+    job: Callable[[Path, Path], int], source: Path, target: Path, env: dict[str, str]
+) -> Run:
+    """``job`` run in a fresh child process started with ``env``: rows, wall, CPU, peak RSS."""
     context = mp.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(job, source, target, queue))
-    process.start()
+    with _environment(env):
+        process.start()
     result: Run = queue.get()
     process.join()
     if target.is_dir():
@@ -144,14 +166,28 @@ def measure(job: Callable[[Path, Path], int], source: Path, target: Path) -> Run
     return result
 
 
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """This process's environment set to ``env`` within, and put back afterwards."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def describe(name: str, run: Run, workers: list[int] | None = None) -> str:
     """One line of results."""
     memory = f"peak RSS {run.peak_rss / 2**20:,.0f} MiB"
     if workers:
         memory = "peak RSS per worker " + ", ".join(f"{w / 2**20:,.0f}" for w in workers) + " MiB"
     return (
-        f"{name:<24} {run.rows / run.seconds:>12,.0f} rows/s  ({run.seconds:.2f} s wall, "
-        f"{run.cpu_seconds:.2f} s CPU, {memory})"
+        f"{name:<26} {run.rate:>10,.0f} rows/s  {run.seconds:6.2f} s wall, "
+        f"{run.cpu_seconds:6.2f} s CPU = {run.cpu_per_million:.3f} s per M rows, "
+        f"{run.cpu_seconds / run.seconds:.2f} cores busy, {memory}"
     )
 
 
@@ -161,16 +197,17 @@ class DaskBench:
     def __init__(self, workers: int) -> None:
         from distributed import Client, LocalCluster
 
-        self.cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )  # fmt: skip
+        with _environment(dict(os.environ)):  # the nanny's variables stay out of this process
+            self.cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )  # fmt: skip
         self.client = Client(self.cluster)
         self.client.run(_warm_up)  # workers of a cluster in use have the project imported
         self.peaks: list[int] = []
 
     def run(self, source: Path, target: Path) -> Run:
-        """One preparation on the cluster: rows, wall and CPU seconds (driver and workers)."""
+        """One preparation on the cluster: rows, wall seconds, CPU of all processes of the run."""
         from prefect import flow
 
         from tasks.prep.task import prepare_dataset
@@ -178,18 +215,20 @@ class DaskBench:
         settings = PrepRunConfig(runner="dask", dask_address=self.cluster.scheduler_address)
 
         @flow(name="bench-prep")
-        def bench() -> int:
+        def bench() -> tuple[int, float, float]:
+            # Timed inside the flow: its own start and end are the caller's in either runner.
+            before = _tree_cpu_seconds()
+            started = time.perf_counter()
             result = prepare_dataset(
                 SourceConfig(uri=str(source), columns=MAPPING), CleaningConfig(), SCHEMA,
                 "INTERACTIONS", str(target), run=settings,
             )  # fmt: skip
-            return result.rows_in
+            elapsed = time.perf_counter() - started
+            after = _tree_cpu_seconds()
+            cpu = sum(after[pid] - before[pid] for pid in after if pid in before)
+            return result.rows_in, elapsed, cpu
 
-        before = _cpu_seconds() + sum(self.client.run(_cpu_seconds).values())
-        started = time.perf_counter()
-        rows = bench()
-        elapsed = time.perf_counter() - started
-        cpu = _cpu_seconds() + sum(self.client.run(_cpu_seconds).values()) - before
+        rows, elapsed, cpu = bench()
         self.peaks = list(self.client.run(_peak_rss).values())
         shutil.rmtree(target, ignore_errors=True)
         return Run(rows, elapsed, cpu, max(self.peaks))
@@ -199,10 +238,26 @@ class DaskBench:
         self.cluster.close()
 
 
+def _tree_cpu_seconds() -> dict[int, float]:
+    """CPU seconds so far of this process and every process under it (workers, API server)."""
+    me = psutil.Process()
+    seconds: dict[int, float] = {}
+    for process in [me, *me.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
 def _warm_up() -> None:
     import prefect.task_engine  # noqa: F401
+    from prefect.plugins import load_prefect_collections
 
     import tasks.prep.task  # noqa: F401
+
+    load_prefect_collections()
 
 
 def _peak_rss() -> int:
@@ -229,6 +284,7 @@ def main() -> None:
     parser.add_argument("--dir", default=tempfile.gettempdir())
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    env = dict(os.environ)  # for the children, before any cluster touches it
     work = Path(tempfile.mkdtemp(prefix="bench-prep-", dir=args.dir))
     try:
         raw = work / "raw.parquet"
@@ -236,61 +292,84 @@ def main() -> None:
         generate(raw, args.rows)
         print(f"generated {args.rows:,} raw events in {time.perf_counter() - started:.1f} s")
         with prefect_api():
-            dask = DaskBench(args.workers)
-            trials: dict[str, list[Run]] = {"bare": [], "process": [], "dask": []}
-            peaks: list[list[int]] = []
-            for trial in range(1, args.repeat + 1):
-                for name, run in (
-                    ("bare", lambda: measure(bare_copy, raw, work / "bare.csv")),
-                    ("process", lambda: measure(prep, raw, work / "prepared")),
-                    ("dask", lambda: dask.run(raw, work / "prepared")),
-                ):
-                    result = run()
-                    trials[name].append(result)
-                    if name == "dask":
-                        peaks.append(dask.peaks)
-                    label = {"bare": "bare Parquet->CSV", "process": "prep, one process",
-                             "dask": f"prep, dask {args.workers} workers"}[name]  # fmt: skip
-                    print(
-                        describe(
-                            f"{label} #{trial}", result, dask.peaks if name == "dask" else None
-                        )
-                    )
-            dask.close()
+            trials, peaks = _trials(args, raw, work, env)
             bare, single, spread = (min(trials[n], key=lambda r: r.seconds) for n in trials)
-            rate = {
-                n: r.rows / r.seconds
-                for n, r in (("bare", bare), ("process", single), ("dask", spread))
-            }
-            per_core = rate["dask"] / args.workers
-            print(f"fastest of {args.repeat}: bare {rate['bare']:,.0f}, one process "
-                  f"{rate['process']:,.0f}, dask {rate['dask']:,.0f} rows/s")  # fmt: skip
-            print(f"per core against the bare copy: one process {rate['process'] / rate['bare']:.2f}, "
-                  f"dask {per_core / rate['bare']:.2f} (wall time)")  # fmt: skip
-            print(f"per core against the bare copy, CPU time: one process "
-                  f"{bare.cpu_seconds / single.cpu_seconds:.2f}, dask "
-                  f"{bare.cpu_seconds / spread.cpu_seconds:.2f}")  # fmt: skip
-            for workers in (2, 8, 32):
-                hours = 1e9 / (per_core * workers) / 3600
-                print(f"1B events on {workers} workers at {per_core:,.0f} rows/s each: "
-                      f"about {hours:.1f} h")  # fmt: skip
             if args.memory_rows:
-                generate(raw, args.memory_rows)
-                big = measure(prep, raw, work / "prepared")
-                print(describe(f"prep, one process {args.memory_rows // 1_000_000}M", big))
-                dask = DaskBench(args.workers)
-                big_dask = dask.run(raw, work / "prepared")
-                big_peaks = dask.peaks
-                dask.close()
-                print(describe(f"prep, dask {args.memory_rows // 1_000_000}M", big_dask, big_peaks))
-                print(f"peak RSS, one process: {single.peak_rss / 2**20:,.0f} MiB at "
-                      f"{args.rows:,} rows, {big.peak_rss / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
-                print(f"peak RSS per dask worker: {max(max(p) for p in peaks) / 2**20:,.0f} MiB at "
-                      f"{args.rows:,} rows, {max(big_peaks) / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
-            print(f"one process {rate['process']:,.0f} rows/s, dask {args.workers} workers "
-                  f"{rate['dask']:,.0f} rows/s: speed-up {single.seconds / spread.seconds:.2f}x")  # fmt: skip
+                _memory(args, raw, work, env, single, max(max(p) for p in peaks))
+        _summary(args, bare, single, spread)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _trials(
+    args: argparse.Namespace, raw: Path, work: Path, env: dict[str, str]
+) -> tuple[dict[str, list[Run]], list[list[int]]]:
+    """Every trial of the three jobs, interleaved, each printed as it ends."""
+    dask = DaskBench(args.workers)
+    trials: dict[str, list[Run]] = {"bare": [], "process": [], "dask": []}
+    peaks: list[list[int]] = []
+    labels = {"bare": "bare Parquet->CSV", "process": "prep, one process",
+              "dask": f"prep, dask {args.workers} workers"}  # fmt: skip
+    for trial in range(1, args.repeat + 1):
+        for name in trials:
+            if name == "dask":
+                result = dask.run(raw, work / "prepared")
+                peaks.append(dask.peaks)
+            else:
+                job = bare_copy if name == "bare" else prep
+                result = measure(
+                    job, raw, work / ("bare.csv" if name == "bare" else "prepared"), env
+                )
+            trials[name].append(result)
+            print(
+                describe(f"{labels[name]} #{trial}", result, dask.peaks if name == "dask" else None)
+            )
+    dask.close()
+    return trials, peaks
+
+
+def _memory(
+    args: argparse.Namespace, raw: Path, work: Path, env: dict[str, str], single: Run, peak: int
+) -> None:
+    """Both runners once on ``--memory-rows`` rows: peak memory against the smaller run's."""
+    generate(raw, args.memory_rows)
+    millions = args.memory_rows // 1_000_000
+    big = measure(prep, raw, work / "prepared", env)
+    print(describe(f"prep, one process {millions}M", big))
+    dask = DaskBench(args.workers)
+    big_dask = dask.run(raw, work / "prepared")
+    big_peaks = dask.peaks
+    dask.close()
+    print(describe(f"prep, dask {millions}M", big_dask, big_peaks))
+    print(f"peak RSS, one process: {single.peak_rss / 2**20:,.0f} MiB at "
+          f"{args.rows:,} rows, {big.peak_rss / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
+    print(f"peak RSS per dask worker: {peak / 2**20:,.0f} MiB at "
+          f"{args.rows:,} rows, {max(big_peaks) / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
+
+
+def _summary(args: argparse.Namespace, bare: Run, single: Run, spread: Run) -> None:
+    """The fastest trials compared; the last line is the speed-up and the rate per core."""
+    workers = args.workers
+    per_worker = spread.rate / workers
+    print(f"fastest of {args.repeat}: bare {bare.rate:,.0f}, one process {single.rate:,.0f}, "
+          f"dask {spread.rate:,.0f} rows/s")  # fmt: skip
+    print(f"CPU seconds per million rows: bare {bare.cpu_per_million:.3f}, one process "
+          f"{single.cpu_per_million:.3f}, dask {spread.cpu_per_million:.3f} (all processes); "
+          f"dask/one process {spread.cpu_per_million / single.cpu_per_million:.2f}x the CPU")  # fmt: skip
+    print(f"cores busy: bare {bare.cpu_seconds / bare.seconds:.2f}, one process "
+          f"{single.cpu_seconds / single.seconds:.2f}, dask {spread.cpu_seconds / spread.seconds:.2f} "
+          f"of {os.cpu_count()}")  # fmt: skip
+    print(f"per core against the bare copy, CPU time: one process "
+          f"{bare.cpu_per_million / single.cpu_per_million:.2f}, dask "
+          f"{bare.cpu_per_million / spread.cpu_per_million:.2f}")  # fmt: skip
+    for n in (2, 8, 32):
+        minutes = 1e9 / (per_worker * n) / 60
+        print(
+            f"1B events on {n} workers at {per_worker:,.0f} rows/s each: about {minutes:,.0f} min"
+        )
+    print(f"dask {workers} workers {spread.rate:,.0f} rows/s, one process {single.rate:,.0f} "
+          f"rows/s: speed-up {single.seconds / spread.seconds:.2f}x; per core "
+          f"{per_worker / bare.rate:.2f}x the bare copy (wall time)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""What batch jobs (inference, segments) share: their S3 locations, input lines and output file.
+"""What batch jobs (inference, segments) share: their creation, S3 locations, input and output.
 
-A job reads the JSON-lines file at ``jobInput.s3DataSource.path`` and writes its answers, one
-line per input line, to ``<input name>.out`` under ``jobOutput.s3DataDestination.path``.
+1. ``create_batch_job`` checks a Create call's filter, ``numResults``, S3 locations and the
+   role's access to them (the bucket policy, ``emulator/s3_access.py``), stores
+   the job (``CREATE PENDING``, under its solution version) and starts it.
+2. The job reads the JSON-lines file at ``jobInput.s3DataSource.path`` and writes its answers,
+   one line per input line, to ``<input name>.out`` under ``jobOutput.s3DataDestination.path``.
 """
 
 from __future__ import annotations
@@ -10,7 +13,52 @@ from typing import Any
 
 from emulator.errors import InvalidInputException
 from emulator.jobs import JobFailed
-from emulator.service import Service
+from emulator.resources import arn_member, create_tags, require
+from emulator.s3_access import require_access
+from emulator.service import Call, Service
+
+
+def create_batch_job(
+    service: Service,
+    call: Call,
+    kind: str,
+    version: dict[str, Any],
+    results: tuple[int, int],
+    extra: dict[str, Any],
+) -> str:
+    """Store a checked batch job of ``kind`` for an ACTIVE solution version, start it, and
+    return its ARN; ``results`` is (default, maximum) ``numResults``."""
+    p = call.params
+    if "filterArn" in p:
+        require(service, "filter", p["filterArn"])
+    default, maximum = results
+    n = p.get("numResults", default)
+    if n > maximum:
+        raise InvalidInputException(f"numResults {n} is above the maximum of {maximum}.")
+    check_locations(p)
+    require_access(
+        service,
+        reads=(p["jobInput"]["s3DataSource"]["path"],),
+        writes=(p["jobOutput"]["s3DataDestination"]["path"],),
+    )
+    tags = create_tags(p)
+    arn = call.arn(f"{kind}/{p['jobName']}")
+    body: dict[str, Any] = {
+        "jobName": p["jobName"],
+        arn_member(kind): arn,
+        "solutionVersionArn": version["solutionVersionArn"],
+        "numResults": n,
+        "jobInput": p["jobInput"],
+        "jobOutput": p["jobOutput"],
+        "roleArn": p["roleArn"],
+        "status": "CREATE PENDING",
+        **({"filterArn": p["filterArn"]} if "filterArn" in p else {}),
+        **extra,
+    }
+    service.store.create(arn, kind, body, parent=version["solutionVersionArn"])
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+    return arn
 
 
 def s3_location(uri: str, member: str, needs_key: bool = False) -> tuple[str, str]:

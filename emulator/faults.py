@@ -11,10 +11,15 @@ from emulator.errors import ThrottlingException
 
 
 class Faults:
-    """A fraction of requests to throttle, and failures queued for the next jobs of a kind."""
+    """A fraction of requests to throttle, and failures queued for the next jobs of a kind.
+
+    ``throttled`` counts the requests throttled since the fraction was last set, so a test can
+    check that its client saw (and logged) every one.
+    """
 
     def __init__(self, throttle: float = 0.0, seed: int | None = None) -> None:
         self.throttle = throttle
+        self.throttled = 0
         self._random = random.Random(seed)
         self._failures: dict[str, deque[str]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -27,23 +32,28 @@ class Faults:
                 if not 0.0 <= throttle <= 1.0:
                     raise ValueError("throttle must be a fraction between 0 and 1")
                 self.throttle = throttle
+                self.throttled = 0
             for kind, reason in settings.get("fail_next", {}).items():
                 self._failures[kind].append(str(reason))
             if settings.get("clear"):
                 self._failures.clear()
                 self.throttle = 0.0
+                self.throttled = 0
             return self.state()
 
     def state(self) -> dict[str, Any]:
         """The faults now armed."""
         return {
             "throttle": self.throttle,
+            "throttled": self.throttled,
             "fail_next": {kind: list(q) for kind, q in self._failures.items() if q},
         }
 
     def check_throttle(self) -> None:
         """Raise ThrottlingException for the configured fraction of requests."""
         if self.throttle and self._random.random() < self.throttle:
+            with self._lock:
+                self.throttled += 1
             raise ThrottlingException("Rate exceeded")
 
     def take_failure(self, kind: str) -> str | None:

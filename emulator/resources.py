@@ -1,9 +1,11 @@
-"""What most operations share: describe, list with pagination, delete with dependency checks."""
+"""What most operations share: describe, list with pagination, updates, deletes with dependency
+checks."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 from emulator.errors import (
@@ -119,6 +121,28 @@ def in_flight(body: dict[str, Any]) -> bool:
     """True while a resource is being created or updated (not yet ACTIVE or FAILED)."""
     status = str(body.get("status", ""))
     return status.endswith(("PENDING", "IN_PROGRESS")) and not status.startswith("DELETE")
+
+
+def start_update(
+    service: Service, kind: str, arn: str, member: str, changes: dict[str, Any], verb: str
+) -> dict[str, Any]:
+    """Store ``changes`` as the resource's ``member`` (``latestCampaignUpdate``, ...) in CREATE
+    PENDING and start the job of ``verb`` that applies them; the resource. Refused while an
+    update is in flight. Updates show CREATE statuses, as botocore's CampaignUpdateSummary,
+    SolutionUpdateSummary and RecommenderUpdateSummary document."""
+    body = require(service, kind, arn)
+    if in_flight(body.get(member, {})):
+        raise ResourceInUseException(f"The {kind} {arn} is already being updated.")
+    now = time.time()
+    update = {
+        **changes,
+        "status": "CREATE PENDING",
+        "creationDateTime": now,
+        "lastUpdatedDateTime": now,
+    }
+    updated = service.store.update(arn, {member: update})
+    service.lifecycle.begin(arn, verb, f"{member}.status")
+    return updated
 
 
 def create_tags(params: dict[str, Any]) -> dict[str, str]:

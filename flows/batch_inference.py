@@ -1,15 +1,22 @@
 """``batch_inference``: recommendations for many users at once, as a Parquet table.
 
-The users come from the imported interactions (all of them, or those active in the last N days
-of the data) or from a given list; their JSON-lines input is written next to the output, the
-batch inference job runs on the version the campaign serves (or a given one), and its output is
-turned into Parquet (user, rank, item, score) with a summary artifact: users, empty results,
-catalogue coverage. ``retrain`` calls :func:`refresh_batch` after each promotion.
+1. The users come from the imported interactions (all of them, or those active in the last N
+   days of the data) or from a given list.
+2. Their JSON-lines input is written next to the output, the batch inference job runs on the
+   version the campaign serves (or a given one), and its output is turned into Parquet (user,
+   rank, item, score) with a summary artifact: users, empty results, catalogue coverage.
+3. A next-best-action solution has no batch inference on AWS (CreateBatchInferenceJob's
+   documentation), so its campaign is asked for each user's next best actions instead
+   (GetActionRecommendations); the same Parquet and summary, with ``action`` for ``item`` and
+   the Actions dataset as the catalogue.
+
+``retrain`` calls :func:`refresh_batch` after each promotion.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 import pandas as pd
@@ -18,17 +25,26 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from flows.batch_files import input_lines, read_output, select_users, summarise, write_text
+from flows.batch_files import (
+    BatchSummary,
+    input_lines,
+    read_output,
+    select_users,
+    summarise,
+    write_text,
+)
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.imports import current_imports, location
 from flows.provision import resources_for
 from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
-from tasks.config import PipelineConfig, load_config
+from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
 from tasks.prep.import_folder import read_import
+from tasks.recommendations import actions_for_users
 from tasks.reporting import artifact_key
+from tasks.resources import find_arn
 from tasks.retries import personalize_task
 
 
@@ -68,7 +84,29 @@ def output_to_parquet(
     """Turn the job's output into Parquet and publish its summary as a table artifact."""
     table = read_output(output_prefix)
     table.to_parquet(parquet_uri, index=False)
-    summary = summarise(table, users, catalogue)
+    return _published(summarise(table, users, catalogue), parquet_uri, solution)
+
+
+@personalize_task(name="batch-actions-to-parquet")
+def actions_to_parquet(
+    rows: list[dict[str, Any]],
+    parquet_uri: str,
+    users: list[str],
+    catalogue: list[str],
+    solution: str,
+) -> dict[str, Any]:
+    """Write next best actions (user, rank, action, score) as Parquet and publish their summary
+    as a table artifact."""
+    table = pd.DataFrame(rows, columns=["user", "rank", "action", "score"]).astype(
+        {"user": "string", "rank": "int32", "action": "string", "score": "float64"}
+    )
+    table.to_parquet(parquet_uri, index=False)
+    summary = summarise(table.rename(columns={"action": "item"}), users, catalogue)
+    return _published(summary, parquet_uri, solution)
+
+
+def _published(summary: BatchSummary, parquet_uri: str, solution: str) -> dict[str, Any]:
+    """Publish a batch summary as a table artifact; where the output is, and the summary."""
     rows = [{"measure": key, "value": str(value)} for key, value in summary.as_dict().items()]
     create_table_artifact(
         rows,
@@ -99,6 +137,8 @@ def refresh_batch(
     chosen = select_users(interactions, users, active_days)
     run = str(flow_run.get_id() or "local")
     base = f"s3://{config.bucket}/batch/{solution_name}/{run}"
+    if solution.next_best_action:
+        return _next_best_actions(config, resources, solution, solution_version, chosen, base)
     input_uri = write_batch_input(settings.input_uri or f"{base}/input.json", chosen)
     output_uri = settings.output_uri or f"{base}/output/"
     filter_arn = resources.filters[settings.filter] if settings.filter else None
@@ -120,6 +160,38 @@ def refresh_batch(
         solution_name,
     )
     return {"job": job, "input": input_uri, "output": output_uri, **summary}
+
+
+def _next_best_actions(
+    config: PipelineConfig,
+    resources: Resources,
+    solution: SolutionConfig,
+    solution_version: str,
+    users: list[str],
+    base: str,
+) -> dict[str, Any]:
+    """Ask the solution's campaign for each user's next best actions (it must serve
+    ``solution_version``); where the Parquet output is, and its summary."""
+    settings, campaign = solution.batch_inference, solution.campaign
+    assert settings is not None and campaign is not None  # checked with the configuration
+    aws = config.aws
+    arn = find_arn(aws, "campaign", campaign.name, resources.solutions[solution.name])
+    serving = serving_solution_version(aws, campaign.name) if arn else None
+    if arn is None or serving != solution_version:
+        raise ValueError(
+            f"{solution.name}: next best actions come from its campaign {campaign.name}, which "
+            f"serves {serving or 'nothing'}, not {solution_version} (AWS has no batch jobs for "
+            "aws-next-best-action); promote the version first, or leave solution_version unset"
+        )
+    filter_arn = resources.filters[settings.filter] if settings.filter else None
+    rows = actions_for_users(aws, arn, users, settings.num_results, filter_arn)
+    actions: list[str] = []
+    if "actions" in resources.datasets:
+        with suppress(ValueError):  # no import: the actions were only put one by one
+            found = imported_rows(aws, resources.datasets["actions"], ["ACTION_ID"])
+            actions = sorted(set(found["ACTION_ID"].astype(str)))
+    summary = actions_to_parquet(rows, f"{base}/actions.parquet", users, actions, solution.name)
+    return {"campaign": arn, **summary}
 
 
 @flow(name="batch-inference", log_prints=True)

@@ -7,6 +7,9 @@
 3. Their JSON-lines input is written next to the output, the batch segment job runs (a rerun
    of the same flow run attaches to it), and its output becomes Parquet (query, rank, user,
    error) with a summary artifact: segments, empty ones, users per segment, overlap.
+
+``retrain`` calls :func:`refresh_segments` after training a solution whose ``batch_segments``
+has ``after_retrain``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pydantic import Field
 
 from flows.batch_files import write_text
 from flows.batch_inference import imported_rows
-from flows.configured import DEFAULT_CONFIG
+from flows.configured import DEFAULT_CONFIG, Resources
 from flows.provision import resources_for
 from flows.segment_files import read_segments, segment_input, summarise_segments
 from tasks.batch_segments import latest_solution_version, run_batch_segment_job
@@ -65,33 +68,46 @@ def batch_segments(
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
     chosen = _solution(config, solution)
-    settings = chosen.batch_segments
-    assert settings is not None
-    by_attributes = chosen.recipe_arn.endswith("-attribute-affinity")
     resources = resources_for(config)
     version = solution_version or latest_solution_version(
         config.aws, resources.solutions[chosen.name]
     )
     if version is None:
         raise ValueError(f"{chosen.name} has no trained version yet; run retrain first")
-    if by_attributes:
-        queries = attributes or settings.attributes
+    return refresh_segments(config, resources, chosen, version, items, attributes)
+
+
+def refresh_segments(
+    config: PipelineConfig,
+    resources: Resources,
+    solution: SolutionConfig,
+    version: str,
+    items: list[str] | None = None,
+    attributes: list[str] | None = None,
+) -> dict[str, Any]:
+    """Run one solution's batch segment job on ``version`` for the given (else configured)
+    queries; where the output is, and its summary (inside a flow run)."""
+    settings = solution.batch_segments
+    assert settings is not None
+    if solution.recipe_arn.endswith("-attribute-affinity"):
+        queries, by_attributes = attributes or settings.attributes, True
     else:
         queries = items or settings.items or _popular_items(config, resources.datasets)
+        by_attributes = False
     run = str(flow_run.get_id() or "local")
-    base = f"s3://{config.bucket}/segments/{chosen.name}/{run}"
+    base = f"s3://{config.bucket}/segments/{solution.name}/{run}"
     write_text(f"{base}/input.json", segment_input(queries, by_attributes))
     run_logger().info("Segmenting users for %d queries with %s", len(queries), version)
     job = run_batch_segment_job(
         config.aws,
-        f"{chosen.name[:54]}-{run[:8]}",  # one job per run and solution: a retry attaches
+        f"{solution.name[:54]}-{run[:8]}",  # one job per run and solution: a retry attaches
         version,
         f"{base}/input.json",
         f"{base}/output/",
         config.role_arn,
         num_results=settings.num_results,
     )
-    summary = segments_to_parquet(f"{base}/output/", f"{base}/segments.parquet", chosen.name)
+    summary = segments_to_parquet(f"{base}/output/", f"{base}/segments.parquet", solution.name)
     return {"job": job, "solution_version": version, "input": f"{base}/input.json", **summary}
 
 

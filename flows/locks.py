@@ -1,10 +1,16 @@
 """One Prefect concurrency lock per solution, so two runs never train or promote it at once.
 
-Each solution has a global concurrency limit named ``personalize-solution-<name>`` with one
-slot, created on first use. A run takes the slots of all the solutions it works on at once
-(atomically, so two runs with overlapping solutions cannot deadlock) and holds them from
-training to promotion; a second run waits (or gives up after ``timeout_seconds``), saying in
-its log which locks it waits for, since when, and how to free them, every ``NOTICE_SECONDS``.
+1. Each solution has a global concurrency limit named ``personalize-solution-<name>`` with one
+   slot, created on first use. A run takes the slots of all the solutions it works on at once
+   (atomically, so two runs with overlapping solutions cannot deadlock) and holds them from
+   training to promotion; a second run waits.
+2. The holder says so: the flow run holding a lock carries the tag ``holds:<lock>`` (shown in
+   the UI) and its lease names it, until it lets go. The API does not tell who holds a global
+   limit's slot, so a waiting run finds the holder by that tag.
+3. A waiting run logs every ``NOTICE_SECONDS`` which locks it waits for, since when, who holds
+   them, and how to free them. With ``timeout_seconds`` (the configuration's
+   ``lock_timeout_minutes``) it gives up after that long with :class:`LockTimeout`, whose
+   message names the lock, the holder and what to do.
 
 A run killed hard cannot release its slot: the slot's lease expires after ``LEASE_SECONDS``
 without renewal, or an operator frees it at once with
@@ -18,18 +24,41 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime
+from uuid import UUID
 
+import httpx
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
+from prefect.client.schemas.objects import ConcurrencyLeaseHolder, StateType
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound, PrefectHTTPStatusError
+from prefect.runtime import flow_run
 
+from tasks.config import PipelineConfig
 from tasks.reporting import run_logger
 from tasks.waiter import format_elapsed
 
 LOCK_PREFIX = "personalize-solution-"
+HOLDER_TAG = "holds:"
 LEASE_SECONDS = 300.0
 NOTICE_SECONDS = 30.0
+UNFINISHED = [StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING, StateType.PENDING]
+
+
+class LockTimeout(TimeoutError):
+    """Another run held a solution's lock for longer than this run would wait."""
+
+
+def lock_timeout(config: PipelineConfig) -> float | None:
+    """How long a run of this configuration waits for a lock, in seconds (None: no limit)."""
+    minutes = config.lock_timeout_minutes
+    return None if minutes is None else minutes * 60
 
 
 def lock_name(solution: str) -> str:
@@ -60,14 +89,22 @@ def solution_locks(
         yield
         return
     ensure_locks(names)
+    run_id = _flow_run_id()
     with ExitStack() as held:
-        _acquire(held, names, timeout_seconds)
+        _acquire(held, names, timeout_seconds, run_id)
+        if run_id is not None:
+            _tag_holder(run_id, names, holding=True)
+            held.callback(_tag_holder, run_id, names, holding=False)
         yield
 
 
-def _acquire(held: ExitStack, names: list[str], timeout_seconds: float | None) -> None:
+def _acquire(
+    held: ExitStack, names: list[str], timeout_seconds: float | None, run_id: UUID | None
+) -> None:
     """Take the slots of ``names``, logging every ``NOTICE_SECONDS`` while they are taken."""
     start, since = time.monotonic(), datetime.now().astimezone()
+    holder = None if run_id is None else ConcurrencyLeaseHolder(type="flow_run", id=run_id)
+    locks = ", ".join(names)
     while True:
         left = None if timeout_seconds is None else timeout_seconds - (time.monotonic() - start)
         attempt = NOTICE_SECONDS if left is None else max(0.0, min(NOTICE_SECONDS, left))
@@ -79,26 +116,75 @@ def _acquire(held: ExitStack, names: list[str], timeout_seconds: float | None) -
                     timeout_seconds=attempt,
                     strict=True,
                     lease_duration=LEASE_SECONDS,
+                    holder=holder,
                 )
             )
         except TimeoutError:
-            waited = time.monotonic() - start
+            waited = format_elapsed(time.monotonic() - start)
             if left is not None and left <= NOTICE_SECONDS:
-                raise TimeoutError(
-                    f"another run held {', '.join(names)} for {format_elapsed(waited)}; "
-                    "gave up waiting"
+                raise LockTimeout(
+                    f"Gave up after {waited} waiting for {locks}, held by {holders(names)}. "
+                    "Start this run again once that run has finished (or give it longer: "
+                    "lock_timeout_minutes in the configuration); if that run is gone, free the "
+                    f"lock with `prefect gcl update {names[0]} --active-slots 0`."
                 ) from None
             run_logger().warning(
-                "Waiting for %s since %s (%s): another run of these solutions is training or "
-                "promoting. A run killed hard holds its lock until the lease expires (%.0f s); "
-                "free it at once with `prefect gcl update <name> --active-slots 0`.",
-                ", ".join(names),
+                "Waiting for %s since %s (%s), held by %s. A run killed hard holds its lock "
+                "until the lease expires (%.0f s); free it at once with "
+                "`prefect gcl update <name> --active-slots 0`.",
+                locks,
                 since.strftime("%H:%M:%S"),
-                format_elapsed(waited),
+                waited,
+                holders(names),
                 LEASE_SECONDS,
             )
             continue
-        waited = time.monotonic() - start
-        if waited >= NOTICE_SECONDS:
-            run_logger().info("Got %s after %s", ", ".join(names), format_elapsed(waited))
+        waited_seconds = time.monotonic() - start
+        if waited_seconds >= NOTICE_SECONDS:
+            run_logger().info("Got %s after %s", locks, format_elapsed(waited_seconds))
         return
+
+
+def holders(names: Iterable[str]) -> str:
+    """Who holds these locks, as far as the runs' ``holds:`` tags tell."""
+    tags = [HOLDER_TAG + name for name in names]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(any_=tags),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=UNFINISHED)),
+            )
+        )
+    if not runs:
+        return "a holder that is not a flow run it can name (or one killed before it let go)"
+    described = []
+    for run in runs:
+        started = f", started {run.start_time:%Y-%m-%d %H:%M:%S %Z}" if run.start_time else ""
+        state = run.state.name if run.state else "unknown state"
+        described.append(f"flow run '{run.name}' ({run.id}, {state}{started})")
+    return " and ".join(described)
+
+
+def _flow_run_id() -> UUID | None:
+    """The current flow run's id, if this runs inside one."""
+    ident = flow_run.get_id()
+    return UUID(str(ident)) if ident else None
+
+
+def _tag_holder(run_id: UUID, names: list[str], holding: bool) -> None:
+    """Add (or remove) the ``holds:<lock>`` tags on the holding flow run (a failure to tag is
+    logged, not raised: the lock itself is held either way)."""
+    tags = {HOLDER_TAG + name for name in names}
+    try:
+        with get_client(sync_client=True) as client:
+            current = set(client.read_flow_run(run_id).tags)
+            client.update_flow_run(
+                run_id, tags=sorted(current | tags if holding else current - tags)
+            )
+    except (PrefectHTTPStatusError, httpx.HTTPError) as error:
+        run_logger().warning(
+            "Could not %s the tags %s: %s",
+            "add" if holding else "remove",
+            ", ".join(sorted(tags)),
+            error,
+        )

@@ -21,7 +21,8 @@
 5. A passing version waits for a person's approval when asked to, then is promoted: the
    campaign is created or updated and smoke-checked (users from the prepared data's report),
    and rolled back if either fails (the run then ends ``Failed`` saying so). Then batch
-   recommendations are refreshed for it.
+   recommendations are refreshed for it. A segmentation solution (no campaign) whose
+   ``batch_segments`` asks for it gets its user segments refreshed once trained.
 6. Recommenders (domain dataset groups) are retrained by AWS itself: after the import, their
    ``modelMetrics`` are gated against floors and their last good reading, and a degraded one
    is reported, stopped or rolled back as configured (``flows/recommenders.py``).
@@ -43,12 +44,13 @@ from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
+from flows.batch_segments import refresh_segments
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
-from flows.locks import solution_locks
+from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
@@ -100,7 +102,11 @@ def retrain(
     require_approval: bool = Field(
         False, description="Wait for a person to approve in the Prefect UI before promoting."
     ),
-    batch: bool = Field(True, description="Refresh batch recommendations after promotion."),
+    batch: bool = Field(
+        True,
+        description="Refresh batch recommendations after promotion (and segments after "
+        "training, where batch_segments.after_retrain).",
+    ),
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     quiet_expected_stops()
@@ -124,12 +130,12 @@ def retrain(
 
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
-    with solution_locks(s.name for s in selected):
+    with solution_locks((s.name for s in selected), lock_timeout(config)):
         data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
         trained = _train(aws, selected, resources, data_since)
         for run in trained.values():
             if run.solution.campaign is None:
-                outcomes.append(SolutionOutcome(run, "trained"))
+                outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
                 continue
             outcomes.append(gate_and_promote(steps, run, trained))
 
@@ -241,6 +247,14 @@ def _compare(
     return compare_on_holdout(
         steps.config, steps.resources, run.solution, versions, steps.holdout, steps.no_holdout
     )
+
+
+def _segments(steps: Promoting, run: Trained) -> dict[str, Any] | None:
+    """The segments of a newly trained segmentation version, when configured after retrain."""
+    settings = run.solution.batch_segments
+    if not steps.batch or settings is None or not settings.after_retrain:
+        return None
+    return refresh_segments(steps.config, steps.resources, run.solution, run.version)
 
 
 def _ask_for_approval(decision: GateDecision) -> PromotionApproval:

@@ -30,7 +30,7 @@ from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
 from flows.imports import current_imports, location
-from flows.locks import solution_locks
+from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.provision import resources_for
 from flows.retrain import Promoting, gate_and_promote
@@ -74,7 +74,7 @@ def review_versions(
         batch,
     )
     outcomes: list[SolutionOutcome] = []
-    with solution_locks(s.name for s in chosen):
+    with solution_locks((s.name for s in chosen), lock_timeout(config)):
         baselines = _baselines(config, chosen, resources.solutions)
         for solution in chosen:
             outcomes += _review(steps, solution, baselines)

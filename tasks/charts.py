@@ -3,20 +3,24 @@
 1. :func:`panels` draws one small panel per series, stacked, sharing the x positions: each
    panel has its own y range (so precision near 0.05 and coverage near 0.6 are both readable),
    its title, its lowest and highest value, and a point per value coloured by its ``kind``.
-2. :func:`image` wraps the SVG as a markdown image with a ``data:`` URI, which the Prefect UI
-   renders inline (no file, no server). Written by hand (about 80 lines) rather than adding a
-   plotting library for a few lines and dots.
+2. :func:`bars` draws one panel of bars from zero, one per labelled count (a histogram, rows
+   per day); each bar carries its label and value as a tooltip.
+3. :func:`image` wraps the SVG as a markdown image with a ``data:`` URI, which the Prefect UI
+   renders inline (no file, no server). Written by hand (about 120 lines) rather than adding a
+   plotting library for a few lines, dots and bars.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
 COLOURS = {"good": "#2e7d32", "bad": "#c62828", "neutral": "#1565c0", "other": "#9e9e9e"}
 WIDTH, PANEL, TOP, LEFT, RIGHT, BOTTOM = 640, 90, 22, 64, 16, 22
+EVERY_LABEL = 16
+"""Bar charts with at most this many bars label every bar; others their first, middle, last."""
 
 
 @dataclass(frozen=True)
@@ -31,27 +35,77 @@ def panels(title: str, series: Mapping[str, Sequence[Point]], x_labels: Sequence
     """An SVG with one panel per series, their points at the same x positions."""
     count = max((len(points) for points in series.values()), default=0)
     height = TOP + len(series) * (PANEL + BOTTOM) + 8
-    out = [
+    out = _open(title, height)
+    for row, (name, points) in enumerate(series.items()):
+        top = TOP + row * (PANEL + BOTTOM) + 14
+        out += _panel(name, points, count, top)
+    if series:
+        baseline = TOP + len(series) * (PANEL + BOTTOM) + 4
+        out += _x_labels(x_labels, count, lambda i: _x(i, count), baseline, every=False)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def bars(title: str, name: str, values: Mapping[str, float]) -> str:
+    """An SVG of one panel with a bar from zero per ``{label: value}``, in the given order."""
+    height = TOP + PANEL + BOTTOM + 8
+    top = TOP + 14
+    labels, numbers = list(values), list(values.values())
+    high = max(numbers, default=0.0) or 1.0
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(numbers))
+    width = max(1.0, slot * 0.8)
+    out = _open(title, height)
+    out += [
+        f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL}" '
+        'fill="#fafafa" stroke="#ddd"/>',
+        f'<text x="{LEFT + 4}" y="{top - 3}" fill="#333">{escape(name)}</text>',
+        f'<text x="{LEFT - 4}" y="{top + 10}" text-anchor="end" fill="#555">{_number(high)}</text>',
+        f'<text x="{LEFT - 4}" y="{top + PANEL}" text-anchor="end" fill="#555">0</text>',
+    ]
+    for i, (label, value) in enumerate(zip(labels, numbers, strict=True)):
+        tall = value / high * (PANEL - 12)
+        out.append(
+            f'<rect x="{LEFT + i * slot + (slot - width) / 2:.1f}" y="{top + PANEL - tall:.1f}" '
+            f'width="{width:.1f}" height="{tall:.1f}" fill="{COLOURS["neutral"]}">'
+            f"<title>{escape(label)}: {_number(value)}</title></rect>"
+        )
+    every = len(labels) <= EVERY_LABEL
+    out += _x_labels(
+        labels, len(labels), lambda i: LEFT + (i + 0.5) * slot, top + PANEL + 14, every
+    )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _open(title: str, height: int) -> list[str]:
+    """The SVG's opening: size, white background, title."""
+    return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
         f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
         f'<text x="{LEFT}" y="14" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]
-    for row, (name, points) in enumerate(series.items()):
-        top = TOP + row * (PANEL + BOTTOM) + 14
-        out += _panel(name, points, count, top)
-    if x_labels and series:
-        baseline = TOP + len(series) * (PANEL + BOTTOM) + 4
-        for i in sorted({0, count // 2, count - 1}):
-            if 0 <= i < len(x_labels):
-                anchor = "start" if i == 0 else "end" if i == count - 1 else "middle"
-                x = LEFT if i == 0 else WIDTH - RIGHT if i == count - 1 else _x(i, count)
-                out.append(
-                    f'<text x="{x:.1f}" y="{baseline}" text-anchor="{anchor}" '
-                    f'fill="#555">{escape(x_labels[i])}</text>'
-                )
-    out.append("</svg>")
-    return "\n".join(out)
+
+
+def _x_labels(
+    labels: Sequence[str], count: int, x: Callable[[int], float], baseline: float, every: bool
+) -> list[str]:
+    """Labels under the x positions: every one, or the first, middle and last."""
+    chosen = range(count) if every else sorted({0, count // 2, count - 1})
+    out = []
+    for i in chosen:
+        if not 0 <= i < len(labels):
+            continue
+        if every or count == 1:
+            anchor, at = "middle", x(i)
+        else:
+            anchor = "start" if i == 0 else "end" if i == count - 1 else "middle"
+            at = LEFT if i == 0 else WIDTH - RIGHT if i == count - 1 else x(i)
+        out.append(
+            f'<text x="{at:.1f}" y="{baseline}" text-anchor="{anchor}" '
+            f'fill="#555">{escape(labels[i])}</text>'
+        )
+    return out
 
 
 def _panel(name: str, points: Sequence[Point], count: int, top: float) -> list[str]:
@@ -88,6 +142,11 @@ def _panel(name: str, points: Sequence[Point], count: int, top: float) -> list[s
 def _x(index: int, count: int) -> float:
     inner = WIDTH - LEFT - RIGHT - 24
     return LEFT + 12 + (inner * index / (count - 1) if count > 1 else inner / 2)
+
+
+def _number(value: float) -> str:
+    """A count with thousands separators; other values to 4 significant digits."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.4g}"
 
 
 def image(svg: str, alt: str) -> str:

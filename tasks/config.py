@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveFloat,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
@@ -188,6 +189,11 @@ class SegmentsConfig(_Model):
         default_factory=list,
         description='Item-Attribute-Affinity: expressions such as ITEMS.GENRES = "Comedy".',
     )
+    after_retrain: bool = Field(
+        default=False,
+        description="Refresh the segments after each retrain that trains the solution "
+        "(as batch_inference is after each promotion).",
+    )
 
 
 class SolutionConfig(_Model):
@@ -245,6 +251,29 @@ class SolutionConfig(_Model):
             )
             config["autoTrainingConfig"] = {"schedulingExpression": rate}
         return config
+
+
+NO_BATCH_INFERENCE = ("/aws-trending-now", "/aws-item-affinity", "-attribute-affinity")
+"""Recipes CreateBatchInferenceJob refuses (its documentation: Trending-Now, Next-Best-Action;
+user segmentation recipes make batch segment jobs)."""
+
+
+def _batch_problems(i: int, solution: SolutionConfig) -> list[str]:
+    """What is wrong with a solution's batch_inference for its recipe."""
+    where = f"solutions[{i}].batch_inference"
+    if solution.batch_inference is None:
+        return []
+    if solution.recipe_arn.endswith(NO_BATCH_INFERENCE):
+        return [
+            f"{where}: AWS has no batch inference for {solution.recipe_arn.rsplit('/', 1)[-1]} "
+            "(segmentation recipes: use batch_segments; Trending-Now: a campaign)"
+        ]
+    if solution.next_best_action and solution.campaign is None:
+        return [
+            f"{where}: next best actions for many users come from the solution's campaign "
+            "(AWS has no batch jobs for aws-next-best-action); configure a campaign"
+        ]
+    return []
 
 
 def recipe_arn(recipe: str) -> str:
@@ -425,6 +454,11 @@ class PipelineConfig(_Model):
         default_factory=PrepRunConfig,
         description="Where data preparation runs (this process, or a Dask cluster).",
     )
+    lock_timeout_minutes: PositiveFloat | None = Field(
+        default=None,
+        description="How long retrain and review_versions wait for another run holding a "
+        "solution's lock before failing (naming the holder); unset: as long as it takes.",
+    )
 
     @model_validator(mode="after")
     def _forgotten_users(self) -> PipelineConfig:
@@ -512,6 +546,7 @@ class PipelineConfig(_Model):
                 problems.append(
                     f"solutions[{i}].batch_inference.filter: no filter named {batch.filter!r}"
                 )
+            problems += _batch_problems(i, solution)
         for dataset_type, dataset in self.datasets.configured().items():
             problems += _schema_problems(dataset_type, dataset)
             if dataset_type.startswith("action") and dataset.source is not None:

@@ -21,11 +21,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import translated
+from tasks.named_jobs import run_named_job
 from tasks.reporting import run_logger
-from tasks.resources import resume_named_job
 from tasks.retries import personalize_task
-from tasks.waiter import wait_for
 
 KIND = "dataset-export-job"
 IngestionMode = Literal["BULK", "PUT", "ALL"]
@@ -45,23 +43,21 @@ def run_dataset_export(
 ) -> str:
     """The ARN of the finished (ACTIVE) export of the dataset's records to ``output_uri``."""
     personalize = client(aws, "personalize")
-    done = resume_named_job(personalize, KIND, job_name, dataset_arn, deadline_seconds)
-    if done:
-        return done
-    with translated(f"dataset export job {job_name}"):
-        arn = str(
-            personalize.create_dataset_export_job(
-                jobName=job_name,
-                datasetArn=dataset_arn,
-                ingestionMode=ingestion_mode,
-                roleArn=role_arn,
-                jobOutput={"s3DataDestination": {"path": output_uri}},
-            )["datasetExportJobArn"]
-        )
-    run_logger().info("Started export %s of %s (%s) to %s", arn, dataset_arn, ingestion_mode,
-                      output_uri)  # fmt: skip
-    wait_for(personalize, KIND, arn, deadline_seconds=deadline_seconds)
-    return arn
+    run_logger().info("Exporting %s (%s) to %s", dataset_arn, ingestion_mode, output_uri)
+    return run_named_job(
+        personalize,
+        KIND,
+        job_name,
+        dataset_arn,
+        lambda: personalize.create_dataset_export_job(
+            jobName=job_name,
+            datasetArn=dataset_arn,
+            ingestionMode=ingestion_mode,
+            roleArn=role_arn,
+            jobOutput={"s3DataDestination": {"path": output_uri}},
+        ),
+        deadline_seconds,
+    )
 
 
 def exported_table(output_uri: str, avro_schema: dict[str, Any] | str) -> pa.Table:

@@ -3,7 +3,8 @@
 The job reads JSON lines from S3 (``{"userId"}``, ``{"userId", "itemList"}`` or ``{"itemId"}``
 by the recipe's type, each with optional ``filterValues``) and writes ``<input name>.out`` under
 the output path: one ``{"input", "output": {"recommendedItems", "scores"}, "error"}`` line per
-input line. A bad line gets its ``error``; it does not fail the job.
+input line. A bad line gets its ``error``; it does not fail the job. Versions of Trending-Now,
+Next-Best-Action and the user segmentation recipes are refused, as AWS documents.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from emulator.batch_io import check_locations, read_input, write_output
+from emulator.batch_io import create_batch_job, read_input, write_output
 from emulator.engine.model import top_k_rows
 from emulator.errors import InvalidInputException, ServiceError
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
-from emulator.resources import create_tags, page, require, require_active
-from emulator.s3_access import require_access
+from emulator.ops.solutions import recipe_of
+from emulator.resources import page, require, require_active
 from emulator.service import Call, Service
 from emulator.serving import (
     DEFAULT_RESULTS,
@@ -38,35 +39,31 @@ CHUNK = 512
 def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     version = require_active(service, "solution-version", p["solutionVersionArn"])
-    if "filterArn" in p:
-        require(service, "filter", p["filterArn"])
-    n = p.get("numResults", DEFAULT_RESULTS)
-    if n > MAX_RESULTS:
-        raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_RESULTS}.")
-    check_locations(p)
-    require_access(
-        service,
-        reads=(p["jobInput"]["s3DataSource"]["path"],),
-        writes=(p["jobOutput"]["s3DataDestination"]["path"],),
+    _refuse_unbatched(version)
+    mode = {"batchInferenceJobMode": p.get("batchInferenceJobMode", "BATCH_INFERENCE")}
+    config = {k: p[k] for k in ("batchInferenceJobConfig",) if k in p}
+    arn = create_batch_job(
+        service, call, KIND, version, (DEFAULT_RESULTS, MAX_RESULTS), {**mode, **config}
     )
-    tags = create_tags(p)
-    arn = call.arn(f"batch-inference-job/{p['jobName']}")
-    body: dict[str, Any] = {
-        "jobName": p["jobName"],
-        "batchInferenceJobArn": arn,
-        "solutionVersionArn": version["solutionVersionArn"],
-        "numResults": n,
-        "jobInput": p["jobInput"],
-        "jobOutput": p["jobOutput"],
-        "roleArn": p["roleArn"],
-        "batchInferenceJobMode": p.get("batchInferenceJobMode", "BATCH_INFERENCE"),
-        "status": "CREATE PENDING",
-        **{k: p[k] for k in ("filterArn", "batchInferenceJobConfig") if k in p},
-    }
-    service.store.create(arn, KIND, body, parent=version["solutionVersionArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
     return {"batchInferenceJobArn": arn}
+
+
+def _refuse_unbatched(version: dict[str, Any]) -> None:
+    """Refuse a version whose recipe has no batch inference (botocore's documentation of
+    CreateBatchInferenceJob: "You can't get batch recommendations with the Trending-Now or
+    Next-Best-Action recipes"; user segments are CreateBatchSegmentJob's)."""
+    found = recipe_of(version["recipeArn"])
+    instead = {
+        "aws-trending-now": "GetRecommendations on a campaign",
+        "aws-next-best-action": "GetActionRecommendations on a campaign, user by user",
+    }.get(found.name)
+    if found.recipe_type == "USER_SEGMENTATION":
+        instead = "CreateBatchSegmentJob"
+    if instead:
+        raise InvalidInputException(
+            f"You can't get batch recommendations with the {found.name} recipe "
+            f"({version['solutionVersionArn']}); use {instead} instead."
+        )
 
 
 def describe_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:

@@ -22,14 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emulator.batch_io import check_locations, read_input, write_output
+from emulator.batch_io import create_batch_job, read_input, write_output
 from emulator.engine.data import load_group
 from emulator.errors import InvalidInputException
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.ops.solutions import recipe_of
-from emulator.resources import create_tags, page, require, require_active
-from emulator.s3_access import require_access
+from emulator.resources import page, require, require_active
 from emulator.service import Call, Service
 from emulator.serving import Target, version_target
 
@@ -51,33 +50,7 @@ def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
             f"{found.name} ({found.recipe_type}); batch segment jobs need a {SEGMENTATION} "
             "recipe (aws-item-affinity or aws-item-attribute-affinity)."
         )
-    if "filterArn" in p:
-        require(service, "filter", p["filterArn"])
-    n = p.get("numResults", DEFAULT_USERS)
-    if n > MAX_USERS:
-        raise InvalidInputException(f"numResults {n} is above the maximum of {MAX_USERS}.")
-    check_locations(p)
-    require_access(
-        service,
-        reads=(p["jobInput"]["s3DataSource"]["path"],),
-        writes=(p["jobOutput"]["s3DataDestination"]["path"],),
-    )
-    tags = create_tags(p)
-    arn = call.arn(f"batch-segment-job/{p['jobName']}")
-    body: dict[str, Any] = {
-        "jobName": p["jobName"],
-        "batchSegmentJobArn": arn,
-        "solutionVersionArn": version["solutionVersionArn"],
-        "numResults": n,
-        "jobInput": p["jobInput"],
-        "jobOutput": p["jobOutput"],
-        "roleArn": p["roleArn"],
-        "status": "CREATE PENDING",
-        **({"filterArn": p["filterArn"]} if "filterArn" in p else {}),
-    }
-    service.store.create(arn, KIND, body, parent=version["solutionVersionArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    arn = create_batch_job(service, call, KIND, version, (DEFAULT_USERS, MAX_USERS), {})
     return {"batchSegmentJobArn": arn}
 
 

@@ -9,7 +9,6 @@ failed one. A campaign created with ``<solution>/$LATEST`` and
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from emulator import exploration
@@ -24,11 +23,12 @@ from emulator.resources import (
     page,
     require,
     require_active,
+    start_update,
 )
 from emulator.service import Call, Service
 
 KIND = "campaign"
-UPDATE_STATUS = "latestCampaignUpdate.status"
+UPDATE_MEMBER = "latestCampaignUpdate"
 LATEST = "$LATEST"
 
 
@@ -97,7 +97,7 @@ def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]
     config = campaign.get("campaignConfig") or {}
     if not config.get("syncWithLatestSolutionVersion") or campaign["status"] != "ACTIVE":
         return campaign
-    if in_flight(campaign.get("latestCampaignUpdate", {})):
+    if in_flight(campaign.get(UPDATE_MEMBER, {})):
         return campaign
     solution = campaign["solutionVersionArn"].rsplit("/", 1)[0]
     latest = _latest_active(service, solution)
@@ -122,8 +122,6 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
             f"The campaign {arn} is in {campaign['status']} status; it can be updated only "
             "when ACTIVE or CREATE FAILED."
         )
-    if in_flight(campaign.get("latestCampaignUpdate", {})):
-        raise ResourceInUseException(f"The campaign {arn} is already being updated.")
     config = p.get("campaignConfig", campaign.get("campaignConfig", {}))
     version = _version(service, p.get("solutionVersionArn", campaign["solutionVersionArn"]), config)
     version_arn = version["solutionVersionArn"]
@@ -142,24 +140,17 @@ def _start_update(
     service: Service, campaign: dict[str, Any], version_arn: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     """Store a new ``latestCampaignUpdate`` in CREATE PENDING and start it; the campaign."""
-    now = time.time()
-    update = {
+    changes = {
         "solutionVersionArn": version_arn,
         "minProvisionedTPS": params.get("minProvisionedTPS", campaign["minProvisionedTPS"]),
         "campaignConfig": params.get("campaignConfig", campaign.get("campaignConfig", {})),
-        "status": "CREATE PENDING",
-        "creationDateTime": now,
-        "lastUpdatedDateTime": now,
     }
-    arn = campaign["campaignArn"]
-    updated = service.store.update(arn, {"latestCampaignUpdate": update})
-    service.lifecycle.begin(arn, "UPDATE", UPDATE_STATUS)
-    return updated
+    return start_update(service, KIND, campaign["campaignArn"], UPDATE_MEMBER, changes, "UPDATE")
 
 
 def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["campaignArn"]
-    if in_flight(require(service, KIND, arn).get("latestCampaignUpdate", {})):
+    if in_flight(require(service, KIND, arn).get(UPDATE_MEMBER, {})):
         raise ResourceInUseException(f"Cannot delete the campaign {arn} while it is updating.")
     delete_when_unused(service, KIND, arn)
     return {}

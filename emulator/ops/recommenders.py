@@ -38,12 +38,13 @@ from emulator.resources import (
     page,
     require,
     require_active,
+    start_update,
 )
 from emulator.service import Call, Service
 from emulator.serving import Target
 
 KIND = "recommender"
-UPDATE_STATUS = "latestRecommenderUpdate.status"
+UPDATE_MEMBER = "latestRecommenderUpdate"
 RETRAIN_STATUS = "_retrain.status"
 RETRAIN_EVERY_SECONDS = 7 * 86_400
 _RETRAIN_LOCK = threading.Lock()
@@ -98,17 +99,8 @@ def update_recommender(service: Service, call: Call) -> dict[str, Any]:
             f"The recommender {arn} is in {body['status']} status; it can be updated only when "
             "ACTIVE."
         )
-    if in_flight(body.get("latestRecommenderUpdate", {})):
-        raise ResourceInUseException(f"The recommender {arn} is already being updated.")
-    now = time.time()
-    update = {
-        "recommenderConfig": {**body["recommenderConfig"], **call.params["recommenderConfig"]},
-        "status": "CREATE PENDING",
-        "creationDateTime": now,
-        "lastUpdatedDateTime": now,
-    }
-    service.store.update(arn, {"latestRecommenderUpdate": update})
-    service.lifecycle.begin(arn, "CREATE", UPDATE_STATUS)
+    config = {**body["recommenderConfig"], **call.params["recommenderConfig"]}
+    start_update(service, KIND, arn, UPDATE_MEMBER, {"recommenderConfig": config}, "CREATE")
     return {"recommenderArn": arn}
 
 
@@ -123,7 +115,7 @@ def start_recommender(service: Service, call: Call) -> dict[str, Any]:
 def delete_recommender(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["recommenderArn"]
     body = require(service, KIND, arn)
-    if in_flight(body.get("latestRecommenderUpdate", {})):
+    if in_flight(body.get(UPDATE_MEMBER, {})):
         raise ResourceInUseException(f"Cannot delete the recommender {arn} while it is updating.")
     delete_when_unused(service, KIND, arn)
     return {}
@@ -187,7 +179,7 @@ def retrain_if_due(service: Service, body: dict[str, Any]) -> None:
 
 def _transition(service: Service, arn: str, needs: str, verb: str) -> dict[str, Any]:
     body = require(service, KIND, arn)
-    if body["status"] != needs or in_flight(body.get("latestRecommenderUpdate", {})):
+    if body["status"] != needs or in_flight(body.get(UPDATE_MEMBER, {})):
         raise ResourceInUseException(
             f"The recommender {arn} is in {body['status']} status; only an {needs} recommender "
             f"can be {'stopped' if verb == 'STOP' else 'started'}."
@@ -211,7 +203,7 @@ def _use_case(arn: str) -> DomainRecipe:
 def _create_or_update(job: Job) -> dict[str, Any] | None:
     """Train a new recommender, or apply its update (retraining if its training data changed)."""
     body = job.body
-    update = body.get("latestRecommenderUpdate", {})
+    update = body.get(UPDATE_MEMBER, {})
     if not in_flight(update):
         return _fit(job)
     config = update["recommenderConfig"]

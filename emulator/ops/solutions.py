@@ -8,7 +8,6 @@ A solution is a recipe plus its configuration for one dataset group. ``performAu
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from emulator import auto_training
@@ -22,17 +21,16 @@ from emulator.recipe_catalogue import Recipe, recipe
 from emulator.resources import (
     create_tags,
     delete_when_unused,
-    in_flight,
     page,
     require,
     require_active,
+    start_update,
 )
 from emulator.service import Call, Service
 
 KIND = "solution"
 VERSION_KIND = "solution-version"
 IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
-UPDATE_STATUS = "latestSolutionUpdate.status"
 
 
 def create_solution(service: Service, call: Call) -> dict[str, Any]:
@@ -93,23 +91,16 @@ def list_solutions(service: Service, call: Call) -> dict[str, Any]:
 def update_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = p["solutionArn"]
-    solution = require_active(service, KIND, arn)
-    if in_flight(solution.get("latestSolutionUpdate", {})):
-        raise ResourceInUseException(f"The solution {arn} is already being updated.")
+    require_active(service, KIND, arn)
     _check_schedule(p.get("solutionUpdateConfig", {}))
-    now = time.time()
     members = ("performAutoTraining", "performIncrementalUpdate")
     # UpdateSolution's documentation: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or-
     # CREATE FAILED, shown in latestSolutionUpdate; the solution takes the changes when ACTIVE.
-    update = {
+    changes = {
         **{k: p[k] for k in members if k in p},
         "solutionUpdateConfig": p.get("solutionUpdateConfig", {}),
-        "status": "CREATE PENDING",
-        "creationDateTime": now,
-        "lastUpdatedDateTime": now,
     }
-    service.store.update(arn, {"latestSolutionUpdate": update})
-    service.lifecycle.begin(arn, "UPDATE", UPDATE_STATUS)
+    start_update(service, KIND, arn, "latestSolutionUpdate", changes, "UPDATE")
     return {"solutionArn": arn}
 
 

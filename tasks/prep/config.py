@@ -12,8 +12,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-DEFAULT_PARTITIONS = 8
-
 
 class SourceConfig(BaseModel):
     """A raw file or prefix (local or ``s3://``) and how its columns map to the schema."""
@@ -103,10 +101,11 @@ class PrepRunConfig(BaseModel):
         default=None,
         description="Worker processes of the local Dask cluster (default: one per core).",
     )
-    partitions: PositiveInt = Field(
-        default=DEFAULT_PARTITIONS,
+    partitions: PositiveInt | None = Field(
+        default=None,
         description="Rows are split into this many partitions by a hash of USER_ID; each is "
-        "cleaned alone and written as its own part of the import folder.",
+        "cleaned alone and written as its own part of the import folder. Default: one per "
+        "worker (1 with runner: process); memory stays flat up to about 30M rows a partition.",
     )
     scratch_uri: str | None = Field(
         default=None,

@@ -176,8 +176,16 @@ def _rejects(source: SourceBatch, bad: pa.Array, reasons: pa.Array) -> pa.Record
         "REASON": reasons.filter(bad),
     }
     for name in raw.schema.names:
-        columns[name] = pa.array([_text_of(v) for v in raw.column(name).to_pylist()], pa.string())
+        columns[name] = _texts(raw.column(name))
     return pa.RecordBatch.from_pydict(columns)
+
+
+def _texts(array: pa.Array) -> pa.Array:
+    """The values as Python's ``str`` writes them (Arrow's cast agrees for text and integers)."""
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind):
+        return array.cast(pa.string())
+    return pa.array([_text_of(v) for v in array.to_pylist()], pa.string())
 
 
 def _text_of(value: object) -> str | None:

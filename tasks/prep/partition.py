@@ -204,8 +204,7 @@ def _output_rows(spill: PartitionRows, plan: Plan, figures: Figures) -> Iterator
             enough = ~plan.drop_items.contains(id_hashes(rows, "ITEM_ID"))
             rows = drop(rows, pa.array(enough), removed, ITEM_RULE)
         if "TIMESTAMP" in rows.schema.names and rows.num_rows:
-            low, high = pc.min_max(rows["TIMESTAMP"]).values()
-            figures.add_time(low.as_py(), high.as_py())
+            figures.add_timestamps(rows["TIMESTAMP"])
         yield rows
 
 

@@ -34,6 +34,7 @@ def write_partitioned(files: Sequence[IO[bytes]], hashes: np.ndarray, records: n
     partition = (hashes >> np.uint64(64 - bits)).astype(np.uint8)
     order = np.argsort(partition, kind="stable")  # a radix sort for uint8
     bounds = np.searchsorted(partition[order], np.arange(len(files) + 1))
+    ordered = records[order]  # one gather; each file then gets a slice of it
     for i, handle in enumerate(files):
         if bounds[i] < bounds[i + 1]:
-            records[order[bounds[i] : bounds[i + 1]]].tofile(handle)
+            ordered[bounds[i] : bounds[i + 1]].tofile(handle)

@@ -53,7 +53,7 @@ from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
 from tasks.prep.cleaning import SECONDS_PER_DAY, below, check_cleaning
-from tasks.prep.config import DEFAULT_PARTITIONS, CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
 from tasks.prep.counting import ValueCounter
 from tasks.prep.earlier import Earlier, dataset_history
 from tasks.prep.errors import PrepError, SourceError
@@ -143,9 +143,10 @@ def prepare(
     incremental: bool = False,
     current_files: Sequence[str] = (),
     guards: ImportGuards | None = None,
-    partitions: int = DEFAULT_PARTITIONS,
+    partitions: int | None = None,
     scratch_uri: str | None = None,
     map_steps: MapSteps = run_here,
+    workers: int = 1,
     holdout: HoldoutSpec | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import folder under ``output_uri``.
@@ -156,7 +157,9 @@ def prepare(
     files of its current rows; ``earlier.py``). ``guards`` (default: ``ImportGuards()``) refuse
     an export with too many rejected rows, or a FULL one that shrinks the dataset too much
     (``guards.py``); ``GuardError`` says which. ``partitions``: how many parts the
-    rows are split into by user (and the import folder has at most). ``scratch_uri``: where the
+    rows are split into by user (and the import folder has at most); one per worker by
+    default. ``workers``: how many jobs ``map_steps`` runs at once, which sizes the splits
+    (``reading.list_splits``) and the default partitions. ``scratch_uri``: where the
     steps keep rows between them (a new folder under it, removed at the end); a local temporary
     directory by default, which only workers on this machine can use. ``map_steps`` runs the
     jobs of each step (see the module docstring). ``holdout``: recent interactions of a sample
@@ -171,6 +174,7 @@ def prepare(
     """
     schema = DatasetSchema.from_avro(avro_schema, dataset_type)
     check_cleaning(cleaning, schema)
+    partitions = partitions or workers
     if partitions < 1:
         raise PrepError(f"partitions must be at least 1, got {partitions}")
     out = OutputLocation.under(output_uri, schema.dataset_type, history_uri)
@@ -181,7 +185,7 @@ def prepare(
         rejects_uri=out.rejects_uri,
     )
     source_columns(source, schema)  # a wrong mapping is reported before the files are listed
-    splits = list_splits(source)
+    splits = list_splits(source, workers)
     units = _timestamp_units(splits[0], source, schema)
     with _scratch(scratch_uri) as scratch, tempfile.TemporaryDirectory(prefix="prep-") as local:
         forgotten = Suppression.load(cleaning.forgotten_users_uri)

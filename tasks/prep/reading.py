@@ -26,7 +26,8 @@ from tasks.prep.schema import DatasetSchema
 
 BATCH_ROWS = 128 * 1024
 # A Parquet split holds whole row groups, about this many rows (one group at least).
-SPLIT_ROWS = 1_000_000
+MIN_SPLIT_ROWS = 1_000_000
+MAX_SPLIT_ROWS = 8_000_000
 _BLOCK_BYTES = 8 << 20
 _EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet",
@@ -99,30 +100,55 @@ class Split:
     first_row: int = 0
 
 
-def list_splits(source: SourceConfig, rows_per_split: int = SPLIT_ROWS) -> list[Split]:
-    """The source's splits, in the order a single reader would read them."""
+def list_splits(source: SourceConfig, workers: int = 1) -> list[Split]:
+    """The source's splits, in the order a single reader would read them.
+
+    Parquet row groups are grouped into about ``workers`` splits of equal rows (so that each
+    worker reads one), each of ``MIN_SPLIT_ROWS`` to ``MAX_SPLIT_ROWS`` rows (so that a job
+    outweighs its scheduling, and many workers still share a large file evenly).
+    """
     fs, paths = list_files(source.uri)
-    splits: list[Split] = []
+    files: list[tuple[str, str, pq.FileMetaData | None]] = []
     for path in paths:
         fmt = file_format(path, source.format)
-        if fmt != "parquet":
+        metadata = _parquet_metadata(fs, path) if fmt == "parquet" else None
+        files.append((path, fmt, metadata))
+    total = sum(m.num_rows for _, _, m in files if m is not None)
+    target = min(max(-(-total // max(workers, 1)), MIN_SPLIT_ROWS), MAX_SPLIT_ROWS)
+    splits: list[Split] = []
+    for path, fmt, metadata in files:
+        if metadata is None:
             splits.append(Split(path, fmt))
-            continue
-        try:
-            with fs.open(path, "rb") as handle:
-                metadata = pq.ParquetFile(handle).metadata
-        except (OSError, pa.ArrowException) as exc:
-            raise SourceError(f"cannot read {_display(fs, path)} as parquet: {exc}") from exc
-        groups: list[int] = []
-        first = rows = 0
-        for index in range(metadata.num_row_groups):
-            groups.append(index)
-            rows += metadata.row_group(index).num_rows
-            if rows - first >= rows_per_split or index == metadata.num_row_groups - 1:
-                splits.append(Split(path, fmt, tuple(groups), first))
-                groups, first = [], rows
-        if not metadata.num_row_groups:
-            splits.append(Split(path, fmt, (), 0))
+        else:
+            splits.extend(_row_group_splits(path, fmt, metadata, target))
+    return splits
+
+
+def _parquet_metadata(fs: Any, path: str) -> pq.FileMetaData:
+    try:
+        with fs.open(path, "rb") as handle:
+            return pq.ParquetFile(handle).metadata
+    except (OSError, pa.ArrowException) as exc:
+        raise SourceError(f"cannot read {_display(fs, path)} as parquet: {exc}") from exc
+
+
+def _row_group_splits(path: str, fmt: str, metadata: pq.FileMetaData, target: int) -> list[Split]:
+    """A Parquet file's row groups in runs of about ``target`` rows, cut as evenly as they allow."""
+    if not metadata.num_rows:
+        return [Split(path, fmt, tuple(range(metadata.num_row_groups)), 0)]
+    count = max(1, -(-metadata.num_rows // target))
+    splits: list[Split] = []
+    groups: list[int] = []
+    first = rows = 0
+    for index in range(metadata.num_row_groups):
+        groups.append(index)
+        rows += metadata.row_group(index).num_rows
+        if (
+            rows * count >= (len(splits) + 1) * metadata.num_rows
+            or index == metadata.num_row_groups - 1
+        ):
+            splits.append(Split(path, fmt, tuple(groups), first))
+            groups, first = [], rows
     return splits
 
 

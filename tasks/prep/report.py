@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import numpy as np
 from pydantic import BaseModel, Field
 
+from tasks.prep.distributions import day_counts, sections, table, user_bins
+
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
 SAMPLE_USERS = 5
 
@@ -69,6 +71,14 @@ class DataReport(BaseModel):
         default=None, description="The gate's holdout: interactions after this were set aside."
     )
     interactions_per_user: dict[str, float] = Field(default_factory=dict)
+    interactions_per_user_bins: dict[str, int] = Field(
+        default_factory=dict, description="Users per bin of interactions: 1, 2, 3-4, 5-8, ..."
+    )
+    events_per_day: dict[str, int] = Field(
+        default_factory=dict,
+        description="Rows per UTC day of TIMESTAMP (YYYY-MM-DD), oldest first; days without "
+        "rows left out.",
+    )
     timestamp_reading: str = ""
     checks: list[Check] = Field(default_factory=list)
     drift: list[Drift] = Field(default_factory=list)
@@ -90,11 +100,16 @@ class DataReport(BaseModel):
         users = np.array([histogram[v] for v in values], np.int64)
         self.users = int(users.sum())
         self.users_with_2_or_more = int(users[values >= 2].sum())
+        self.interactions_per_user_bins = user_bins(histogram)
         if self.users:
             self.interactions_per_user = {
                 _quantile_name(q): round(float(v), 2)
                 for q, v in zip(QUANTILES, weighted_quantiles(values, users), strict=True)
             }
+
+    def set_per_day(self, per_day: dict[int, int]) -> None:
+        """Rows per UTC day, from {days since 1970-01-01: rows}."""
+        self.events_per_day = day_counts(per_day)
 
     def compare(self, previous: DataReport | None) -> None:
         """Record the change in rows, users, items and time span since ``previous``."""
@@ -148,8 +163,13 @@ class DataReport(BaseModel):
         lines += _table("Rejects by reason", ("Reason", "Rows"), self.rejects_by_reason)
         lines += _table("Removed by cleaning rule", ("Rule", "Rows"), self.removed_by_rule)
         lines += _table("Event types", ("Event type", "Rows"), self.event_types)
+        lines += sections(
+            self.interactions_per_user_bins, self.events_per_day, self.holdout_cutoff is not None
+        )
         lines += _table(
-            "Interactions per user", ("Quantile", "Interactions"), self.interactions_per_user
+            "Interactions per user: quantiles",
+            ("Quantile", "Interactions"),
+            self.interactions_per_user,
         )
         if self.checks:
             lines += ["", "## Personalize checks", "", "| Rule | Required | Found | OK |"]
@@ -171,10 +191,7 @@ class DataReport(BaseModel):
 def _table(
     title: str, header: tuple[str, str], values: dict[str, int] | dict[str, float]
 ) -> list[str]:
-    if not values:
-        return []
-    rows = [f"| {key} | {value:,} |" for key, value in values.items()]
-    return ["", f"## {title}", "", f"| {header[0]} | {header[1]} |", "|---|---|", *rows]
+    return ["", f"## {title}", *table(header, values)] if values else []
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray) -> list[float]:

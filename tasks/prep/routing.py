@@ -142,7 +142,8 @@ def _route(rows: pa.RecordBatch, hashes: np.ndarray, spills: list[SpillFile]) ->
     if len(spills) == 1:
         spills[0].append(rows)
         return
-    partition = hashes % np.uint64(len(spills))
+    # As the smallest integers that hold them, which numpy sorts stably by radix.
+    partition = (hashes % np.uint64(len(spills))).astype(np.min_scalar_type(len(spills)))
     order = np.argsort(partition, kind="stable")
     bounds = np.searchsorted(partition[order], np.arange(len(spills) + 1))
     ordered = rows.take(pa.array(order))

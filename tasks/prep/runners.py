@@ -5,8 +5,11 @@ Dask cluster of worker processes (one per core unless ``dask_workers`` says othe
 thread each, since every job is a stream of vectorised work), or the existing cluster at
 ``dask_address``. ``map_as_tasks`` hands each job of a step to the flow's task runner as a
 Prefect task run (``route-split-3``, ``write-partition-0``...), so the UI shows every job, and
-logs each step's elapsed time. ``scratch_for`` says where the jobs keep rows between steps:
-workers on other machines need a location all of them reach.
+logs each step's elapsed time; every job runs with the allocator settings of ``allocator.py``.
+``cluster_threads`` says how many jobs the cluster runs at once, which sizes the splits and
+the default partitions (one job per worker and step, when the data allows). ``scratch_for``
+says where the jobs keep rows between steps: workers on other machines need a location all of
+them reach.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from prefect.context import FlowRunContext
 from prefect.logging import get_run_logger
 from prefect.task_runners import TaskRunner
 from prefect_dask import DaskTaskRunner
 
+from tasks.prep.allocator import reuse_freed_memory
 from tasks.prep.config import PrepRunConfig
 from tasks.retries import personalize_task
 
@@ -44,6 +49,15 @@ def dask_task_runner(run: PrepRunConfig) -> TaskRunner[Any]:
     return runner
 
 
+def cluster_threads() -> int:
+    """How many jobs the current flow's Dask cluster runs at once: its workers' threads."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    if not isinstance(runner, DaskTaskRunner):
+        return 1
+    return max(1, sum(runner.client.nthreads().values()))
+
+
 def scratch_for(run: PrepRunConfig, output_uri: str) -> str | None:
     """The configured scratch location; ``_scratch/`` under the output for a remote cluster."""
     if run.scratch_uri or not run.dask_address:
@@ -54,7 +68,8 @@ def scratch_for(run: PrepRunConfig, output_uri: str) -> str | None:
 @personalize_task(name="prep-step")
 def prep_step(step: Callable[[Any], Any], job: Any) -> Any:
     """One job of a preparation step, wherever the task runner runs it."""
-    return step(job)
+    with reuse_freed_memory():  # Dask workers give memory back eagerly (``allocator.py``)
+        return step(job)
 
 
 def map_as_tasks(step: Callable[[J], R], jobs: Sequence[J]) -> list[R]:

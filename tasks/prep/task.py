@@ -32,7 +32,7 @@ from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
 from tasks.prep.report import DataReport
-from tasks.prep.runners import dask_task_runner, map_as_tasks, scratch_for
+from tasks.prep.runners import cluster_threads, dask_task_runner, map_as_tasks, scratch_for
 from tasks.retries import personalize_task
 
 
@@ -98,26 +98,27 @@ def prepare_dataset(
 @personalize_task(name="prepare-dataset")
 def prepare_here(request: PrepRequest) -> PrepResult:
     """The preparation in this task's process, every step one after the other."""
-    return _prepare_and_publish(request, run_here)
+    return _prepare_and_publish(request, run_here, workers=1)
 
 
 @flow(name="prepare-dataset")
 def prepare_on_dask(request: PrepRequest) -> PrepResult:
     """The preparation with each step's jobs mapped as Prefect tasks on the Dask task runner."""
-    return _prepare_and_publish(request, map_as_tasks)
+    return _prepare_and_publish(request, map_as_tasks, workers=cluster_threads())
 
 
-def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps) -> PrepResult:
+def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps, workers: int) -> PrepResult:
     """The preparation; its report published as an artifact, also when the data falls short."""
     logger = get_run_logger()
     run = request.run
     logger.info(
-        "Preparing %s from %s into %s (%s, %d partitions)",
+        "Preparing %s from %s into %s (%s, %d workers, %d partitions)",
         request.dataset_type,
         request.source.uri,
         request.output_uri,
         run.dask_address or run.runner,
-        run.partitions,
+        workers,
+        run.partitions or workers,
     )
     try:
         result = prepare(
@@ -133,6 +134,7 @@ def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps) -> PrepResul
             partitions=run.partitions,
             scratch_uri=scratch_for(run, request.output_uri),
             map_steps=map_steps,
+            workers=workers,
             holdout=request.holdout,
         )
     except BelowMinimumsError as error:

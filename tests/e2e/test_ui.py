@@ -103,6 +103,14 @@ def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Pa
     assert chart.evaluate("image => image.complete && image.naturalWidth > 600")
     expect(page.get_by_role("cell", name="promoted").first).to_be_visible()
 
+    # The run's data report shows interactions per user and events per day as pictures too.
+    page.goto(f"{on_stack.ui_url}/artifacts/key/data-report-interactions")
+    page.get_by_role("link", name=re.compile(r"^[0-9a-f]{8}$")).first.click()  # the latest
+    charts = page.locator("img[src^='data:image/svg+xml']")
+    expect(charts.nth(1)).to_be_visible(timeout=30_000)
+    assert charts.evaluate_all("images => images.every(i => i.complete && i.naturalWidth > 600)")
+    expect(page.get_by_role("heading", name="Events per day")).to_be_visible()
+
 
 def runs_named(name: str, timeout: float = 30.0) -> list[FlowRun]:
     """The flow runs called ``name``, oldest first, once there is at least one."""

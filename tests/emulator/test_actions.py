@@ -3,7 +3,8 @@ recipe, and GetActionRecommendations.
 
 Sources: botocore's personalize-runtime model (GetActionRecommendations' members: actionList of
 {actionId, score}, recommendationId), the developer guide's "Next-Best-Action recipe" and
-"Actions dataset" (TAKEN events, EXPIRATION_TIMESTAMP, REPEAT_FREQUENCY in days).
+"Actions dataset" (TAKEN events, EXPIRATION_TIMESTAMP, REPEAT_FREQUENCY in days), and botocore's
+documentation of CreateBatchInferenceJob (no batch recommendations with Next-Best-Action).
 """
 
 from __future__ import annotations
@@ -81,3 +82,14 @@ def test_next_best_action_leaves_out_expired_and_recently_taken_actions(
     code, _ = error_of(runtime.get_action_recommendations, campaignArn=campaign, userId=user,
                        numResults=101)  # fmt: skip
     assert code == "InvalidInputException"
+
+    # botocore's documentation of CreateBatchInferenceJob: "You can't get batch recommendations
+    # with the Trending-Now or Next-Best-Action recipes."
+    code, message = error_of(
+        boto3.client("personalize").create_batch_inference_job,
+        jobName=f"nba-batch-{unique}", solutionVersionArn=version["solutionVersionArn"],
+        jobInput={"s3DataSource": {"path": f"s3://{bucket}/nba-{unique}/users.json"}},
+        jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/nba-{unique}/out/"}},
+        roleArn="arn:aws:iam::000000000000:role/PersonalizeS3",
+    )  # fmt: skip
+    assert code == "InvalidInputException" and "GetActionRecommendations" in message, message

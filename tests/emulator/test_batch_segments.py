@@ -81,6 +81,14 @@ def test_item_affinity_segments_users_who_like_the_item(
         solutionVersionArn=version["solutionVersionArn"], maxResults=1
     )
     assert [j["jobName"] for j in listed["batchSegmentJobs"]] == [f"seg-{unique}"]
+    # CreateBatchInferenceJob's documentation lists the recipe types it serves; segmentation
+    # versions are for batch segment jobs.
+    code, message = error_of(personalize.create_batch_inference_job, jobName=f"inf-{unique}",
+                             solutionVersionArn=version["solutionVersionArn"],
+                             jobInput={"s3DataSource": {"path": f"s3://{bucket}/seg-{unique}/in.json"}},
+                             jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/x/"}},
+                             roleArn=ROLE)  # fmt: skip
+    assert code == "InvalidInputException" and "CreateBatchSegmentJob" in message
 
 
 def test_item_attribute_affinity_and_create_errors(

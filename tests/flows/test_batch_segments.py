@@ -1,5 +1,6 @@
-"""batch_segments end to end: retrain trains the segmentation solutions, the flow writes Parquet
-segments and a summary artifact (local service, loopback S3, a real Prefect API)."""
+"""batch_segments end to end: retrain trains the segmentation solutions (and refreshes the
+segments of one with ``after_retrain``), the flow writes Parquet segments and a summary artifact
+(local service, loopback S3, a real Prefect API)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ def test_segments_for_items_and_attributes(
     data = yaml.safe_load(pipeline.path.read_text())
     by_item, by_category = f"affinity-{unique}", f"category-affinity-{unique}"
     data["solutions"] = [
-        {"name": by_item, "recipe": "aws-item-affinity", "batch_segments": {"num_results": 10}},
+        {
+            "name": by_item,
+            "recipe": "aws-item-affinity",
+            "batch_segments": {"num_results": 10, "after_retrain": True},
+        },
         {
             "name": by_category,
             "recipe": "aws-item-attribute-affinity",
@@ -34,8 +39,14 @@ def test_segments_for_items_and_attributes(
 
     with pytest.raises(ValueError, match="no trained version"):
         batch_segments(config_path=pipeline.config_path)
-    trained = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
+    trained = retrain(config_path=pipeline.config_path, return_state=True)
     assert trained.is_completed(), trained.message
+    outcomes = {o["solution"]: o for o in trained.result()["solutions"]}
+    after = outcomes[by_item]["batch"]  # after_retrain: segments of the version just trained
+    assert outcomes[by_category]["batch"] is None
+    assert after["solution_version"] == outcomes[by_item]["solution_version"]
+    assert after["segments"] == 10 and after["users_per_segment"] == 10
+    assert pd.read_parquet(after["parquet"])["query"].nunique() == 10
 
     result = batch_segments(config_path=pipeline.config_path)
     assert result["segments"] == 10 and result["empty_segments"] == 0

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from typing import Any
+from uuid import UUID
 
 import pytest
+from prefect import flow
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.runtime import flow_run
 
-from flows.locks import lock_name, solution_locks
+from flows.locks import HOLDER_TAG, LockTimeout, lock_name, solution_locks
 
 
 def test_lock_name_is_safe() -> None:
@@ -43,7 +50,7 @@ def test_a_run_waiting_for_a_lock_says_so(
     with (
         solution_locks([solution]),
         caplog.at_level(logging.INFO),
-        pytest.raises(TimeoutError, match="gave up waiting"),
+        pytest.raises(LockTimeout, match="Gave up after"),
         solution_locks([solution], timeout_seconds=2),
     ):
         pass
@@ -51,3 +58,53 @@ def test_a_run_waiting_for_a_lock_says_so(
     assert notices, caplog.text
     assert f"Waiting for {lock_name(solution)} since " in notices[0]
     assert "--active-slots 0" in notices[0]
+
+
+def holder_flow(solution: str, release: threading.Event, ident: dict[str, UUID]) -> Any:
+    """A flow that holds the solution's lock until ``release``; its run id goes to ``ident``."""
+
+    @flow(name="lock-holder")
+    def hold() -> None:
+        with solution_locks([solution]):
+            ident["id"] = UUID(str(flow_run.get_id()))
+            release.wait(60)
+
+    return hold
+
+
+def holding_runs(tag: str) -> list[UUID]:
+    """The flow runs tagged as holding this lock."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[tag]))
+        )
+    return [run.id for run in runs]
+
+
+def test_a_timeout_names_the_lock_its_holder_and_what_to_do(prefect_api: None, unique: str) -> None:
+    solution = f"held-{unique}"
+    tag = HOLDER_TAG + lock_name(solution)
+    release, ident = threading.Event(), dict[str, UUID]()
+    holder = threading.Thread(target=holder_flow(solution, release, ident))
+    holder.start()
+    try:
+        deadline = time.monotonic() + 60
+        while "id" not in ident and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert holding_runs(tag) == [ident["id"]]  # the holder says so on its flow run
+        with get_client(sync_client=True) as client:
+            name = client.read_flow_run(ident["id"]).name
+        with pytest.raises(LockTimeout) as caught, solution_locks([solution], timeout_seconds=1):
+            pass
+    finally:
+        release.set()
+        holder.join(60)
+    message = str(caught.value)
+    assert (
+        f"waiting for {lock_name(solution)}, held by flow run '{name}' ({ident['id']}, " in message
+    )
+    assert "Running, started " in message
+    assert "Start this run again once that run has finished" in message
+    assert "lock_timeout_minutes" in message
+    assert f"prefect gcl update {lock_name(solution)} --active-slots 0" in message
+    assert holding_runs(tag) == []  # the tag goes with the lock

@@ -75,6 +75,7 @@ def assert_same(first: PrepResult, second: PrepResult) -> None:
     assert rows(first) == rows(second)
     assert Path(first.rejects_uri).read_bytes() == Path(second.rejects_uri).read_bytes()
     assert figures(first) == figures(second)
+    assert len(first.report.events_per_day) == 21  # the 20-day window over 21 UTC days
     removed = first.report.removed_by_rule
     assert all(removed.get(rule, 0) > 0 for rule in (
         "exact duplicate", "event type not in cleaning.event_types",

@@ -59,6 +59,7 @@ def test_prefix_on_s3_to_import_file_on_s3(s3: Any, bucket: str) -> None:
         INTERACTIONS,
         "INTERACTIONS",
         f"s3://{bucket}/prepared/",
+        partitions=3,  # several parts on S3, as a cluster's workers write them
     )
 
     assert result.import_uri == f"s3://{bucket}/prepared/interactions/"

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from tasks.prep import reading
 from tasks.prep.config import SourceConfig
 from tasks.prep.errors import SourceError
-from tasks.prep.reading import read_batches
+from tasks.prep.reading import list_splits, read_batches
 from tasks.prep.schema import DatasetSchema
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
 
@@ -98,3 +101,24 @@ def test_a_zero_byte_file_is_called_empty(tmp_path: Path, fmt: str) -> None:
     path.write_bytes(b"")
     with pytest.raises(SourceError, match=r"events\.\w+ is empty \(0 bytes\)"):
         rows(SourceConfig(uri=str(path), columns=MAPPING))
+
+
+@pytest.mark.parametrize(
+    ("workers", "groups_per_split"),
+    # One worker: at most 800 rows a split, so two of 500.
+    [(1, [5, 5]), (2, [5, 5]), (3, [4, 3, 3]), (4, [3, 2, 3, 2]), (8, [2, 2, 2, 2, 2])],
+)
+def test_row_groups_are_cut_into_about_one_split_per_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, groups_per_split: list[int]
+) -> None:
+    # 10 row groups of 100 rows; splits of 200 to 800 rows (as of 1M to 8M rows).
+    monkeypatch.setattr(reading, "MIN_SPLIT_ROWS", 200)
+    monkeypatch.setattr(reading, "MAX_SPLIT_ROWS", 800)
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"USER_ID": [str(i) for i in range(1000)]}), path, row_group_size=100)
+    splits = list_splits(SourceConfig(uri=str(path)), workers)
+    assert [len(split.row_groups or ()) for split in splits] == groups_per_split
+    assert [split.first_row for split in splits] == [
+        100 * sum(groups_per_split[:i]) for i in range(len(groups_per_split))
+    ]
+    assert [g for split in splits for g in split.row_groups or ()] == list(range(10))

@@ -1,0 +1,138 @@
+"""Two retrains of one solution at once, through a real Prefect API and the local service.
+
+The first run holds the solution's lock while it waits for a person's approval; the second,
+on newer data, waits for that lock (saying who holds it), then trains and promotes. The local
+service's records show the trainings one after the other, the second started only after the
+first run's promotion began, and the campaign serving the newer version.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+
+from flows.locks import HOLDER_TAG, lock_name
+from flows.retrain import retrain
+from flows.run_state import run_result
+from tests.pipelines import make_pipeline
+
+
+def paused_holder(tag: str, thread: threading.Thread, timeout: float = 240) -> tuple[UUID, str]:
+    """The id and name of the run holding ``tag``'s lock once it pauses for approval."""
+    paused = FlowRunFilter(
+        tags=FlowRunFilterTags(all_=[tag]),
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
+    )
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline and thread.is_alive():
+            runs = client.read_flow_runs(flow_run_filter=paused)
+            if runs:
+                return runs[0].id, runs[0].name
+            time.sleep(0.5)
+    raise AssertionError("the first retrain did not pause for approval holding the lock")
+
+
+def wait_for_log(caplog: pytest.LogCaptureFixture, start: str, timeout: float = 240) -> str:
+    """The first captured log message starting with ``start``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [r.getMessage() for r in caplog.records if r.getMessage().startswith(start)]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no log line starting {start!r}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_second_retrain_waits_for_the_first_then_trains(
+    prefect_api: None,
+    local_service: Any,
+    s3: Any,
+    personalize: Any,
+    tmp_path: Path,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("flows.locks.NOTICE_SECONDS", 1.0)
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    solution = next(s for s in pipeline.config.solutions if s.campaign)
+    assert solution.campaign is not None
+    lock = lock_name(solution.name)
+    states: dict[str, Any] = {}
+
+    def run(key: str, **parameters: Any) -> None:
+        states[key] = retrain(
+            config_path=pipeline.config_path,
+            solutions=[solution.name],
+            batch=False,
+            return_state=True,
+            **parameters,
+        )
+
+    first = threading.Thread(target=run, args=("first",), kwargs={"require_approval": True})
+    second = threading.Thread(
+        target=run,
+        args=("second",),
+        kwargs={
+            "interactions_uri": pipeline.exports.new_interactions,
+            "import_mode": "INCREMENTAL",
+        },
+    )
+    with caplog.at_level(logging.INFO):
+        first.start()
+        holder, holder_name = paused_holder(HOLDER_TAG + lock, first)
+        second.start()
+        waiting = wait_for_log(caplog, f"Waiting for {lock} since ")
+        resume_flow_run(holder, run_input={"approve": True, "reviewer": "qa", "comment": "ok"})
+        first.join(300)
+        second.join(300)
+    assert f"held by flow run '{holder_name}' ({holder}, Paused" in waiting
+    assert states["first"].is_completed(), states["first"].message
+    assert states["second"].is_completed(), states["second"].message
+
+    # The service's records: two trainings, one after the other; the second began after the
+    # first run had started promoting (the lock spans training to promotion).
+    first_version, second_version = (trained(states[k], solution.name) for k in ("first", "second"))
+    older = describe(personalize, first_version)
+    newer = describe(personalize, second_version)
+    listed = personalize.list_solution_versions(solutionArn=older["solutionArn"])
+    assert {v["solutionVersionArn"] for v in listed["solutionVersions"]} == {
+        first_version,
+        second_version,
+    }
+    assert older["status"] == newer["status"] == "ACTIVE"
+    assert newer["creationDateTime"] >= older["lastUpdatedDateTime"]
+    (campaign,) = personalize.list_campaigns(solutionArn=older["solutionArn"])["campaigns"]
+    assert newer["creationDateTime"] > campaign["creationDateTime"]
+    serving = personalize.describe_campaign(campaignArn=campaign["campaignArn"])["campaign"]
+    assert serving["solutionVersionArn"] == second_version
+
+
+def trained(state: Any, solution: str) -> str:
+    """The solution version a retrain's run trained (from its lineage) and promoted."""
+    mine = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
+    assert mine["outcome"] == "promoted", mine
+    return str(mine["solution_version"])
+
+
+def describe(personalize: Any, arn: str) -> dict[str, Any]:
+    """DescribeSolutionVersion's answer."""
+    return dict(personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"])
