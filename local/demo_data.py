@@ -47,6 +47,11 @@ def seed_demo_data(
     existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
+    if "AWS_ENDPOINT_URL_IAM" not in client_env:
+        raise RuntimeError(
+            "The running local service announces no IAM endpoint (it was started before it "
+            "served IAM, or with --s3-endpoint): make down, then make up."
+        )
     iam: Any = boto3.client("iam", endpoint_url=client_env["AWS_ENDPOINT_URL_IAM"], **options)
     # As a user must on AWS: Personalize may use the bucket and assume the configured role.
     apply_access(s3, iam, bucket, load_config(config_path).role_arn, options["region_name"])
