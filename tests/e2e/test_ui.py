@@ -77,7 +77,7 @@ def test_start_a_retrain_from_the_deployment_form(on_stack: LocalStack, page: Pa
     label = page.get_by_text("batch (Optional)", exact=True)
     batch = label.locator("xpath=following::*[@role='switch'][1]")
     expect(batch).to_be_checked()
-    expect(page.get_by_text("Refresh batch recommendations after promotion.")).to_be_visible()
+    expect(page.get_by_text("Refresh batch recommendations after promotion (and")).to_be_visible()
     batch.click()  # a parameter set through the form: skip the batch refresh
     expect(batch).not_to_be_checked()
     page.get_by_role("textbox").first.fill("retrain-from-the-form")  # the Run Name field
