@@ -368,7 +368,7 @@ def _summary(
     for n in (2, 8, 32):
         minutes = 1e9 / (per_worker * n) / 60
         print(
-            f"1B events on {n} workers at {per_worker:,.0f} rows/s each: about {minutes:,.0f} min"
+            f"1B events on {n} workers at {per_worker:,.0f} rows/s each: about {minutes:,.1f} min"
         )
     print(f"dask {workers} workers {spread.rate:,.0f} rows/s, one process {single.rate:,.0f} "
           f"rows/s: speed-up {single.seconds / spread.seconds:.2f}x; per core "
