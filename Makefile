@@ -84,6 +84,11 @@ bench-control-plane: $(STAMP)
 bench-emulator: $(STAMP)
 	$(BIN)/python -m benchmarks.emulator $(BENCH_ARGS)
 
+# GetSolutionMetrics on MovieLens 100K beside the real service's (bring u.data: not redistributable).
+.PHONY: bench-movielens
+bench-movielens: $(STAMP)
+	$(BIN)/python -m benchmarks.movielens --ratings $(RATINGS)
+
 # --- data preparation (branch prep) ---
 .PHONY: bench-prep
 # Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
