@@ -24,6 +24,7 @@ from flows.teardown import teardown
 from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
 from tasks.reporting import artifact_key
+from tests.artifacts import latest_artifacts
 from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
 
@@ -76,13 +77,13 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     assert list(batch.columns) == ["user", "rank", "item", "score"]
     assert mine["batch"]["empty_results"] == 0
     assert 0 < mine["batch"]["catalogue_coverage"] <= 1
-    with get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts()}
+    progress = artifact_key("wait-solution-version", solution.name)
+    latest = latest_artifacts(f"gate-{solution.name}", progress, "lineage-dg-e2e")
     assert f"gate-{solution.name}" in latest
     # Progress artifacts are keyed by kind and solution, not by job: a run adds no new keys.
-    assert artifact_key("wait-solution-version", solution.name) in latest
+    assert progress in latest
     version_id = mine["solution_version"].rsplit("/", 1)[-1]
-    assert not [key for key in latest if version_id in key]
+    assert not latest_artifacts(containing=version_id)
     lineage = str(latest["lineage-dg-e2e"].data)
     for linked in (
         first_run["data"][0]["source_etag"],
@@ -125,8 +126,7 @@ def test_worse_data_is_stopped_by_the_gate(
 
     # Both verdicts are in the solution's metrics history, which the lineage links.
     solution = gated(pipeline).name
-    with get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts()}
+    latest = latest_artifacts(f"metrics-history-{solution}", "lineage-dg-e2e")
     history = str(latest[f"metrics-history-{solution}"].data)
     assert "data:image/svg+xml;base64," in history
     promoted = record(first_run, solution)["solution_version"].rsplit("/", 1)[-1]

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 import yaml
 from prefect import flow
-from prefect.client.orchestration import get_client
 
 from deployments.upstream_records import erase_users, publish_new_items
 from flows.export_dataset import export_dataset
@@ -25,6 +24,7 @@ from flows.update_records import update_records
 from tasks.config import load_config
 from tasks.prep.suppression import FORGOTTEN_RULE
 from tasks.records import RecordError
+from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
 
 pytestmark = pytest.mark.slow
@@ -77,9 +77,9 @@ def test_export_writes_csv_and_parquet_with_a_summary(pipeline: Pipeline, s3: An
     bucket, _, prefix = result["csv"].removeprefix("s3://").partition("/")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
     assert any(k.endswith(".csv") for k in keys) and any(k.endswith(".parquet") for k in keys)
-    with get_client(sync_client=True) as client:
-        latest = {a.key for a in client.read_latest_artifacts()}
-    assert "export-dg-lifecycle-interactions" in latest
+    assert "export-dg-lifecycle-interactions" in latest_artifacts(
+        "export-dg-lifecycle-interactions"
+    )
 
     with pytest.raises(ValueError, match="'users' is not in the configuration"):
         export_dataset(config_path=pipeline.config_path, dataset="users")
@@ -104,8 +104,7 @@ def test_forgotten_users_stay_forgotten(pipeline: Pipeline, personalize: Any, s3
     # The next FULL import of the same export does not bring them back.
     provision_and_import(pipeline.config_path)
     assert not set(chosen) & exported_users(pipeline)
-    with get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts()}
+    latest = latest_artifacts("data-report-interactions", "forget-users-dg-lifecycle")
     assert FORGOTTEN_RULE in str(latest["data-report-interactions"].data)
     assert "forget-users-dg-lifecycle" in latest
 

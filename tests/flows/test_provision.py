@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
-from prefect.client.orchestration import get_client
 
 from flows.provision import main, provision
 from flows.retrain import retrain
 from tasks.config import ConfigError
 from tasks.errors import DriftError
+from tests.artifacts import latest_artifacts
 from tests.pipelines import ROOT, make_pipeline
 
 
@@ -72,9 +72,7 @@ def test_plan_of_a_group_name_with_an_underscore(
     result = main([pipeline.config_path, "--plan"])
 
     assert ("dataset-group", f"Shop_Recs_{unique}") in actions(result)
-    with get_client(sync_client=True) as client:
-        keys = {a.key for a in client.read_latest_artifacts()}
-    assert f"plan-shop-recs-{unique}" in keys
+    assert f"plan-shop-recs-{unique}" in latest_artifacts(f"plan-shop-recs-{unique}")
 
 
 def test_solution_drift_shows_in_the_plan_and_stops_retrain_before_training(

@@ -17,6 +17,7 @@ from prefect.flow_runs import resume_flow_run
 from flows.retrain import retrain
 from flows.run_state import run_result
 from local.sample_data import SampleSize
+from tests.artifacts import latest_artifacts
 from tests.pipelines import make_pipeline
 
 
@@ -96,6 +97,5 @@ def test_promotion_waits_for_a_person(
         mine = next(s for s in run_result(state)["solutions"] if s["solution"] == gated)
         assert mine["outcome"] == "not approved"
         assert mine["approval"] == {"approve": False, "reviewer": "qa", "comment": "checked"}
-        with get_client(sync_client=True) as client:
-            latest = {a.key: a for a in client.read_latest_artifacts()}
+        latest = latest_artifacts(f"lineage-dg-{unique}")
         assert "approval: **refused** by qa: checked" in str(latest[f"lineage-dg-{unique}"].data)

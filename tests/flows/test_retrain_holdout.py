@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from prefect.client.orchestration import get_client
 
 from flows.retrain import retrain
 from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, SampleSize, history, to_export
+from tests.artifacts import latest_artifacts
 from tests.pipelines import make_pipeline
 
 pytestmark = pytest.mark.slow
@@ -101,8 +101,7 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     )
     assert ndcg["relative_low"] > -0.05
     assert serving(personalize, solution.campaign.name) == record["solution_version"] != before
-    with get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts()}
+    latest = latest_artifacts(f"holdout-{solution.name}")
     table = json.loads(str(latest[f"holdout-{solution.name}"].data))
     assert table[0]["metric"] == solution.gate.holdout.metric  # the gated metric first
     assert {"serving", "new", "difference", "relative", "verdict"} <= set(table[0])

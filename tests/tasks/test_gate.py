@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from prefect import flow
-from prefect.client.orchestration import get_client
 
 from tasks.config import GateConfig, HoldoutGateConfig
 from tasks.gate import evaluate_gate, publish_gate_decision
 from tasks.paired import HoldoutComparison, paired_bootstrap
+from tests.artifacts import latest_artifacts
 
 NEW = {
     "precision_at_10": 0.12,
@@ -162,8 +162,7 @@ def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
         return publish_gate_decision(decision)
 
     assert gate_flow().startswith("stopped by the gate for Gate Test")
-    with get_client(sync_client=True) as client:
-        latest = {a.key: a for a in client.read_latest_artifacts()}
+    latest = latest_artifacts("gate-gate-test")
     assert latest["gate-gate-test"].type == "table"
     assert "coverage" in str(latest["gate-gate-test"].data)
 
