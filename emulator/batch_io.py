@@ -13,7 +13,7 @@ from typing import Any
 
 from emulator.errors import InvalidInputException
 from emulator.jobs import JobFailed
-from emulator.resources import arn_member, create_tags, require
+from emulator.resources import arn_member, create_tags, require, start_create
 from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
@@ -55,9 +55,7 @@ def create_batch_job(
         **({"filterArn": p["filterArn"]} if "filterArn" in p else {}),
         **extra,
     }
-    service.store.create(arn, kind, body, parent=version["solutionVersionArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, kind, arn, body, tags, parent=version["solutionVersionArn"])
     return arn
 
 

@@ -22,7 +22,6 @@ Without ``itemExplorationConfig`` a campaign does not explore here (AWS explores
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,12 +32,12 @@ from emulator.engine.data import data_stamp, load_group
 from emulator.errors import InvalidInputException
 from emulator.impressions import unconverted
 from emulator.service import Service
+from emulator.stamped_cache import StampedCache
 
 RECIPES = ("aws-user-personalization", "aws-user-personalization-v2")
 DEFAULT_CUTOFF_DAYS = 30.0
 DAY = 86_400
-_CANDIDATES: dict[tuple[str, str, float], tuple[tuple[float, ...], np.ndarray, np.ndarray]] = {}
-_LOCK = threading.Lock()
+_CANDIDATES: StampedCache[tuple[np.ndarray, np.ndarray]] = StampedCache()
 
 
 def settings(config: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -119,12 +118,8 @@ def _pick(
 
 def _candidates(service: Service, target: Any, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
     """(indices of the items young enough to explore, each item's coldness)."""
-    key = (str(service.settings.data_dir), target.version_arn, cutoff)
-    stamp = data_stamp(service, target.group_arn)
-    cached = _CANDIDATES.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
-    with _LOCK:
+
+    def derive() -> tuple[np.ndarray, np.ndarray]:
         model = target.model
         group = load_group(service, target.group_arn)
         ids = pd.Index(model.item_ids.astype(str))
@@ -134,9 +129,10 @@ def _candidates(service: Service, target: Any, cutoff: float) -> tuple[np.ndarra
         born = _first_seen(group.interactions, group.items, ids)
         latest = float(group.interactions["TIMESTAMP"].max()) if len(group.interactions) else 0
         young = np.isnan(born) | (born >= latest - cutoff * DAY)
-        order = np.flatnonzero(young)
-        _CANDIDATES[key] = (stamp, order, cold)
-        return order, cold
+        return np.flatnonzero(young), cold
+
+    key = (str(service.settings.data_dir), target.version_arn, cutoff)
+    return _CANDIDATES.get(key, data_stamp(service, target.group_arn), derive)
 
 
 def _first_seen(

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,11 +24,11 @@ from emulator.avro_schema import parse_schema
 from emulator.engine.data import data_stamp
 from emulator.errors import InvalidInputException
 from emulator.service import Service
+from emulator.stamped_cache import StampedCache
 
 MAX_COLUMNS = 10
 MAX_RESULTS_WITH_METADATA = 50
-_ITEMS: dict[tuple[str, str], tuple[tuple[float, ...], dict[str, dict[str, str]], list[str]]] = {}
-_LOCK = threading.Lock()
+_ITEMS: StampedCache[tuple[dict[str, dict[str, str]], list[str]]] = StampedCache()
 
 
 def requested_columns(
@@ -85,12 +84,8 @@ def _rows(service: Service, group_arn: str) -> tuple[dict[str, dict[str, str]], 
     found = next((d for d in datasets if str(d.get("datasetType", "")).upper() == "ITEMS"), None)
     if found is None:
         return {}, []
-    key = (str(service.settings.data_dir), group_arn)
-    stamp = data_stamp(service, group_arn, ("ITEMS",))
-    cached = _ITEMS.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
-    with _LOCK:
+
+    def read() -> tuple[dict[str, dict[str, str]], list[str]]:
         frame = dataset_rows.read_rows(service, found["datasetArn"])
         schema = parse_schema(service.store.get(found["schemaArn"])["schema"])  # type: ignore[index]
         columns = [c for c in schema.names if c != "ITEM_ID"]
@@ -99,8 +94,10 @@ def _rows(service: Service, group_arn: str) -> tuple[dict[str, dict[str, str]], 
             str(record.pop("ITEM_ID")): {k: _text(v) for k, v in record.items() if not _missing(v)}
             for record in frame.to_dict("records")
         }
-        _ITEMS[key] = (stamp, rows, columns)
         return rows, columns
+
+    stamp = data_stamp(service, group_arn, ("ITEMS",))
+    return _ITEMS.get((str(service.settings.data_dir), group_arn), stamp, read)
 
 
 def _missing(value: Any) -> bool:

@@ -123,6 +123,20 @@ def in_flight(body: dict[str, Any]) -> bool:
     return status.endswith(("PENDING", "IN_PROGRESS")) and not status.startswith("DELETE")
 
 
+def start_create(
+    service: Service,
+    kind: str,
+    arn: str,
+    body: dict[str, Any],
+    tags: dict[str, str],
+    parent: str | None = None,
+) -> None:
+    """Store a new resource (in its first PENDING status) with its tags; start its creation."""
+    service.store.create(arn, kind, body, parent=parent)
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+
+
 def start_update(
     service: Service, kind: str, arn: str, member: str, changes: dict[str, Any], verb: str
 ) -> dict[str, Any]:

@@ -6,7 +6,6 @@ Scores are reported as Personalize reports them: a distribution over the whole c
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -22,12 +21,12 @@ from emulator.ops.solutions import recipe_of
 from emulator.recipe_catalogue import Recipe
 from emulator.resources import require
 from emulator.service import Service
+from emulator.stamped_cache import StampedCache
 from personalize_filters import FilterData, FilterExpression, FilterExpressionError, compile_filter
 
 MAX_RESULTS = 500
 DEFAULT_RESULTS = 25
-_FILTER_DATA: dict[tuple[str, str], tuple[tuple[float, ...], FilterData]] = {}
-_LOCK = threading.Lock()
+_FILTER_DATA: StampedCache[FilterData] = StampedCache()
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Target:
     """Its campaignConfig or recommenderConfig."""
 
 
-_CAMPAIGN_TARGETS: dict[tuple[str, str], tuple[int, Target]] = {}
+_CAMPAIGN_TARGETS: StampedCache[Target] = StampedCache()
 
 
 def version_target(service: Service, version_arn: str) -> Target:
@@ -65,14 +64,11 @@ def campaign_target(service: Service, campaign_arn: str) -> Target:
     Kept while no resource changes (the store's generation), so the runtime's hot path reads
     no state for a campaign it has served before.
     """
-    key = (str(service.settings.data_dir), campaign_arn)
-    generation = service.store.generation
-    cached = _CAMPAIGN_TARGETS.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    target = _read_campaign_target(service, campaign_arn)
-    _CAMPAIGN_TARGETS[key] = (generation, target)
-    return target
+    return _CAMPAIGN_TARGETS.get(
+        (str(service.settings.data_dir), campaign_arn),
+        service.store.generation,
+        lambda: _read_campaign_target(service, campaign_arn),
+    )
 
 
 def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
@@ -99,11 +95,16 @@ def distribution(scores: np.ndarray) -> np.ndarray:
     Works in float32, in place on a copy: batch inference runs it on thousands of rows.
     """
     out = np.array(np.atleast_2d(scores), dtype=np.float32)
-    finite = np.isfinite(out)
-    complete = bool(finite.all())
-    values = out if complete else np.where(finite, out, np.nan)
-    high = np.nanmax(values, axis=1, keepdims=True)
-    spread = high - np.nanmin(values, axis=1, keepdims=True)
+    high, low = out.max(axis=1, keepdims=True), out.min(axis=1, keepdims=True)
+    complete = bool(np.isfinite(high).all() and np.isfinite(low).all())  # NaN spreads to both
+    if not complete:
+        finite = np.isfinite(out)
+        values = np.where(finite, out, np.nan)
+        high, low = (
+            np.nanmax(values, axis=1, keepdims=True),
+            np.nanmin(values, axis=1, keepdims=True),
+        )
+    spread = high - low
     out -= high
     out /= np.where(spread > 0, spread / 10.0, 1.0).astype(np.float32)
     np.exp(out, out=out)
@@ -180,15 +181,12 @@ def _compiled(expression: str) -> FilterExpression:
 
 def _filter_data(service: Service, target: Target) -> FilterData:
     """FilterData for the group's rows now, rebuilt only when imports or events changed them."""
-    key = (str(service.settings.data_dir), target.version_arn)
-    stamp = data_stamp(service, target.group_arn)
-    cached = _FILTER_DATA.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    with _LOCK:
+
+    def build() -> FilterData:
         group = load_group(service, target.group_arn)
-        data = FilterData.build(
+        return FilterData.build(
             group.items, group.users, group.interactions, target.model.item_ids.tolist()
         )
-        _FILTER_DATA[key] = (stamp, data)
-        return data
+
+    key = (str(service.settings.data_dir), target.version_arn)
+    return _FILTER_DATA.get(key, data_stamp(service, target.group_arn), build)

@@ -23,6 +23,7 @@ from emulator.resources import (
     page,
     require,
     require_active,
+    start_create,
     start_update,
 )
 from emulator.service import Call, Service
@@ -47,9 +48,7 @@ def create_campaign(service: Service, call: Call) -> dict[str, Any]:
         "campaignConfig": p.get("campaignConfig", {}),
         "status": "CREATE PENDING",
     }
-    service.store.create(arn, KIND, body, parent=version["solutionArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=version["solutionArn"])
     return {"campaignArn": arn}
 
 

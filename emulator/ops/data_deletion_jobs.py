@@ -24,7 +24,7 @@ from emulator.errors import InvalidInputException, LimitExceededException
 from emulator.event_log import forget_users
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
-from emulator.resources import create_tags, page, require
+from emulator.resources import create_tags, page, require, start_create
 from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
@@ -61,9 +61,7 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
         "roleArn": p["roleArn"],
         "status": "PENDING",
     }
-    service.store.create(arn, KIND, body, parent=group)
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=group)
     return {"dataDeletionJobArn": arn}
 
 

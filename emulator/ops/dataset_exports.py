@@ -23,7 +23,7 @@ from emulator.errors import InvalidInputException
 from emulator.event_log import read_events
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
-from emulator.resources import create_tags, page, require, require_active
+from emulator.resources import create_tags, page, require, require_active, start_create
 from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
@@ -53,9 +53,7 @@ def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
         "jobOutput": p["jobOutput"],
         "status": "CREATE PENDING",
     }
-    service.store.create(arn, KIND, body, parent=p["datasetArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=p["datasetArn"])
     return {"datasetExportJobArn": arn}
 
 

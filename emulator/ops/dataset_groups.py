@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.ops import Handler
-from emulator.resources import create_tags, delete_when_unused, page, require
+from emulator.resources import create_tags, delete_when_unused, page, require, start_create
 from emulator.service import Call, Service
 
 KIND = "dataset-group"
@@ -21,9 +21,7 @@ def create_dataset_group(service: Service, call: Call) -> dict[str, Any]:
         **{k: p[k] for k in ("roleArn", "kmsKeyArn", "domain") if k in p},
     }
     tags = create_tags(p)
-    service.store.create(arn, KIND, body)
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags)
     return {"datasetGroupArn": arn, **({"domain": p["domain"]} if "domain" in p else {})}
 
 

@@ -21,7 +21,7 @@ from emulator.errors import ResourceInUseException
 from emulator.jobs import Job, JobFailed, Work
 from emulator.ops import Handler
 from emulator.ops.metric_attributions import refresh_reports
-from emulator.resources import create_tags, in_flight, page, require, require_active
+from emulator.resources import create_tags, in_flight, page, require, require_active, start_create
 from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
@@ -52,9 +52,7 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
     }
     if "roleArn" in p:
         body["roleArn"] = p["roleArn"]
-    service.store.create(arn, KIND, body, parent=dataset_arn)
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=dataset_arn)
     return {"datasetImportJobArn": arn}
 
 

@@ -16,7 +16,14 @@ from emulator.domain_recipes import check_domain_dataset
 from emulator.errors import InvalidInputException
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
-from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.resources import (
+    create_tags,
+    delete_when_unused,
+    page,
+    require,
+    require_active,
+    start_create,
+)
 from emulator.service import Call, Service
 
 KIND = "dataset"
@@ -51,9 +58,7 @@ def store_dataset(
         body["schemaArn"] = schema_arn
     if dataset_type == "ACTION_INTERACTIONS":
         body["trackingId"] = str(uuid.uuid4())
-    service.store.create(arn, KIND, body, parent=group_arn)
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=group_arn)
     return arn
 
 

@@ -12,7 +12,14 @@ from emulator.avro_schema import parse_schema
 from emulator.errors import InvalidInputException, LimitExceededException
 from emulator.ops import Handler
 from emulator.ops.datasets import dataset_arn
-from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.resources import (
+    create_tags,
+    delete_when_unused,
+    page,
+    require,
+    require_active,
+    start_create,
+)
 from emulator.service import Call, Service
 from personalize_filters import FilterExpression, FilterExpressionError, compile_filter
 
@@ -45,9 +52,7 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
         "filterExpression": p["filterExpression"],
         "status": "CREATE PENDING",
     }
-    service.store.create(arn, KIND, body, parent=group)
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=group)
     return {"filterArn": arn}
 
 

@@ -22,7 +22,14 @@ from emulator.engine.data import load_group
 from emulator.errors import InvalidInputException, ResourceAlreadyExistsException
 from emulator.jobs import Job, Work
 from emulator.ops import Handler
-from emulator.resources import create_tags, delete_when_unused, page, require, require_active
+from emulator.resources import (
+    create_tags,
+    delete_when_unused,
+    page,
+    require,
+    require_active,
+    start_create,
+)
 from emulator.s3_access import require_access
 from emulator.service import Call, Service
 
@@ -54,9 +61,7 @@ def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
         "metrics": p["metrics"],
         "status": "CREATE PENDING",
     }
-    service.store.create(arn, KIND, body, parent=group["datasetGroupArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=group["datasetGroupArn"])
     return {"metricAttributionArn": arn}
 
 

@@ -38,16 +38,19 @@ from emulator.resources import (
     page,
     require,
     require_active,
+    start_create,
     start_update,
 )
 from emulator.service import Call, Service
 from emulator.serving import Target
+from emulator.stamped_cache import StampedCache
 
 KIND = "recommender"
 UPDATE_MEMBER = "latestRecommenderUpdate"
 RETRAIN_STATUS = "_retrain.status"
 RETRAIN_EVERY_SECONDS = 7 * 86_400
 _RETRAIN_LOCK = threading.Lock()
+_TARGETS: StampedCache[tuple[dict[str, Any], Target]] = StampedCache()
 
 
 def create_recommender(service: Service, call: Call) -> dict[str, Any]:
@@ -72,9 +75,7 @@ def create_recommender(service: Service, call: Call) -> dict[str, Any]:
                               **p.get("recommenderConfig", {})},
         "status": "CREATE PENDING",
     }  # fmt: skip
-    service.store.create(arn, KIND, body, parent=group["datasetGroupArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=group["datasetGroupArn"])
     return {"recommenderArn": arn}
 
 
@@ -122,20 +123,30 @@ def delete_recommender(service: Service, call: Call) -> dict[str, Any]:
 
 
 def recommender_target(service: Service, arn: str) -> Target:
-    """The model an ACTIVE recommender serves now (its previous one while it retrains)."""
+    """The model an ACTIVE recommender serves now (its previous one while it retrains).
+
+    Kept while no resource changes (the store's generation), as a campaign's target is.
+    """
+    key = (str(service.settings.data_dir), arn)
+    body, target = _TARGETS.get(key, service.store.generation, lambda: _read_target(service, arn))
+    retrain_if_due(service, body)
+    return target
+
+
+def _read_target(service: Service, arn: str) -> tuple[dict[str, Any], Target]:
     body = require(service, KIND, arn)
     if body["status"] != "ACTIVE":
         raise InvalidInputException(
             f"The recommender {arn} is in {body['status']} status; it must be ACTIVE "
             "(start an INACTIVE one with StartRecommender)."
         )
-    retrain_if_due(service, body)
     try:
         model = load_model(service, body["_model"])
     except (KeyError, FileNotFoundError):
         raise not_found(KIND, arn) from None
     use_case = _use_case(body["recipeArn"])
-    return Target(arn, body["datasetGroupArn"], use_case, model, arn, body["recommenderConfig"])
+    config = body["recommenderConfig"]
+    return body, Target(arn, body["datasetGroupArn"], use_case, model, arn, config)
 
 
 def domain_keep(
@@ -163,18 +174,23 @@ def domain_keep(
 def retrain_if_due(service: Service, body: dict[str, Any]) -> None:
     """Start the weekly retraining of an ACTIVE recommender if its week (scaled) is over."""
     period = RETRAIN_EVERY_SECONDS * service.settings.latency
-    if period <= 0 or body["status"] != "ACTIVE":
+    if period <= 0 or body["status"] != "ACTIVE" or not _retrain_due(body, period):
         return
     arn = body["recommenderArn"]
     with _RETRAIN_LOCK:
-        current = service.store.get(arn) or {}
-        last = current.get("_retrain", {}).get("creationDateTime", current.get("_trainedAt", 0))
-        if in_flight(current.get("_retrain", {})) or time.time() - last < period:
+        if not _retrain_due(service.store.get(arn) or {}, period):
             return
         now = time.time()
         retrain = {"status": "RETRAIN PENDING", "creationDateTime": now, "lastUpdatedDateTime": now}
         service.store.update(arn, {"_retrain": retrain})
     service.lifecycle.begin(arn, "RETRAIN", RETRAIN_STATUS)
+
+
+def _retrain_due(body: dict[str, Any], period: float) -> bool:
+    """True if no retraining runs and the last one (or the training) is ``period`` old."""
+    retrain = body.get("_retrain", {})
+    last = retrain.get("creationDateTime", body.get("_trainedAt", 0))
+    return not in_flight(retrain) and time.time() - last >= period
 
 
 def _transition(service: Service, arn: str, needs: str, verb: str) -> dict[str, Any]:

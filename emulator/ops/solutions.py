@@ -24,6 +24,7 @@ from emulator.resources import (
     page,
     require,
     require_active,
+    start_create,
     start_update,
 )
 from emulator.service import Call, Service
@@ -64,9 +65,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
         "status": "CREATE PENDING",
         **({"eventType": p["eventType"]} if "eventType" in p else {}),
     }
-    service.store.create(arn, KIND, body, parent=p["datasetGroupArn"])
-    service.store.set_tags(arn, tags)
-    service.lifecycle.begin(arn)
+    start_create(service, KIND, arn, body, tags, parent=p["datasetGroupArn"])
     return {"solutionArn": arn}
 
 

@@ -6,9 +6,11 @@ import io
 import json
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pandas as pd
 import pytest
@@ -18,6 +20,7 @@ from emulator.dataset_rows import read_rows
 from emulator.process import LocalService
 from emulator.registry import Registry
 from emulator.service import Service, Settings
+from tasks.s3_access import put_bucket_access
 
 INTERACTIONS_SCHEMA = json.dumps(
     {
@@ -55,6 +58,20 @@ USERS_SCHEMA = json.dumps(
         ],
     }
 )
+
+
+def clients_with_bucket(service: LocalService, bucket: str) -> Callable[[str], Any]:
+    """boto3 clients of a private service by name ("personalize", "s3", ...), after creating
+    ``bucket`` with the policy that lets Personalize read and write it."""
+
+    def client(name: str) -> Any:
+        variable = "AWS_ENDPOINT_URL_" + name.upper().replace("-", "_")
+        return boto3.client(name, endpoint_url=service.env[variable])
+
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket)
+    put_bucket_access(s3, bucket)
+    return client
 
 
 def arm_faults(service: LocalService, settings: dict[str, Any]) -> None:

@@ -15,13 +15,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from emulator.auto_training import due_slot, period_days, skips_first
 from emulator.process import LocalService
-from tasks.s3_access import put_bucket_access
-from tests.emulator.helpers import active_group, error_of, interactions_csv, put_csv, run_import
+from tests.emulator.helpers import (
+    active_group,
+    clients_with_bucket,
+    error_of,
+    interactions_csv,
+    put_csv,
+    run_import,
+)
 from tests.emulator.training_setup import active_solution, load_group, settled
 
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
@@ -69,14 +74,8 @@ def test_schedule_rules() -> None:
 def test_automatic_versions_on_the_schedule(tmp_path: Path) -> None:
     # --latency 0.000002: the first hour is 7 ms and rate(1 day) 0.17 s.
     with LocalService(tmp_path, latency="0.000002") as service:
-
-        def client(name: str) -> Any:
-            variable = "AWS_ENDPOINT_URL_" + name.upper().replace("-", "_")
-            return boto3.client(name, endpoint_url=service.env[variable])
-
+        client = clients_with_bucket(service, "auto")
         personalize, s3 = client("personalize"), client("s3")
-        s3.create_bucket(Bucket="auto")
-        put_bucket_access(s3, "auto")
         loaded = load_group(personalize, s3, "auto", "auto")
         automatic = active_solution(personalize, loaded.group, "auto", "aws-user-personalization-v2",
                                     solutionConfig=DAILY)  # fmt: skip

@@ -18,7 +18,6 @@ import pytest
 
 from emulator.engine.metrics import METRIC_NAMES
 from emulator.process import LocalService
-from tasks.s3_access import put_bucket_access
 from tests.emulator.domain_setup import (
     ECOMMERCE_INTERACTIONS,
     ECOMMERCE_ITEMS,
@@ -28,7 +27,14 @@ from tests.emulator.domain_setup import (
     ecommerce_events,
     ecommerce_group,
 )
-from tests.emulator.helpers import INTERACTIONS_SCHEMA, error_of, put_csv, run_import, wait_gone
+from tests.emulator.helpers import (
+    INTERACTIONS_SCHEMA,
+    clients_with_bucket,
+    error_of,
+    put_csv,
+    run_import,
+    wait_gone,
+)
 from tests.emulator.training_setup import settled
 
 FOR_YOU = RECIPE + "aws-ecomm-recommended-for-you"
@@ -210,14 +216,8 @@ def test_create_recommender_errors(personalize: Any, s3: Any, bucket: str, uniqu
 def test_weekly_retraining_scaled_by_latency(tmp_path: Path) -> None:
     # --latency 0.000002: a week is 1.2 s, so AWS's own weekly retraining is observable.
     with LocalService(tmp_path, latency="0.000002") as service:
-
-        def client(name: str) -> Any:
-            variable = "AWS_ENDPOINT_URL_" + name.upper().replace("-", "_")
-            return boto3.client(name, endpoint_url=service.env[variable])
-
+        client = clients_with_bucket(service, "weekly")
         personalize, s3 = client("personalize"), client("s3")
-        s3.create_bucket(Bucket="weekly")
-        put_bucket_access(s3, "weekly")
         group, dataset = ecommerce_group(personalize, s3, "weekly", "weekly")
         arn = personalize.create_recommender(
             name="weekly", datasetGroupArn=group, recipeArn=FOR_YOU
