@@ -190,20 +190,20 @@ def compare_with_trivial(
         baseline_endpoint = trivial.stdout.readline().strip()
         trials: list[dict[str, Any]] = []
         for trial in range(args.trials):
-            base = load_test(
-                baseline_endpoint, campaign, args.processes, args.threads, args.seconds, args.users
-            )
-            cpu_before = _cpu_seconds(service)
-            ours = load_test(
-                endpoint, campaign, args.processes, args.threads, args.seconds, args.users
-            )
-            if cpu_before is not None:
-                used = (_cpu_seconds(service) or 0.0) - cpu_before
-                ours["service_cpu_ms_per_request"] = round(used * 1000 / ours["requests"], 3)
+            base = _with_server_cpu(
+                trivial.pid,
+                lambda: load_test(baseline_endpoint, campaign, args.processes, args.threads,
+                                  args.seconds, args.users),
+            )  # fmt: skip
+            ours = _with_server_cpu(
+                service.pid,
+                lambda: load_test(endpoint, campaign, args.processes, args.threads,
+                                  args.seconds, args.users),
+            )  # fmt: skip
             ratio = ours["requests_per_s"] / base["requests_per_s"]
             row = {"trial": trial + 1, "trivial": base, "service": ours, "ratio": round(ratio, 3)}
-            print(f"trial {trial + 1}: trivial {base['requests_per_s']}/s p99 {base['p99_ms']} ms; "
-                  f"service {ours['requests_per_s']}/s p99 {ours['p99_ms']} ms; ratio {ratio:.2f}")  # fmt: skip
+            print(f"trial {trial + 1}: trivial {_summary(base)}; service {_summary(ours)}; "
+                  f"ratio {ratio:.2f}")  # fmt: skip
             trials.append(row)
     finally:
         trivial.terminate()
@@ -212,9 +212,25 @@ def compare_with_trivial(
     return best["service"], trials
 
 
-def _cpu_seconds(service: LocalService) -> float | None:
-    """CPU time the service process has used so far (Linux /proc), or None elsewhere."""
-    stat = Path(f"/proc/{service.pid}/stat") if service.pid else None
+def _summary(result: dict[str, Any]) -> str:
+    cpu = result.get("server_cpu_ms_per_request")
+    return (f"{result['requests_per_s']}/s p99 {result['p99_ms']} ms"
+            + (f" (server CPU {cpu} ms/request)" if cpu is not None else ""))  # fmt: skip
+
+
+def _with_server_cpu(pid: int | None, run: Any) -> dict[str, Any]:
+    """A load test's results with the server's CPU milliseconds per request (Linux /proc)."""
+    before = _cpu_seconds(pid)
+    result: dict[str, Any] = run()
+    after = _cpu_seconds(pid)
+    if before is not None and after is not None:
+        result["server_cpu_ms_per_request"] = round((after - before) * 1000 / result["requests"], 3)
+    return result
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """CPU time a process has used so far (Linux /proc), or None elsewhere."""
+    stat = Path(f"/proc/{pid}/stat") if pid else None
     if stat is None or not stat.exists():
         return None
     fields = stat.read_text().rsplit(")", 1)[1].split()

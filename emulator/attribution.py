@@ -19,6 +19,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ _EXPRESSION = re.compile(
 _CODE = re.compile(r"-CID-([0-9a-f]{6})$")
 
 
+@lru_cache(maxsize=1024)
 def source_code(source_arn: str, version_arn: str) -> str:
     """The 6-hex code of a campaign serving a version (or of a recommender)."""
     return hashlib.sha1(f"{source_arn}|{version_arn}".encode()).hexdigest()[:6]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import regex
@@ -68,6 +68,12 @@ def rest_operation(method: str, path: str) -> Operation | None:
 @cache
 def _rest_routes() -> dict[tuple[str, str], Operation]:
     return {(op.method, op.uri): op for op in operations().values() if op.service != "personalize"}
+
+
+@lru_cache(maxsize=4096)
+def _matches(expression: str, value: str) -> bool:
+    """Whether a value fully matches a model pattern (ARNs repeat: the answers are kept)."""
+    return _pattern(expression).fullmatch(value) is not None
 
 
 @cache
@@ -130,7 +136,7 @@ def _check(all_shapes: dict[str, Any], name: str, value: Any, path: str, errors:
                 _violation(value, path, f"satisfy enum value set: [{', '.join(shape['enum'])}]")
             )
         pattern = shape.get("pattern")
-        if pattern and not _pattern(pattern).fullmatch(value):
+        if pattern and not _matches(pattern, value):
             errors.append(_violation(value, path, f"satisfy regular expression pattern: {pattern}"))
     elif kind in ("integer", "long"):
         if not isinstance(value, int) or isinstance(value, bool):
@@ -166,23 +172,63 @@ def shape_output(op: Operation, value: dict[str, Any]) -> dict[str, Any]:
     """Keep only the members the output shape declares, in the wire types botocore parses."""
     if op.output_shape is None:
         return {}
-    shaped = _shape(shapes(op.service), op.output_shape, value)
+    shaped = _shape(_plan(op.service), op.output_shape, value)
     return shaped if isinstance(shaped, dict) else {}
 
 
-def _shape(all_shapes: dict[str, Any], name: str, value: Any) -> Any:
-    shape = all_shapes[name]
-    kind = shape["type"]
+@dataclass(frozen=True)
+class _Plan:
+    """A service's shapes as response shaping walks them, worked out once.
+
+    ``inner`` gives, per structure member, list member or map value, the shape to walk into,
+    or None where the value goes on the wire unchanged (strings, numbers, booleans, blobs).
+    """
+
+    kinds: dict[str, str]
+    members: dict[str, dict[str, str | None]]
+    inner: dict[str, str | None]
+
+
+@cache
+def _plan(service: str) -> _Plan:
+    all_shapes = shapes(service)
+    kinds = {name: shape["type"] for name, shape in all_shapes.items()}
+
+    def walk(name: str) -> str | None:
+        return name if kinds[name] in ("structure", "list", "map", "timestamp") else None
+
+    members = {
+        name: {member: walk(spec["shape"]) for member, spec in shape.get("members", {}).items()}
+        for name, shape in all_shapes.items()
+        if shape["type"] == "structure"
+    }
+    inner = {
+        name: walk(shape["member"]["shape"] if shape["type"] == "list" else shape["value"]["shape"])
+        for name, shape in all_shapes.items()
+        if shape["type"] in ("list", "map")
+    }
+    return _Plan(kinds, members, inner)
+
+
+def _shape(plan: _Plan, name: str, value: Any) -> Any:
+    kind = plan.kinds[name]
     if kind == "structure":
-        out = {}
-        for member, spec in shape.get("members", {}).items():
-            if isinstance(value, dict) and value.get(member) is not None:
-                out[member] = _shape(all_shapes, spec["shape"], value[member])
-        return out
+        if not isinstance(value, dict):
+            return {}
+        own = plan.members[name]
+        return {
+            member: item if (walk := own[member]) is None else _shape(plan, walk, item)
+            for member, item in value.items()
+            if item is not None and member in own
+        }
     if kind == "list":
-        return [_shape(all_shapes, shape["member"]["shape"], item) for item in value]
+        walk = plan.inner[name]
+        return list(value) if walk is None else [_shape(plan, walk, item) for item in value]
     if kind == "map":
-        return {k: _shape(all_shapes, shape["value"]["shape"], v) for k, v in value.items()}
+        walk = plan.inner[name]
+        if walk is None:
+            return dict(value)
+        return {key: _shape(plan, walk, item) for key, item in value.items()}
     if kind == "timestamp" and isinstance(value, dt.datetime):
         return value.timestamp()
     return value
