@@ -184,6 +184,7 @@ class Lifecycle:
             reason = self.service.faults.take_failure(kind)
             if reason:
                 raise JobFailed(reason)
+            self._hold(job, self.service.faults.take_hold(kind))
             fn = self.service.registry.jobs.get((kind, verb))
             result = fn(job) if fn else None
             self._sleep(job, duration - (time.monotonic() - started))
@@ -219,6 +220,13 @@ class Lifecycle:
         except _Closing:
             return False
         return True
+
+    def _hold(self, job: Job, seconds: float) -> None:
+        """Stay IN_PROGRESS up to ``seconds`` (a hold fault), until released or stopped."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0 and not job.stop_requested():
+            if self.service.faults.released(min(left, 0.05)):
+                return
 
     def _sleep(self, job: Job, seconds: float) -> None:
         deadline = time.monotonic() + max(seconds, 0.0)

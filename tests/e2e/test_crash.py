@@ -22,6 +22,7 @@ from emulator.process import LocalService
 from flows.locks import lock_name
 from flows.retrain import retrain
 from local.sample_data import SampleSize
+from tests.emulator.helpers import arm_faults
 from tests.pipelines import ROOT, Pipeline, make_pipeline
 
 LATENCY = "0.003"
@@ -108,6 +109,9 @@ def status(version: str) -> str:
 def test_rerun_after_a_crash_attaches_to_the_training(
     prefect_api: None, slow_service: LocalService, tmp_path: Path
 ) -> None:
+    # 15 s more in flight than its 11 s: the kill and the lock release may be slow on a loaded
+    # machine, and the rerun must still find the training running.
+    arm_faults(slow_service, {"hold_next": {"solution-version": 15}})
     pipeline, in_flight = crash_while_training(tmp_path, "crash")
     assert status(in_flight) in ("CREATE PENDING", "CREATE IN_PROGRESS")
     rerun_uses(pipeline, in_flight)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import boto3
@@ -24,6 +25,7 @@ from tests.emulator.helpers import (
     stored_rows,
     wait_done,
     wait_gone,
+    wait_status,
 )
 
 
@@ -171,6 +173,26 @@ def test_fail_next_fails_the_next_import(
     assert job["status"] == "CREATE FAILED"
     assert job["failureReason"] == "Simulated S3 outage"
     assert run_import(personalize, interactions, uri, f"{bucket}-fine")["status"] == "ACTIVE"
+
+
+def test_hold_next_keeps_the_next_import_in_flight_until_released(
+    personalize: Any, s3: Any, bucket: str, interactions: str, local_service: LocalService
+) -> None:
+    arm_faults(local_service, {"hold_next": {"dataset-import-job": 60}})
+    uri = put_csv(s3, bucket, "held.csv", interactions_csv())
+    arn = personalize.create_dataset_import_job(
+        jobName=f"{bucket}-held", datasetArn=interactions, dataSource={"dataLocation": uri},
+        roleArn="arn:aws:iam::000000000000:role/R",
+    )["datasetImportJobArn"]  # fmt: skip
+
+    def describe() -> dict[str, Any]:
+        return dict(personalize.describe_dataset_import_job(datasetImportJobArn=arn))
+
+    held = wait_status(describe, "datasetImportJob", "CREATE IN_PROGRESS")
+    time.sleep(1.0)  # an import at --latency instant is done in well under a second
+    assert describe()["datasetImportJob"]["status"] == "CREATE IN_PROGRESS", held
+    arm_faults(local_service, {"release": True})
+    assert wait_done(describe, "datasetImportJob")["status"] == "ACTIVE"
 
 
 def test_throttling_answers_throttling_exception(local_service: LocalService) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
+from emulator.process import LocalService
 from tasks.aws import AwsSettings
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.dataset_imports import import_dataset
@@ -14,6 +15,7 @@ from tasks.datasets import ensure_dataset
 from tasks.s3_access import put_bucket_access
 from tasks.schemas import ensure_schema
 from tasks.waiter import ResourceFailedError
+from tests.emulator.helpers import arm_faults
 from tests.tasks.helpers import INTERACTIONS, ROLE, upload_interactions
 
 
@@ -57,12 +59,16 @@ def test_too_little_data_fails_with_the_services_reason(
         import_dataset(aws, dataset, uri, ROLE)
 
 
-def test_a_rerun_attaches_to_the_import_in_flight(slow_aws: AwsSettings, unique: str) -> None:
+def test_a_rerun_attaches_to_the_import_in_flight(
+    slow_aws: AwsSettings, slow_service: LocalService, unique: str
+) -> None:
     personalize, s3 = boto3.client("personalize"), boto3.client("s3")
     s3.create_bucket(Bucket=f"b-{unique}")
     put_bucket_access(s3, f"b-{unique}")
     dataset = interactions_dataset(slow_aws, unique)
     uri = upload_interactions(s3, f"b-{unique}")
+    # The crashed run's import stays in flight (5 s at least) until the rerun has looked for it.
+    arm_faults(slow_service, {"hold_next": {"dataset-import-job": 5}})
     started = personalize.create_dataset_import_job(
         jobName=f"crashed-{unique}",
         datasetArn=dataset,
