@@ -4,16 +4,20 @@ The job reads JSON lines from S3 (``{"userId"}``, ``{"userId", "itemList"}`` or 
 by the recipe's type, each with optional ``filterValues``) and writes ``<input name>.out`` under
 the output path: one ``{"input", "output": {"recommendedItems", "scores"}, "error"}`` line per
 input line. A bad line gets its ``error``; it does not fail the job. Versions of Trending-Now,
-Next-Best-Action and the user segmentation recipes are refused, as AWS documents.
+Next-Best-Action and the user segmentation recipes are refused, as AWS documents. A
+User-Personalization job's ``batchInferenceJobConfig.itemExplorationConfig`` explores as a
+campaign's does (:mod:`emulator.exploration`), line by line.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from emulator import exploration
 from emulator.batch_io import create_batch_job, read_input, write_output
 from emulator.engine.model import top_k_rows
 from emulator.errors import InvalidInputException, ServiceError
@@ -40,6 +44,7 @@ def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     version = require_active(service, "solution-version", p["solutionVersionArn"])
     _refuse_unbatched(version)
+    exploration.check(p.get("batchInferenceJobConfig", {}), recipe_of(version["recipeArn"]).name)
     mode = {"batchInferenceJobMode": p.get("batchInferenceJobMode", "BATCH_INFERENCE")}
     config = {k: p[k] for k in ("batchInferenceJobConfig",) if k in p}
     arn = create_batch_job(
@@ -84,6 +89,7 @@ def _run(job: Job) -> None:
     service = job.service
     lines = read_input(service, body)
     target = version_target(service, body["solutionVersionArn"])
+    target = replace(target, config=body.get("batchInferenceJobConfig", {}))
     answers = _answer(service, target, lines, body["numResults"], body.get("filterArn"))
     write_output(service, body, answers)
 
@@ -93,6 +99,7 @@ def _answer(
 ) -> list[str]:
     parsed: list[dict[str, Any] | str] = [_parse(line, target.recipe.recipe_type) for line in lines]
     out: list[str] = []
+    explores = exploration.settings(target.config) is not None
     for start in range(0, len(parsed), CHUNK):
         chunk = parsed[start : start + CHUNK]
         raw = lines[start : start + CHUNK]
@@ -108,9 +115,13 @@ def _answer(
                 out.append(_error_line(line, item) if isinstance(item, str)
                            else _error_line(item, errors[row]))  # fmt: skip
                 continue
-            finite = np.isfinite(top_scores[row])
-            items = target.model.item_ids[top[row][finite]].tolist()
-            out.append(_output_line(item, items, top_scores[row][finite].tolist()))
+            chosen = top[row][np.isfinite(top_scores[row])]
+            if explores:
+                row_scores = scores[row]
+                kept = np.isfinite(row_scores)
+                chosen = exploration.explore(service, target, chosen, row_scores, kept, n, {})
+            items = target.model.item_ids[chosen].tolist()
+            out.append(_output_line(item, items, scores[row][chosen].tolist()))
     return out
 
 

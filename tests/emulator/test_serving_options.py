@@ -178,6 +178,14 @@ def test_exploration_only_for_user_personalization(
                              solutionVersionArn=version,
                              campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})  # fmt: skip
     assert code == "InvalidInputException" and "User-Personalization" in message
+    code, message = error_of(
+        personalize.create_batch_inference_job, jobName=f"pop-{unique}", solutionVersionArn=version,
+        jobInput={"s3DataSource": {"path": "s3://serving-options/in.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://serving-options/out/"}},
+        roleArn="arn:aws:iam::000000000000:role/PersonalizeS3",
+        batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}},
+    )  # fmt: skip
+    assert code == "InvalidInputException" and "User-Personalization" in message
 
 
 def test_promotions_take_their_share_in_score_order(
@@ -282,3 +290,34 @@ def test_impressions_left_unanswered_make_an_item_explored_less(
     after = explored()
     assert len(after) == 1 and after != before and after[0] in COLD
     personalize.delete_event_tracker(eventTrackerArn=tracker_arn)
+
+
+def test_a_batch_job_explores_as_its_config_asks(
+    personalize: Any, served: dict[str, Any], unique: str
+) -> None:
+    # botocore's BatchInferenceJobConfig.itemExplorationConfig: "the amount of item exploration
+    # Amazon Personalize uses when recommending items".
+    s3 = boto3.client("s3")
+    users = "".join(json.dumps({"userId": f"u{u}"}) + "\n" for u in range(5))
+    s3.put_object(Bucket="serving-options", Key=f"batch-{unique}/users.json", Body=users.encode())
+
+    def recommended(name: str, **config: Any) -> list[list[str]]:
+        arn = personalize.create_batch_inference_job(
+            jobName=f"{name}-{unique}", solutionVersionArn=served["version"], numResults=20,
+            jobInput={"s3DataSource": {"path": f"s3://serving-options/batch-{unique}/users.json"}},
+            jobOutput={"s3DataDestination": {"path": f"s3://serving-options/batch-{unique}/{name}/"}},
+            roleArn="arn:aws:iam::000000000000:role/PersonalizeS3", **config,
+        )["batchInferenceJobArn"]  # fmt: skip
+        job = settled(lambda: personalize.describe_batch_inference_job(batchInferenceJobArn=arn)[
+            "batchInferenceJob"])  # fmt: skip
+        assert job["status"] == "ACTIVE", job
+        key = f"batch-{unique}/{name}/users.json.out"
+        text = s3.get_object(Bucket="serving-options", Key=key)["Body"].read().decode()
+        return [json.loads(line)["output"]["recommendedItems"] for line in text.splitlines()]
+
+    plain = recommended("plain")
+    explored = recommended("explored", batchInferenceJobConfig={"itemExplorationConfig": {
+        "explorationWeight": "1", "explorationItemAgeCutOff": "1"}})  # fmt: skip
+    assert all(len(items) == 20 for items in plain + explored)
+    assert sum(item in COLD for items in plain for item in items) == 0
+    assert all(sum(item in COLD for item in items) == 10 for items in explored), explored
