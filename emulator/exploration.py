@@ -1,10 +1,12 @@
-"""Item exploration for User-Personalization campaigns: ``campaignConfig.itemExplorationConfig``.
+"""Item exploration: ``itemExplorationConfig`` of a campaign, a batch job or a recommender.
 
 1. Only the User-Personalization recipes explore ("Provide itemExplorationConfig data only if
-   your solution uses the User-Personalization recipe", botocore's CampaignConfig); their
-   campaigns take ``explorationWeight`` (0 to 1, "The closer the value is to 1, the more
-   exploration") and ``explorationItemAgeCutOff`` (days before the latest interaction within
-   which an item may be explored), developer guide, Exploration.
+   your solution uses the User-Personalization recipe", botocore's CampaignConfig), and of the
+   domain use cases Recommended for you and Top picks for you ("For Top picks for you or
+   Recommended for you use cases, Amazon Personalize uses exploration", developer guide,
+   Configuring exploration for a domain recommender). They take ``explorationWeight`` (0 to 1,
+   "The closer the value is to 1, the more exploration") and ``explorationItemAgeCutOff``
+   (days before the latest interaction within which an item may be explored).
 2. Candidates are the items no older than the cut-off (age from the Items dataset's
    CREATION_TIMESTAMP, else the item's first interaction; items never interacted with and
    without a creation time count as new), ranked by how little the model knows of them:
@@ -16,8 +18,8 @@
    nothing changes. User-Personalization-v2 marks them with the reason ``Exploration``.
 4. The candidates are computed once per solution version, cut-off and change of the group's
    data; a request only picks among them.
-Without ``itemExplorationConfig`` a campaign does not explore here (AWS explores with weight
-0.3 by default).
+Without ``itemExplorationConfig`` nothing explores here (AWS explores with weight 0.3 by
+default).
 """
 
 from __future__ import annotations
@@ -34,7 +36,12 @@ from emulator.impressions import unconverted
 from emulator.service import Service
 from emulator.stamped_cache import StampedCache
 
-RECIPES = ("aws-user-personalization", "aws-user-personalization-v2")
+RECIPES = (
+    "aws-user-personalization",
+    "aws-user-personalization-v2",
+    "aws-ecomm-recommended-for-you",
+    "aws-vod-top-picks",
+)
 DEFAULT_CUTOFF_DAYS = 30.0
 DAY = 86_400
 _CANDIDATES: StampedCache[tuple[np.ndarray, np.ndarray]] = StampedCache()
@@ -63,8 +70,9 @@ def check(config: Mapping[str, Any], recipe_name: str) -> None:
     """Refuse an itemExplorationConfig for a recipe that does not explore."""
     if config.get("itemExplorationConfig") and recipe_name not in RECIPES:
         raise InvalidInputException(
-            f"itemExplorationConfig applies to the User-Personalization recipes only; the "
-            f"solution's recipe is {recipe_name}. Leave it out."
+            "itemExplorationConfig applies to the User-Personalization recipes and the "
+            f"Recommended for you and Top picks for you use cases only, not to {recipe_name}. "
+            "Leave it out."
         )
     settings(config)
 
@@ -132,7 +140,9 @@ def _candidates(service: Service, target: Any, cutoff: float) -> tuple[np.ndarra
         return np.flatnonzero(young), cold
 
     key = (str(service.settings.data_dir), target.version_arn, cutoff)
-    return _CANDIDATES.get(key, data_stamp(service, target.group_arn), derive)
+    # A recommender keeps its ARN when it retrains: its model is part of the stamp.
+    stamp = (data_stamp(service, target.group_arn), id(target.model))
+    return _CANDIDATES.get(key, stamp, derive)
 
 
 def _first_seen(

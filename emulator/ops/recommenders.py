@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emulator import exploration
 from emulator.domain_recipes import DomainRecipe, domain_recipe
 from emulator.engine.data import load_group
 from emulator.engine.model_files import forget_model, load_model, save_model
@@ -64,6 +65,7 @@ def create_recommender(service: Service, call: Call) -> dict[str, Any]:
             f"{'a ' + group['domain'] + ' domain' if group.get('domain') else 'a custom'} "
             f"dataset group. Create recommenders in a {use_case.domain} dataset group."
         )
+    exploration.check(p.get("recommenderConfig", {}), use_case.name)
     tags = create_tags(p)
     arn = call.arn(f"recommender/{p['name']}")
     body: dict[str, Any] = {
@@ -101,6 +103,7 @@ def update_recommender(service: Service, call: Call) -> dict[str, Any]:
             "ACTIVE."
         )
     config = {**body["recommenderConfig"], **call.params["recommenderConfig"]}
+    exploration.check(config, _use_case(body["recipeArn"]).name)
     start_update(service, KIND, arn, UPDATE_MEMBER, {"recommenderConfig": config}, "CREATE")
     return {"recommenderArn": arn}
 

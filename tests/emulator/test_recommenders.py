@@ -8,12 +8,14 @@ fields), and aws-observed.md (recommender statuses CREATE IN_PROGRESS, ACTIVE).
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pandas as pd
 import pytest
 
 from emulator.engine.metrics import METRIC_NAMES
@@ -174,6 +176,36 @@ def test_recommender_lifecycle(
         wait_gone(lambda r=recommender: personalize.describe_recommender(recommenderArn=r))
     code, _ = error_of(runtime.get_recommendations, recommenderArn=arn, userId="u1")
     assert code == "ResourceNotFoundException"
+
+
+def test_a_for_you_recommender_explores_as_its_config_asks(
+    personalize: Any, s3: Any, bucket: str, unique: str
+) -> None:
+    # Developer guide, "Configuring exploration for a domain recommender": Recommended for you
+    # and Top picks for you explore; RecommenderConfig.itemExplorationConfig says how much.
+    group, _ = ecommerce_group(personalize, s3, bucket, f"explore-{unique}")
+    config = {
+        "itemExplorationConfig": {"explorationWeight": "1", "explorationItemAgeCutOff": "1000"}
+    }
+
+    def answer(name: str, **options: Any) -> list[str]:
+        arn = personalize.create_recommender(name=f"{name}-{unique}", datasetGroupArn=group,
+                                             recipeArn=FOR_YOU, **options)["recommenderArn"]  # fmt: skip
+        assert settled(lambda: describe(personalize, arn))["status"] == "ACTIVE"
+        items = boto3.client("personalize-runtime").get_recommendations(
+            recommenderArn=arn, userId="u1", numResults=20)["itemList"]  # fmt: skip
+        return [item["itemId"] for item in items]
+
+    counts = pd.read_csv(io.StringIO(ecommerce_events()))["ITEM_ID"].value_counts()
+    rarest = set(counts.index[-30:])
+    plain, explored = answer("plain"), answer("explored", recommenderConfig=config)
+    assert len(plain) == len(explored) == 20
+    assert len(rarest & set(explored)) >= 10 > len(rarest & set(plain)), (plain, explored)
+
+    code, message = error_of(personalize.create_recommender, name=f"viewed-{unique}",
+                             datasetGroupArn=group, recipeArn=ALSO_VIEWED,
+                             recommenderConfig=config)  # fmt: skip
+    assert code == "InvalidInputException" and "Recommended for you" in message
 
 
 def test_create_recommender_errors(personalize: Any, s3: Any, bucket: str, unique: str) -> None:
