@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -218,10 +219,10 @@ def _summary(result: dict[str, Any]) -> str:
             + (f" (server CPU {cpu} ms/request)" if cpu is not None else ""))  # fmt: skip
 
 
-def _with_server_cpu(pid: int | None, run: Any) -> dict[str, Any]:
+def _with_server_cpu(pid: int | None, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """A load test's results with the server's CPU milliseconds per request (Linux /proc)."""
     before = _cpu_seconds(pid)
-    result: dict[str, Any] = run()
+    result = run()
     after = _cpu_seconds(pid)
     if before is not None and after is not None:
         result["server_cpu_ms_per_request"] = round((after - before) * 1000 / result["requests"], 3)

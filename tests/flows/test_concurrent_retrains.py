@@ -13,39 +13,15 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-    FlowRunFilterTags,
-)
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from flows.locks import HOLDER_TAG, lock_name
 from flows.retrain import retrain
 from flows.run_state import run_result
+from tests.flows.paused_runs import paused_run
 from tests.pipelines import make_pipeline
-
-
-def paused_holder(tag: str, thread: threading.Thread, timeout: float = 240) -> tuple[UUID, str]:
-    """The id and name of the run holding ``tag``'s lock once it pauses for approval."""
-    paused = FlowRunFilter(
-        tags=FlowRunFilterTags(all_=[tag]),
-        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
-    )
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline and thread.is_alive():
-            runs = client.read_flow_runs(flow_run_filter=paused)
-            if runs:
-                return runs[0].id, runs[0].name
-            time.sleep(0.5)
-    raise AssertionError("the first retrain did not pause for approval holding the lock")
 
 
 def wait_for_log(caplog: pytest.LogCaptureFixture, start: str, timeout: float = 240) -> str:
@@ -98,7 +74,8 @@ def test_a_second_retrain_waits_for_the_first_then_trains(
     )
     with caplog.at_level(logging.INFO):
         first.start()
-        holder, holder_name = paused_holder(HOLDER_TAG + lock, first)
+        holding = paused_run(first, HOLDER_TAG + lock)
+        holder, holder_name = holding.id, holding.name
         second.start()
         waiting = wait_for_log(caplog, f"Waiting for {lock} since ")
         resume_flow_run(holder, run_input={"approve": True, "reviewer": "qa", "comment": "ok"})

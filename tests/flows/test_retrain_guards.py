@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 
 from flows.retrain import retrain
 from flows.run_state import run_result
 from local.sample_data import SampleSize
 from tests.artifacts import latest_artifacts
+from tests.flows.paused_runs import paused_run
 from tests.pipelines import make_pipeline
 
 
@@ -38,21 +34,6 @@ def test_too_little_data_stops_before_import(
         assert jobs["datasetImportJobs"] == []
 
 
-def paused_run(thread: threading.Thread, timeout: float = 120) -> UUID:
-    """The id of the retraining run (in ``thread``) once it waits for approval."""
-    paused = FlowRunFilter(
-        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-    )
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline and thread.is_alive():
-            runs = client.read_flow_runs(flow_run_filter=paused)
-            if runs:
-                return runs[0].id
-            time.sleep(0.5)
-    raise AssertionError("the run did not pause for approval")
-
-
 def retrain_answered(config_path: str, answer: dict[str, Any]) -> Any:
     """Run retrain with approval required, answer its pause with ``answer``; its final state."""
     result: dict[str, Any] = {}
@@ -64,7 +45,7 @@ def retrain_answered(config_path: str, answer: dict[str, Any]) -> Any:
 
     thread = threading.Thread(target=run)
     thread.start()
-    resume_flow_run(paused_run(thread), run_input=answer)
+    resume_flow_run(paused_run(thread, timeout=120).id, run_input=answer)
     thread.join(120)
     return result["state"]
 
