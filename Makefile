@@ -1,11 +1,12 @@
 # make demo: run the main job against the local Personalize service.
-# make test: lint, type-check and run the tests.
+# make test: lint, type-check and run the tests (pytest-xdist: one worker per core).
+# make test-fast: the inner loop, the tests not marked slow (unit and HTTP tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format install lock clean
+.PHONY: demo test test-fast lint format install lock clean
 
 install: $(STAMP)
 
@@ -24,8 +25,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy flows tasks emulator deployments local personalize_filters iam_policies
 
+# Each xdist worker starts its own local service, S3 and Prefect API; tests that share an
+# expensive fixture (the local stack, a module's fixture) stay on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_XDIST)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
