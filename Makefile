@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint docs format install lock clean
+.PHONY: demo test lint docs reference format install lock clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ lint: $(STAMP)
 # Broken links and missing pages fail the build (strict).
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# Regenerate the generated pages (the configuration reference); a test fails when they are stale.
+reference: $(STAMP)
+	$(BIN)/python -m tasks.config_reference
 
 test: lint docs
 	$(BIN)/python -m pytest
