@@ -87,8 +87,7 @@ def delete_when_unused(
     remaining = [f"the {k} {a}" for k, a in service.store.children(arn) if k in first]
     if remaining:
         raise ResourceInUseException(
-            f"Cannot delete {kind} {arn}: it still has {', '.join(remaining)}. "
-            "Delete those first."
+            f"Cannot delete {kind} {arn}: it still has {', '.join(remaining)}. Delete those first."
         )
     for other_kind, member in (blocking or {}).items():
         for other in service.store.list_kind(other_kind):
