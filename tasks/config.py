@@ -293,6 +293,12 @@ class DatasetConfig(_Model):
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
     guards: ImportGuards = Field(default_factory=ImportGuards)
     import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
+    on_stop: Literal["restore", "keep"] = Field(
+        default="restore",
+        description="After a run is stopped (gate, approval, failed promotion) or fails after "
+        "its import: 'restore' imports the accepted data again (the files behind the serving "
+        "version), so nothing unaccepted stays in the dataset; 'keep' leaves the run's data.",
+    )
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("schema_path")
