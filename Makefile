@@ -10,10 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 install: $(STAMP)
 
 # (Re)install only when the project's dependencies changed; the lock keeps resolution fast.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml personalize-local/pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements.lock -e '.[dev]'
+		-c requirements.lock -e ./personalize-local -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,7 +22,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy flows tasks emulator deployments local personalize_filters iam_policies
+	$(BIN)/mypy flows tasks personalize-local/personalize_local deployments local personalize_filters iam_policies
 
 test: lint
 	$(BIN)/python -m pytest

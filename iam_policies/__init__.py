@@ -1,7 +1,7 @@
 """IAM policy documents: whether one lets a service principal act, and the ones Personalize needs.
 
 Shared by the pipeline (``tasks/s3_access.py`` checks a bucket policy and a role's trust policy
-before ``provision`` creates anything) and the local service (``emulator/s3_access.py`` refuses
+before ``provision`` creates anything) and the local service (``personalize_local/s3_access.py`` refuses
 a job whose bucket policy does not let Personalize in), so both judge a policy the same way.
 """
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 
 # Make sure no test can reach a real AWS account through the developer's own settings.

@@ -18,10 +18,10 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
 from prefect.settings import PREFECT_API_URL
 
-from emulator.process import LocalService
 from flows.locks import lock_name
 from flows.retrain import retrain
 from local.sample_data import SampleSize
+from personalize_local.process import LocalService
 from tests.emulator.helpers import arm_faults
 from tests.pipelines import ROOT, Pipeline, make_pipeline
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
-from emulator.service_model import SERVICES, _model
+from personalize_local.service_model import SERVICES, _model
 
 _STATUS = re.compile(
     r"\b(?:(?:CREATE|DELETE|UPDATE|STOP|START)[ _])?"

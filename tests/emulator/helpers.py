@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.dataset_rows import read_rows
-from emulator.process import LocalService
-from emulator.registry import Registry
-from emulator.service import Service, Settings
+from personalize_local.dataset_rows import read_rows
+from personalize_local.process import LocalService
+from personalize_local.registry import Registry
+from personalize_local.service import Service, Settings
 from tasks.s3_access import put_bucket_access
 
 INTERACTIONS_SCHEMA = json.dumps(

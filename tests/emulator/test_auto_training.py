@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from emulator.auto_training import due_slot, period_days, skips_first
-from emulator.process import LocalService
+from personalize_local.auto_training import due_slot, period_days, skips_first
+from personalize_local.process import LocalService
 from tests.emulator.helpers import (
     active_group,
     clients_with_bucket,

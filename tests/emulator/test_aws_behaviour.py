@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,

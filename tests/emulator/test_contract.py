@@ -20,8 +20,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.process import LocalService
-from emulator.registry import registry
+from personalize_local.process import LocalService
+from personalize_local.registry import registry
 from tasks.s3_access import put_bucket_access
 from tests.emulator.contract import (
     ContractRecorder,

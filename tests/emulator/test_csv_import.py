@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from emulator.avro_schema import parse_schema
-from emulator.csv_import import CsvFile, ImportProblem, parse_csv
+from personalize_local.avro_schema import parse_schema
+from personalize_local.csv_import import CsvFile, ImportProblem, parse_csv
 
 SCHEMA = parse_schema(
     json.dumps(

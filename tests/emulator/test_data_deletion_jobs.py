@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,
     USERS_SCHEMA,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tests.emulator.helpers import wait_status
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,

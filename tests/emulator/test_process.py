@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import wait_status
 from tests.emulator.training_setup import (
@@ -41,7 +41,15 @@ def _client(service: LocalService, name: str) -> Any:
 
 
 def _serve(data_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "emulator", "serve", "--data-dir", str(data_dir), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "personalize_local",
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        *options,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 

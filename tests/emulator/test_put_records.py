@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tests.emulator.helpers import (
     ITEMS_SCHEMA,
     USERS_SCHEMA,

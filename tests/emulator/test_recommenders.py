@@ -18,8 +18,8 @@ import boto3
 import pandas as pd
 import pytest
 
-from emulator.engine.metrics import METRIC_NAMES
-from emulator.process import LocalService
+from personalize_local.engine.metrics import METRIC_NAMES
+from personalize_local.process import LocalService
 from tests.emulator.domain_setup import (
     ECOMMERCE_INTERACTIONS,
     ECOMMERCE_ITEMS,

@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from emulator.registry import MODULES, build, registry
+from personalize_local.registry import MODULES, build, registry
 
 
 def test_every_module_contributes_and_jobs_have_work() -> None:

@@ -19,8 +19,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.process import LocalService
 from iam_policies import SERVICE
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,

@@ -13,7 +13,7 @@ import boto3
 import httpx
 from boto3.s3.transfer import TransferConfig
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 
 MIB = 1024 * 1024
 

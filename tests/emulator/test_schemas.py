@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from emulator.avro_schema import check_dataset_type, parse_schema
-from emulator.errors import InvalidInputException
+from personalize_local.avro_schema import check_dataset_type, parse_schema
+from personalize_local.errors import InvalidInputException
 from tests.emulator.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,

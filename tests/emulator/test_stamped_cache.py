@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from emulator.stamped_cache import StampedCache
+from personalize_local.stamped_cache import StampedCache
 
 
 def test_a_value_is_derived_once_per_stamp() -> None:

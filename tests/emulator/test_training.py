@@ -7,9 +7,9 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.attribution import code_of, source_code
-from emulator.engine.metrics import METRIC_NAMES
-from emulator.process import LocalService
+from personalize_local.attribution import code_of, source_code
+from personalize_local.engine.metrics import METRIC_NAMES
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import arm_faults, error_of, wait_gone, wait_status
 from tests.emulator.training_setup import (

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.emulator.helpers import error_of
 from tests.emulator.training_setup import (

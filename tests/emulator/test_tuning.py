@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from emulator.engine.tuning import tune
 from local.sample_data import generate_interactions
+from personalize_local.engine.tuning import tune
 from tests.emulator.helpers import error_of
 from tests.emulator.training_setup import active_solution, loaded_group, train
 

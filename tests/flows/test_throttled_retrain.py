@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.process import LocalService
 from flows.retrain import retrain
 from flows.run_state import run_result
+from personalize_local.process import LocalService
 from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.aws import AwsSettings
 from tasks.solution_versions import train_solution_version
 from tasks.solutions import ensure_solution

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.aws import AwsSettings
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.dataset_imports import import_dataset

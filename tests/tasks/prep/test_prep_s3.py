@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import PrepResult, prepare
