@@ -16,7 +16,12 @@ import pandas as pd
 
 from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
-from tests.emulator.helpers import INTERACTIONS_SCHEMA, active_dataset, active_group, wait_done
+from tests.service_support.helpers import (
+    INTERACTIONS_SCHEMA,
+    active_dataset,
+    active_group,
+    wait_done,
+)
 
 
 def main(rows: int) -> None:

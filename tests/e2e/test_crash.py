@@ -22,8 +22,8 @@ from flows.locks import lock_name
 from flows.retrain import retrain
 from local.sample_data import SampleSize
 from personalize_local.process import LocalService
-from tests.emulator.helpers import arm_faults
 from tests.pipelines import ROOT, Pipeline, make_pipeline
+from tests.service_support.helpers import arm_faults
 
 LATENCY = "0.003"
 """A training takes 11 s, an import 2.7 s: long enough to be killed in flight."""

@@ -15,7 +15,7 @@ from tasks.datasets import ensure_dataset
 from tasks.s3_access import put_bucket_access
 from tasks.schemas import ensure_schema
 from tasks.waiter import ResourceFailedError
-from tests.emulator.helpers import arm_faults
+from tests.service_support.helpers import arm_faults
 from tests.tasks.helpers import INTERACTIONS, ROLE, upload_interactions
 
 
