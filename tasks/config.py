@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from personalize_filters import FilterExpressionError, compile_filter
+from personalize_facts.filters import FilterExpressionError, compile_filter
 from tasks.aws import AwsSettings
 from tasks.holdout_metrics import PER_USER_METRICS
 from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig

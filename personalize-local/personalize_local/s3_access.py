@@ -5,7 +5,7 @@
    the policy of each bucket it will read or write is read from the S3 the service uses
    (GetBucketPolicy), as Personalize reads it with its own service principal.
 2. The policy must let ``personalize.amazonaws.com`` list the bucket and get (to read) or put
-   (to write) objects under the job's location (``iam_policies``: Allow statements for the
+   (to write) objects under the job's location (``personalize_facts.iam``: Allow statements for the
    principal, wildcards in actions and resources; a Deny wins; conditions are not evaluated).
 3. No policy, or a missing grant, refuses the Create call with InvalidInputException and the
    real service's words: "Insufficient privileges for accessing data in S3. Please look at
@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_policies import GUIDE, SERVICE, bucket_needs, refusals
+from personalize_facts.iam import GUIDE, SERVICE, bucket_needs, refusals
 from personalize_local.errors import InvalidInputException
 from personalize_local.service import Service
 

@@ -13,7 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from personalize_filters import FilterData, FilterExpression, FilterExpressionError, compile_filter
+from personalize_facts.filters import (
+    FilterData,
+    FilterExpression,
+    FilterExpressionError,
+    compile_filter,
+)
 from personalize_local.engine.data import data_stamp, load_group
 from personalize_local.engine.model import Model, top_k
 from personalize_local.engine.model_files import load_model

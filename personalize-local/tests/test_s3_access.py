@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from iam_policies import SERVICE
+from personalize_facts.iam import SERVICE
 from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import (

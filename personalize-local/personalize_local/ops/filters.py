@@ -1,6 +1,6 @@
 """CreateFilter, DescribeFilter, ListFilters, DeleteFilter.
 
-The expression is parsed at create time (``personalize_filters``) and checked against
+The expression is parsed at create time (``personalize_facts.filters``) and checked against
 the dataset group: every dataset it reads must exist there, with the fields it names.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from personalize_filters import FilterExpression, FilterExpressionError, compile_filter
+from personalize_facts.filters import FilterExpression, FilterExpressionError, compile_filter
 from personalize_local.avro_schema import parse_schema
 from personalize_local.errors import InvalidInputException, LimitExceededException
 from personalize_local.ops import Handler

@@ -4,7 +4,7 @@ The pipeline checks a configured expression with it before any AWS call (``tasks
 the local service parses expressions at CreateFilter and evaluates them when it serves.
 """
 
-from personalize_filters.expressions import (
+from personalize_facts.filters.expressions import (
     FilterData,
     FilterExpression,
     FilterExpressionError,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from personalize_filters import FilterData, FilterExpressionError, compile_filter
+from personalize_facts.filters import FilterData, FilterExpressionError, compile_filter
 
 ITEMS = pd.DataFrame(
     {

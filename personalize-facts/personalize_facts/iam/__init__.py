@@ -5,8 +5,8 @@ before ``provision`` creates anything) and the local service (``personalize_loca
 a job whose bucket policy does not let Personalize in), so both judge a policy the same way.
 """
 
-from iam_policies.evaluation import Refusal, refusals
-from iam_policies.personalize import (
+from personalize_facts.iam.evaluation import Refusal, refusals
+from personalize_facts.iam.personalize import (
     ASSUME_ROLE,
     GUIDE,
     SERVICE,

@@ -1,4 +1,4 @@
-"""The policy evaluation the pipeline and the local service share (iam_policies), and the
+"""The policy evaluation the pipeline and the local service share (``personalize_facts.iam``), and the
 documents it writes: the developer guide's "Giving Amazon Personalize access to Amazon S3
 resources" bucket policy and the role's trust policy, as deployments/ holds them."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from iam_policies import (
+from personalize_facts.iam import (
     ASSUME_ROLE,
     SERVICE,
     bucket_needs,
