@@ -101,7 +101,7 @@ def test_a_deny_wins_over_any_allow() -> None:
     assert (refusal.action, refusal.reason) == ("s3:GetObject", "denied by statement 'NoImports'")
 
 
-def test_conditions_are_taken_as_met_and_not_statements_are_skipped() -> None:
+def test_without_a_context_conditions_are_taken_as_met_and_not_statements_are_skipped() -> None:
     https_only = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*",
                   "Resource": "arn:aws:s3:::data/*",
                   "Condition": {"Bool": {"aws:SecureTransport": "false"}}}  # fmt: skip
@@ -110,6 +110,57 @@ def test_conditions_are_taken_as_met_and_not_statements_are_skipped() -> None:
     not_action = {"Effect": "Allow", "Principal": "*", "NotAction": "s3:DeleteObject",
                   "Resource": "*"}  # fmt: skip
     assert len(refused(policy(not_action))) == 2
+
+
+ACTING = {"aws:SourceAccount": "000000000000",
+          "aws:SourceArn": "arn:aws:personalize:us-east-1:000000000000:dataset-import-job/j"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("condition", "granted"),
+    [
+        ({"StringEquals": {"aws:SourceAccount": "000000000000"}}, True),
+        ({"StringEquals": {"aws:SourceAccount": "123456789012"}}, False),
+        ({"StringEquals": {"AWS:SOURCEACCOUNT": ["111122223333", "000000000000"]}}, True),
+        ({"ArnLike": {"aws:SourceArn": "arn:aws:personalize:us-east-1:000000000000:*"}}, True),
+        ({"ArnLike": {"aws:SourceArn": "arn:aws:personalize:eu-west-1:000000000000:*"}}, False),
+        ({"StringNotEquals": {"aws:SourceAccount": "000000000000"}}, False),
+        ({"StringLike": {"aws:SourceArn": "*:dataset-import-job/*"}}, True),
+        ({"Bool": {"aws:SecureTransport": "true"}}, True),  # not told: met for an Allow
+        ({"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}}, True),
+    ],
+)
+def test_an_allows_conditions_are_evaluated_on_the_keys_the_service_passes(
+    condition: dict[str, Any], granted: bool
+) -> None:
+    document = policy(allow("s3:*", "*", Condition=condition))
+    assert (refusals(document, SERVICE, READ, ACTING) == []) is granted
+
+
+def test_a_refusal_by_condition_names_the_key_and_the_value_passed() -> None:
+    document = with_statement(None, bucket_statement("data", "123456789012", "us-east-1"))
+    reasons = {r.reason for r in refusals(document, SERVICE, READ, ACTING)}
+    assert reasons == {
+        "the condition of the statement allowing it is not met (aws:SourceAccount is "
+        "000000000000, aws:SourceArn is "
+        "arn:aws:personalize:us-east-1:000000000000:dataset-import-job/j)"
+    }
+    mine = with_statement(None, bucket_statement("data", "000000000000", "us-east-1"))
+    assert refusals(mine, SERVICE, READ, ACTING) == []
+
+
+def test_a_deny_applies_only_when_its_conditions_are_told_and_met() -> None:
+    other_accounts = {"Sid": "OnlyMine", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                      "Resource": "*",
+                      "Condition": {"StringNotEquals": {"aws:SourceAccount": "000000000000"}}}  # fmt: skip
+    document = policy(allow("s3:*", "*"), other_accounts)
+    assert refusals(document, SERVICE, READ, ACTING) == []
+    foreign = {**ACTING, "aws:SourceAccount": "123456789012"}
+    assert {r.reason for r in refusals(document, SERVICE, READ, foreign)} == {
+        "denied by statement 'OnlyMine'"
+    }
+    https_only = {**other_accounts, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert refusals(policy(allow("s3:*", "*"), https_only), SERVICE, READ, ACTING) == []
 
 
 def test_a_trust_policy_lets_the_service_assume_the_role() -> None:

@@ -36,13 +36,14 @@ def create_batch_job(
     if n > maximum:
         raise InvalidInputException(f"numResults {n} is above the maximum of {maximum}.")
     check_locations(p)
+    tags = create_tags(p)
+    arn = call.arn(f"{kind}/{p['jobName']}")
     require_access(
         service,
+        arn,
         reads=(p["jobInput"]["s3DataSource"]["path"],),
         writes=(p["jobOutput"]["s3DataDestination"]["path"],),
     )
-    tags = create_tags(p)
-    arn = call.arn(f"{kind}/{p['jobName']}")
     body: dict[str, Any] = {
         "jobName": p["jobName"],
         arn_member(kind): arn,

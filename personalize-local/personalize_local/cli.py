@@ -7,6 +7,7 @@ import errno
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -18,7 +19,7 @@ import uvicorn
 from personalize_local.app import create_app
 from personalize_local.registry import registry
 from personalize_local.s3 import start_s3
-from personalize_local.service import Service, Settings
+from personalize_local.service import DEFAULT_ACCOUNT, Service, Settings
 
 DEFAULT_PORT = 8599
 
@@ -38,17 +39,31 @@ def parse_latency(value: str) -> float:
     return scale
 
 
+def parse_account_id(value: str) -> str:
+    """An AWS account ID: twelve digits."""
+    if not re.fullmatch(r"\d{12}", value):
+        raise argparse.ArgumentTypeError(
+            f"account id must be twelve digits such as {DEFAULT_ACCOUNT}, not {value!r}"
+        )
+    return value
+
+
 def client_environment(
-    endpoint: str, s3_endpoint: str, region: str, iam_endpoint: str | None = None
+    endpoint: str, s3_endpoint: str, region: str, moto_endpoint: str | None = None
 ) -> dict[str, str]:
     """The variables an unmodified boto3 client needs to reach this service, its S3 and (when
-    the loopback S3 runs: moto's server also speaks IAM) IAM, for roles and trust policies."""
+    the loopback S3 runs: moto's server also speaks IAM and STS) IAM, for roles and trust
+    policies, and STS, for the account (GetCallerIdentity)."""
     return {
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_EVENTS": endpoint,
         "AWS_ENDPOINT_URL_S3": s3_endpoint,
-        **({"AWS_ENDPOINT_URL_IAM": iam_endpoint} if iam_endpoint else {}),
+        **(
+            {"AWS_ENDPOINT_URL_IAM": moto_endpoint, "AWS_ENDPOINT_URL_STS": moto_endpoint}
+            if moto_endpoint
+            else {}
+        ),
         # Dummy credentials (the service does not check them); never copy the caller's own.
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -80,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--s3-port", type=int, default=0, help="port of the loopback S3")
     serve.add_argument("--region", default="us-east-1", help="region printed for clients")
     serve.add_argument(
+        "--account-id",
+        type=parse_account_id,
+        default=DEFAULT_ACCOUNT,
+        help="the account of Personalize ARNs and of the loopback S3, IAM and STS "
+        "(default %(default)s)",
+    )
+    serve.add_argument(
         "--throttle", type=float, default=0.0, help="fraction of requests to throttle"
     )
     serve.add_argument(
@@ -98,6 +120,14 @@ def main(argv: list[str] | None = None) -> int:
        write nothing more and are resumed by the next start.
     """
     args = _parser().parse_args(argv)
+    if os.environ.get("MOTO_ACCOUNT_ID", args.account_id) != args.account_id:
+        print(
+            f"personalize-local: MOTO_ACCOUNT_ID={os.environ['MOTO_ACCOUNT_ID']} would make the "
+            f"loopback S3, IAM and STS another account than --account-id {args.account_id}: "
+            "unset it, or pass the same account with --account-id.",
+            file=sys.stderr,
+        )
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         sock = _listen(args.host, args.port)
@@ -108,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if s3_endpoint is None:
         try:
             s3_server, s3_endpoint = start_s3(
-                args.host, args.s3_port, args.data_dir.resolve() / "s3"
+                args.account_id, args.host, args.s3_port, args.data_dir.resolve()
             )
         except OSError as error:
             sock.close()
@@ -120,14 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         data_dir=args.data_dir.resolve(),
         latency=args.latency,
+        account_id=args.account_id,
         s3_endpoint=s3_endpoint,
         throttle=args.throttle,
     )
     service = Service(settings, registry())
     resumed = service.lifecycle.resume()
     endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
-    iam_endpoint = s3_endpoint if s3_server else None
-    env = client_environment(endpoint, s3_endpoint, args.region, iam_endpoint)
+    moto_endpoint = s3_endpoint if s3_server else None
+    env = client_environment(endpoint, s3_endpoint, args.region, moto_endpoint)
     _announce(env, settings, resumed, args.env_file)
     config = uvicorn.Config(
         create_app(service), log_level="warning", access_log=False, timeout_graceful_shutdown=1
@@ -179,6 +210,8 @@ def _cannot_bind(option: str, host: str, port: int, error: OSError) -> int:
 
 def _announce(env: dict[str, Any], settings: Settings, resumed: int, env_file: Path | None) -> None:
     print(f"Local Personalize service, state in {settings.data_dir}", file=sys.stderr)
+    serves = "Personalize ARNs, S3, IAM and STS" if "AWS_ENDPOINT_URL_STS" in env else "its ARNs"
+    print(f"Account {settings.account_id} ({serves})", file=sys.stderr)
     if resumed:
         print(f"Resumed {resumed} job(s) in flight.", file=sys.stderr)
     print("Point boto3 at it with:", file=sys.stderr)

@@ -1,6 +1,8 @@
 """A loopback S3 that keeps its objects: moto's S3-protocol server, mirrored to files.
 
-1. moto's server (a maintained, complete S3 protocol) answers every request, in this process.
+1. moto's server (a maintained, complete S3 protocol) answers every request, in this process,
+   as one account (``--account-id`` of ``personalize-local serve``): S3, and the IAM and STS
+   that the same server speaks, answer as the account the Personalize ARNs carry.
 2. After a request that may change a bucket (PUT, POST or DELETE answered 2xx), :class:`Mirror`
    compares that bucket in moto's memory with its files under ``<data-dir>/s3/`` and writes or
    removes what differs: per object a body file and a JSON sidecar (key, ETag, metadata with the
@@ -12,7 +14,8 @@
    that lets Personalize read them outlive a restart.
 
 Kept: buckets, their policies and the latest version of each object, with its metadata. Not
-kept: versions, tags, ACLs and multipart uploads in progress.
+kept: versions, tags, ACLs and multipart uploads in progress. IAM roles are kept the same way
+under ``<data-dir>/iam/`` (``personalize_local.iam_roles``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable
@@ -27,7 +31,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -36,23 +39,29 @@ from moto.moto_server.werkzeug_app import (
 from moto.s3.models import FakeKey, S3Backend, s3_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from personalize_local.iam_roles import RoleMirror
+
 log = logging.getLogger("personalize_local.s3")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 CHANGING = frozenset({"PUT", "POST", "DELETE"})
 POLICY_FILE = "bucket.policy"
+ACCOUNT_HEADER = "HTTP_X_MOTO_ACCOUNT_ID"
+"""moto answers a request as the account this header names (when MOTO_ACCOUNT_ID is unset)."""
+_SIGNED_FOR = re.compile(r"Credential=[^/]+/\d{8}/[a-z0-9-]+/([a-z0-9-]+)/")
 
 
-def backend() -> S3Backend:
-    """moto's S3 state of the default account (the one every local client maps to)."""
-    return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+def backend(account_id: str) -> S3Backend:
+    """moto's S3 state of ``account_id`` (the one every local client maps to)."""
+    return s3_backends[account_id]["aws"]
 
 
 class Mirror:
     """Keeps ``root`` equal to moto's buckets: one folder per bucket, two files per object."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, account_id: str) -> None:
         self.root = root
+        self.account_id = account_id
         self._lock = threading.Lock()
         self._synced: dict[str, dict[str, FakeKey]] = {}
         """Per mirrored bucket, the moto object each of its keys was last written from."""
@@ -61,7 +70,7 @@ class Mirror:
 
     def load(self) -> int:
         """Put every mirrored bucket and object back into moto; returns the number of objects."""
-        s3, loaded = backend(), 0
+        s3, loaded = backend(self.account_id), 0
         for folder in sorted(p for p in self.root.glob("*") if (p / "bucket.json").exists()):
             bucket = json.loads((folder / "bucket.json").read_text())
             if bucket["name"] not in s3.buckets:
@@ -88,7 +97,7 @@ class Mirror:
     def sync(self, bucket: str | None = None) -> None:
         """Mirror one bucket (or every bucket, and forget the deleted ones) as moto holds it."""
         with self._lock:
-            live = backend().buckets
+            live = backend(self.account_id).buckets
             names = [bucket] if bucket else sorted({*live, *self._synced})
             for name in names:
                 if name in live:
@@ -135,24 +144,45 @@ class Mirror:
         }
         _write_atomic(stem.with_suffix(".json"), json.dumps(meta).encode())
 
-    def middleware(self, app: WSGIApp) -> WSGIApp:
-        """``app`` with every successful changing request mirrored before it is answered."""
 
-        def mirrored(
-            environ: dict[str, Any], start_response: Callable[..., Any]
-        ) -> Iterable[bytes]:
-            status: list[str] = []
+def mirrored(app: WSGIApp, buckets: Mirror, roles: RoleMirror) -> WSGIApp:
+    """``app`` with every successful changing request mirrored before it is answered: an S3
+    request to its bucket's files, an IAM request to the roles' files, moto's admin API (a
+    reset) to both."""
 
-            def start(code: str, headers: Any, *rest: Any) -> Any:
-                status.append(code)
-                return start_response(code, headers, *rest)
+    def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        status: list[str] = []
 
-            response = app(environ, start)
-            if environ.get("REQUEST_METHOD") in CHANGING and status[:1] and status[0][0] == "2":
-                self.sync(_bucket_of(environ))
-            return response
+        def start(code: str, headers: Any, *rest: Any) -> Any:
+            status.append(code)
+            return start_response(code, headers, *rest)
 
-        return mirrored
+        response = app(environ, start)
+        if environ.get("REQUEST_METHOD") in CHANGING and status[:1] and status[0][0] == "2":
+            service, bucket = _signed_for(environ), _bucket_of(environ)
+            if service in (None, "s3"):
+                buckets.sync(bucket)
+            if service == "iam" or (service is None and bucket is None):
+                roles.sync()
+        return response
+
+    return answer
+
+
+def as_account(app: WSGIApp, account_id: str) -> WSGIApp:
+    """``app`` answering every request as ``account_id`` (moto's account header)."""
+
+    def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ[ACCOUNT_HEADER] = account_id
+        return app(environ, start_response)
+
+    return answer
+
+
+def _signed_for(environ: dict[str, Any]) -> str | None:
+    """The service a SigV4-signed request was signed for (``s3``, ``iam``, ``sts``), or None."""
+    found = _SIGNED_FOR.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    return found.group(1) if found else None
 
 
 def _snapshot(keys: Any) -> dict[str, FakeKey]:
@@ -182,15 +212,19 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class S3Server:
-    """moto's S3 server on a thread, mirroring to ``data_dir`` when one is given."""
+    """moto's server (S3, IAM, STS) on a thread, answering as ``account_id`` and mirroring S3
+    to ``data_dir/s3`` and IAM roles to ``data_dir/iam`` when ``data_dir`` is given."""
 
-    def __init__(self, host: str, port: int, data_dir: Path | None) -> None:
+    def __init__(self, host: str, port: int, data_dir: Path | None, account_id: str) -> None:
         app: WSGIApp = DomainDispatcherApplication(create_backend_app)
-        self.mirror = Mirror(data_dir) if data_dir else None
-        if self.mirror:
-            loaded = self.mirror.load()
-            log.info("S3: %d object(s) loaded from %s", loaded, data_dir)
-            app = self.mirror.middleware(app)
+        if data_dir:
+            buckets = Mirror(data_dir / "s3", account_id)
+            roles = RoleMirror(data_dir / "iam", account_id)
+            loaded = buckets.load()
+            log.info("S3: %d object(s) loaded from %s", loaded, buckets.root)
+            log.info("IAM: %d role(s) loaded from %s", roles.load(), roles.root)
+            app = mirrored(app, buckets, roles)
+        app = as_account(app, account_id)
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=MotoRequestHandler
         )
@@ -210,9 +244,10 @@ class S3Server:
 
 
 def start_s3(
-    host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None
+    account_id: str, host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None
 ) -> tuple[S3Server, str]:
-    """Start the S3 server on loopback (objects kept under ``data_dir``); return it and its URL."""
-    server = S3Server(host, port, data_dir)
+    """Start the S3 server on loopback as ``account_id`` (objects and roles kept under
+    ``data_dir``); return it and its URL."""
+    server = S3Server(host, port, data_dir, account_id)
     server.start()
     return server, server.endpoint

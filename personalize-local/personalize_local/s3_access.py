@@ -6,7 +6,10 @@
    (GetBucketPolicy), as Personalize reads it with its own service principal.
 2. The policy must let ``personalize.amazonaws.com`` list the bucket and get (to read) or put
    (to write) objects under the job's location (``personalize_facts.iam``: Allow statements for the
-   principal, wildcards in actions and resources; a Deny wins; conditions are not evaluated).
+   principal, wildcards in actions and resources; a Deny wins), Personalize acting for the
+   service's account: the guide's confused-deputy conditions are evaluated with
+   ``aws:SourceAccount`` the account of the local stack (``--account-id``) and
+   ``aws:SourceArn`` the job's ARN, so a policy written for another account refuses the job.
 3. No policy, or a missing grant, refuses the Create call with InvalidInputException and the
    real service's words: "Insufficient privileges for accessing data in S3. Please look at
    .../granting-personalize-s3-access.html#attach-bucket-policy and fix bucket policy on
@@ -31,10 +34,12 @@ log = logging.getLogger("personalize_local.s3_access")
 
 
 def require_access(
-    service: Service, reads: tuple[str, ...] = (), writes: tuple[str, ...] = ()
+    service: Service, source_arn: str, reads: tuple[str, ...] = (), writes: tuple[str, ...] = ()
 ) -> None:
-    """Refuse the call unless each bucket's policy lets Personalize read ``reads`` and write
-    ``writes`` (``s3://bucket/prefix`` locations)."""
+    """Refuse the call unless each bucket's policy lets Personalize, acting for
+    ``source_arn`` (the job's ARN), read ``reads`` and write ``writes`` (``s3://bucket/prefix``
+    locations)."""
+    context = {"aws:SourceAccount": service.settings.account_id, "aws:SourceArn": source_arn}
     for uri, read, write in [(u, True, False) for u in reads] + [(u, False, True) for u in writes]:
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         if not uri.startswith("s3://") or not bucket:
@@ -42,7 +47,7 @@ def require_access(
         readable, policy = _bucket_policy(service, bucket)
         if not readable:
             continue
-        missing = refusals(policy, SERVICE, bucket_needs(bucket, prefix, read, write))
+        missing = refusals(policy, SERVICE, bucket_needs(bucket, prefix, read, write), context)
         if policy is None or missing:
             why = "no bucket policy" if policy is None else "; ".join(map(str, missing))
             log.info("Refused access to s3://%s/%s for Personalize: %s", bucket, prefix, why)

@@ -111,6 +111,23 @@ def test_the_policy_must_grant_personalize_listing_and_reading_where_it_imports(
         assert run_import(personalize, dataset, uri, f"allowed-{unique}")["status"] == "ACTIVE"
 
 
+def test_the_guides_conditions_must_name_the_local_stacks_account(
+    personalize: Any, s3: Any, dataset: str, unique: str
+) -> None:
+    """Personalize acts for the account of its ARNs (aws:SourceAccount, aws:SourceArn: the
+    guide's confused-deputy conditions): a policy written for another account refuses it."""
+    bucket = f"account-{unique}"
+    s3.create_bucket(Bucket=bucket)
+    uri = put_csv(s3, bucket, "i.csv", interactions_csv())
+    put_bucket_access(s3, bucket, "123456789012", "us-east-1")
+    assert import_error(personalize, dataset, uri).response["Error"]["Message"] == (
+        REFUSED.format(bucket)
+    )
+    account = dataset.split(":")[4]
+    put_bucket_access(s3, bucket, account, "us-east-1")  # the same Sid: replaces the statement
+    assert run_import(personalize, dataset, uri, f"mine-{unique}")["status"] == "ACTIVE"
+
+
 def test_a_deny_statement_wins(personalize: Any, s3: Any, dataset: str, bucket: str) -> None:
     uri = put_csv(s3, bucket, "i.csv", interactions_csv())
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])

@@ -51,8 +51,8 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
             f"The dataset group {group} already has {len(pending)} PENDING data deletion jobs "
             f"(at most {MAX_PENDING}); wait for one to start."
         )
-    require_access(service, reads=(location,))
     arn = call.arn(f"data-deletion-job/{p['jobName']}")
+    require_access(service, arn, reads=(location,))
     body = {
         "jobName": p["jobName"],
         "dataDeletionJobArn": arn,

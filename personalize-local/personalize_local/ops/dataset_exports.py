@@ -42,8 +42,8 @@ def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
             "dataset; Actions and Action interactions datasets cannot be exported."
         )
     output_path(p["jobOutput"]["s3DataDestination"]["path"])
-    require_access(service, writes=(p["jobOutput"]["s3DataDestination"]["path"],))
     arn = call.arn(f"dataset-export-job/{p['jobName']}")
+    require_access(service, arn, writes=(p["jobOutput"]["s3DataDestination"]["path"],))
     body = {
         "jobName": p["jobName"],
         "datasetExportJobArn": arn,

@@ -46,8 +46,8 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
                 f"The dataset {dataset_arn} is already importing with "
                 f"{other['datasetImportJobArn']} ({other['status']}); wait for it to finish."
             )
-    require_access(service, reads=(p["dataSource"].get("dataLocation", ""),))
     arn = call.arn(f"dataset-import-job/{p['jobName']}")
+    require_access(service, arn, reads=(p["dataSource"].get("dataLocation", ""),))
     body: dict[str, Any] = {
         "jobName": p["jobName"],
         "datasetImportJobArn": arn,

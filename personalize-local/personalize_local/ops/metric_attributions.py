@@ -50,9 +50,9 @@ def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     _check_metrics(p["metrics"])
     _check_output(p["metricsOutputConfig"])
     output = p["metricsOutputConfig"].get("s3DataDestination")
-    require_access(service, writes=(output["path"],) if output else ())
     tags = create_tags(p)
     arn = call.arn(f"metric-attribution/{p['name']}")
+    require_access(service, arn, writes=(output["path"],) if output else ())
     body = {
         "name": p["name"],
         "metricAttributionArn": arn,
