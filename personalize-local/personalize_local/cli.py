@@ -83,7 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         help="port, 0 for any free one (default %(default)s)",
     )
     serve.add_argument(
-        "--data-dir", type=Path, default=Path(".local/personalize"), help="where state is kept"
+        "--data-dir",
+        type=Path,
+        default=Path(".local/personalize"),
+        help="where state is kept (default %(default)s)",
     )
     serve.add_argument(
         "--latency",
@@ -92,8 +95,15 @@ def _parser() -> argparse.ArgumentParser:
         help="'instant' (default) or a scale factor on real durations, e.g. 0.01",
     )
     serve.add_argument("--s3-endpoint", help="use this S3 instead of starting a loopback one")
-    serve.add_argument("--s3-port", type=int, default=0, help="port of the loopback S3")
-    serve.add_argument("--region", default="us-east-1", help="region printed for clients")
+    serve.add_argument(
+        "--s3-port",
+        type=int,
+        default=0,
+        help="port of the loopback S3, 0 for any free one (default %(default)s)",
+    )
+    serve.add_argument(
+        "--region", default="us-east-1", help="region printed for clients (default %(default)s)"
+    )
     serve.add_argument(
         "--account-id",
         type=parse_account_id,

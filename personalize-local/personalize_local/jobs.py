@@ -179,7 +179,7 @@ class Lifecycle:
                     fn(job)
                 if self.closing:
                     raise _Closing
-                store.delete(arn)
+                store.delete_tree(arn)  # with what goes with it (a dataset's export jobs)
                 return
             reason = self.service.faults.take_failure(kind)
             if reason:

@@ -105,6 +105,18 @@ class Store:
             self._db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
             self.generation += 1
 
+    def delete_tree(self, arn: str) -> None:
+        """Forget a resource, every resource under it (children's children too) and their tags."""
+        with self._lock:
+            rows = self._db.execute(
+                "WITH RECURSIVE tree(arn) AS (SELECT ? UNION "
+                "SELECT resources.arn FROM resources JOIN tree ON resources.parent = tree.arn) "
+                "SELECT arn FROM tree",
+                (arn,),
+            ).fetchall()
+            for (member,) in rows:
+                self.delete(member)
+
     def list_kind(self, kind: str, parent: str | None = None) -> list[dict[str, Any]]:
         """Resources of a kind, oldest first, optionally only those under one parent."""
         query = "SELECT body FROM resources WHERE kind = ?"

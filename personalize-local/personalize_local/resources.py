@@ -71,27 +71,23 @@ def delete_when_unused(
     service: Service,
     kind: str,
     arn: str,
+    first: tuple[str, ...] = (),
     blocking: dict[str, str] | None = None,
-    owned: tuple[str, ...] = (),
+    busy: tuple[tuple[str, dict[str, Any]], ...] = (),
 ) -> None:
-    """Start deleting a resource, refusing while resources of the blocking kinds reference it.
+    """Start deleting a resource, refusing while what must go first is still there.
 
+    ``first`` names the kinds of children to delete first (a dataset group's solutions);
     ``blocking`` maps a kind to the member that references this resource, e.g.
-    ``{"dataset": "schemaArn"}`` for a schema. Children (resources whose parent is this one)
-    block, except those of the ``owned`` kinds (e.g. a dataset's import jobs), which block only
-    while in flight and go with the resource (its DELETE work removes them).
+    ``{"dataset": "schemaArn"}`` for a schema; ``busy`` lists (kind, document) of resources
+    that block only while in flight (a dataset's import jobs). Every other child goes with the
+    resource when its DELETE job ends (a dataset's export jobs, a group's filters).
     """
     body = require(service, kind, arn)
-    for child_kind, child_arn in service.store.children(arn):
-        if child_kind in owned:
-            if in_flight(service.store.get(child_arn) or {}):
-                raise ResourceInUseException(
-                    f"Cannot delete {kind} {arn} while its {child_kind} {child_arn} is running."
-                )
-            continue
+    remaining = [f"the {k} {a}" for k, a in service.store.children(arn) if k in first]
+    if remaining:
         raise ResourceInUseException(
-            f"Cannot delete {kind} {arn}: it still has the {child_kind} {child_arn}. "
-            f"Delete that first."
+            f"Cannot delete {kind} {arn}: it still has {', '.join(remaining)}. Delete those first."
         )
     for other_kind, member in (blocking or {}).items():
         for other in service.store.list_kind(other_kind):
@@ -100,6 +96,12 @@ def delete_when_unused(
                     f"Cannot delete {kind} {arn}: the {other_kind} "
                     f"{other.get(arn_member(other_kind), other.get('name'))} uses it."
                 )
+    for other_kind, other in busy:
+        if in_flight(other):
+            raise ResourceInUseException(
+                f"Cannot delete {kind} {arn} while the {other_kind} "
+                f"{other.get(arn_member(other_kind))} is in {other['status']} status."
+            )
     if "status" not in body:
         service.store.delete(arn)
         return
@@ -109,6 +111,11 @@ def delete_when_unused(
         )
     service.store.update(arn, {"status": "DELETE PENDING"})
     service.lifecycle.begin(arn, "DELETE")
+
+
+def of_kind(service: Service, kind: str, parent: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(kind, document) of every resource of a kind under ``parent``, for ``busy``."""
+    return tuple((kind, body) for body in service.store.list_kind(kind, parent))
 
 
 def arn_member(kind: str) -> str:

@@ -8,7 +8,6 @@ input files of 100 MB at most).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import boto3
@@ -20,6 +19,7 @@ from tests.service_support.helpers import (
     USERS_SCHEMA,
     active_dataset,
     active_group,
+    delete_users,
     error_of,
     exported_rows,
     interactions_csv,
@@ -36,22 +36,6 @@ from tests.service_support.training_setup import (
     recommended,
     train,
 )
-
-ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3"
-
-
-def delete_users(personalize: Any, group: str, name: str, uri: str) -> dict[str, Any]:
-    """Run a data deletion job and wait until it ends; its description."""
-    arn = personalize.create_data_deletion_job(
-        jobName=name, datasetGroupArn=group, dataSource={"dataLocation": uri}, roleArn=ROLE
-    )["dataDeletionJobArn"]
-    deadline = time.monotonic() + 30
-    while True:
-        job = personalize.describe_data_deletion_job(dataDeletionJobArn=arn)["dataDeletionJob"]
-        if job["status"] in ("COMPLETED", "FAILED") or time.monotonic() > deadline:
-            return dict(job)
-        assert job["status"] in ("PENDING", "IN_PROGRESS"), job
-        time.sleep(0.02)
 
 
 def test_deletion_removes_users_everywhere(

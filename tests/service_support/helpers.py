@@ -232,3 +232,20 @@ def exported_rows(s3: Any, bucket: str, prefix: str) -> pd.DataFrame:
     assert keys and all(k.endswith(".csv") for k in keys)
     bodies = [s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys]
     return pd.concat([pd.read_csv(io.BytesIO(b), dtype=str) for b in bodies], ignore_index=True)
+
+
+DELETION_ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3"
+
+
+def delete_users(personalize: Any, group: str, name: str, uri: str) -> dict[str, Any]:
+    """Run a data deletion job and wait until it ends; its description."""
+    arn = personalize.create_data_deletion_job(
+        jobName=name, datasetGroupArn=group, dataSource={"dataLocation": uri}, roleArn=DELETION_ROLE
+    )["dataDeletionJobArn"]
+    deadline = time.monotonic() + 30
+    while True:
+        job = personalize.describe_data_deletion_job(dataDeletionJobArn=arn)["dataDeletionJob"]
+        if job["status"] in ("COMPLETED", "FAILED") or time.monotonic() > deadline:
+            return dict(job)
+        assert job["status"] in ("PENDING", "IN_PROGRESS"), job
+        time.sleep(0.02)

@@ -33,8 +33,15 @@ def list_dataset_groups(service: Service, call: Call) -> dict[str, Any]:
     return page(service.store.list_kind(KIND), call.params, "datasetGroups")
 
 
+FIRST = ("event-tracker", "solution", "recommender", "dataset")
+"""What must be deleted before a group: botocore's DeleteDatasetGroup names its event trackers,
+solutions and datasets; the developer guide's "Requirements for deleting Amazon Personalize
+resources" adds a domain group's recommenders. The rest (filters, metric attributions, data
+deletion jobs) goes with the group."""
+
+
 def delete_dataset_group(service: Service, call: Call) -> dict[str, Any]:
-    delete_when_unused(service, KIND, call.params["datasetGroupArn"])
+    delete_when_unused(service, KIND, call.params["datasetGroupArn"], first=FIRST)
     return {}
 
 

@@ -13,12 +13,13 @@ from typing import Any
 from personalize_local.avro_schema import RULES, check_dataset_type, parse_schema
 from personalize_local.dataset_rows import delete_rows
 from personalize_local.domain_recipes import check_domain_dataset
-from personalize_local.errors import InvalidInputException
+from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, Work
 from personalize_local.ops import Handler
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    of_kind,
     page,
     require,
     require_active,
@@ -92,15 +93,31 @@ def list_datasets(service: Service, call: Call) -> dict[str, Any]:
 
 
 def delete_dataset(service: Service, call: Call) -> dict[str, Any]:
-    delete_when_unused(service, KIND, call.params["datasetArn"], owned=(IMPORT_KIND,))
+    """Refused while the group's event tracker feeds it, or while one of its imports, or a
+    training or recommender of its group, is in flight; its export jobs go with it."""
+    arn = call.params["datasetArn"]
+    group = require(service, KIND, arn)["datasetGroupArn"]
+    for tracker in service.store.list_kind("event-tracker", group):
+        if arn in (
+            tracker.get("interactionsDatasetArn"),
+            tracker.get("eventInteractionsDatasetArn"),
+        ):
+            raise ResourceInUseException(
+                f"Cannot delete dataset {arn}: the event tracker {tracker['eventTrackerArn']} "
+                "records into it. Delete the event tracker first."
+            )
+    trainings = tuple(
+        version
+        for solution in service.store.list_kind("solution", group)
+        for version in of_kind(service, "solution-version", solution["solutionArn"])
+    )
+    busy = of_kind(service, IMPORT_KIND, arn) + trainings + of_kind(service, "recommender", group)
+    delete_when_unused(service, KIND, arn, busy=busy)
     return {}
 
 
 def forget_dataset(job: Job) -> None:
-    """A deleted dataset takes its rows and its import jobs' records with it."""
-    for kind, child in job.service.store.children(job.arn):
-        if kind == IMPORT_KIND:
-            job.service.store.delete(child)
+    """A deleted dataset takes its rows with it (its jobs' records go with the dataset)."""
     delete_rows(job.service, job.arn)
 
 

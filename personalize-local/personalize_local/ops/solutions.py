@@ -21,6 +21,7 @@ from personalize_local.recipe_catalogue import Recipe, recipe
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    of_kind,
     page,
     require,
     require_active,
@@ -129,7 +130,11 @@ def delete_solution(service: Service, call: Call) -> dict[str, Any]:
                 f"Cannot delete solution {arn}: the campaign {campaign['campaignArn']} serves "
                 "one of its solution versions. Delete the campaign first."
             )
-    delete_when_unused(service, KIND, arn, owned=(VERSION_KIND,))
+    # botocore's DeleteSolution: refused while one of its versions is CREATE PENDING or IN
+    # PROGRESS; its versions go with it.
+    delete_when_unused(
+        service, KIND, arn, first=("campaign",), busy=of_kind(service, VERSION_KIND, arn)
+    )
     return {}
 
 
