@@ -375,6 +375,7 @@ class DatasetConfig(_Model):
         description="After a run is stopped (gate, approval, failed promotion) or fails after "
         "its import: 'restore' imports the accepted data again (the files behind the serving "
         "version), so nothing unaccepted stays in the dataset; 'keep' leaves the run's data.",
+        examples=["keep"],
     )
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 
