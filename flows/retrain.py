@@ -63,6 +63,7 @@ from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
+from tasks.preflight import require_source_buckets
 from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
 from tasks.solution_versions import train_solution_version
@@ -115,6 +116,8 @@ def retrain(
     aws = config.aws
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
+    if interactions_uri:
+        require_source_buckets(aws, {"interactions_uri": interactions_uri})
     resources = resources_for(config)
     plan = plan_holdout(config, resources)
     prepared = prepare_and_import(config, resources, interactions_uri, import_mode, plan.spec)
