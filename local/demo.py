@@ -33,12 +33,12 @@ from typing import Any
 import boto3
 import pandas as pd
 
-from emulator.process import LocalService
 from flows.batch_inference import batch_inference
 from flows.provision import provision
 from flows.retrain import retrain
 from flows.run_state import run_result
 from local.sample_data import SampleExports, SampleSize, write_exports
+from personalize_local.process import LocalService
 from tasks.command_line import command_parser
 from tasks.config import PipelineConfig, load_config
 from tasks.recommendations import get_recommendations

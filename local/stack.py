@@ -114,7 +114,7 @@ class LocalStack:
     def personalize(self) -> Daemon:
         """The local Personalize service and its loopback S3."""
         command = [
-            sys.executable, "-m", "emulator", "serve",
+            sys.executable, "-m", "personalize_local", "serve",
             "--host", self.settings.host,
             "--port", str(self.settings.personalize_port),
             "--s3-port", str(self.settings.s3_port),
