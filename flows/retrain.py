@@ -127,7 +127,7 @@ def retrain(
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
     if interactions_uri:
-        require_source_buckets(aws, {"interactions_uri": interactions_uri})
+        require_source_buckets(config.aws, {"interactions_uri": interactions_uri})
     resources = resources_for(config)
     run_id = str(flow_run.get_id() or "local")
     started = datetime.now(UTC)
