@@ -11,10 +11,11 @@ STAMP := $(VENV)/.installed-stamp
 install: $(STAMP)
 
 # (Re)install only when the project's dependencies changed; the lock keeps resolution fast.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pyproject.toml \
+		requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements.lock -e '.[dev]'
+		-c requirements.lock -e ./personalize-facts -e ./personalize-local -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,7 +24,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy flows tasks emulator deployments local personalize_filters iam_policies
+	$(BIN)/mypy flows tasks deployments local personalize-local/personalize_local \
+		personalize-facts/personalize_facts
 
 # Broken links and missing pages fail the build (strict).
 docs: $(STAMP)

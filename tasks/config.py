@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from personalize_filters import FilterExpressionError, compile_filter
+from personalize_facts.filters import FilterExpressionError, compile_filter
 from tasks.aws import AwsSettings
 from tasks.holdout_metrics import PER_USER_METRICS
 from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
@@ -369,6 +369,13 @@ class DatasetConfig(_Model):
         default="FULL",
         description="FULL replaces the bulk data the dataset holds, INCREMENTAL adds to it "
         "(retrain's import_mode parameter overrides it for one run).",
+    )
+    on_stop: Literal["restore", "keep"] = Field(
+        default="restore",
+        description="After a run is stopped (gate, approval, failed promotion) or fails after "
+        "its import: 'restore' imports the accepted data again (the files behind the serving "
+        "version), so nothing unaccepted stays in the dataset; 'keep' leaves the run's data.",
+        examples=["keep"],
     )
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 
