@@ -60,6 +60,7 @@ from flows.imports import ImportMode, finished_at, prepare_and_import, source_fo
 from flows.lineage import Lineage
 from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
+from flows.parallel import all_results
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
@@ -243,12 +244,11 @@ def _train(
         )
         for s in selected
     }
-    versions = {name: future.result() for name, future in training.items()}
-    metrics = {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
-    return {
-        s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name].result())
-        for s in selected
-    }
+    versions = all_results(training)
+    metrics = all_results(
+        {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
+    )
+    return {s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name]) for s in selected}
 
 
 def gate_and_promote(
