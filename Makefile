@@ -31,9 +31,11 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-# Regenerate the generated pages (the configuration reference); a test fails when they are stale.
+# Regenerate the generated pages (the configuration reference, the local service's operations
+# coverage); a test fails when they are stale.
 reference: $(STAMP)
 	$(BIN)/python -m tasks.config_reference
+	$(BIN)/python -m personalize_local.coverage > docs/coverage.md
 
 test: lint docs
 	$(BIN)/python -m pytest

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +52,7 @@ def status_name(kind: str, verb: str, phase: str) -> str:
 
 STATUS_VERB: dict[tuple[str, str], str] = {
     # botocore's CampaignUpdateSummary.status and SolutionUpdateSummary.status (and the real
-    # service's campaign updates in aws-observed.md): an update moves through
+    # service's campaign updates in docs/aws-facts.md#statuses): an update moves through
     # CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
     ("campaign", "UPDATE"): "CREATE",
     ("solution", "UPDATE"): "CREATE",
@@ -109,10 +109,18 @@ Work = Callable[[Job], dict[str, Any] | None]
 
 
 class Lifecycle:
-    """Runs the jobs of one service on a small thread pool."""
+    """Runs the jobs of one service on a small thread pool: ``work`` is what the job of each
+    (kind, verb) does, ``final`` the status it ends in where not ACTIVE."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(
+        self,
+        service: Service,
+        work: Mapping[tuple[str, str], Work],
+        final: Mapping[tuple[str, str], str],
+    ) -> None:
         self.service = service
+        self._work = work
+        self._final = final
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="personalize-job")
         self._lock = threading.RLock()
         self._closing = threading.Event()
@@ -174,7 +182,7 @@ class Lifecycle:
                 return  # stopped while pending (CREATE PENDING > CREATE STOPPED)
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)
-                fn = self.service.registry.jobs.get((kind, verb))
+                fn = self._work.get((kind, verb))
                 if fn:
                     fn(job)
                 if self.closing:
@@ -185,13 +193,13 @@ class Lifecycle:
             if reason:
                 raise JobFailed(reason)
             self._hold(job, self.service.faults.take_hold(kind))
-            fn = self.service.registry.jobs.get((kind, verb))
+            fn = self._work.get((kind, verb))
             result = fn(job) if fn else None
             self._sleep(job, duration - (time.monotonic() - started))
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
-            final = self.service.registry.final.get((kind, verb), "ACTIVE")
+            final = self._final.get((kind, verb), "ACTIVE")
             self._finish(arn, status_path, final, top_level=result or {})
         except _Closing:
             finished = False
