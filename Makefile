@@ -113,3 +113,8 @@ bench-prep: $(STAMP)
 .PHONY: bench-gate
 bench-gate: $(STAMP)
 	$(BIN)/python -m benchmarks.gate_power $(BENCH_ARGS)
+
+# --- issue 22: faulty and honest exports through the real retrain flow (not run by the tests) ---
+.PHONY: bench-data-regressions
+bench-data-regressions: $(STAMP)
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m benchmarks.data_regressions $(BENCH_ARGS)
