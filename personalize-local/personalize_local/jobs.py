@@ -52,7 +52,7 @@ def status_name(kind: str, verb: str, phase: str) -> str:
 
 STATUS_VERB: dict[tuple[str, str], str] = {
     # botocore's CampaignUpdateSummary.status and SolutionUpdateSummary.status (and the real
-    # service's campaign updates in aws-observed.md): an update moves through
+    # service's campaign updates in docs/aws-facts.md#statuses): an update moves through
     # CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
     ("campaign", "UPDATE"): "CREATE",
     ("solution", "UPDATE"): "CREATE",
