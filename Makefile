@@ -1,20 +1,22 @@
 # make demo: run the main job against the local Personalize service.
-# make test: lint, type-check and run the tests (pytest-xdist: one worker per core).
+# make test: lint, type-check, build the documentation and run the tests (pytest-xdist).
 # make test-fast: the inner loop, the tests not marked slow (unit and HTTP tests).
+# make docs: build the documentation site into site/ (mkdocs serve to browse it while editing).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint format install lock clean
+.PHONY: demo test test-fast lint docs reference format install lock clean
 
 install: $(STAMP)
 
 # (Re)install only when the project's dependencies changed; the lock keeps resolution fast.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pyproject.toml \
+		requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements.lock -e '.[dev]'
+		-c requirements.lock -e ./personalize-facts -e ./personalize-local -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,14 +25,25 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy flows tasks emulator deployments local personalize_filters iam_policies
+	$(BIN)/mypy flows tasks deployments local personalize-local/personalize_local \
+		personalize-facts/personalize_facts
+
+# Broken links and missing pages fail the build (strict).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# Regenerate the generated pages (the configuration reference, the local service's operations
+# coverage); a test fails when they are stale.
+reference: $(STAMP)
+	$(BIN)/python -m tasks.config_reference
+	$(BIN)/python -m personalize_local.coverage > docs/coverage.md
 
 # Each xdist worker starts its own local service, S3 and Prefect API; tests that share an
-# expensive fixture (the local stack, a module's fixture) stay on one worker (tests/conftest.py).
+# expensive fixture (the local stack, a module's fixture) stay on one worker (conftest.py).
 PYTEST_WORKERS ?= auto
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-test: lint
+test: lint docs
 	$(BIN)/python -m pytest $(PYTEST_XDIST)
 
 test-fast: $(STAMP)
@@ -50,7 +63,7 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
 
 # --- The local stack (local/stack.py): Prefect server + UI, the local Personalize
 # service and its S3, a process worker, every deployment of prefect.yaml. Logs and PIDs
@@ -109,3 +122,8 @@ bench-prep: $(STAMP)
 .PHONY: bench-gate
 bench-gate: $(STAMP)
 	$(BIN)/python -m benchmarks.gate_power $(BENCH_ARGS)
+
+# --- issue 22: faulty and honest exports through the real retrain flow (not run by the tests) ---
+.PHONY: bench-data-regressions
+bench-data-regressions: $(STAMP)
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m benchmarks.data_regressions $(BENCH_ARGS)

@@ -6,7 +6,7 @@
    created (``tasks.holdout_data``: each report sits beside its import file; the
    lineage artifact shows the same spans). The holdout's cutoff is never earlier, so no
    serving version has seen it; the serving versions' own holdout (the same for all) can be
-   held out again when the export has nothing newer. Nothing serving, or an import without a
+   held out again when a FULL export has nothing newer. Nothing serving, or an import without a
    report, and there is no holdout: the plan says why and the gate falls back to the metric
    rules.
 2. Preparation sets the holdout aside beside the import file (``tasks.prep.holdout``).
@@ -26,6 +26,7 @@ from prefect.runtime import flow_run
 
 from flows.batch_files import read_output
 from flows.batch_inference import catalogue_items, write_batch_input
+from flows.parallel import all_results
 from flows.provision import Resources
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
@@ -51,8 +52,13 @@ class HoldoutPlan:
     reason: str = ""
 
 
-def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
-    """The holdout this run's preparation sets aside (see the module docstring, step 1)."""
+def plan_holdout(
+    config: PipelineConfig, resources: Resources, incremental: bool = False
+) -> HoldoutPlan:
+    """The holdout this run's preparation sets aside (see the module docstring, step 1);
+    ``incremental``: the interactions are imported INCREMENTAL, so the serving version's own
+    holdout is not held out again (accepted held-out rows are in the dataset by then,
+    :mod:`flows.restore`, and a new version trains on them)."""
     gated = [s for s in config.solutions if s.gate and s.gate.holdout and s.campaign]
     if not gated:
         return HoldoutPlan(reason="no solution's gate has a holdout")
@@ -78,7 +84,9 @@ def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
             days=max(h.days for h in settings),
             max_users=max(h.max_users for h in settings),
             not_before=max(data.end for data in seen),
-            again=previous if all(data.holdout == previous for data in seen) else None,
+            again=previous
+            if not incremental and all(data.holdout == previous for data in seen)
+            else None,
         )
     )
 
@@ -110,8 +118,8 @@ def compare_on_holdout(
     # One job per version and run: a retry, or the next candidate of a review, attaches to it;
     # two roles played by one version (a rerun that reuses the serving version) share it.
     outputs = {role: f"{base}/{_short(version)}/" for role, version in versions.items()}
-    jobs = [
-        run_batch_inference.submit(
+    jobs = {
+        version: run_batch_inference.submit(
             config.aws,
             f"{solution.name[:36]}-ho-{_short(version)}-{run[:8]}",
             version,
@@ -122,9 +130,8 @@ def compare_on_holdout(
             filter_arn=filter_arn,
         )
         for version in dict.fromkeys(versions.values())
-    ]
-    for future in jobs:
-        future.result()
+    }
+    all_results(jobs)
     catalogue = catalogue_items(config.aws, resources)
     return measure_on_holdout(holdout, outputs, catalogue, settings, solution.name)
 
