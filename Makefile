@@ -31,9 +31,11 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-# Regenerate the generated pages (the configuration reference); a test fails when they are stale.
+# Regenerate the generated pages (the configuration reference, the local service's operations
+# coverage); a test fails when they are stale.
 reference: $(STAMP)
 	$(BIN)/python -m tasks.config_reference
+	$(BIN)/python -m personalize_local.coverage > docs/coverage.md
 
 test: lint docs
 	$(BIN)/python -m pytest
@@ -111,3 +113,8 @@ bench-prep: $(STAMP)
 .PHONY: bench-gate
 bench-gate: $(STAMP)
 	$(BIN)/python -m benchmarks.gate_power $(BENCH_ARGS)
+
+# --- issue 22: faulty and honest exports through the real retrain flow (not run by the tests) ---
+.PHONY: bench-data-regressions
+bench-data-regressions: $(STAMP)
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m benchmarks.data_regressions $(BENCH_ARGS)

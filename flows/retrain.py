@@ -60,6 +60,7 @@ from flows.imports import ImportMode, finished_at, prepare_and_import, source_fo
 from flows.lineage import Lineage
 from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
+from flows.parallel import all_results
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
@@ -72,6 +73,7 @@ from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
+from tasks.preflight import require_source_buckets
 from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -125,6 +127,8 @@ def retrain(
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
+    if interactions_uri:
+        require_source_buckets(config.aws, {"interactions_uri": interactions_uri})
     resources = resources_for(config)
     run_id = str(flow_run.get_id() or "local")
     started = datetime.now(UTC)
@@ -240,12 +244,11 @@ def _train(
         )
         for s in selected
     }
-    versions = {name: future.result() for name, future in training.items()}
-    metrics = {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
-    return {
-        s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name].result())
-        for s in selected
-    }
+    versions = all_results(training)
+    metrics = all_results(
+        {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
+    )
+    return {s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name]) for s in selected}
 
 
 def gate_and_promote(

@@ -7,8 +7,8 @@ of the kinds whose calls are alike (Describe answers the stored resource under t
 member; List pages the kind's resources, under the parent the call names).
 
 Sources: durations are typical AWS durations (a training takes about an hour), scaled by
-``--latency``; statuses follow botocore's model and the real responses (docs/aws-facts.md,
-docs/local-service.md "How closely it follows AWS").
+``--latency``; statuses follow botocore's model and the real responses
+(docs/aws-facts.md#statuses).
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def busy_status(status: str) -> bool:
 
 
 # botocore's CampaignUpdateSummary.status and SolutionUpdateSummary.status (and the real
-# service's campaign updates): an update moves through CREATE PENDING > CREATE IN_PROGRESS >
-# ACTIVE -or- CREATE FAILED, never UPDATE ...
+# service's campaign updates in docs/aws-facts.md#statuses): an update moves through
+# CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
 _UPDATE_SHOWS_CREATE = MappingProxyType({"UPDATE": "CREATE"})
 
 KINDS: Mapping[str, Kind] = MappingProxyType(

@@ -8,7 +8,8 @@
    single USER_ID column.
 3. The deletion removes the users' rows from every dataset of the group (bulk and put) and
    their events from the group's event trackers. Versions trained afterwards do not know them,
-   and filters stop seeing their history. ``numDeleted`` counts the user ids the files listed.
+   and filters stop seeing their history. ``numDeleted`` is "the number of records deleted by a
+   COMPLETED job" (botocore's DataDeletionJob): the rows and tracked events that went.
 """
 
 from __future__ import annotations
@@ -71,10 +72,11 @@ def delete_listed_users(job: Job) -> dict[str, Any]:
     service = job.service
     users = read_user_ids(service, body["dataSource"]["dataLocation"])
     group = body["datasetGroupArn"]
-    for dataset in service.store.list_kind("dataset", group):
+    deleted = sum(
         delete_users(service, dataset["datasetArn"], users)
-    forget_users(service, group, users)
-    return {"numDeleted": len(users)}
+        for dataset in service.store.list_kind("dataset", group)
+    )
+    return {"numDeleted": deleted + forget_users(service, group, users)}
 
 
 def read_user_ids(service: Service, location: str) -> set[str]:

@@ -33,7 +33,7 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
     require_active(service, "dataset-group", group)
     active = [f for f in service.store.list_kind(KIND, group) if f["status"] == "ACTIVE"]
     if len(active) >= MAX_ACTIVE:
-        # The real service's quota and wording (aws-observed.md, CreateFilter).
+        # The real service's quota and wording (docs/aws-facts.md#errors, CreateFilter).
         raise LimitExceededException(
             f"More than {MAX_ACTIVE} resources in ACTIVE state. Please delete some and try again."
         )
