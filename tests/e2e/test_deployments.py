@@ -9,11 +9,13 @@ upstream flow's event starts a retrain with the event's parameters, which comple
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import boto3
 import pytest
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -33,6 +35,7 @@ from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_gro
 from deployments.work_pool import WORK_POOL
 from local.stack import LocalStack
 from tasks.config import load_config
+from tests.artifacts import latest_artifacts
 from tests.e2e.conftest import (
     RUN_TIMEOUT,
     assert_completed,
@@ -303,3 +306,29 @@ def emit_in_order(*events: Event) -> None:
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, send()).result()
+
+
+def test_a_quick_run_of_teardown_deletes_nothing(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    # Issue 23: a Quick run from the UI (no parameters) deleted the live campaign.
+    env = on_stack.client_env()
+    personalize = boto3.client(
+        "personalize",
+        endpoint_url=env["AWS_ENDPOINT_URL_PERSONALIZE"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    name = load_config(on_stack.settings.demo_config).dataset_group.name
+    campaigns = {c["campaignArn"] for c in personalize.list_campaigns()["campaigns"]}
+    assert campaigns, "the first retrain deployed a campaign"
+
+    run = wait_for_final(start_run("teardown/manual").id)
+    assert_completed(run, on_stack)
+    assert {c["campaignArn"] for c in personalize.list_campaigns()["campaigns"]} == campaigns
+    assert name in {g["name"] for g in personalize.list_dataset_groups()["datasetGroups"]}
+    plan = json.loads(str(latest_artifacts(f"teardown-{name}")[f"teardown-{name}"].data))
+    assert [row["kind"] for row in plan][:1] == ["campaign"]
+    assert {row["arn"] for row in plan} >= campaigns
+    assert plan[-1]["kind"] in ("dataset-group", "schema")
