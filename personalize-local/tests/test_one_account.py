@@ -2,7 +2,7 @@
 
 On AWS, STS GetCallerIdentity answers the account that owns the caller's resources, and every
 ARN carries it (``arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME``, ``arn:aws:iam::
-ACCOUNT:role/NAME``; docs/aws-facts.md, "ARNs and the account"). Clients build ARNs from it:
+ACCOUNT:role/NAME``; docs/aws-facts.md#arns-and-the-account). Clients build ARNs from it:
 an AWS solution's Lambda handlers describe ``arn:...:{GetCallerIdentity's Account}:...``
 before creating anything.
 """

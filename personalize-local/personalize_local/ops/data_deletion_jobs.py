@@ -25,7 +25,7 @@ from personalize_local.errors import InvalidInputException, LimitExceededExcepti
 from personalize_local.event_log import forget_users
 from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
-from personalize_local.resources import create_tags, page, require, start_create
+from personalize_local.resources import create_tags, require, start_create
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
@@ -64,15 +64,6 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
     }
     start_create(service, KIND, arn, body, tags, parent=group)
     return {"dataDeletionJobArn": arn}
-
-
-def describe_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
-    return {"dataDeletionJob": require(service, KIND, call.params["dataDeletionJobArn"])}
-
-
-def list_data_deletion_jobs(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    return page(service.store.list_kind(KIND, group), call.params, "dataDeletionJobs")
 
 
 def delete_listed_users(job: Job) -> dict[str, Any]:
@@ -120,12 +111,7 @@ def read_user_ids(service: Service, location: str) -> set[str]:
 
 HANDLERS: dict[str, Handler] = {
     "CreateDataDeletionJob": create_data_deletion_job,
-    "DescribeDataDeletionJob": describe_data_deletion_job,
-    "ListDataDeletionJobs": list_data_deletion_jobs,
 }
 JOBS: dict[tuple[str, str], Work] = {
     (KIND, "CREATE"): delete_listed_users,
-}
-FINAL: dict[tuple[str, str], str] = {
-    (KIND, "CREATE"): "COMPLETED",
 }
