@@ -150,7 +150,9 @@ def retrain(
     if problems and not any(outcome.status == "promoted" for outcome in outcomes):
         lineage.after = restore_datasets(config, resources, imported, run_id)
     else:
-        lineage.after = accept_run(config, resources, lineage.data, run_id)
+        promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
+        versions = promoted or [o.trained.version for o in outcomes]
+        lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
     lineage.publish(config.dataset_group.name)
     if problems:
         return stopped(
