@@ -73,6 +73,7 @@ from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
+from tasks.preflight import require_source_buckets
 from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -127,6 +128,8 @@ def retrain(
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
+    if interactions_uri:
+        require_source_buckets(config.aws, {"interactions_uri": interactions_uri})
     resources = resources_for(config)
     run_id = str(flow_run.get_id() or "local")
     started = datetime.now(UTC)
