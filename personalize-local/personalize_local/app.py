@@ -53,7 +53,7 @@ def build_service(settings: Settings, registry: Registry) -> tuple[Service, Life
     """The service with its background jobs, which do the registry's work (so that jobs resumed
     at start-up find theirs); the caller resumes and shuts them down."""
     service = Service(settings)
-    lifecycle = Lifecycle(service, registry.jobs, registry.final)
+    lifecycle = Lifecycle(service, registry.jobs)
     service.lifecycle = lifecycle
     return service, lifecycle
 

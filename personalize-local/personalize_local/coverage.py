@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from personalize_local.ops import Handler
 from personalize_local.registry import registry
+from personalize_local.resources import generated_handlers
 from personalize_local.service_model import SERVICES, operations
 
 API_NAMES = {
@@ -51,9 +52,16 @@ def render(answered: Mapping[str, Handler] | None = None) -> str:
         lines += ["", f"## {API_NAMES[service].capitalize()} (`{service}`)", ""]
         for name in sorted(by_api[service]):
             handler = answered.get(name)
-            where = f" (`ops/{handler.__module__.rsplit('.', 1)[-1]}.py`)" if handler else ""
+            where = f" ({_source(handler)})" if handler else ""
             lines.append(f"- [{'x' if handler else ' '}] `{name}`{where}")
     return "\n".join(lines) + "\n"
+
+
+def _source(handler: Handler) -> str:
+    """Where a handler is written: its module, or the kinds table it is generated from."""
+    if handler.__module__ == generated_handlers.__module__:
+        return "generated from `kinds.py`"
+    return f"`{handler.__module__.removeprefix('personalize_local.').replace('.', '/')}.py`"
 
 
 if __name__ == "__main__":
