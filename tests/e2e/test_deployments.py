@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -332,3 +335,19 @@ def test_a_quick_run_of_teardown_deletes_nothing(
     assert [row["kind"] for row in plan][:1] == ["campaign"]
     assert {row["arn"] for row in plan} >= campaigns
     assert plan[-1]["kind"] in ("dataset-group", "schema")
+
+
+def test_a_run_is_followed_from_a_shell_to_its_result(on_stack: LocalStack) -> None:
+    # Issue 23: `prefect deployment run --watch` streamed ~250 lines of task-run events and
+    # neither the logs nor the verdict.
+    shown = subprocess.run(
+        [sys.executable, "-m", "deployments.run", "teardown/manual"],
+        cwd=on_stack.settings.project_dir, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+        env={**os.environ, "PREFECT_API_URL": on_stack.api_url}, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("Started teardown/manual run ")
+    assert any("WARNING Nothing was deleted: teardown would delete" in x for x in lines), lines
+    assert lines[-1].startswith("teardown/manual: Completed")
+    assert not any("prefect.task-run" in x for x in lines)
