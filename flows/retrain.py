@@ -123,6 +123,7 @@ def retrain(
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     quiet_expected_stops()
+    _say_if_rerun()
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
     selected = _select(config, solutions)
@@ -150,7 +151,9 @@ def retrain(
     if problems and not any(outcome.status == "promoted" for outcome in outcomes):
         lineage.after = restore_datasets(config, resources, imported, run_id)
     else:
-        lineage.after = accept_run(config, resources, lineage.data, run_id)
+        promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
+        versions = promoted or [o.trained.version for o in outcomes]
+        lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
     lineage.publish(config.dataset_group.name)
     if problems:
         return stopped(
@@ -215,6 +218,17 @@ def _new_version(aws: AwsSettings, run: Trained, started: datetime) -> bool:
         return serving_solution_version(aws, run.solution.campaign.name) != run.version
     created = describe_resource(aws, "solution-version", run.version)["creationDateTime"]
     return bool(created >= started)
+
+
+def _say_if_rerun() -> None:
+    """Log it when this run is a rerun of the same flow run (after a crash, or by hand)."""
+    attempt = flow_run.get_run_count()
+    if attempt > 1:
+        run_logger().warning(
+            "Attempt %d of this run (rerun after it ended early, e.g. crashed): it attaches to "
+            "the import or training still in flight and uses what finished meanwhile",
+            attempt,
+        )
 
 
 def _select(config: PipelineConfig, names: Sequence[str] | None) -> list[SolutionConfig]:
