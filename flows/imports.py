@@ -5,7 +5,9 @@
    runner of the configuration's ``prep`` section). It reads the dataset's current import
    files (:func:`current_imports`): an increment's minimums per user and item count the rows
    the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
-   import that shrinks the dataset) before anything is imported.
+   import that shrinks the dataset) before anything is imported. The data checks compare the
+   export with the accepted data (:func:`accepted_imports`: what the serving version trained
+   on) and stop the run before any import when a figure moves beyond its limit.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
@@ -29,8 +31,10 @@ from prefect.runtime import flow_run
 from flows.configured import Resources
 from flows.lineage import DataLineage, etag
 from tasks.aws import AwsSettings
+from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
+from tasks.holdout_data import trained_imports
 from tasks.prep.config import SourceConfig
 from tasks.prep.holdout import Holdout, HoldoutSpec
 from tasks.prep.task import prepare_dataset
@@ -82,6 +86,8 @@ def prepare_and_import(
             guards=dataset.guards,
             run=config.prep,
             holdout=holdout if dataset_type == "interactions" else None,
+            accepted=accepted_imports(config, dataset_arn),
+            checks=dataset.checks,
         )
         import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
@@ -145,6 +151,28 @@ def unchanged_import(
     latest = jobs[-1]
     same = latest.get("importMode", "FULL") == mode and etag(location(latest)) == import_etag
     return latest if same else None
+
+
+def accepted_imports(config: PipelineConfig, dataset_arn: str) -> list[str]:
+    """The import locations of the accepted data: what the newest version served by a
+    configured campaign trained on (none when nothing serves yet)."""
+    aws = config.aws
+    serving = [
+        serving_solution_version(aws, solution.campaign.name)
+        for solution in config.solutions
+        if solution.campaign is not None
+    ]
+    versions = [version for version in serving if version]
+    if not versions:
+        return []
+    newest = max(versions, key=lambda arn: _created(aws, arn))
+    return [location(job) for job in trained_imports(aws, dataset_arn, newest)]
+
+
+def _created(aws: AwsSettings, version_arn: str) -> datetime:
+    """When a solution version was created."""
+    created = describe_resource(aws, "solution-version", version_arn)["creationDateTime"]
+    return created if isinstance(created, datetime) else datetime.fromtimestamp(created, UTC)
 
 
 def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:

@@ -35,7 +35,13 @@ from pydantic_core import PydanticCustomError
 from personalize_filters import FilterExpressionError, compile_filter
 from tasks.aws import AwsSettings
 from tasks.holdout_metrics import PER_USER_METRICS
-from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
+from tasks.prep.config import (
+    CleaningConfig,
+    DataChecks,
+    ImportGuards,
+    PrepRunConfig,
+    SourceConfig,
+)
 from tasks.prep.suppression import suppression_uri
 
 METRICS = (
@@ -292,6 +298,11 @@ class DatasetConfig(_Model):
     )
     cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
     guards: ImportGuards = Field(default_factory=ImportGuards)
+    checks: DataChecks = Field(
+        default_factory=DataChecks,
+        description="Limits on how far an export may move from the data the serving version "
+        "trained on; checked before any import (interactions).",
+    )
     import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 

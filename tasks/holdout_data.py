@@ -13,26 +13,18 @@ dataset's finished import jobs and those files:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import fsspec
 import pandas as pd
 
 from tasks.aws import AwsSettings, client
 from tasks.dataset_imports import finished_imports
 from tasks.prep.holdout import Holdout, PreviousHoldout, holdout_uri
+from tasks.prep.report import data_report
 from tasks.retries import personalize_task
 from tasks.waiter import describe
-
-
-def report_uri(import_uri: str) -> str:
-    """The data report data preparation wrote beside an import folder (or file)."""
-    stem = import_uri.rstrip("/")
-    stem = stem[: -len(".csv")] if stem.endswith(".csv") else stem
-    return f"{stem}.report.json"
 
 
 @dataclass(frozen=True)
@@ -48,8 +40,7 @@ class TrainedOn:
 def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedOn | None:
     """The data a version trained on, from the reports of the imports in effect when it was
     created; None when one of them has no report (an import made without data preparation)."""
-    version = describe(client(aws, "personalize"), "solution-version", version_arn)
-    in_effect = _in_effect(aws, dataset_arn, _when(version["creationDateTime"]))
+    in_effect = trained_imports(aws, dataset_arn, version_arn)
     reports = [data_report(_location(job)) for job in in_effect]
     ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
     if not reports or len(ends) < len(reports):
@@ -59,13 +50,11 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     return TrainedOn(max(ends), previous)
 
 
-def data_report(import_uri: str) -> dict[str, Any] | None:
-    """The data report beside an import file, None when there is none."""
-    try:
-        with fsspec.open(report_uri(import_uri), "r") as handle:
-            return dict(json.load(handle))
-    except (OSError, ValueError):
-        return None
+@personalize_task()
+def trained_imports(aws: AwsSettings, dataset_arn: str, version_arn: str) -> list[dict[str, Any]]:
+    """The dataset's import jobs in effect when the version was created: what it trained on."""
+    version = describe(client(aws, "personalize"), "solution-version", version_arn)
+    return _in_effect(aws, dataset_arn, _when(version["creationDateTime"]))
 
 
 def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, pd.Series] | None:
