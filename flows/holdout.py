@@ -161,15 +161,34 @@ def measure_on_holdout(
             resamples=settings.resamples,
         )
 
+    newcomers = _new_users(holdout).intersection(scores["new"].index)
+    segment = {}
+    if newcomers:
+        picked = sorted(newcomers)
+        segment = paired_bootstrap(
+            scores["new"].loc[picked],
+            scores["serving"].loc[picked],
+            confidence=settings.confidence,
+            resamples=settings.resamples,
+        )
     comparison = HoldoutComparison(
         users=len(scores["new"]),
         cutoff=holdout.cutoff,
         serving=versus("serving"),
         baseline=versus("baseline") if "baseline" in scores else {},
         coverage={role: coverage(table, catalogue) for role, table in lists.items()},
+        new_users=segment,
+        new_user_count=len(newcomers),
     )
     publish_comparison(comparison, settings, solution)
     return comparison
+
+
+def _new_users(holdout: Holdout) -> set[str]:
+    """The held-out users who had no interactions before the cutoff."""
+    if not holdout.new_users or holdout.new_users_uri is None:
+        return set()
+    return set(pd.read_csv(holdout.new_users_uri, usecols=["USER_ID"], dtype=str)["USER_ID"])
 
 
 def publish_comparison(
@@ -179,14 +198,18 @@ def publish_comparison(
     interval, and the verdict (the gated metric first)."""
     rows = comparison_table(comparison.serving)
     rows.sort(key=lambda row: row["metric"] != settings.metric)
+    for row in comparison_table(
+        {k: v for k, v in comparison.new_users.items() if k == settings.metric}
+    ):
+        rows.append(row | {"metric": f"{row['metric']} ({comparison.new_user_count} new users)"})
     rows.append(
         {
             "metric": "catalogue coverage (top 25)",
+            "verdict": "(not per user: no interval)",
+            "relative": "n/a",
             "serving": f"{comparison.coverage.get('serving', 0.0):.4f}",
             "new": f"{comparison.coverage.get('new', 0.0):.4f}",
-            "difference": "-",
-            "relative": "-",
-            "verdict": "(not per user: no interval)",
+            "difference": "n/a",
         }
     )
     cutoff = pd.Timestamp(comparison.cutoff or 0, unit="s", tz="UTC").isoformat()

@@ -126,6 +126,27 @@ class HoldoutGateConfig(_Model):
     )
     confidence: float = Field(default=0.95, gt=0.5, lt=1, description="Of the interval.")
     resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
+    when_undecided: Literal["metric_rules", "approval", "stop"] = Field(
+        default="metric_rules",
+        description="When the interval's half-width (the smallest drop the holdout can detect) "
+        "is wider than max_drop: 'metric_rules' lets the max_drop rules on GetSolutionMetrics "
+        "decide, with a warning; 'approval' also waits for a person; 'stop' stops. A version "
+        "whose whole interval lies below -max_drop is stopped in every case.",
+    )
+    max_coverage_drop: float | None = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Stop when the share of the catalogue in the held-out users' top-25 lists "
+        "falls by more than this, relative to the serving version's (none: no rule).",
+    )
+    new_users_max_drop: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Also require the lower bound of new/serving - 1 on held-out new users "
+        "(no interactions before the cutoff) above -this (none: shown, not ruled on).",
+    )
 
 
 class GateConfig(_Model):

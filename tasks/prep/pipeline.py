@@ -240,7 +240,7 @@ def prepare(
         drift = check_export(out.import_uri, accepted, checks, incremental, report)
         report.data_checks = [row.cells() for row in drift]
     output = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
-    held = hold_out(out.import_uri, output, holdout, report) if holdout else None
+    held = hold_out(out.import_uri, output, holdout, report, not incremental) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)
     report.checks += guard_checks(report, guards or ImportGuards(), incremental, earlier)
     report.compare(_previous_report(out.history_uri))
