@@ -1,19 +1,21 @@
 # make demo: run the main job against the local Personalize service.
-# make test: lint, type-check and run the tests.
+# make test: lint, type-check, build the documentation and run the tests.
+# make docs: build the documentation site into site/ (mkdocs serve to browse it while editing).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format install lock clean
+.PHONY: demo test lint docs reference format install lock clean
 
 install: $(STAMP)
 
 # (Re)install only when the project's dependencies changed; the lock keeps resolution fast.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pyproject.toml \
+		requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements.lock -e '.[dev]'
+		-c requirements.lock -e ./personalize-facts -e ./personalize-local -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,9 +24,18 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy flows tasks emulator deployments local personalize_filters iam_policies
+	$(BIN)/mypy flows tasks deployments local personalize-local/personalize_local \
+		personalize-facts/personalize_facts
 
-test: lint
+# Broken links and missing pages fail the build (strict).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# Regenerate the generated pages (the configuration reference); a test fails when they are stale.
+reference: $(STAMP)
+	$(BIN)/python -m tasks.config_reference
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 format: $(STAMP)
@@ -41,7 +52,7 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
 
 # --- The local stack (local/stack.py): Prefect server + UI, the local Personalize
 # service and its S3, a process worker, every deployment of prefect.yaml. Logs and PIDs

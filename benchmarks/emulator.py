@@ -28,8 +28,8 @@ import boto3
 import numpy as np
 from botocore.config import Config
 
-from emulator.process import LocalService
 from local.sample_data import generate_interactions, generate_items
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 
 RECIPES = (

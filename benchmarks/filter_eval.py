@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from personalize_filters import FilterData, compile_filter
+from personalize_facts.filters import FilterData, compile_filter
 
 N_ITEMS, N_USERS, N_INTERACTIONS = 10_000, 20_000, 1_000_000
 EXPRESSIONS = {

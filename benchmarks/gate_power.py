@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from emulator.engine.metrics import version_seed
-from emulator.engine.model import Model, top_k_rows
-from emulator.engine.training import train
 from local.sample_data import DEFAULT_START, generate_interactions
+from personalize_local.engine.metrics import version_seed
+from personalize_local.engine.model import Model, top_k_rows
+from personalize_local.engine.training import train
 from tasks.config import HoldoutGateConfig
 from tasks.holdout_metrics import TOP, per_user_metrics
 from tasks.paired import paired_bootstrap

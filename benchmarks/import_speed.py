@@ -14,9 +14,14 @@ import boto3
 import numpy as np
 import pandas as pd
 
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
-from tests.emulator.helpers import INTERACTIONS_SCHEMA, active_dataset, active_group, wait_done
+from tests.service_support.helpers import (
+    INTERACTIONS_SCHEMA,
+    active_dataset,
+    active_group,
+    wait_done,
+)
 
 
 def main(rows: int) -> None:

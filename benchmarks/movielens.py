@@ -24,7 +24,7 @@ import boto3
 import pandas as pd
 
 from benchmarks.emulator import BUCKET, ROLE, wait
-from emulator.process import LocalService
+from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"

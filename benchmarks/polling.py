@@ -37,8 +37,8 @@ from typing import Any
 
 import boto3
 
-from emulator.jobs import NOMINAL_SECONDS
-from emulator.process import LocalService
+from personalize_local.jobs import NOMINAL_SECONDS
+from personalize_local.process import LocalService
 from tasks.waiter import wait_for
 
 DURATIONS = (10.0, 60.0, 600.0, 3600.0)

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emulator.engine.training import train
 from local.sample_data import SampleSize, write_exports
+from personalize_local.engine.training import train
 from tasks.config import load_config
 from tasks.prep.config import CleaningConfig
 from tasks.prep.import_folder import read_import

@@ -12,7 +12,6 @@ failed gates (see ``deployments/notifications.py``).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -22,6 +21,7 @@ import sys
 from pathlib import Path
 
 from deployments.work_pool import WORK_POOL, ensure_work_pool
+from tasks.command_line import command_parser
 
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PRIVATE_KEY|CREDENTIAL", re.IGNORECASE)
 
@@ -69,7 +69,7 @@ def deploy_all(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: ensure the pool (and alerts, if asked), then deploy everything."""
-    parser = argparse.ArgumentParser(prog="python -m deployments.deploy", description=__doc__)
+    parser = command_parser("python -m deployments.deploy", __doc__, show_defaults=False)
     parser.add_argument(
         "--env-file", type=Path, help="JSON object of variables for the pool's run environment"
     )

@@ -19,7 +19,6 @@ The process pool (``deployments/work_pool.py``) stays the local default.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import copy
 import sys
@@ -31,6 +30,7 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect_aws.workers.ecs_worker import ECSWorker
 
 from deployments.to_pool import IMAGE_WORKDIR, deploy_to_pool
+from tasks.command_line import command_parser
 
 ECS_POOL = "personalize-ecs"
 DEFAULTS: dict[str, Any] = {
@@ -72,7 +72,7 @@ async def ensure_ecs_pool(image: str, cluster: str, name: str = ECS_POOL, **sett
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: create the ECS pool, then deploy every deployment to it."""
-    parser = argparse.ArgumentParser(prog="python -m deployments.ecs_pool", description=__doc__)
+    parser = command_parser("python -m deployments.ecs_pool", __doc__)
     parser.add_argument("--image", required=True, help="the project's image (Dockerfile)")
     parser.add_argument("--cluster", required=True, help="ECS cluster name or ARN")
     parser.add_argument("--pool", default=ECS_POOL)

@@ -13,7 +13,6 @@ and point the automation's action at it; the automation itself stays the same.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import sys
@@ -23,6 +22,8 @@ from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.events.actions import SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.exceptions import ObjectNotFound
+
+from tasks.command_line import command_parser
 
 ALERT_BLOCK = "personalize-alerts"
 FAILED_RUN_AUTOMATION = "personalize: failed run"
@@ -90,9 +91,7 @@ async def _delete_automation(name: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: ``enable URL`` or ``disable``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m deployments.notifications", description=__doc__
-    )
+    parser = command_parser("python -m deployments.notifications", __doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("enable", help="notify URL of failed runs").add_argument("url")
     commands.add_parser("disable", help="stop notifying")

@@ -12,7 +12,6 @@ copy. Deploying again to the process pool (``python -m deployments.deploy``) mov
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 
 from deployments.deploy import deploy_all
+from tasks.command_line import command_parser
 
 IMAGE_WORKDIR = "/opt/prefect-personalize"
 
@@ -55,7 +55,7 @@ def deploy_to_pool(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: deploy everything to an existing pool with the given image."""
-    parser = argparse.ArgumentParser(prog="python -m deployments.to_pool", description=__doc__)
+    parser = command_parser("python -m deployments.to_pool", __doc__)
     parser.add_argument("--pool", required=True, help="an existing work pool")
     parser.add_argument("--image", required=True, help="the project's image (Dockerfile)")
     parser.add_argument("--workdir", default=IMAGE_WORKDIR, help="the project's folder in it")

@@ -14,8 +14,9 @@ From a shell: ``python -m flows.provision config/demo.yaml --plan``.
 
 from __future__ import annotations
 
-import argparse
+import sys
 from dataclasses import asdict
+from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
@@ -24,6 +25,7 @@ from pydantic import Field
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.dataset_schemas import ensure_dataset_with_schema
 from flows.recommenders import ensure_recommenders
+from tasks.command_line import command_parser
 from tasks.config import ConfigError, PipelineConfig, load_config
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.endpoints import check_endpoints
@@ -163,11 +165,22 @@ def _level(finding: Finding) -> str:
     return "warning" if finding.warning else "problem"
 
 
+EXIT_STATUS = """Exit status: 0 when provisioning finished, or the plan shows no problem; 1 when the
+configuration is invalid, provisioning failed, or (with --plan) any row of the plan is a
+problem (drift, or a failed pre-create check), so that the plan can gate a CI job."""
+
+
+def plan_problems(result: dict[str, Any]) -> int:
+    """How many rows of a plan (``provision(plan=True)``'s result) would stop provisioning."""
+    drift = [row for row in result.get("plan", []) if row["action"] == "drift"]
+    return len(drift) + len(result.get("problems", []))
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """``python -m flows.provision [CONFIG] [--plan] [--debug]``: provision, or only show the
     plan. A configuration error is printed alone, before any run (its traceback with
     ``--debug``)."""
-    parser = argparse.ArgumentParser(prog="python -m flows.provision", description=__doc__)
+    parser = command_parser("python -m flows.provision", __doc__, EXIT_STATUS)
     parser.add_argument("config_path", nargs="?", default=DEFAULT_CONFIG, help="pipeline YAML")
     parser.add_argument(
         "--plan", action="store_true", help="show what would be created or changed; change nothing"
@@ -183,5 +196,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     return provision(config_path=args.config_path, plan=args.plan)
 
 
+def cli(argv: list[str] | None = None) -> int:
+    """The exit status of ``python -m flows.provision`` (see ``EXIT_STATUS``)."""
+    result = main(argv)
+    problems = plan_problems(result) if "plan" in result else 0
+    if problems:
+        print(
+            f"The plan shows {problems} problem(s): provisioning would stop before creating "
+            "anything. Fix them and plan again.",
+            file=sys.stderr,
+        )
+    return 1 if problems else 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(cli())

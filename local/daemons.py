@@ -139,7 +139,7 @@ def _signal_group(pid: int, signum: int) -> None:
 def option_changes(running: list[str], wanted: list[str]) -> list[str]:
     """``--option value`` pairs of ``running`` that ``wanted`` sets otherwise, as
     ``--latency instant (asked: 0.01)``."""
-    have, want = _options(running), _options(wanted)
+    have, want = options_of(running), options_of(wanted)
     return [
         f"{name} {have.get(name, '(unset)')} (asked: {value})"
         for name, value in want.items()
@@ -147,7 +147,8 @@ def option_changes(running: list[str], wanted: list[str]) -> list[str]:
     ]
 
 
-def _options(command: list[str]) -> dict[str, str]:
+def options_of(command: list[str]) -> dict[str, str]:
+    """The ``--option value`` pairs of a command line."""
     return {
         arg: value
         for arg, value in itertools.pairwise(command)

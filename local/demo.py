@@ -33,12 +33,13 @@ from typing import Any
 import boto3
 import pandas as pd
 
-from emulator.process import LocalService
 from flows.batch_inference import batch_inference
 from flows.provision import provision
 from flows.retrain import retrain
 from flows.run_state import run_result
 from local.sample_data import SampleExports, SampleSize, write_exports
+from personalize_local.process import LocalService
+from tasks.command_line import command_parser
 from tasks.config import PipelineConfig, load_config
 from tasks.recommendations import get_recommendations
 from tasks.s3_access import grant_personalize_access
@@ -177,8 +178,9 @@ def print_batch(result: Mapping[str, Any]) -> None:
     print("  " + table.head(3).to_string(index=False).replace("\n", "\n  "))
 
 
-def main() -> None:
-    """Run the demo and print its summary."""
+def main(argv: list[str] | None = None) -> None:
+    """Run the demo and print its summary (``--help`` says what it does, and runs nothing)."""
+    command_parser("python -m local.demo", __doc__).parse_args(argv)
     # The local service and its clients need some credentials, never a real account's.
     os.environ.pop("AWS_PROFILE", None)
     os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")

@@ -36,9 +36,10 @@ import httpx
 
 from deployments.deploy import prefect_command
 from deployments.work_pool import WORK_POOL
-from local.daemons import Daemon, option_changes
+from local.daemons import Daemon, option_changes, options_of
 from local.demo_data import seed_demo_data
 from local.sample_data import SampleSize
+from tasks.command_line import command_parser
 
 WORKER_NAME = "local-process-worker"
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -113,7 +114,7 @@ class LocalStack:
     def personalize(self) -> Daemon:
         """The local Personalize service and its loopback S3."""
         command = [
-            sys.executable, "-m", "emulator", "serve",
+            sys.executable, "-m", "personalize_local", "serve",
             "--host", self.settings.host,
             "--port", str(self.settings.personalize_port),
             "--s3-port", str(self.settings.s3_port),
@@ -220,9 +221,16 @@ class LocalStack:
 
 
 def shell_exports(stack: LocalStack) -> str:
-    """``export NAME='value'`` lines that point a shell at the stack (``eval "$(make env)"``)."""
-    env = {**stack.client_env(), "PREFECT_API_URL": stack.api_url}
-    return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in env.items())
+    """``export NAME='value'`` lines that point a shell at the running stack (``eval "$(make
+    env)"``), every address read from what runs (whatever ports ``env`` was given), and the
+    project's virtual environment first on ``PATH`` (for a bare ``prefect``)."""
+    server = stack.server()
+    options = options_of(server.running_command() or server.command)
+    api_url = f"http://{options['--host']}:{options['--port']}/api"
+    env = {**stack.client_env(), "PREFECT_API_URL": api_url}
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+    lines.append(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
+    return "\n".join(lines)
 
 
 def _answers(url: str) -> bool:
@@ -233,11 +241,28 @@ def _answers(url: str) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
-    parser.add_argument("--prefect-port", type=int, default=StackSettings.prefect_port)
-    parser.add_argument("--personalize-port", type=int, default=StackSettings.personalize_port)
-    parser.add_argument("--s3-port", type=int, default=StackSettings.s3_port)
+    parser = command_parser("python -m local.stack", __doc__)
+    parser.add_argument(
+        "command",
+        choices=["up", "down", "status", "env"],
+        help="up: start or update the stack; down: stop it; status: what runs; env: the shell "
+        "exports for the running stack",
+    )
+    parser.add_argument(
+        "--prefect-port",
+        type=int,
+        default=StackSettings.prefect_port,
+        help="port of the Prefect server and its UI",
+    )
+    parser.add_argument(
+        "--personalize-port",
+        type=int,
+        default=StackSettings.personalize_port,
+        help="port of the local Personalize service",
+    )
+    parser.add_argument(
+        "--s3-port", type=int, default=StackSettings.s3_port, help="port of the local S3"
+    )
     parser.add_argument(
         "--latency", default=StackSettings.latency, help="'instant' or a scale such as 0.01"
     )

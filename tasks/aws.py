@@ -34,15 +34,20 @@ class AwsSettings(BaseModel):
     region: str | None = Field(
         default=None, description="AWS region; the standard chain (AWS_DEFAULT_REGION) if unset."
     )
-    profile: str | None = Field(default=None, description="A named profile of ~/.aws/config.")
+    profile: str | None = Field(
+        default=None, description="A named profile of ~/.aws/config.", examples=["personalize"]
+    )
     credentials_block: str | None = Field(
-        default=None, description="Name of a prefect-aws AwsCredentials block to use instead."
+        default=None,
+        description="Name of a prefect-aws AwsCredentials block to use instead.",
+        examples=["personalize-aws"],
     )
     max_attempts: int = Field(
         default=8,
         ge=1,
         le=20,
         description="Attempts per call, the first included (botocore adaptive retry mode).",
+        examples=[10],
     )
 
 

@@ -27,12 +27,13 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from personalize_filters import FilterExpressionError, compile_filter
+from personalize_facts.filters import FilterExpressionError, compile_filter
 from tasks.aws import AwsSettings
 from tasks.holdout_metrics import PER_USER_METRICS
 from tasks.prep.config import (
@@ -84,8 +85,15 @@ def _holdout_metric(name: str) -> str:
     return name
 
 
-Metric = Annotated[str, AfterValidator(_metric)]
-HoldoutMetric = Annotated[str, AfterValidator(_holdout_metric)]
+# WithJsonSchema: the allowed names show in the generated configuration reference.
+Metric = Annotated[
+    str, AfterValidator(_metric), WithJsonSchema({"type": "string", "enum": list(METRICS)})
+]
+HoldoutMetric = Annotated[
+    str,
+    AfterValidator(_holdout_metric),
+    WithJsonSchema({"type": "string", "enum": list(PER_USER_METRICS)}),
+]
 Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$", min_length=1, max_length=63)]
 
 
@@ -106,7 +114,7 @@ class HoldoutGateConfig(_Model):
     """The paired comparison: new and serving version on the same recent held-out interactions.
 
     Costs batch inference jobs on AWS (one per version compared, each minutes to tens of
-    minutes); see the README.
+    minutes); see docs/gate.md.
     """
 
     days: int = Field(default=7, gt=0, description="Hold out interactions of the last N days.")
@@ -124,8 +132,12 @@ class HoldoutGateConfig(_Model):
         description="Promote only if the lower confidence bound of new / serving - 1 is above "
         "-max_drop (non-inferiority). The default suits 5,000 users (make bench-gate).",
     )
-    confidence: float = Field(default=0.95, gt=0.5, lt=1, description="Of the interval.")
-    resamples: int = Field(default=1000, ge=100, le=100_000, description="Bootstrap resamples.")
+    confidence: float = Field(
+        default=0.95, gt=0.5, lt=1, description="Confidence level of the interval."
+    )
+    resamples: int = Field(
+        default=1000, ge=100, le=100_000, description="Paired bootstrap resamples.", examples=[2000]
+    )
     when_undecided: Literal["metric_rules", "approval", "stop"] = Field(
         default="metric_rules",
         description="When the interval's half-width (the smallest drop the holdout can detect) "
@@ -181,64 +193,109 @@ class GateConfig(_Model):
 class CampaignConfig(_Model):
     """The real-time endpoint serving a solution."""
 
-    name: Name
-    min_provisioned_tps: int = Field(default=1, ge=1, le=500)
+    name: Name = Field(description="Name of the campaign.", examples=["shop-for-you"])
+    min_provisioned_tps: int = Field(
+        default=1,
+        ge=1,
+        le=500,
+        description="Requests per second always provisioned, billed per TPS-hour with or "
+        "without traffic.",
+    )
     campaign_config: dict[str, Any] = Field(
         default_factory=dict,
         description="Personalize's CampaignConfig as is, e.g. {itemExplorationConfig: {...}}.",
+        examples=[{"itemExplorationConfig": {"explorationWeight": "0.3"}}],
     )
 
 
 class BatchConfig(_Model):
     """Batch recommendations refreshed after a promotion."""
 
-    num_results: int = Field(default=25, ge=1, le=500)
+    num_results: int = Field(default=25, ge=1, le=500, description="Recommendations per user.")
     filter: str | None = Field(default=None, description="Name of a configured filter.")
     input_uri: str | None = Field(
         default=None,
         description="s3:// JSON-lines file of {userId}; default s3://<bucket>/batch/<solution>/input.json",
+        examples=["s3://my-personalize-bucket/batch/shop-for-you/input.json"],
     )
     output_uri: str | None = Field(
-        default=None, description="s3:// prefix; default s3://<bucket>/batch/<solution>/output/"
+        default=None,
+        description="s3:// prefix; default s3://<bucket>/batch/<solution>/output/",
+        examples=["s3://my-personalize-bucket/batch/shop-for-you/output/"],
     )
 
 
 class SegmentsConfig(_Model):
     """User segments from a USER_SEGMENTATION solution (aws-item-affinity, -attribute-affinity)."""
 
-    num_results: int = Field(default=25, ge=1, le=5_000_000, description="Users per segment.")
+    num_results: int = Field(
+        default=25, ge=1, le=5_000_000, description="Users per segment.", examples=[1000]
+    )
     items: list[str] = Field(
         default_factory=list,
         description="Item-Affinity: the items to segment users for (default: the 10 items with "
         "the most interactions).",
+        examples=[["item-1", "item-2"]],
     )
     attributes: list[str] = Field(
         default_factory=list,
         description='Item-Attribute-Affinity: expressions such as ITEMS.GENRES = "Comedy".',
+        examples=[['ITEMS.GENRES = "Comedy"']],
     )
     after_retrain: bool = Field(
         default=False,
         description="Refresh the segments after each retrain that trains the solution "
         "(as batch_inference is after each promotion).",
+        examples=[True],
     )
 
 
 class SolutionConfig(_Model):
     """A recipe trained on the dataset group, its gate, campaign and batch job."""
 
-    name: Name
-    recipe: str = Field(description="Recipe name (aws-user-personalization-v2) or ARN.")
-    training_mode: Literal["FULL", "UPDATE", "AUTOTRAIN"] = "FULL"
-    hyperparameters: dict[str, str | int | float] = Field(default_factory=dict)
-    event_type: str | None = Field(
-        default=None, description="Train on interactions of this EVENT_TYPE only."
+    name: Name = Field(
+        description="Name of the solution (its lock is personalize-solution-<name>).",
+        examples=["shop-for-you"],
     )
-    perform_hpo: bool = False
+    recipe: str = Field(description="Recipe name (aws-user-personalization-v2) or ARN.")
+    training_mode: Literal["FULL", "UPDATE", "AUTOTRAIN"] = Field(
+        default="FULL",
+        description="How retrain trains a new version (CreateSolutionVersion's trainingMode): "
+        "FULL on all the data; UPDATE (User-Personalization) brings the latest FULL version up "
+        "to date with new items and interactions.",
+    )
+    hyperparameters: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="The recipe's algorithmHyperParameters (sent as strings), checked against "
+        "DescribeAlgorithm's ranges before anything is created.",
+        examples=[{"hidden_dimension": 128}],
+    )
+    event_type: str | None = Field(
+        default=None,
+        description="Train on interactions of this EVENT_TYPE only.",
+        examples=["purchase"],
+    )
+    perform_hpo: bool = Field(
+        default=False,
+        description="Tune hyperparameters in each training (performHPO) within hpo_config's "
+        "ranges.",
+        examples=[True],
+    )
     hpo_config: dict[str, Any] = Field(
         default_factory=dict,
         description="Personalize's HPOConfig as is (algorithmHyperParameterRanges, "
         "hpoResourceConfig.maxNumberOfTrainingJobs), used with perform_hpo; each trial is "
         "billed as training time.",
+        examples=[
+            {
+                "algorithmHyperParameterRanges": {
+                    "integerHyperParameterRanges": [
+                        {"name": "hidden_dimension", "minValue": 32, "maxValue": 256}
+                    ]
+                },
+                "hpoResourceConfig": {"maxNumberOfTrainingJobs": "8"},
+            }
+        ],
     )
     auto_training_days: int | None = Field(
         default=None,
@@ -247,11 +304,22 @@ class SolutionConfig(_Model):
         description="Let Personalize train a new version every N days on its own "
         "(performAutoTraining with rate(N days)); each is billed as a training. Off when unset: "
         "the pipeline trains. Gate them with the review_versions flow.",
+        examples=[7],
     )
-    gate: GateConfig | None = None
-    campaign: CampaignConfig | None = None
-    batch_inference: BatchConfig | None = None
-    batch_segments: SegmentsConfig | None = None
+    gate: GateConfig | None = Field(
+        default=None,
+        description="When a new version may replace the serving one (none: every trained "
+        "version passes).",
+    )
+    campaign: CampaignConfig | None = Field(
+        default=None, description="The real-time endpoint serving the promoted version."
+    )
+    batch_inference: BatchConfig | None = Field(
+        default=None, description="Batch recommendations refreshed after each promotion."
+    )
+    batch_segments: SegmentsConfig | None = Field(
+        default=None, description="User segments (aws-item-affinity, -attribute-affinity)."
+    )
 
     @property
     def recipe_arn(self) -> str:
@@ -317,14 +385,23 @@ class DatasetConfig(_Model):
     source: SourceConfig | None = Field(
         default=None, description="Raw data to prepare and import (none: import nothing)."
     )
-    cleaning: CleaningConfig = Field(default_factory=CleaningConfig)
-    guards: ImportGuards = Field(default_factory=ImportGuards)
+    cleaning: CleaningConfig = Field(
+        default_factory=CleaningConfig, description="Cleaning rules applied while preparing."
+    )
+    guards: ImportGuards = Field(
+        default_factory=ImportGuards,
+        description="Limits that stop a run before a broken export is imported.",
+    )
     checks: DataChecks = Field(
         default_factory=DataChecks,
         description="Limits on how far an export may move from the data the serving version "
         "trained on; checked before any import (interactions).",
     )
-    import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
+    import_mode: Literal["FULL", "INCREMENTAL"] = Field(
+        default="FULL",
+        description="FULL replaces the bulk data the dataset holds, INCREMENTAL adds to it "
+        "(retrain's import_mode parameter overrides it for one run).",
+    )
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("schema_path")
@@ -358,9 +435,15 @@ class DatasetConfig(_Model):
 class DatasetsConfig(_Model):
     """The datasets of the group: interactions always, items and users optionally."""
 
-    interactions: DatasetConfig
-    items: DatasetConfig | None = None
-    users: DatasetConfig | None = None
+    interactions: DatasetConfig = Field(
+        description="The interactions (USER_ID, ITEM_ID, TIMESTAMP required)."
+    )
+    items: DatasetConfig | None = Field(
+        default=None, description="The items' metadata (ITEM_ID required)."
+    )
+    users: DatasetConfig | None = Field(
+        default=None, description="The users' metadata (USER_ID required)."
+    )
     actions: DatasetConfig | None = Field(
         default=None, description="Next best action: the actions (filled by update_records)."
     )
@@ -390,23 +473,32 @@ DOMAIN_RECIPE_PREFIX: dict[str, str] = {"ECOMMERCE": "aws-ecomm-", "VIDEO_ON_DEM
 class DatasetGroupConfig(_Model):
     """The dataset group everything lives in."""
 
-    name: Name
-    kms_key_arn: str | None = None
+    name: Name = Field(description="Name of the dataset group.", examples=["shop"])
+    kms_key_arn: str | None = Field(
+        default=None,
+        description="A KMS key to encrypt the group's data with (CreateDatasetGroup's kmsKeyArn).",
+        examples=["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    )
     domain: Domain | None = Field(
         default=None,
         description="A domain dataset group (recommenders; schemas created with the domain).",
+        examples=["ECOMMERCE"],
     )
 
 
 class RecommenderConfig(_Model):
     """A domain use case AWS trains and retrains itself, and how its metrics are watched."""
 
-    name: Name
-    recipe: str = Field(description="Use-case recipe name (aws-ecomm-recommended-for-you) or ARN.")
+    name: Name = Field(description="Name of the recommender.", examples=["shop-for-you"])
+    recipe: str = Field(
+        description="Use-case recipe name (aws-ecomm-recommended-for-you) or ARN.",
+        examples=["aws-ecomm-recommended-for-you"],
+    )
     recommender_config: dict[str, Any] = Field(
         default_factory=dict,
         description="Personalize's RecommenderConfig as is, e.g. "
         "{minRecommendationRequestsPerSecond: 1}.",
+        examples=[{"minRecommendationRequestsPerSecond": 1}],
     )
     gate: GateConfig | None = Field(
         default=None,
@@ -417,6 +509,7 @@ class RecommenderConfig(_Model):
         default="alert",
         description="When the gate fails: alert (the run fails), stop the recommender, or roll "
         "its configuration back to the one of the last good reading.",
+        examples=["stop"],
     )
 
     @property
@@ -428,8 +521,12 @@ class RecommenderConfig(_Model):
 class FilterConfig(_Model):
     """A filter applied to recommendations (real-time or batch)."""
 
-    name: Name
-    expression: str = Field(min_length=1, max_length=2500)
+    name: Name = Field(description="Name of the filter.", examples=["unseen-purchases"])
+    expression: str = Field(
+        min_length=1,
+        max_length=2500,
+        description="Personalize's filter expression, parsed with its grammar before any AWS call.",
+    )
 
     @field_validator("expression")
     @classmethod
@@ -445,43 +542,85 @@ class FilterConfig(_Model):
 class EventTrackerConfig(_Model):
     """The tracker that records real-time events (PutEvents)."""
 
-    name: Name
+    name: Name = Field(description="Name of the event tracker.", examples=["shop-tracker"])
 
 
 class AttributedMetric(_Model):
     """One business metric: an event type and what to add up over its events."""
 
-    event_type: str = Field(min_length=1, max_length=256)
-    metric_name: str = Field(min_length=1, max_length=256)
+    event_type: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The EVENT_TYPE of the interactions counted.",
+        examples=["purchase"],
+    )
+    metric_name: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The metric's name in the reports.",
+        examples=["revenue"],
+    )
     expression: str = Field(
         pattern=r"^\s*(?i:SAMPLECOUNT\(\s*\)|SUM\(\s*(Interactions|Items)\.\w+\s*\))\s*$",
         description="SAMPLECOUNT(), SUM(Interactions.EVENT_VALUE) or SUM(Items.PRICE)-like.",
+        examples=["SUM(Items.PRICE)"],
     )
 
 
 class MetricAttributionConfig(_Model):
     """Measure recommendations' business impact (the group's one metric attribution)."""
 
-    name: Name
-    metrics: list[AttributedMetric] = Field(min_length=1, max_length=10)
+    name: Name = Field(description="Name of the metric attribution.", examples=["shop-impact"])
+    metrics: list[AttributedMetric] = Field(
+        min_length=1, max_length=10, description="What to measure, one entry per metric."
+    )
     output_uri: str | None = Field(
-        default=None, description="s3:// prefix of the reports; default s3://<bucket>/impact/"
+        default=None,
+        description="s3:// prefix of the reports; default s3://<bucket>/impact/",
+        examples=["s3://my-personalize-bucket/impact/"],
     )
 
 
 class PipelineConfig(_Model):
     """Everything the flows need to provision, retrain, serve and tear down one dataset group."""
 
-    aws: AwsSettings = Field(default_factory=AwsSettings)
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
-    role_arn: str = Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$")
-    dataset_group: DatasetGroupConfig
-    datasets: DatasetsConfig
-    solutions: list[SolutionConfig] = Field(default_factory=list)
-    recommenders: list[RecommenderConfig] = Field(default_factory=list)
-    metric_attribution: MetricAttributionConfig | None = None
-    filters: list[FilterConfig] = Field(default_factory=list)
-    event_tracker: EventTrackerConfig | None = None
+    aws: AwsSettings = Field(
+        default_factory=AwsSettings, description="Where and as whom to call AWS (no secrets)."
+    )
+    bucket: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$",
+        description="The S3 bucket of the prepared import files, holdouts, batch input and "
+        "output, exports and reports; its policy must let Personalize in "
+        "(deployments/bucket-policy.json).",
+    )
+    role_arn: str = Field(
+        pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/.+$",
+        description="The IAM role Personalize assumes to read and write the bucket "
+        "(deployments/personalize-role-trust-policy.json).",
+    )
+    dataset_group: DatasetGroupConfig = Field(description="The dataset group everything lives in.")
+    datasets: DatasetsConfig = Field(
+        description="The group's datasets: schemas, sources and cleaning."
+    )
+    solutions: list[SolutionConfig] = Field(
+        default_factory=list,
+        description="Recipes trained on the group, each with its gate, campaign and batch jobs.",
+    )
+    recommenders: list[RecommenderConfig] = Field(
+        default_factory=list,
+        description="Use cases of a domain dataset group that AWS trains and retrains itself.",
+    )
+    metric_attribution: MetricAttributionConfig | None = Field(
+        default=None,
+        description="Business metrics attributed to the campaigns and recommenders that made "
+        "them (the report_impact flow).",
+    )
+    filters: list[FilterConfig] = Field(
+        default_factory=list, description="Filters applied to recommendations."
+    )
+    event_tracker: EventTrackerConfig | None = Field(
+        default=None, description="The tracker receiving real-time events (PutEvents)."
+    )
     prep: PrepRunConfig = Field(
         default_factory=PrepRunConfig,
         description="Where data preparation runs (this process, or a Dask cluster).",
@@ -490,6 +629,7 @@ class PipelineConfig(_Model):
         default=None,
         description="How long retrain and review_versions wait for another run holding a "
         "solution's lock before failing (naming the holder); unset: as long as it takes.",
+        examples=[90],
     )
 
     @model_validator(mode="after")

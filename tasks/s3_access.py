@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from iam_policies import (
+from personalize_facts.iam import (
     ASSUME_ROLE,
     SERVICE,
     bucket_needs,

@@ -4,7 +4,8 @@ Personalize refuses to delete a resource that others still use, so :func:`teardo
 goes in dependency order: campaigns, solutions (after stopping trainings in flight),
 recommenders, filters,
 event trackers, datasets, the group, then the schemas its datasets used (unless another dataset
-still uses one). Import and batch jobs have no delete call; they go with their parents.
+still uses one). Import, export, batch and data deletion jobs have no delete call; they go with
+their parents.
 Everything already gone counts as deleted, so a rerun finishes what a crashed teardown began.
 """
 

@@ -42,7 +42,7 @@ def test_the_pipeline_never_imports_the_local_service(folder: str) -> None:
     local = [
         (where, name)
         for where, name in imports(folder)
-        if name.split(".")[0] in {"emulator", "local"}
+        if name.split(".")[0] in {"personalize_local", "local"}
     ]
     assert local == []
 

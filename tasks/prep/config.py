@@ -20,7 +20,9 @@ class SourceConfig(BaseModel):
 
     uri: str = Field(description="A local path or s3:// URI: one file, or a prefix of many.")
     format: Literal["parquet", "csv", "jsonl"] | None = Field(
-        default=None, description="File format; inferred from the extension when omitted."
+        default=None,
+        description="File format; inferred from the extension when omitted.",
+        examples=["csv"],
     )
     columns: dict[str, str] = Field(
         default_factory=dict,
@@ -28,7 +30,9 @@ class SourceConfig(BaseModel):
         "Fields not listed are read from a column of the same name.",
     )
     timestamp_unit: Literal["auto", "s", "ms", "us", "ns"] = Field(
-        default="auto", description="Unit of numeric timestamps; 'auto' detects it."
+        default="auto",
+        description="Unit of numeric timestamps; 'auto' detects it.",
+        examples=["ms"],
     )
 
 
@@ -37,26 +41,33 @@ class CleaningConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    drop_duplicates: bool = Field(default=True, description="Drop exact duplicate rows.")
+    drop_duplicates: bool = Field(
+        default=True, description="Drop exact duplicate rows.", examples=[False]
+    )
     event_types: list[str] | None = Field(
         default=None, description="Keep only these EVENT_TYPE values (all when omitted)."
     )
     window_days: PositiveInt | None = Field(
-        default=None, description="Keep only interactions of the last N days of the data."
+        default=None,
+        description="Keep only interactions of the last N days of the data.",
+        examples=[365],
     )
     min_interactions_per_user: PositiveInt = Field(
         default=1, description="Drop users with fewer interactions than this."
     )
     min_interactions_per_item: PositiveInt = Field(
-        default=1, description="Drop items with fewer interactions than this."
+        default=1, description="Drop items with fewer interactions than this.", examples=[5]
     )
     max_interactions_per_user: PositiveInt | None = Field(
-        default=None, description="Cap per user (bots): keep that user's most recent N."
+        default=None,
+        description="Cap per user (bots): keep that user's most recent N.",
+        examples=[5000],
     )
     forgotten_users_uri: str | None = Field(
         default=None,
         description="Folder of CSV files (USER_ID) of users forgotten by forget_users, whose "
         "rows are dropped; the pipeline sets s3://<bucket>/suppression/<group>/forgotten-users/.",
+        examples=["s3://my-personalize-bucket/suppression/shop/forgotten-users/"],
     )
 
 
@@ -71,6 +82,7 @@ class ImportGuards(BaseModel):
         le=1,
         description="Refuse the import when more than this share of the rows read is rejected "
         "as bad data (1 turns the guard off).",
+        examples=[0.2],
     )
     max_shrink: float = Field(
         default=0.5,
@@ -78,6 +90,7 @@ class ImportGuards(BaseModel):
         le=1,
         description="Refuse a FULL import that would leave fewer than (1 - this) of the rows "
         "the dataset holds now (1 turns the guard off).",
+        examples=[1.0],
     )
 
 
@@ -194,21 +207,25 @@ class PrepRunConfig(BaseModel):
         default=None,
         description="Scheduler of an existing Dask cluster (tcp://host:8786); its workers need "
         "the project installed and must reach the scratch location.",
+        examples=["tcp://dask-scheduler:8786"],
     )
     dask_workers: PositiveInt | None = Field(
         default=None,
         description="Worker processes of the local Dask cluster (default: one per core).",
+        examples=[4],
     )
     partitions: PositiveInt | None = Field(
         default=None,
         description="Rows are split into this many partitions by a hash of USER_ID; each is "
         "cleaned alone and written as its own part of the import folder. Default: one per "
         "worker (1 with runner: process); memory stays flat up to about 30M rows a partition.",
+        examples=[32],
     )
     scratch_uri: str | None = Field(
         default=None,
         description="Where the steps keep rows between them (s3://...). Default: a local "
         "temporary directory, or _scratch/ under the output prefix with dask_address.",
+        examples=["s3://my-personalize-bucket/prep-scratch/"],
     )
 
     @model_validator(mode="after")

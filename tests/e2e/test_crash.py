@@ -18,12 +18,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
 from prefect.settings import PREFECT_API_URL
 
-from emulator.process import LocalService
 from flows.locks import lock_name
 from flows.retrain import retrain
 from local.sample_data import SampleSize
-from tests.emulator.helpers import arm_faults
+from personalize_local.process import LocalService
 from tests.pipelines import ROOT, Pipeline, make_pipeline
+from tests.service_support.helpers import arm_faults
 
 LATENCY = "0.003"
 """A training takes 11 s, an import 2.7 s: long enough to be killed in flight."""

@@ -25,8 +25,8 @@ from local.sample_data import SampleSize
 from tasks.recommendations import SmokeCheckFailed
 from tasks.reporting import artifact_key
 from tests.artifacts import latest_artifacts
-from tests.emulator.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
+from tests.service_support.helpers import arm_faults
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,13 @@ from flows.retrain import retrain
 from local.sample_data import generate_interactions
 from tasks.config import ConfigError, load_config
 from tasks.recommendations import get_action_recommendations
-from tests.emulator.helpers import put_csv, run_import
-from tests.emulator.test_actions import ACTION_INTERACTIONS_SCHEMA, ACTIONS_SCHEMA
 from tests.pipelines import make_pipeline
+from tests.service_support.helpers import (
+    ACTION_INTERACTIONS_SCHEMA,
+    ACTIONS_SCHEMA,
+    put_csv,
+    run_import,
+)
 
 
 def test_a_next_best_action_campaign_is_trained_and_promoted(

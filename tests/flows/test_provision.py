@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from flows.provision import main, provision
+from flows.provision import cli, main, provision
 from flows.retrain import retrain
 from tasks.config import ConfigError
 from tasks.errors import DriftError
@@ -120,3 +120,17 @@ def test_a_configuration_error_on_the_command_line_is_the_message_alone(tmp_path
     assert len(lines) == 5 and "Traceback" not in shown.stderr
     with pytest.raises(ConfigError):
         main([str(path), "--debug"])
+
+
+def test_a_plan_with_a_problem_exits_non_zero(
+    prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    # Issue 23: a plan showing an unknown recipe exited 0, so it could not gate a CI job.
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    assert cli([pipeline.config_path, "--plan"]) == 0
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["solutions"][1]["recipe"] = "aws-popularity-cnt"
+    pipeline.path.write_text(yaml.safe_dump(data))
+    assert cli([pipeline.config_path, "--plan"]) == 1
+    assert "The plan shows 1 problem(s)" in capsys.readouterr().err

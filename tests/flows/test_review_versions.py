@@ -17,10 +17,10 @@ from tasks.holdout_data import trained_on
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import prepare
 from tasks.version_review import REVIEW_TAG
-from tests.emulator.helpers import run_import
-from tests.emulator.training_setup import train
 from tests.flows.test_retrain_holdout import GATE, corrupted_history, serving
 from tests.pipelines import Pipeline, make_pipeline
+from tests.service_support.helpers import run_import
+from tests.service_support.training_setup import train
 
 pytestmark = pytest.mark.slow
 

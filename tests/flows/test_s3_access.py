@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from flows.provision import provision
-from iam_policies import SERVICE
+from personalize_facts.iam import SERVICE
 from tasks.preflight import PreflightError
 from tasks.s3_access import apply_access, bucket_findings, role_findings
 from tests.pipelines import Pipeline, make_pipeline

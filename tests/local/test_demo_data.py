@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 import pandas as pd
 
-from emulator.process import LocalService
 from local.demo_data import raw_prefix, seed_demo_data
 from local.sample_data import TEST_SIZE
+from personalize_local.process import LocalService
 from tasks.config import load_config
 from tasks.s3_access import bucket_findings, role_findings
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from tasks.aws import AwsSettings
+from tasks.data_deletion import delete_users, write_user_ids
+from tasks.dataset_exports import run_dataset_export
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.datasets import ensure_dataset
 from tasks.event_trackers import ensure_event_tracker
@@ -48,3 +52,21 @@ def test_delete_resource_of_something_already_gone(aws: AwsSettings, unique: str
     group = ensure_dataset_group(aws, f"d-{unique}")
     assert delete_resource(aws, "dataset-group", group) is True
     assert delete_resource(aws, "dataset-group", group) is False
+
+
+def test_teardown_after_an_export_and_a_data_deletion_job(
+    aws: AwsSettings, unique: str, bucket: str, s3: Any
+) -> None:
+    """Neither job has a delete call, and neither blocks its dataset or group (botocore's
+    DeleteDataset and DeleteDatasetGroup name what does)."""
+    group = ensure_dataset_group(aws, f"x-{unique}")
+    schema = ensure_schema(aws, f"s-{unique}", INTERACTIONS)
+    dataset = ensure_dataset(aws, group, "interactions", f"i-{unique}", schema)
+    role = "arn:aws:iam::000000000000:role/PersonalizeS3"
+    run_dataset_export(aws, dataset, f"s3://{bucket}/export/", role, f"e-{unique}")
+    users = write_user_ids(f"s3://{bucket}/forget/{unique}.csv", ["u1"])
+    delete_users(aws, group, users, role, f"d-{unique}")
+
+    deleted = teardown_dataset_group(aws, group)
+
+    assert deleted == [dataset, group, schema]

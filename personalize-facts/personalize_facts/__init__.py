@@ -1,0 +1,1 @@
+"""Facts about Amazon Personalize that the pipeline and the local service share, written once."""

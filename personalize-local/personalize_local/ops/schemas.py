@@ -1,0 +1,44 @@
+"""CreateSchema, DescribeSchema, ListSchemas, DeleteSchema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personalize_local.avro_schema import parse_schema
+from personalize_local.ops import Handler
+from personalize_local.resources import delete_when_unused, page, require
+from personalize_local.service import Call, Service
+
+KIND = "schema"
+
+
+def create_schema(service: Service, call: Call) -> dict[str, Any]:
+    p = call.params
+    parse_schema(p["schema"])
+    arn = call.arn(f"schema/{p['name']}")
+    body = {"name": p["name"], "schemaArn": arn, "schema": p["schema"]}
+    if "domain" in p:
+        body["domain"] = p["domain"]
+    service.store.create(arn, KIND, body)
+    return {"schemaArn": arn}
+
+
+def describe_schema(service: Service, call: Call) -> dict[str, Any]:
+    return {"schema": require(service, KIND, call.params["schemaArn"])}
+
+
+def list_schemas(service: Service, call: Call) -> dict[str, Any]:
+    return page(service.store.list_kind(KIND), call.params, "schemas")
+
+
+def delete_schema(service: Service, call: Call) -> dict[str, Any]:
+    delete_when_unused(service, KIND, call.params["schemaArn"], blocking={"dataset": "schemaArn"})
+    return {}
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateSchema": create_schema,
+    "DescribeSchema": describe_schema,
+    "ListSchemas": list_schemas,
+    "DeleteSchema": delete_schema,
+}

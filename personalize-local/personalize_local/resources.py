@@ -1,0 +1,192 @@
+"""What most operations share: describe, list with pagination, updates, deletes with dependency
+checks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from personalize_local.errors import (
+    InvalidInputException,
+    InvalidNextTokenException,
+    ResourceInUseException,
+    TooManyTagsException,
+    not_found,
+)
+from personalize_local.service import Service
+
+DEFAULT_PAGE = 100
+MAX_TAGS = 50
+
+
+def require(service: Service, kind: str, arn: str) -> dict[str, Any]:
+    """The stored resource of that kind, or the ResourceNotFoundException AWS answers."""
+    found = service.store.get_with_kind(arn)
+    if found is None or found[0] != kind:
+        raise not_found(kind, arn)
+    return found[1]
+
+
+def require_active(service: Service, kind: str, arn: str) -> dict[str, Any]:
+    """The resource, which must be ACTIVE to be used by another one."""
+    body = require(service, kind, arn)
+    if body.get("status", "ACTIVE") != "ACTIVE":
+        raise ResourceInUseException(
+            f"The {kind} {arn} is in {body['status']} status; it must be ACTIVE."
+        )
+    return body
+
+
+def page(items: list[dict[str, Any]], params: dict[str, Any], key: str) -> dict[str, Any]:
+    """One page of a listing, newest first as Personalize lists, with ``nextToken`` if more."""
+    items = sorted(items, key=lambda item: item.get("creationDateTime", 0), reverse=True)
+    start = 0
+    if params.get("nextToken"):
+        start = _decode_token(params["nextToken"], key)
+    size = params.get("maxResults") or DEFAULT_PAGE
+    result: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        result["nextToken"] = _encode_token(start + size, key)
+    return result
+
+
+def _encode_token(offset: int, key: str) -> str:
+    raw = json.dumps({"offset": offset, "list": key}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_token(token: str, key: str) -> int:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if decoded["list"] != key or int(decoded["offset"]) < 0:
+            raise ValueError(token)
+        return int(decoded["offset"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidNextTokenException(f"The nextToken {token!r} is not valid.") from None
+
+
+def delete_when_unused(
+    service: Service,
+    kind: str,
+    arn: str,
+    first: tuple[str, ...] = (),
+    blocking: dict[str, str] | None = None,
+    busy: tuple[tuple[str, dict[str, Any]], ...] = (),
+) -> None:
+    """Start deleting a resource, refusing while what must go first is still there.
+
+    ``first`` names the kinds of children to delete first (a dataset group's solutions);
+    ``blocking`` maps a kind to the member that references this resource, e.g.
+    ``{"dataset": "schemaArn"}`` for a schema; ``busy`` lists (kind, document) of resources
+    that block only while in flight (a dataset's import jobs). Every other child goes with the
+    resource when its DELETE job ends (a dataset's export jobs, a group's filters).
+    """
+    body = require(service, kind, arn)
+    remaining = [f"the {k} {a}" for k, a in service.store.children(arn) if k in first]
+    if remaining:
+        raise ResourceInUseException(
+            f"Cannot delete {kind} {arn}: it still has {', '.join(remaining)}. Delete those first."
+        )
+    for other_kind, member in (blocking or {}).items():
+        for other in service.store.list_kind(other_kind):
+            if other.get(member) == arn:
+                raise ResourceInUseException(
+                    f"Cannot delete {kind} {arn}: the {other_kind} "
+                    f"{other.get(arn_member(other_kind), other.get('name'))} uses it."
+                )
+    for other_kind, other in busy:
+        if in_flight(other):
+            raise ResourceInUseException(
+                f"Cannot delete {kind} {arn} while the {other_kind} "
+                f"{other.get(arn_member(other_kind))} is in {other['status']} status."
+            )
+    if "status" not in body:
+        service.store.delete(arn)
+        return
+    if in_flight(body):
+        raise ResourceInUseException(
+            f"Cannot delete {kind} {arn} while it is in {body['status']} status."
+        )
+    service.store.update(arn, {"status": "DELETE PENDING"})
+    service.lifecycle.begin(arn, "DELETE")
+
+
+def of_kind(service: Service, kind: str, parent: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(kind, document) of every resource of a kind under ``parent``, for ``busy``."""
+    return tuple((kind, body) for body in service.store.list_kind(kind, parent))
+
+
+def arn_member(kind: str) -> str:
+    """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
+    head, *rest = kind.split("-")
+    return head + "".join(part.title() for part in rest) + "Arn"
+
+
+def in_flight(body: dict[str, Any]) -> bool:
+    """True while a resource is being created or updated (not yet ACTIVE or FAILED)."""
+    status = str(body.get("status", ""))
+    return status.endswith(("PENDING", "IN_PROGRESS")) and not status.startswith("DELETE")
+
+
+def start_create(
+    service: Service,
+    kind: str,
+    arn: str,
+    body: dict[str, Any],
+    tags: dict[str, str],
+    parent: str | None = None,
+) -> None:
+    """Store a new resource (in its first PENDING status) with its tags; start its creation."""
+    service.store.create(arn, kind, body, parent=parent)
+    service.store.set_tags(arn, tags)
+    service.lifecycle.begin(arn)
+
+
+def start_update(
+    service: Service, kind: str, arn: str, member: str, changes: dict[str, Any], verb: str
+) -> dict[str, Any]:
+    """Store ``changes`` as the resource's ``member`` (``latestCampaignUpdate``, ...) in CREATE
+    PENDING and start the job of ``verb`` that applies them; the resource. Refused while an
+    update is in flight. Updates show CREATE statuses, as botocore's CampaignUpdateSummary,
+    SolutionUpdateSummary and RecommenderUpdateSummary document."""
+    body = require(service, kind, arn)
+    if in_flight(body.get(member, {})):
+        raise ResourceInUseException(f"The {kind} {arn} is already being updated.")
+    now = time.time()
+    update = {
+        **changes,
+        "status": "CREATE PENDING",
+        "creationDateTime": now,
+        "lastUpdatedDateTime": now,
+    }
+    updated = service.store.update(arn, {member: update})
+    service.lifecycle.begin(arn, verb, f"{member}.status")
+    return updated
+
+
+def create_tags(params: dict[str, Any]) -> dict[str, str]:
+    """The checked tags of a Create call (``tags: [{tagKey, tagValue}]``), to store after it."""
+    tags = {t["tagKey"]: t["tagValue"] for t in params.get("tags", [])}
+    check_tags(tags, len(tags), "the new resource")
+    return tags
+
+
+def add_tags(service: Service, arn: str, tags: dict[str, str]) -> None:
+    """Add or overwrite tags, within Personalize's limit of tags per resource."""
+    check_tags(tags, len({**service.store.tags(arn), **tags}), arn)
+    service.store.set_tags(arn, tags)
+
+
+def check_tags(tags: dict[str, str], total: int, owner: str) -> None:
+    """Refuse reserved ``aws:`` keys and more than MAX_TAGS tags on one resource."""
+    reserved = sorted(key for key in tags if key.lower().startswith("aws:"))
+    if reserved:
+        raise InvalidInputException(
+            f"Tag keys starting with 'aws:' are reserved for AWS use: {', '.join(reserved)}."
+        )
+    if total > MAX_TAGS:
+        raise TooManyTagsException(
+            f"A resource can have at most {MAX_TAGS} tags; {owner} would have {total}."
+        )

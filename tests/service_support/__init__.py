@@ -1,0 +1,1 @@
+"""Helpers for tests that drive the local Personalize service (its own suite and the pipeline's)."""
