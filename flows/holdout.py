@@ -6,7 +6,7 @@
    created (``tasks.holdout_data``: each report sits beside its import file; the
    lineage artifact shows the same spans). The holdout's cutoff is never earlier, so no
    serving version has seen it; the serving versions' own holdout (the same for all) can be
-   held out again when the export has nothing newer. Nothing serving, or an import without a
+   held out again when a FULL export has nothing newer. Nothing serving, or an import without a
    report, and there is no holdout: the plan says why and the gate falls back to the metric
    rules.
 2. Preparation sets the holdout aside beside the import file (``tasks.prep.holdout``).
@@ -51,8 +51,13 @@ class HoldoutPlan:
     reason: str = ""
 
 
-def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
-    """The holdout this run's preparation sets aside (see the module docstring, step 1)."""
+def plan_holdout(
+    config: PipelineConfig, resources: Resources, incremental: bool = False
+) -> HoldoutPlan:
+    """The holdout this run's preparation sets aside (see the module docstring, step 1);
+    ``incremental``: the interactions are imported INCREMENTAL, so the serving version's own
+    holdout is not held out again (accepted held-out rows are in the dataset by then,
+    :mod:`flows.restore`, and a new version trains on them)."""
     gated = [s for s in config.solutions if s.gate and s.gate.holdout and s.campaign]
     if not gated:
         return HoldoutPlan(reason="no solution's gate has a holdout")
@@ -78,7 +83,9 @@ def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
             days=max(h.days for h in settings),
             max_users=max(h.max_users for h in settings),
             not_before=max(data.end for data in seen),
-            again=previous if all(data.holdout == previous for data in seen) else None,
+            again=previous
+            if not incremental and all(data.holdout == previous for data in seen)
+            else None,
         )
     )
 

@@ -12,7 +12,9 @@
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
    cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses that import.
-3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name.
+3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name. An
+   INCREMENTAL import first takes in the held-out rows an earlier run accepted but could not
+   import (too few for an increment, :mod:`flows.restore`), as parts of their own.
 4. The lineage of each dataset, and a few users of the prepared interactions (from its data
    report) for the smoke check after promotion, are returned, with the gate's holdout when
    one was asked for (set aside by preparation beside the interactions' import file,
@@ -28,15 +30,15 @@ from typing import Any, Literal
 
 from prefect.runtime import flow_run
 
+from flows.accepted import accepted_imports
 from flows.configured import Resources
 from flows.lineage import DataLineage, etag
+from flows.restore import carry_into, pending_held_out
 from tasks.aws import AwsSettings
-from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
-from tasks.holdout_data import trained_imports
 from tasks.prep.config import SourceConfig
-from tasks.prep.holdout import Holdout, HoldoutSpec
+from tasks.prep.holdout import Holdout, HoldoutSpec, is_holdout_file
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -86,10 +88,16 @@ def prepare_and_import(
             guards=dataset.guards,
             run=config.prep,
             holdout=holdout if dataset_type == "interactions" else None,
-            accepted=accepted_imports(config, dataset_arn),
+            accepted=accepted_imports(config.aws, dataset_arn, config, dataset_type),
             checks=dataset.checks,
         )
-        import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
+        import_uri = prepared.import_uri
+        if mode == "INCREMENTAL" and (pending := pending_held_out(config, dataset_type)):
+            carried = carry_into(import_uri, pending)
+            run_logger().info(
+                "Carrying %d held-out files into the import: %s", len(carried), carried
+            )
+        import_etag = etag(import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
         if previous is not None:
             job, import_uri = previous["datasetImportJobArn"], location(previous)
@@ -118,6 +126,7 @@ def prepare_and_import(
                 prepared.report.time_start,
                 prepared.report.time_end,
                 prepared.holdout.model_dump() if prepared.holdout else None,
+                reused=previous is not None,
             )
         )
         if dataset_type == "interactions":
@@ -144,35 +153,14 @@ def source_for(
 def unchanged_import(
     aws: AwsSettings, dataset_arn: str, import_etag: str | None, mode: str
 ) -> dict[str, Any] | None:
-    """The dataset's latest finished import, if it read the same content in the same mode."""
-    jobs = finished_imports(aws, dataset_arn)
+    """The dataset's latest finished import, if it read the same content in the same mode
+    (held-out rows imported after a gate are not a run's import, :mod:`flows.restore`)."""
+    jobs = [job for job in finished_imports(aws, dataset_arn) if not is_holdout_file(location(job))]
     if not jobs or import_etag is None:
         return None
     latest = jobs[-1]
     same = latest.get("importMode", "FULL") == mode and etag(location(latest)) == import_etag
     return latest if same else None
-
-
-def accepted_imports(config: PipelineConfig, dataset_arn: str) -> list[str]:
-    """The import locations of the accepted data: what the newest version served by a
-    configured campaign trained on (none when nothing serves yet)."""
-    aws = config.aws
-    serving = [
-        serving_solution_version(aws, solution.campaign.name)
-        for solution in config.solutions
-        if solution.campaign is not None
-    ]
-    versions = [version for version in serving if version]
-    if not versions:
-        return []
-    newest = max(versions, key=lambda arn: _created(aws, arn))
-    return [location(job) for job in trained_imports(aws, dataset_arn, newest)]
-
-
-def _created(aws: AwsSettings, version_arn: str) -> datetime:
-    """When a solution version was created."""
-    created = describe_resource(aws, "solution-version", version_arn)["creationDateTime"]
-    return created if isinstance(created, datetime) else datetime.fromtimestamp(created, UTC)
 
 
 def current_imports(aws: AwsSettings, dataset_arn: str) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from tasks.reporting import artifact_key
 
 if TYPE_CHECKING:
     from flows.recommenders import RecommenderCheck
+    from flows.restore import DatasetAfter
 
 
 def etag(uri: str) -> str | None:
@@ -66,6 +67,8 @@ class DataLineage:
     time_start: int | None = None
     time_end: int | None = None
     holdout: dict[str, Any] | None = None
+    reused: bool = False
+    """The import was not run again: the dataset's latest import read the same content."""
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Lineage:
     recommenders: list[RecommenderCheck] = field(default_factory=list)
     history: dict[str, str] = field(default_factory=dict)
     """Per solution, where its metrics history (chart and table) is."""
+    after: list[DatasetAfter] = field(default_factory=list)
+    """What became of each dataset's data when the run ended (accepted, restored...)."""
 
     @classmethod
     def of(
@@ -142,6 +147,11 @@ class Lineage:
                     f"\nHeld out for the gate (not imported): {h['rows']} {d.dataset_type} of "
                     f"{h['users']} users after {_iso(h['cutoff'])}, `{h['uri']}`"
                 )
+        if self.after:
+            lines += ["", "## Data after the run", ""]
+            for a in self.after:
+                lines.append(f"- {a.dataset_type}: **{a.action}**: {a.detail}")
+                lines += [f"  - import `{job}`" for job in a.jobs]
         for s in self.solutions:
             lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
             lines.append("- metrics: " + _metrics(s.metrics))

@@ -1,7 +1,9 @@
 """What became of each solution in a retraining run.
 
 1. Every selected solution is trained: :class:`Trained` holds its new version and metrics.
-2. A solution with a campaign then goes gate -> approval (when asked for) -> promotion -> batch
+2. When the run's data is unchanged and the version is the one already serving (or, without a
+   campaign, one trained before the run), there is nothing to gate: ``unchanged``.
+   Otherwise a solution with a campaign goes gate -> approval (when asked for) -> promotion -> batch
    refresh; the step that stops it (or the end) gives its :class:`SolutionOutcome` a ``status``.
 3. An outcome with a ``problem`` fails the run; the lineage is built from the outcomes.
 """
@@ -15,7 +17,9 @@ from flows.promote import Promotion, PromotionApproval
 from tasks.config import SolutionConfig
 from tasks.gate import GateDecision
 
-Status = Literal["trained", "stopped by the gate", "not approved", "promotion failed", "promoted"]
+Status = Literal[
+    "trained", "unchanged", "stopped by the gate", "not approved", "promotion failed", "promoted"
+]
 
 
 @dataclass(frozen=True)

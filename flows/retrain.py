@@ -30,18 +30,26 @@
 7. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
    artifact is built from them (input data, import jobs, versions, metrics, gate, approval,
    promotion, campaign, batch output).
+8. The data goes live at import, before the gate, so the run ends by deciding it
+   (:mod:`flows.restore`): a run that promoted (or gated nothing) accepts it (its held-out rows
+   are imported, the manifest of accepted imports is rewritten); a stopped run, or one that
+   failed after an import, puts each dataset back to the accepted data, unless its
+   ``on_stop`` is ``keep``. Both are in the lineage and the run's message.
+9. A run whose data is unchanged (every import reused) and whose versions are the ones
+   already serving gates nothing (no batch jobs compare a version with itself) and ends
+   ``Completed`` with "nothing new: data and versions unchanged".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
-from prefect.states import Completed, State
+from prefect.states import Completed, Failed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
@@ -56,6 +64,7 @@ from flows.outcomes import SolutionOutcome, Trained
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
+from flows.restore import accept_run, restore_datasets, summary
 from flows.run_state import quiet_expected_stops, stopped
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
@@ -66,10 +75,12 @@ from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
 from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
+from tasks.resources import describe_resource
 from tasks.solution_versions import train_solution_version
 from tasks.version_review import mark_reviewed
 
 APPROVAL_TIMEOUT_SECONDS = 24 * 3600
+NOTHING_NEW = "nothing new: data and versions unchanged"
 
 
 @dataclass(frozen=True)
@@ -113,11 +124,55 @@ def retrain(
     quiet_expected_stops()
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
-    aws = config.aws
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
     resources = resources_for(config)
-    plan = plan_holdout(config, resources)
+    run_id = str(flow_run.get_id() or "local")
+    started = datetime.now(UTC)
+    imported = [t for t in config.datasets.configured() if source_for(config, t, interactions_uri)]
+    try:
+        lineage, outcomes = _retrain(
+            config, resources, selected, interactions_uri, import_mode, require_approval, batch,
+            started,
+        )  # fmt: skip
+    except Exception as error:
+        after = restore_datasets(config, resources, imported, run_id)
+        if not after:
+            raise
+        failed = Lineage(run_id, after=after)
+        failed.publish(config.dataset_group.name)
+        return Failed(message=f"{type(error).__name__}: {error}; {summary(after)}", data=error)
+    problems = [check.problem for check in lineage.recommenders if check.problem]
+    problems += [outcome.problem for outcome in outcomes if outcome.problem]
+    if problems and not any(outcome.status == "promoted" for outcome in outcomes):
+        lineage.after = restore_datasets(config, resources, imported, run_id)
+    else:
+        lineage.after = accept_run(config, resources, lineage.data, run_id)
+    lineage.publish(config.dataset_group.name)
+    if problems:
+        return stopped(
+            "; ".join(filter(None, [*problems, summary(lineage.after)])), lineage.as_dict()
+        )
+    if outcomes and all(outcome.status == "unchanged" for outcome in outcomes):
+        return Completed(message=NOTHING_NEW, data=lineage.as_dict())
+    return Completed(message="retrained and promoted", data=lineage.as_dict())
+
+
+def _retrain(
+    config: PipelineConfig,
+    resources: Resources,
+    selected: list[SolutionConfig],
+    interactions_uri: str | None,
+    import_mode: ImportMode | None,
+    require_approval: bool,
+    batch: bool,
+    started: datetime,
+) -> tuple[Lineage, list[SolutionOutcome]]:
+    """Prepare, import, train, gate and promote: the run's lineage (not yet published) and
+    each solution's outcome."""
+    aws = config.aws
+    mode = import_mode or config.datasets.interactions.import_mode
+    plan = plan_holdout(config, resources, incremental=mode == "INCREMENTAL")
     prepared = prepare_and_import(config, resources, interactions_uri, import_mode, plan.spec)
     steps = Promoting(
         config,
@@ -131,10 +186,14 @@ def retrain(
 
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
+    data_unchanged = bool(prepared.lineage) and all(d.reused for d in prepared.lineage)
     with solution_locks((s.name for s in selected), lock_timeout(config)):
         data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
         trained = _train(aws, selected, resources, data_since)
         for run in trained.values():
+            if data_unchanged and not _new_version(aws, run, started):
+                outcomes.append(SolutionOutcome(run, "unchanged"))
+                continue
             if run.solution.campaign is None:
                 outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
                 continue
@@ -143,12 +202,16 @@ def retrain(
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
     lineage.history = publish_histories(aws, outcomes)
-    lineage.publish(config.dataset_group.name)
-    problems = [check.problem for check in recommenders if check.problem]
-    problems += [outcome.problem for outcome in outcomes if outcome.problem]
-    if problems:
-        return stopped("; ".join(problems), lineage.as_dict())
-    return Completed(message="retrained and promoted", data=lineage.as_dict())
+    return lineage, outcomes
+
+
+def _new_version(aws: AwsSettings, run: Trained, started: datetime) -> bool:
+    """Whether the run's version is new: not the one its campaign serves, and (without a
+    campaign) created by this run."""
+    if run.solution.campaign is not None:
+        return serving_solution_version(aws, run.solution.campaign.name) != run.version
+    created = describe_resource(aws, "solution-version", run.version)["creationDateTime"]
+    return bool(created >= started)
 
 
 def _select(config: PipelineConfig, names: Sequence[str] | None) -> list[SolutionConfig]:

@@ -402,6 +402,13 @@ class DatasetConfig(_Model):
         description="FULL replaces the bulk data the dataset holds, INCREMENTAL adds to it "
         "(retrain's import_mode parameter overrides it for one run).",
     )
+    on_stop: Literal["restore", "keep"] = Field(
+        default="restore",
+        description="After a run is stopped (gate, approval, failed promotion) or fails after "
+        "its import: 'restore' imports the accepted data again (the files behind the serving "
+        "version), so nothing unaccepted stays in the dataset; 'keep' leaves the run's data.",
+        examples=["keep"],
+    )
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("schema_path")

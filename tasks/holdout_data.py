@@ -21,7 +21,7 @@ import pandas as pd
 
 from tasks.aws import AwsSettings, client
 from tasks.dataset_imports import finished_imports
-from tasks.prep.holdout import Holdout, PreviousHoldout, holdout_uri
+from tasks.prep.holdout import Holdout, PreviousHoldout, holdout_uri, is_holdout_file
 from tasks.prep.report import data_report
 from tasks.retries import personalize_task
 from tasks.waiter import describe
@@ -40,7 +40,13 @@ class TrainedOn:
 def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedOn | None:
     """The data a version trained on, from the reports of the imports in effect when it was
     created; None when one of them has no report (an import made without data preparation)."""
-    in_effect = trained_imports(aws, dataset_arn, version_arn)
+    version = describe(client(aws, "personalize"), "solution-version", version_arn)
+    # Held-out rows imported after a gate have no report: the one of their import covers them.
+    in_effect = [
+        job
+        for job in imports_in_effect(aws, dataset_arn, _when(version["creationDateTime"]))
+        if not is_holdout_file(_location(job))
+    ]
     reports = [data_report(_location(job)) for job in in_effect]
     ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
     if not reports or len(ends) < len(reports):
@@ -48,13 +54,6 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     held = _held_beside(_location(in_effect[-1]), reports[-1])
     previous = PreviousHoldout(cutoff=held[0], users=sorted(held[1].unique())) if held else None
     return TrainedOn(max(ends), previous)
-
-
-@personalize_task()
-def trained_imports(aws: AwsSettings, dataset_arn: str, version_arn: str) -> list[dict[str, Any]]:
-    """The dataset's import jobs in effect when the version was created: what it trained on."""
-    version = describe(client(aws, "personalize"), "solution-version", version_arn)
-    return _in_effect(aws, dataset_arn, _when(version["creationDateTime"]))
 
 
 def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, pd.Series] | None:
@@ -73,7 +72,10 @@ def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, p
 def latest_holdout(aws: AwsSettings, dataset_arn: str) -> Holdout | None:
     """The holdout beside the dataset's latest import file (never imported, so no version has
     trained on it), None when that import has none."""
-    jobs = _in_effect(aws, dataset_arn, datetime.now(UTC).timestamp())
+    now = datetime.now(UTC).timestamp()
+    jobs = [
+        j for j in imports_in_effect(aws, dataset_arn, now) if not is_holdout_file(_location(j))
+    ]
     if not jobs:
         return None
     import_uri = _location(jobs[-1])
@@ -91,8 +93,9 @@ def _when(value: Any) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
-def _in_effect(aws: AwsSettings, dataset_arn: str, when: float) -> list[dict[str, Any]]:
-    """The imports the dataset's rows came from at ``when`` (epoch seconds)."""
+def imports_in_effect(aws: AwsSettings, dataset_arn: str, when: float) -> list[dict[str, Any]]:
+    """The finished imports the dataset's bulk rows came from at ``when`` (epoch seconds): the
+    last FULL one and the INCREMENTAL ones after it, oldest first."""
     jobs = [j for j in finished_imports(aws, dataset_arn) if _when(j["creationDateTime"]) < when]
     full = [i for i, job in enumerate(jobs) if job.get("importMode", "FULL") == "FULL"]
     return jobs[full[-1] :] if full else jobs

@@ -100,6 +100,11 @@ def new_users_uri(import_uri: str) -> str:
     return holdout_uri(import_uri).replace(".holdout.csv", ".holdout-new-users.csv")
 
 
+def is_holdout_file(uri: str) -> bool:
+    """Whether ``uri`` is a holdout file (:func:`holdout_uri`), not an import file or folder."""
+    return uri.endswith(".holdout.csv")
+
+
 def holdout_cutoff(latest: int, days: int, not_before: int | None) -> int:
     """Interactions after this time (epoch seconds) are held out; see the module docstring."""
     cutoff = latest - days * SECONDS_PER_DAY

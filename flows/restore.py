@@ -1,0 +1,223 @@
+"""After a retraining run: accept its data, or put each dataset back to the accepted data.
+
+Personalize trains on what a dataset holds, so a run imports before its gate decides. When the
+run ends, for every dataset it prepared (:mod:`flows.accepted` keeps the manifest):
+
+1. :func:`accept_run` (the run ended without a stop, or one of its versions was promoted): the
+   rows preparation held out for the gate are imported now (INCREMENTAL), so no interaction is
+   lost; with fewer than Personalize's minimum for an INCREMENTAL interactions import (1,000
+   records) they are carried into the next INCREMENTAL import instead (a FULL export holds them
+   again). The manifest then lists this run's import (after the accepted ones, or alone when
+   it was FULL) and the held-out file.
+2. :func:`restore_datasets` (a stop, or a failure after an import): a dataset whose bulk rows
+   no longer come from exactly the accepted imports is put back: a FULL import of the first
+   accepted file, then an INCREMENTAL import of each later one, in order, so Personalize's own
+   rules (an item, user or action id replaces the earlier record) apply as they did. With
+   ``on_stop: keep`` the dataset keeps the run's data; with nothing accepted yet (no version
+   serving) there is nothing to go back to.
+3. Records sent one by one (PutEvents, PutItems, PutUsers, PutActions) are not bulk data: a FULL
+   import does not replace them, so a restore neither undoes nor loses them.
+Each dataset's outcome is a :class:`DatasetAfter`, shown in the lineage and the run's message.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import fsspec
+import pandas as pd
+
+from flows.accepted import (
+    AcceptedData,
+    AcceptedImport,
+    ImportMode,
+    accepted_data,
+    accepted_import,
+    as_accepted,
+    current_sequence,
+    read_manifest,
+    write_manifest,
+)
+from flows.configured import Resources
+from flows.lineage import DataLineage
+from tasks.config import PipelineConfig
+from tasks.dataset_imports import import_dataset
+from tasks.holdout_data import imports_in_effect
+from tasks.prep.holdout import holdout_uri
+from tasks.reporting import run_logger
+
+MIN_INCREMENTAL_INTERACTIONS = 1000
+"""Personalize's minimum of new records for an INCREMENTAL interactions import (developer guide,
+"Updating existing bulk data")."""
+
+Action = Literal["accepted", "unchanged", "restored", "kept", "nothing accepted"]
+
+
+@dataclass
+class DatasetAfter:
+    """What became of one dataset's data when the run ended."""
+
+    dataset_type: str
+    action: Action
+    detail: str
+    jobs: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One clause for the run's message, e.g. "interactions restored to the accepted data
+        (1 import)"."""
+        return f"{self.dataset_type} {self.detail}"
+
+
+def accept_run(
+    config: PipelineConfig, resources: Resources, data: Sequence[DataLineage], run_id: str
+) -> list[DatasetAfter]:
+    """Import the run's held-out rows and record its imports as accepted (module step 1)."""
+    return [_accept(config, resources, d, run_id) for d in data]
+
+
+def _accept(
+    config: PipelineConfig, resources: Resources, d: DataLineage, run_id: str
+) -> DatasetAfter:
+    arn = resources.datasets[d.dataset_type]
+    manifest = read_manifest(config, d.dataset_type)
+    if manifest and d.import_uri in manifest.uris and as_accepted(config.aws, arn, manifest):
+        return DatasetAfter(d.dataset_type, "unchanged", "unchanged: it holds the accepted data")
+    imports: list[AcceptedImport] = []  # a FULL import replaces what was accepted
+    if d.import_mode == "INCREMENTAL" and manifest is not None:
+        imports = list(manifest.imports)
+    elif d.import_mode == "INCREMENTAL":  # no manifest yet: what the dataset held before it
+        now = datetime.now(UTC).timestamp()
+        before = imports_in_effect(config.aws, arn, now)
+        imports = [accepted_import(j) for j in before if j["datasetImportJobArn"] != d.import_job]
+    mode: ImportMode = "INCREMENTAL" if d.import_mode == "INCREMENTAL" else "FULL"
+    imports.append(AcceptedImport(uri=d.import_uri, mode=mode, job=d.import_job, run=run_id))
+    pending: list[str] = []  # an INCREMENTAL import carried them; a FULL export holds them
+    jobs, detail = [d.import_job], "accepted: this run's import"
+    held = holdout_uri(d.import_uri)
+    rows = _rows(held)
+    if rows >= MIN_INCREMENTAL_INTERACTIONS:
+        job = import_dataset(
+            config.aws,
+            arn,
+            held,
+            config.role_arn,
+            "INCREMENTAL",
+            job_name=_job_name(config, d.dataset_type, "held"),
+        )
+        imports.append(AcceptedImport(uri=held, mode="INCREMENTAL", job=job, run=run_id))
+        jobs.append(job)
+        detail += f" and its {rows:,} held-out rows (imported after the gate)"
+    elif rows:
+        pending.append(held)
+        detail += (
+            f"; its {rows:,} held-out rows are carried into the next INCREMENTAL import "
+            f"(fewer than the {MIN_INCREMENTAL_INTERACTIONS:,} an increment needs)"
+        )
+    accepted = AcceptedData(dataset_type=d.dataset_type, imports=imports, pending=pending)
+    uri = write_manifest(config, accepted, run_id)
+    run_logger().info("%s %s; manifest %s", d.dataset_type, detail, uri)
+    return DatasetAfter(d.dataset_type, "accepted", detail, jobs)
+
+
+def restore_datasets(
+    config: PipelineConfig, resources: Resources, dataset_types: Sequence[str], run_id: str
+) -> list[DatasetAfter]:
+    """Put every dataset of ``dataset_types`` back to its accepted data (module step 2)."""
+    found = []
+    for dataset_type in dataset_types:
+        arn = resources.datasets.get(dataset_type)
+        if arn is None:
+            continue
+        after = _restore(config, dataset_type, arn, run_id)
+        if after is not None:
+            found.append(after)
+    return found
+
+
+def _restore(
+    config: PipelineConfig, dataset_type: str, arn: str, run_id: str
+) -> DatasetAfter | None:
+    logger = run_logger()
+    accepted = accepted_data(config, dataset_type, arn)
+    if accepted is None:
+        if not current_sequence(config.aws, arn):
+            return None
+        detail = "keeps this run's data: nothing was accepted before it (no version serves)"
+        logger.warning("%s %s", dataset_type, detail)
+        return DatasetAfter(dataset_type, "nothing accepted", detail)
+    if as_accepted(config.aws, arn, accepted):
+        return None
+    if config.datasets.configured()[dataset_type].on_stop == "keep":  # type: ignore[index]
+        detail = f"keeps this run's data (datasets.{dataset_type}.on_stop: keep)"
+        logger.warning("%s %s", dataset_type, detail)
+        return DatasetAfter(dataset_type, "kept", detail)
+    jobs = []
+    for i, entry in enumerate(accepted.imports):
+        jobs.append(
+            import_dataset(
+                config.aws,
+                arn,
+                entry.uri,
+                config.role_arn,
+                "FULL" if i == 0 else entry.mode,
+                job_name=_job_name(config, dataset_type, f"restore{i}"),
+            )
+        )
+    count = f"{len(jobs)} import{'s' if len(jobs) > 1 else ''}"
+    detail = f"restored to the accepted data ({count} of the files in {_manifest_of(accepted)})"
+    logger.info("%s %s: %s", dataset_type, detail, ", ".join(jobs))
+    return DatasetAfter(dataset_type, "restored", detail, jobs)
+
+
+def pending_held_out(config: PipelineConfig, dataset_type: str) -> list[str]:
+    """Held-out files accepted but not imported yet, to carry into an INCREMENTAL import."""
+    manifest = read_manifest(config, dataset_type)
+    return list(manifest.pending) if manifest else []
+
+
+def carry_into(import_uri: str, pending: Sequence[str]) -> list[str]:
+    """Copy each pending held-out file into the import folder as a part of its own; the parts."""
+    parts = []
+    for i, uri in enumerate(pending):
+        part = f"{import_uri.rstrip('/')}/carried-{i:03d}.csv"
+        try:
+            with fsspec.open(uri, "rb") as source, fsspec.open(part, "wb") as target:
+                shutil.copyfileobj(source, target)
+        except FileNotFoundError:
+            run_logger().warning("Held-out file %s is gone; not carried", uri)
+            continue
+        parts.append(part)
+    return parts
+
+
+def summary(after: Sequence[DatasetAfter]) -> str:
+    """The datasets' outcomes as one clause for the run's message ("" when none matters)."""
+    return "; ".join(
+        a.summary() for a in after if a.action in ("restored", "kept", "nothing accepted")
+    )
+
+
+def _rows(uri: str) -> int:
+    """Rows of a CSV file, 0 when there is none."""
+    try:
+        return len(pd.read_csv(uri, usecols=[0]))
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return 0
+
+
+def _manifest_of(accepted: AcceptedData) -> str:
+    return (
+        "the imports in effect when the serving version was created"
+        if accepted.derived
+        else (f"the manifest of run {accepted.run}")
+    )
+
+
+def _job_name(config: PipelineConfig, dataset_type: str, what: str) -> str:
+    """A unique import job name (account-wide) for a held-out or restore import."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{config.resource_name(dataset_type)[:36]}-{what}-{stamp}"[:63]
