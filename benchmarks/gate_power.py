@@ -141,7 +141,7 @@ def held_out(
     uri = str(work / "interactions.csv")
     frame.to_csv(uri, index=False)
     spec = HoldoutSpec(days=settings.holdout_days, max_users=max(settings.sizes))
-    holdout = set_aside(uri, COLUMNS, spec, int(frame["TIMESTAMP"].max()))
+    holdout = set_aside(uri, COLUMNS, spec, int(frame["TIMESTAMP"].max()), new_users=False)
     dtypes = {"USER_ID": str, "ITEM_ID": str}
     return pd.read_csv(uri, dtype=dtypes), pd.read_csv(holdout.uri, dtype=dtypes)
 

@@ -160,31 +160,28 @@ def measure_on_holdout(
     lists = {role: read_output(prefix) for role, prefix in outputs.items()}
     scores = {role: per_user_metrics(table, held) for role, table in lists.items()}
 
-    def versus(role: str) -> dict[str, PairedDifference]:
+    newcomers = sorted(_new_users(holdout).intersection(scores["new"].index))
+    known = {role: table.drop(index=newcomers) for role, table in scores.items()}
+    if known["new"].empty:
+        why = "every held-out user is new (no interactions before the cutoff)"
+        return HoldoutComparison(unavailable=why, cutoff=holdout.cutoff)
+
+    def versus(role: str, among: dict[str, pd.DataFrame]) -> dict[str, PairedDifference]:
         return paired_bootstrap(
-            scores["new"],
-            scores[role],
+            among["new"],
+            among[role],
             confidence=settings.confidence,
             resamples=settings.resamples,
         )
 
-    newcomers = _new_users(holdout).intersection(scores["new"].index)
-    segment = {}
-    if newcomers:
-        picked = sorted(newcomers)
-        segment = paired_bootstrap(
-            scores["new"].loc[picked],
-            scores["serving"].loc[picked],
-            confidence=settings.confidence,
-            resamples=settings.resamples,
-        )
+    newcomer_scores = {role: table.loc[newcomers] for role, table in scores.items()}
     comparison = HoldoutComparison(
-        users=len(scores["new"]),
+        users=len(known["new"]),
         cutoff=holdout.cutoff,
-        serving=versus("serving"),
-        baseline=versus("baseline") if "baseline" in scores else {},
+        serving=versus("serving", known),
+        baseline=versus("baseline", known) if "baseline" in scores else {},
         coverage={role: coverage(table, catalogue) for role, table in lists.items()},
-        new_users=segment,
+        new_users=versus("serving", newcomer_scores) if newcomers else {},
         new_user_count=len(newcomers),
     )
     publish_comparison(comparison, settings, solution)
