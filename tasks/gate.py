@@ -326,8 +326,12 @@ def _holdout_rows(
         why = f"{_too_few(versus)}; gate.holdout.when_undecided: stop"
         rows = [_paired_row(label, rule, versus, False, why)]
     else:
-        then = "a person approves" if settings.when_undecided == "approval" else "metric rules"
-        why = f"{_too_few(versus)}; {then} decide(s) (gate.holdout.when_undecided)"
+        then = (
+            "the metric rules and a person decide"
+            if settings.when_undecided == "approval"
+            else "the metric rules decide"
+        )
+        why = f"{_too_few(versus)}; {then} (gate.holdout.when_undecided)"
         rows = [_paired_row(label, rule, versus, None, why)]
     rows += _coverage_rows(settings, holdout)
     rows += _new_user_rows(settings, holdout)
