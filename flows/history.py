@@ -46,4 +46,4 @@ def decided(outcome: SolutionOutcome) -> Decided | None:
 def artifact_link(key: str, artifact: str) -> str:
     """Markdown naming the artifact ``key``, a link to its page when the UI's address is set."""
     ui = get_current_settings().ui_url
-    return f"[`{key}`]({ui.rstrip('/')}/artifacts/artifact/{artifact})" if ui else f"`{key}`"
+    return f"[{key}]({ui.rstrip('/')}/artifacts/artifact/{artifact})" if ui else f"`{key}`"

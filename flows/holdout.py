@@ -26,6 +26,7 @@ from prefect.runtime import flow_run
 
 from flows.batch_files import read_output
 from flows.batch_inference import catalogue_items, write_batch_input
+from flows.parallel import all_results
 from flows.provision import Resources
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
@@ -117,8 +118,8 @@ def compare_on_holdout(
     # One job per version and run: a retry, or the next candidate of a review, attaches to it;
     # two roles played by one version (a rerun that reuses the serving version) share it.
     outputs = {role: f"{base}/{_short(version)}/" for role, version in versions.items()}
-    jobs = [
-        run_batch_inference.submit(
+    jobs = {
+        version: run_batch_inference.submit(
             config.aws,
             f"{solution.name[:36]}-ho-{_short(version)}-{run[:8]}",
             version,
@@ -129,9 +130,8 @@ def compare_on_holdout(
             filter_arn=filter_arn,
         )
         for version in dict.fromkeys(versions.values())
-    ]
-    for future in jobs:
-        future.result()
+    }
+    all_results(jobs)
     catalogue = catalogue_items(config.aws, resources)
     return measure_on_holdout(holdout, outputs, catalogue, settings, solution.name)
 

@@ -61,6 +61,7 @@ from flows.imports import ImportMode, finished_at, prepare_and_import, source_fo
 from flows.lineage import Lineage
 from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
+from flows.parallel import all_results
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
@@ -73,6 +74,7 @@ from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
+from tasks.preflight import require_source_buckets
 from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -122,10 +124,13 @@ def retrain(
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     quiet_expected_stops()
+    _say_if_rerun()
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
+    if interactions_uri:
+        require_source_buckets(config.aws, {"interactions_uri": interactions_uri})
     resources = resources_for(config)
     run_id = str(flow_run.get_id() or "local")
     started = datetime.now(UTC)
@@ -147,7 +152,9 @@ def retrain(
     if problems and not any(outcome.status == "promoted" for outcome in outcomes):
         lineage.after = restore_datasets(config, resources, imported, run_id)
     else:
-        lineage.after = accept_run(config, resources, lineage.data, run_id)
+        promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
+        versions = promoted or [o.trained.version for o in outcomes]
+        lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
     lineage.publish(config.dataset_group.name)
     if problems:
         return stopped(
@@ -214,6 +221,17 @@ def _new_version(aws: AwsSettings, run: Trained, started: datetime) -> bool:
     return bool(created >= started)
 
 
+def _say_if_rerun() -> None:
+    """Log it when this run is a rerun of the same flow run (after a crash, or by hand)."""
+    attempt = flow_run.get_run_count()
+    if attempt > 1:
+        run_logger().warning(
+            "Attempt %d of this run (rerun after it ended early, e.g. crashed): it attaches to "
+            "the import or training still in flight and uses what finished meanwhile",
+            attempt,
+        )
+
+
 def _select(config: PipelineConfig, names: Sequence[str] | None) -> list[SolutionConfig]:
     """The solutions to train, with the baselines their gates need."""
     chosen = [config.solution(name) for name in names] if names else list(config.solutions)
@@ -241,12 +259,11 @@ def _train(
         )
         for s in selected
     }
-    versions = {name: future.result() for name, future in training.items()}
-    metrics = {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
-    return {
-        s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name].result())
-        for s in selected
-    }
+    versions = all_results(training)
+    metrics = all_results(
+        {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
+    )
+    return {s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name]) for s in selected}
 
 
 def gate_and_promote(

@@ -5,17 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
 
 from personalize_local.faults import Faults
 from personalize_local.resource_store import Store
-
-if TYPE_CHECKING:
-    from personalize_local.jobs import Lifecycle
-    from personalize_local.registry import Registry
 
 DEFAULT_ACCOUNT = "000000000000"
 
@@ -45,30 +41,35 @@ class Call:
         return f"arn:aws:personalize:{self.region}:{self.account_id}:{resource}"
 
 
+class Jobs(Protocol):
+    """The background jobs as handlers and work see them (``personalize_local.jobs.Lifecycle``)."""
+
+    @property
+    def closing(self) -> bool:
+        """True once the service is shutting down."""
+        ...
+
+    def begin(self, arn: str, verb: str = "CREATE", status_path: str = "status") -> None:
+        """Start the job of a resource stored in ``<verb> PENDING``."""
+        ...
+
+
 @dataclass
 class Service:
     """What every operation handler and background job works with.
 
-    ``registry`` is what it implements: the operations' handlers and the work of each job
-    (``personalize_local.registry.registry()``), given at construction so that jobs resumed at start-up
-    find their work.
+    ``lifecycle`` runs its jobs: the app builds it with the work of each job and attaches it
+    (``personalize_local.app.build_service``) before the first call.
     """
 
     settings: Settings
-    registry: Registry
     store: Store = field(init=False)
     faults: Faults = field(init=False)
+    lifecycle: Jobs = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = Store(self.settings.data_dir)
         self.faults = Faults(self.settings.throttle)
-
-    @cached_property
-    def lifecycle(self) -> Lifecycle:
-        """The background jobs that move resources through their statuses."""
-        from personalize_local.jobs import Lifecycle
-
-        return Lifecycle(self)
 
     def s3(self) -> Any:
         """A boto3 S3 client for the configured endpoint (the loopback S3 by default).

@@ -2,7 +2,7 @@
 
 On AWS, STS GetCallerIdentity answers the account that owns the caller's resources, and every
 ARN carries it (``arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME``, ``arn:aws:iam::
-ACCOUNT:role/NAME``; docs/aws-facts.md, "ARNs and the account"). Clients build ARNs from it:
+ACCOUNT:role/NAME``; docs/aws-facts.md#arns-and-the-account). Clients build ARNs from it:
 an AWS solution's Lambda handlers describe ``arn:...:{GetCallerIdentity's Account}:...``
 before creating anything.
 """
@@ -47,6 +47,7 @@ def test_account_id_sets_the_account_of_every_part(tmp_path: Path) -> None:
     account = "111122223333"
     with LocalService(tmp_path, extra_args=("--account-id", account)) as service:
         assert f"Account {account}" in service.output()
+        assert service.env["AWS_ACCOUNT_ID"] == account  # the SDKs' variable, printed too
         assert client_of(service, "sts").get_caller_identity()["Account"] == account
         personalize = client_of(service, "personalize")
         arn = personalize.create_dataset_group(name="accounted")["datasetGroupArn"]

@@ -72,7 +72,7 @@ class CleaningConfig(BaseModel):
 
 
 class ImportGuards(BaseModel):
-    """Limits that stop a run before a broken export is imported (``guards.py``)."""
+    """Limits that stop a run before a broken export is imported (``tasks/prep/guards.py``)."""
 
     model_config = ConfigDict(extra="forbid")
 

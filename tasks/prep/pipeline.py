@@ -215,7 +215,9 @@ def prepare(
         if cleaning.window_days and latest is not None:
             cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         columns = spill_schema(schema)
-        earlier = dataset_history(current_files, cleaning, guards, incremental, report, Path(local))
+        earlier = dataset_history(
+            current_files, cleaning, guards, incremental, report, Path(local), forgotten
+        )
         jobs = [
             PartitionJob(
                 partition=p,

@@ -140,8 +140,11 @@ class DataReport(BaseModel):
         lines = [
             f"# Data report: {self.dataset_type.lower()}",
             "",
-            f"Source `{self.source_uri}` -> import file `{self.import_uri}` "
-            f"(rejects: `{self.rejects_uri}`), prepared {self.prepared_at}.",
+            f"Prepared {self.prepared_at}:",
+            "",
+            f"- source: `{self.source_uri}`",
+            f"- import file: `{self.import_uri}`",
+            f"- rejects: `{self.rejects_uri}`",
             "",
             "| Figure | Value |",
             "|---|---|",

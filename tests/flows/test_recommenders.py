@@ -85,7 +85,7 @@ def test_provision_then_retrain_gates_and_stops_a_degraded_recommender(
     third = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert third.is_failed() and "INACTIVE" in third.message
 
-    deleted = teardown(config_path=pipeline.config_path)
+    deleted = teardown(config_path=pipeline.config_path, confirm=pipeline.config.dataset_group.name)
     assert arn in deleted and created["dataset_group"] in deleted
 
 

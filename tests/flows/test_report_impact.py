@@ -82,5 +82,5 @@ def test_events_from_a_campaign_are_reported_per_version(
     assert rows[("SOURCE_NAME_UNDEFINED", "clicks")]["total"] == 1
     assert result["days"] == ["2027-01-15"]
 
-    deleted = teardown(config_path=pipeline.config_path)
+    deleted = teardown(config_path=pipeline.config_path, confirm=pipeline.config.dataset_group.name)
     assert created["metric_attribution"] in deleted

@@ -19,6 +19,7 @@ from local.sample_data import DEFAULT_START, generate_interactions, to_export
 from tasks.prep.import_folder import import_parts, read_import
 from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
+from tests.service_support.helpers import arm_faults
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,7 @@ def batch_jobs(personalize: Any) -> int:
     return len(personalize.list_batch_inference_jobs(maxResults=100)["batchInferenceJobs"])
 
 
-def test_unchanged_run_says_so_and_a_stopped_run_restores_the_accepted_data(
+def test_unchanged_run_says_so_a_stopped_or_failed_run_restores_the_accepted_data(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
     pipeline = make_pipeline(tmp_path, s3, unique, gate=HOLDOUT_GATE)
@@ -131,22 +132,31 @@ def test_unchanged_run_says_so_and_a_stopped_run_restores_the_accepted_data(
     raw = pd.read_parquet(pipeline.exports.all_interactions)
     assert len(held) < len(raw)  # the stopped export's later days are gone
 
+    # A failure after the import (a training that fails on the service) restores it too.
+    arm_faults(local_service, {"fail_next": {"solution-version": "training failed"}})
+    try:
+        failed = retrain(
+            config_path=pipeline.config_path,
+            interactions_uri=pipeline.exports.all_interactions,
+            batch=False,
+            return_state=True,
+        )
+    finally:
+        arm_faults(local_service, {"clear": True})
+    assert failed.is_failed() and "training failed" in failed.message
+    assert "interactions restored to the accepted data" in failed.message
+    assert exported(pipeline).equals(held)
 
-def test_on_stop_keep_leaves_the_stopped_data(
-    prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str
-) -> None:
-    pipeline = make_pipeline(tmp_path, s3, unique)
-    first = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
-    assert first.is_completed(), first.message
+    # on_stop: keep leaves the stopped run's data.
     data = yaml.safe_load(pipeline.path.read_text())
     data["datasets"]["interactions"]["on_stop"] = "keep"
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
-    stopped = stopped_run(pipeline)
-    assert stopped.is_failed()
+    kept = stopped_run(pipeline)
+    assert kept.is_failed()
     assert "interactions keeps this run's data (datasets.interactions.on_stop: keep)" in (
-        stopped.message
+        kept.message
     )
-    assert len(exported(pipeline)) > len(accepted(pipeline))
+    assert len(exported(pipeline)) > len(held)
 
 
 def write_export(pipeline: Pipeline, frame: pd.DataFrame, name: str) -> str:
