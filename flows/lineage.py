@@ -173,9 +173,11 @@ class Lineage:
                 lines.append(f"- approval: **{answer}** by {who}{comment}")
             if s.promotion is not None:
                 p = s.promotion
+                before = p["previous_version"]
                 lines.append(
                     f"- promotion: **{p['outcome']}**; campaign `{p['campaign']}` serves "
-                    f"`{p['serving_version']}` (before: `{p['previous_version']}`)"
+                    f"`{p['serving_version']}` "
+                    + (f"(before: `{before}`)" if before else "(a new campaign: nothing before)")
                 )
                 if p.get("message"):
                     lines.append(f"  - {p['message']}")

@@ -49,11 +49,16 @@ def parse_account_id(value: str) -> str:
 
 
 def client_environment(
-    endpoint: str, s3_endpoint: str, region: str, moto_endpoint: str | None = None
+    endpoint: str,
+    s3_endpoint: str,
+    region: str,
+    account_id: str,
+    moto_endpoint: str | None = None,
 ) -> dict[str, str]:
     """The variables an unmodified boto3 client needs to reach this service, its S3 and (when
     the loopback S3 runs: moto's server also speaks IAM and STS) IAM, for roles and trust
-    policies, and STS, for the account (GetCallerIdentity)."""
+    policies, and STS, for the account (GetCallerIdentity); ``AWS_ACCOUNT_ID`` is the SDKs'
+    standard variable for the account the credentials belong to."""
     return {
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoint,
@@ -67,6 +72,7 @@ def client_environment(
         # Dummy credentials (the service does not check them); never copy the caller's own.
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCOUNT_ID": account_id,
         "AWS_DEFAULT_REGION": region,
     }
 
@@ -169,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     resumed = lifecycle.resume()
     endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
     moto_endpoint = s3_endpoint if s3_server else None
-    env = client_environment(endpoint, s3_endpoint, args.region, moto_endpoint)
+    env = client_environment(endpoint, s3_endpoint, args.region, args.account_id, moto_endpoint)
     _announce(env, settings, resumed, args.env_file)
     config = uvicorn.Config(
         create_app(service, implemented),

@@ -48,6 +48,7 @@ def test_account_id_sets_the_account_of_every_part(tmp_path: Path) -> None:
     account = "111122223333"
     with LocalService(tmp_path, extra_args=("--account-id", account)) as service:
         assert f"Account {account}" in service.output()
+        assert service.env["AWS_ACCOUNT_ID"] == account  # the SDKs' variable, printed too
         assert client_of(service, "sts").get_caller_identity()["Account"] == account
         personalize = client_of(service, "personalize")
         arn = personalize.create_dataset_group(name="accounted")["datasetGroupArn"]

@@ -96,6 +96,9 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     ):
         assert linked in lineage
     assert "promotion: **created**" in lineage
+    # Issue 23: "(before: `None`)" on a new campaign, and link texts in backticks.
+    assert "(a new campaign: nothing before)" in lineage and "`None`" not in lineage
+    assert "[`" not in lineage
 
 
 def test_worse_data_is_stopped_by_the_gate(
