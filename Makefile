@@ -118,6 +118,12 @@ bench-emulator: $(STAMP)
 bench-movielens: $(STAMP)
 	$(BIN)/python -m benchmarks.movielens --ratings $(RATINGS)
 
+# The data checks' figures on honest and faulty exports of the demo's world (how their
+# defaults were chosen; about 40 s).
+.PHONY: bench-data-checks
+bench-data-checks: $(STAMP)
+	$(BIN)/python -m benchmarks.data_checks --seeds 5
+
 # --- data preparation (branch prep) ---
 .PHONY: bench-prep
 # Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
