@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.docs.pages import anchors
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
@@ -129,11 +131,15 @@ def test_a_wrong_option_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
         check_prefect(["deployment", "run", "x/y", "--no-such-option"])
 
 
-def test_the_readme_links_to_files_that_exist() -> None:
-    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README.read_text())
+def test_the_readme_links_to_pages_and_sections_that_exist() -> None:
+    links = re.findall(r"\]\(([^)#:]+)(?:#([^)]*))?\)", README.read_text())
     assert links, "no relative links found"
-    missing = [link for link in links if not (ROOT / link).exists()]
+    missing = [link for link, _ in links if not (ROOT / link).exists()]
     assert missing == []
+    sections = [(link, anchor) for link, anchor in links if anchor]
+    assert sections
+    for link, anchor in sections:
+        assert anchor in anchors((ROOT / link).read_text()), f"{link} has no section #{anchor}"
 
 
 def test_the_readme_python_compiles_and_imports_what_exists() -> None:
