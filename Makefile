@@ -22,6 +22,13 @@ $(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pypr
 demo: $(STAMP)
 	$(BIN)/python -m local.demo
 
+# The demo's runs in the Prefect UI: its own database (.demo/prefect), its own port (make up: 4200).
+DEMO_UI_PORT ?= 4280
+.PHONY: demo-ui
+demo-ui: $(STAMP)
+	env -u PREFECT_API_URL PREFECT_HOME=$(CURDIR)/.demo/prefect \
+		$(BIN)/prefect server start --host 127.0.0.1 --port $(DEMO_UI_PORT)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -111,6 +118,12 @@ bench-emulator: $(STAMP)
 bench-movielens: $(STAMP)
 	$(BIN)/python -m benchmarks.movielens --ratings $(RATINGS)
 
+# The data checks' figures on honest and faulty exports of the demo's world (how their
+# defaults were chosen; about 40 s).
+.PHONY: bench-data-checks
+bench-data-checks: $(STAMP)
+	$(BIN)/python -m benchmarks.data_checks --seeds 5
+
 # --- data preparation (branch prep) ---
 .PHONY: bench-prep
 # Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
@@ -127,3 +140,8 @@ bench-gate: $(STAMP)
 .PHONY: bench-data-regressions
 bench-data-regressions: $(STAMP)
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m benchmarks.data_regressions $(BENCH_ARGS)
+
+# --- issue 24: how long make test's pytest run takes (BENCH_ARGS="--fast" for make test-fast's) ---
+.PHONY: bench-tests
+bench-tests: $(STAMP)
+	$(BIN)/python -m benchmarks.test_suite $(BENCH_ARGS)

@@ -160,23 +160,39 @@ def measure_on_holdout(
     lists = {role: read_output(prefix) for role, prefix in outputs.items()}
     scores = {role: per_user_metrics(table, held) for role, table in lists.items()}
 
-    def versus(role: str) -> dict[str, PairedDifference]:
+    newcomers = sorted(_new_users(holdout).intersection(scores["new"].index))
+    known = {role: table.drop(index=newcomers) for role, table in scores.items()}
+    if known["new"].empty:
+        why = "every held-out user is new (no interactions before the cutoff)"
+        return HoldoutComparison(unavailable=why, cutoff=holdout.cutoff)
+
+    def versus(role: str, among: dict[str, pd.DataFrame]) -> dict[str, PairedDifference]:
         return paired_bootstrap(
-            scores["new"],
-            scores[role],
+            among["new"],
+            among[role],
             confidence=settings.confidence,
             resamples=settings.resamples,
         )
 
+    newcomer_scores = {role: table.loc[newcomers] for role, table in scores.items()}
     comparison = HoldoutComparison(
-        users=len(scores["new"]),
+        users=len(known["new"]),
         cutoff=holdout.cutoff,
-        serving=versus("serving"),
-        baseline=versus("baseline") if "baseline" in scores else {},
+        serving=versus("serving", known),
+        baseline=versus("baseline", known) if "baseline" in scores else {},
         coverage={role: coverage(table, catalogue) for role, table in lists.items()},
+        new_users=versus("serving", newcomer_scores) if newcomers else {},
+        new_user_count=len(newcomers),
     )
     publish_comparison(comparison, settings, solution)
     return comparison
+
+
+def _new_users(holdout: Holdout) -> set[str]:
+    """The held-out users who had no interactions before the cutoff."""
+    if not holdout.new_users or holdout.new_users_uri is None:
+        return set()
+    return set(pd.read_csv(holdout.new_users_uri, usecols=["USER_ID"], dtype=str)["USER_ID"])
 
 
 def publish_comparison(
@@ -186,14 +202,18 @@ def publish_comparison(
     interval, and the verdict (the gated metric first)."""
     rows = comparison_table(comparison.serving)
     rows.sort(key=lambda row: row["metric"] != settings.metric)
+    for row in comparison_table(
+        {k: v for k, v in comparison.new_users.items() if k == settings.metric}
+    ):
+        rows.append(row | {"metric": f"{row['metric']} ({comparison.new_user_count} new users)"})
     rows.append(
         {
             "metric": "catalogue coverage (top 25)",
+            "verdict": "(not per user: no interval)",
+            "relative": "n/a",
             "serving": f"{comparison.coverage.get('serving', 0.0):.4f}",
             "new": f"{comparison.coverage.get('new', 0.0):.4f}",
-            "difference": "-",
-            "relative": "-",
-            "verdict": "(not per user: no interval)",
+            "difference": "n/a",
         }
     )
     cutoff = pd.Timestamp(comparison.cutoff or 0, unit="s", tz="UTC").isoformat()

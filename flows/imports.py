@@ -5,7 +5,9 @@
    runner of the configuration's ``prep`` section). It reads the dataset's current import
    files (:func:`current_imports`): an increment's minimums per user and item count the rows
    the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
-   import that shrinks the dataset) before anything is imported.
+   import that shrinks the dataset) before anything is imported. The data checks compare the
+   export with the accepted data (:func:`accepted_imports`: what the serving version trained
+   on) and stop the run before any import when a figure moves beyond its limit.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
@@ -28,6 +30,7 @@ from typing import Any, Literal
 
 from prefect.runtime import flow_run
 
+from flows.accepted import accepted_imports
 from flows.configured import Resources
 from flows.lineage import DataLineage, etag
 from flows.restore import carry_into, pending_held_out
@@ -85,6 +88,8 @@ def prepare_and_import(
             guards=dataset.guards,
             run=config.prep,
             holdout=holdout if dataset_type == "interactions" else None,
+            accepted=accepted_imports(config.aws, dataset_arn, config, dataset_type),
+            checks=dataset.checks,
         )
         import_uri = prepared.import_uri
         if mode == "INCREMENTAL" and (pending := pending_held_out(config, dataset_type)):

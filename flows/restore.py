@@ -7,8 +7,9 @@ run ends, for every dataset it prepared (:mod:`flows.accepted` keeps the manifes
    rows preparation held out for the gate are imported now (INCREMENTAL), so no interaction is
    lost; with fewer than Personalize's minimum for an INCREMENTAL interactions import (1,000
    records) they are carried into the next INCREMENTAL import instead (a FULL export holds them
-   again). The manifest then lists this run's import (after the accepted ones, or alone when
-   it was FULL) and the held-out file.
+   again). The manifest then lists the imports in effect when the promoted version was created
+   (what it trained on: this run's import, after the accepted ones when INCREMENTAL), and the
+   held-out file.
 2. :func:`restore_datasets` (a stop, or a failure after an import): a dataset whose bulk rows
    no longer come from exactly the accepted imports is put back: a FULL import of the first
    accepted file, then an INCREMENTAL import of each later one, in order, so Personalize's own
@@ -49,6 +50,7 @@ from tasks.dataset_imports import import_dataset
 from tasks.holdout_data import imports_in_effect
 from tasks.prep.holdout import holdout_uri
 from tasks.reporting import run_logger
+from tasks.resources import describe_resource
 
 MIN_INCREMENTAL_INTERACTIONS = 1000
 """Personalize's minimum of new records for an INCREMENTAL interactions import (developer guide,
@@ -73,32 +75,41 @@ class DatasetAfter:
 
 
 def accept_run(
-    config: PipelineConfig, resources: Resources, data: Sequence[DataLineage], run_id: str
+    config: PipelineConfig,
+    resources: Resources,
+    data: Sequence[DataLineage],
+    run_id: str,
+    versions: Sequence[str],
 ) -> list[DatasetAfter]:
-    """Import the run's held-out rows and record its imports as accepted (module step 1)."""
-    return [_accept(config, resources, d, run_id) for d in data]
+    """Import the run's held-out rows and record as accepted the imports ``versions`` (the ones
+    promoted, or trained when none was gated) trained on (module step 1)."""
+    trained_at = max(
+        (_created(config, version) for version in versions),
+        default=datetime.now(UTC).timestamp(),
+    )
+    return [_accept(config, resources, d, run_id, trained_at) for d in data]
 
 
 def _accept(
-    config: PipelineConfig, resources: Resources, d: DataLineage, run_id: str
+    config: PipelineConfig, resources: Resources, d: DataLineage, run_id: str, trained_at: float
 ) -> DatasetAfter:
     arn = resources.datasets[d.dataset_type]
     manifest = read_manifest(config, d.dataset_type)
     if manifest and d.import_uri in manifest.uris and as_accepted(config.aws, arn, manifest):
         return DatasetAfter(d.dataset_type, "unchanged", "unchanged: it holds the accepted data")
-    imports: list[AcceptedImport] = []  # a FULL import replaces what was accepted
-    if d.import_mode == "INCREMENTAL" and manifest is not None:
-        imports = list(manifest.imports)
-    elif d.import_mode == "INCREMENTAL":  # no manifest yet: what the dataset held before it
-        now = datetime.now(UTC).timestamp()
-        before = imports_in_effect(config.aws, arn, now)
-        imports = [accepted_import(j) for j in before if j["datasetImportJobArn"] != d.import_job]
-    mode: ImportMode = "INCREMENTAL" if d.import_mode == "INCREMENTAL" else "FULL"
-    imports.append(AcceptedImport(uri=d.import_uri, mode=mode, job=d.import_job, run=run_id))
+    # What the versions trained on: the imports in effect then (this run's, and any other run's
+    # increment imported before the training started: the promoted version has it too).
+    imports = [accepted_import(job) for job in imports_in_effect(config.aws, arn, trained_at)]
+    if d.import_uri not in (i.uri for i in imports):
+        mode: ImportMode = "INCREMENTAL" if d.import_mode == "INCREMENTAL" else "FULL"
+        imports.append(AcceptedImport(uri=d.import_uri, mode=mode, job=d.import_job))
+    for entry in imports:
+        if entry.job == d.import_job:
+            entry.run = run_id
     pending: list[str] = []  # an INCREMENTAL import carried them; a FULL export holds them
     jobs, detail = [d.import_job], "accepted: this run's import"
     held = holdout_uri(d.import_uri)
-    rows = _rows(held)
+    rows = 0 if held in (i.uri for i in imports) else _rows(held)  # not twice
     if rows >= MIN_INCREMENTAL_INTERACTIONS:
         job = import_dataset(
             config.aws,
@@ -199,6 +210,12 @@ def summary(after: Sequence[DatasetAfter]) -> str:
     return "; ".join(
         a.summary() for a in after if a.action in ("restored", "kept", "nothing accepted")
     )
+
+
+def _created(config: PipelineConfig, version: str) -> float:
+    """When a solution version was created (epoch seconds)."""
+    created = describe_resource(config.aws, "solution-version", version)["creationDateTime"]
+    return created.timestamp() if isinstance(created, datetime) else float(created)
 
 
 def _rows(uri: str) -> int:

@@ -20,7 +20,8 @@
    decision is a table artifact. A stopped solution's campaign is not touched, its version is
    tagged as stopped, and the run ends ``Failed`` with "stopped by the gate: ..."
    (:mod:`flows.run_state`: the run's result stays readable, and no engine traceback).
-5. A passing version waits for a person's approval when asked to, then is promoted: the
+5. A passing version waits for a person's approval when asked to (or when the holdout was too
+   small to decide and ``gate.holdout.when_undecided`` is ``approval``), then is promoted: the
    campaign is created or updated and smoke-checked (users from the prepared data's report),
    and rolled back if either fails (the run then ends ``Failed`` saying so). Then batch
    recommendations are refreshed for it. A segmentation solution (no campaign) whose
@@ -155,7 +156,9 @@ def retrain(
         if problems and not any(outcome.status == "promoted" for outcome in outcomes):
             lineage.after = restore_datasets(config, resources, imported, run_id)
         else:
-            lineage.after = accept_run(config, resources, lineage.data, run_id)
+            promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
+            versions = promoted or [o.trained.version for o in outcomes]
+            lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
         lineage.publish(config.dataset_group.name)
         if problems:
             return stopped(
@@ -277,7 +280,10 @@ def gate_and_promote(
     decision = _gate(steps, run, trained)
     if not decision.passed:
         return SolutionOutcome(run, "stopped by the gate", decision)
-    approval = _ask_for_approval(decision) if steps.require_approval else None
+    if decision.needs_approval:
+        run_logger().warning("%s: waiting for a person's approval", decision.needs_approval)
+    asked = steps.require_approval or bool(decision.needs_approval)
+    approval = _ask_for_approval(decision) if asked else None
     if approval is not None and not approval.approve:
         return SolutionOutcome(run, "not approved", decision, approval)
     aws, serving = steps.config.aws, decision.serving_version
@@ -309,6 +315,9 @@ def _gate(steps: Promoting, run: Trained, trained: dict[str, Trained]) -> GateDe
         holdout=_compare(steps, run, serving, baseline),
     )
     publish_gate_decision(decision)
+    undecided = [row.note for row in decision.rows if "too few held-out users" in row.note]
+    if undecided and decision.passed:
+        run_logger().warning("%s: %s", solution.name, undecided[0])
     if not decision.passed:
         run_logger().warning(
             "%s; campaign %s untouched", decision.summary(), solution.campaign.name

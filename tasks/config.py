@@ -36,7 +36,13 @@ from pydantic_core import PydanticCustomError
 from personalize_facts.filters import FilterExpressionError, compile_filter
 from tasks.aws import AwsSettings
 from tasks.holdout_metrics import PER_USER_METRICS
-from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
+from tasks.prep.config import (
+    CleaningConfig,
+    DataChecks,
+    ImportGuards,
+    PrepRunConfig,
+    SourceConfig,
+)
 from tasks.prep.suppression import suppression_uri
 
 METRICS = (
@@ -131,6 +137,27 @@ class HoldoutGateConfig(_Model):
     )
     resamples: int = Field(
         default=1000, ge=100, le=100_000, description="Paired bootstrap resamples.", examples=[2000]
+    )
+    when_undecided: Literal["metric_rules", "approval", "stop"] = Field(
+        default="metric_rules",
+        description="When the interval's half-width (the smallest drop the holdout can detect) "
+        "is wider than max_drop: 'metric_rules' lets the max_drop rules on GetSolutionMetrics "
+        "decide, with a warning; 'approval' also waits for a person; 'stop' stops. A version "
+        "whose whole interval lies below -max_drop is stopped in every case.",
+    )
+    max_coverage_drop: float | None = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Stop when the share of the catalogue in the held-out users' top-25 lists "
+        "falls by more than this, relative to the serving version's (none: no rule).",
+    )
+    new_users_max_drop: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Also require the lower bound of new/serving - 1 on held-out new users "
+        "(no interactions before the cutoff) above -this (none: shown, not ruled on).",
     )
 
 
@@ -364,6 +391,11 @@ class DatasetConfig(_Model):
     guards: ImportGuards = Field(
         default_factory=ImportGuards,
         description="Limits that stop a run before a broken export is imported.",
+    )
+    checks: DataChecks = Field(
+        default_factory=DataChecks,
+        description="Limits on how far an export may move from the data the serving version "
+        "trained on; checked before any import (interactions).",
     )
     import_mode: Literal["FULL", "INCREMENTAL"] = Field(
         default="FULL",

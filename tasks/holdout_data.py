@@ -13,26 +13,18 @@ dataset's finished import jobs and those files:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import fsspec
 import pandas as pd
 
 from tasks.aws import AwsSettings, client
 from tasks.dataset_imports import finished_imports
 from tasks.prep.holdout import Holdout, PreviousHoldout, holdout_uri, is_holdout_file
+from tasks.prep.report import data_report
 from tasks.retries import personalize_task
 from tasks.waiter import describe
-
-
-def report_uri(import_uri: str) -> str:
-    """The data report data preparation wrote beside an import folder (or file)."""
-    stem = import_uri.rstrip("/")
-    stem = stem[: -len(".csv")] if stem.endswith(".csv") else stem
-    return f"{stem}.report.json"
 
 
 @dataclass(frozen=True)
@@ -62,15 +54,6 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     held = _held_beside(_location(in_effect[-1]), reports[-1])
     previous = PreviousHoldout(cutoff=held[0], users=sorted(held[1].unique())) if held else None
     return TrainedOn(max(ends), previous)
-
-
-def data_report(import_uri: str) -> dict[str, Any] | None:
-    """The data report beside an import file, None when there is none."""
-    try:
-        with fsspec.open(report_uri(import_uri), "r") as handle:
-            return dict(json.load(handle))
-    except (OSError, ValueError):
-        return None
 
 
 def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, pd.Series] | None:

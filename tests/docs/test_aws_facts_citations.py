@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from markdown.extensions.toc import slugify
+from tests.docs.pages import anchors
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = ROOT / "docs" / "aws-facts.md"
@@ -15,15 +15,6 @@ SKIP = {".venv", "site", ".git", ".local", "node_modules"}
 def sources() -> list[Path]:
     """The repository's Python files."""
     return [p for p in ROOT.rglob("*.py") if not SKIP & set(p.relative_to(ROOT).parts)]
-
-
-def anchors(markdown: str) -> set[str]:
-    """The anchors of a page's headings: an explicit ``{#id}``, else MkDocs' slug of the title."""
-    found = set()
-    for title in re.findall(r"^#+ (.+)$", markdown, flags=re.M):
-        explicit = re.search(r"\{#([\w-]+)\}\s*$", title)
-        found.add(explicit.group(1) if explicit else slugify(title, "-"))
-    return found
 
 
 def test_every_citation_names_a_section_of_the_facts_page() -> None:
