@@ -79,13 +79,22 @@ PREFECT_PORT ?= 4200
 PERSONALIZE_PORT ?= 8599
 S3_PORT ?= 8598
 LATENCY ?= instant
+# DATABASE=postgres: the Prefect server on a local PostgreSQL server instead of SQLite.
+DATABASE ?= sqlite
+POSTGRES_PORT ?= 8597
 STACK := $(BIN)/python -m local.stack --prefect-port $(PREFECT_PORT) \
-	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY)
+	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY) \
+	--database $(DATABASE) --postgres-port $(POSTGRES_PORT)
 
-.PHONY: up down stack-status env
+.PHONY: up down stack-status env postgres
 
-up: $(STAMP)
+up: $(STAMP) $(if $(filter postgres,$(DATABASE)),postgres)
 	$(STACK) up
+
+# Debian's PostgreSQL server, installed with apt-get unless its binaries are already there.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends postgresql)
 
 down:
 	$(STACK) down

@@ -215,6 +215,8 @@ def _data_of(start: datetime, imports: list[dict[str, Any]]) -> str:
 def one_trial(stack: LocalStack, work: Path, trial: int, args: argparse.Namespace) -> Figures:
     """Start the load, kill the worker, wait for every run, count."""
     s3 = boto3.client("s3")
+    for n in range(args.groups):
+        (work / f"g{n}").mkdir()
     pipelines = [
         make_pipeline(work / f"g{n}", s3, f"lf{trial}g{n}{os.getpid()}", TEST_SIZE)
         for n in range(args.groups)
