@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from personalize_facts.durations import TYPICAL_SECONDS
 from tasks.polling import History, PollSchedule
 
 KINDS_PATH = Path(__file__).with_name("kinds.json")
@@ -35,6 +36,7 @@ class Wait:
     failure: tuple[str, ...]
     deadline_seconds: float
     typical_seconds: float
+    """How long the kind typically takes (``personalize_facts.durations``): scales progress."""
     status_path: str = "status"
     reason_path: str = "failureReason"
     started_path: str = "creationDateTime"
@@ -99,6 +101,7 @@ def _kind(name: str, fields: dict[str, Any], default_schedule: dict[str, float])
     wait: dict[str, Any] = {
         k: tuple(v) if isinstance(v, list) else v for k, v in values.pop("wait").items()
     }
+    wait["typical_seconds"] = TYPICAL_SECONDS[name]
     wait["schedule"] = PollSchedule(**{**default_schedule, **wait.get("schedule", {})})
     if "history" in wait:
         history = wait["history"]

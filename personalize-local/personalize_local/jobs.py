@@ -20,27 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from personalize_facts.durations import TYPICAL_SECONDS
 from personalize_local.service import Service
 
 log = logging.getLogger("personalize_local.jobs")
 
-# Real durations, in seconds, that --latency scales (a training takes about an hour on AWS).
-NOMINAL_SECONDS: dict[str, float] = {
-    "dataset-group": 30,
-    "dataset": 30,
-    "dataset-import-job": 900,
-    "filter": 60,
-    "event-tracker": 60,
-    "solution": 30,
-    "solution-version": 3600,
-    "campaign": 900,
-    "batch-inference-job": 1800,
-    "recommender": 3600,
-    "batch-segment-job": 1800,
-    "metric-attribution": 60,
-    "dataset-export-job": 900,
-    "data-deletion-job": 3600,
-}
+NOMINAL_SECONDS = TYPICAL_SECONDS
+"""How long a job of each kind takes at latency 1 (the real service's typical durations)."""
 BARE_STATUSES = frozenset({"data-deletion-job"})
 """Kinds whose statuses carry no verb (PENDING, IN_PROGRESS, FAILED), as their API documents."""
 
