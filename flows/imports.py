@@ -27,10 +27,11 @@ from typing import Any, Literal
 from prefect.runtime import flow_run
 
 from flows.configured import Resources
-from flows.lineage import DataLineage, etag
+from flows.lineage import DataLineage
 from tasks.aws import AwsSettings
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
+from tasks.etags import etag
 from tasks.prep.config import SourceConfig
 from tasks.prep.holdout import Holdout, HoldoutSpec
 from tasks.prep.task import prepare_dataset

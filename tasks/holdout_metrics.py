@@ -3,7 +3,7 @@
 1. The held-out interactions are reduced to distinct (user, item) pairs: what each user went on
    to interact with after the cutoff.
 2. The recommendation lists (user, rank, item; rank 0 for an empty list, as
-   ``flows.batch_files.read_output`` gives them) are joined to those pairs, marking each
+   ``tasks.batch_files.read_output`` gives them) are joined to those pairs, marking each
    recommended item a hit or not.
 3. Per user and for k in 5, 10, 25: precision@k, recall@k, NDCG@k and hit rate@k, and the
    reciprocal rank of the first hit in the top 25, as the local service's GetSolutionMetrics

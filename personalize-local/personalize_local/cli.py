@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from personalize_local.app import create_app
+from personalize_local.jobs import Lifecycle
 from personalize_local.registry import registry
 from personalize_local.s3 import start_s3
 from personalize_local.service import DEFAULT_ACCOUNT, Service, Settings
@@ -165,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         throttle=args.throttle,
     )
     service = Service(settings, registry())
-    resumed = service.lifecycle.resume()
+    service.lifecycle = lifecycle = Lifecycle(service)
+    resumed = lifecycle.resume()
     endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
     moto_endpoint = s3_endpoint if s3_server else None
     env = client_environment(endpoint, s3_endpoint, args.region, moto_endpoint)
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: setattr(server, "should_exit", True))
     server.run(sockets=[sock])
-    all_stopped = service.lifecycle.shutdown()
+    all_stopped = lifecycle.shutdown()
     if s3_server is not None:
         s3_server.stop()
     print("Stopped; jobs in flight resume on the next start.", file=sys.stderr, flush=True)

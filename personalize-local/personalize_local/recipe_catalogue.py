@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from personalize_local.errors import not_found
+
 RECIPE_CREATED = 1_541_030_400.0
 """When the recipes were published (November 2018); recipes are not created by users."""
 
@@ -228,3 +230,11 @@ RECIPES.update(
         )
     }
 )
+
+
+def recipe_of(arn: str) -> Recipe:
+    """The predefined recipe with that ARN, or the error AWS answers for an unknown one."""
+    found = recipe(arn)
+    if found is None:
+        raise not_found("recipe", arn)
+    return found

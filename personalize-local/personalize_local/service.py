@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
 
 from personalize_local.faults import Faults
 from personalize_local.resource_store import Store
-
-if TYPE_CHECKING:
-    from personalize_local.jobs import Lifecycle
-    from personalize_local.registry import Registry
 
 DEFAULT_ACCOUNT = "000000000000"
 
@@ -45,30 +42,62 @@ class Call:
         return f"arn:aws:personalize:{self.region}:{self.account_id}:{resource}"
 
 
+class Jobs(Protocol):
+    """The background jobs that move resources through their statuses (``jobs.Lifecycle``)."""
+
+    @property
+    def closing(self) -> bool:
+        """True once the service is stopping."""
+        ...
+
+    def begin(self, arn: str, verb: str = "CREATE", status_path: str = "status") -> None:
+        """Start the job for a resource already stored in ``<verb> PENDING``."""
+        ...
+
+
+class Implementation(Protocol):
+    """What the service implements (``registry.Registry``): handlers and each job's work."""
+
+    @property
+    def handlers(self) -> Mapping[str, Any]:
+        """The operations' handlers, by operation name."""
+        ...
+
+    @property
+    def inline(self) -> frozenset[str]:
+        """Operations answered on the event loop."""
+        ...
+
+    @property
+    def jobs(self) -> Mapping[tuple[str, str], Any]:
+        """The work of each job, by (kind, verb)."""
+        ...
+
+    @property
+    def final(self) -> Mapping[tuple[str, str], str]:
+        """The status a successful job ends in, where not ACTIVE."""
+        ...
+
+
 @dataclass
 class Service:
     """What every operation handler and background job works with.
 
     ``registry`` is what it implements: the operations' handlers and the work of each job
-    (``personalize_local.registry.registry()``), given at construction so that jobs resumed at start-up
-    find their work.
+    (``personalize_local.registry.registry()``), given at construction so that jobs resumed at
+    start-up find their work. ``lifecycle`` runs the jobs: whoever starts the service attaches
+    one (``personalize_local.jobs.Lifecycle``), so this module depends on neither.
     """
 
     settings: Settings
-    registry: Registry
+    registry: Implementation
     store: Store = field(init=False)
     faults: Faults = field(init=False)
+    lifecycle: Jobs = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = Store(self.settings.data_dir)
         self.faults = Faults(self.settings.throttle)
-
-    @cached_property
-    def lifecycle(self) -> Lifecycle:
-        """The background jobs that move resources through their statuses."""
-        from personalize_local.jobs import Lifecycle
-
-        return Lifecycle(self)
 
     def s3(self) -> Any:
         """A boto3 S3 client for the configured endpoint (the loopback S3 by default).

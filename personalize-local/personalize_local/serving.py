@@ -23,8 +23,7 @@ from personalize_local.engine.data import data_stamp, load_group
 from personalize_local.engine.model import Model, top_k
 from personalize_local.engine.model_files import load_model
 from personalize_local.errors import InvalidInputException, ResourceNotFoundException
-from personalize_local.ops.solutions import recipe_of
-from personalize_local.recipe_catalogue import Recipe
+from personalize_local.recipe_catalogue import Recipe, recipe_of
 from personalize_local.resources import require
 from personalize_local.service import Service
 from personalize_local.stamped_cache import StampedCache

@@ -23,7 +23,7 @@ from personalize_local.engine.model import top_k_rows
 from personalize_local.errors import InvalidInputException, ServiceError
 from personalize_local.jobs import Job, Work
 from personalize_local.ops import Handler
-from personalize_local.ops.solutions import recipe_of
+from personalize_local.recipe_catalogue import recipe_of
 from personalize_local.resources import page, require, require_active
 from personalize_local.service import Call, Service
 from personalize_local.serving import (

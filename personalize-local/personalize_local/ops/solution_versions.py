@@ -22,7 +22,7 @@ from personalize_local.engine.tuning import tune
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
-from personalize_local.ops.solutions import IN_FLIGHT, VERSION_KIND, recipe_of
+from personalize_local.recipe_catalogue import recipe_of
 from personalize_local.resources import create_tags, page, require, require_active
 from personalize_local.service import Call, Service
 
@@ -36,6 +36,11 @@ COPIED = (
     "performIncrementalUpdate",
 )
 _AUTO_LOCK = threading.Lock()
+
+
+VERSION_KIND = "solution-version"
+IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
+"""A solution version's statuses while it trains."""
 
 
 def create_solution_version(service: Service, call: Call) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from personalize_local import auto_training
 from personalize_local.engine.fit import check_hyperparameters
 from personalize_local.engine.model_files import forget_model
 from personalize_local.engine.tuning import check_hpo_config
-from personalize_local.errors import InvalidInputException, ResourceInUseException, not_found
+from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, Work
 from personalize_local.ops import Handler
-from personalize_local.recipe_catalogue import Recipe, recipe
+from personalize_local.ops.solution_versions import VERSION_KIND, train_if_due
+from personalize_local.recipe_catalogue import recipe_of
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
@@ -31,8 +32,6 @@ from personalize_local.resources import (
 from personalize_local.service import Call, Service
 
 KIND = "solution"
-VERSION_KIND = "solution-version"
-IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
 
 
 def create_solution(service: Service, call: Call) -> dict[str, Any]:
@@ -71,8 +70,6 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
 
 
 def describe_solution(service: Service, call: Call) -> dict[str, Any]:
-    from personalize_local.ops.solution_versions import train_if_due  # it imports this module
-
     body = require(service, KIND, call.params["solutionArn"])
     train_if_due(service, body)
     versions = service.store.list_kind(VERSION_KIND, parent=body["solutionArn"])
@@ -142,14 +139,6 @@ def _delete_versions(job: Job) -> None:
     for version in job.service.store.list_kind(VERSION_KIND, parent=job.arn):
         forget_model(job.service, version["solutionVersionArn"])
         job.service.store.delete(version["solutionVersionArn"])
-
-
-def recipe_of(arn: str) -> Recipe:
-    """The predefined recipe with that ARN, or the error AWS answers for an unknown one."""
-    found = recipe(arn)
-    if found is None:
-        raise not_found("recipe", arn)
-    return found
 
 
 def _check_hyperparameters(config: dict[str, Any]) -> None:
