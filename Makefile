@@ -1,12 +1,13 @@
 # make demo: run the main job against the local Personalize service.
-# make test: lint, type-check, build the documentation and run the tests.
+# make test: lint, type-check, build the documentation and run the tests (pytest-xdist).
+# make test-fast: the inner loop, the tests not marked slow (unit and HTTP tests).
 # make docs: build the documentation site into site/ (mkdocs serve to browse it while editing).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint docs reference format install lock clean
+.PHONY: demo test test-fast lint docs reference format install lock clean
 
 install: $(STAMP)
 
@@ -21,6 +22,13 @@ $(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pypr
 demo: $(STAMP)
 	$(BIN)/python -m local.demo
 
+# The demo's runs in the Prefect UI: its own database (.demo/prefect), its own port (make up: 4200).
+DEMO_UI_PORT ?= 4280
+.PHONY: demo-ui
+demo-ui: $(STAMP)
+	env -u PREFECT_API_URL PREFECT_HOME=$(CURDIR)/.demo/prefect \
+		$(BIN)/prefect server start --host 127.0.0.1 --port $(DEMO_UI_PORT)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -31,12 +39,22 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-# Regenerate the generated pages (the configuration reference); a test fails when they are stale.
+# Regenerate the generated pages (the configuration reference, the local service's operations
+# coverage); a test fails when they are stale.
 reference: $(STAMP)
 	$(BIN)/python -m tasks.config_reference
+	$(BIN)/python -m personalize_local.coverage > docs/coverage.md
+
+# Each xdist worker starts its own local service, S3 and Prefect API; tests that share an
+# expensive fixture (the local stack, a module's fixture) stay on one worker (conftest.py).
+PYTEST_WORKERS ?= auto
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint docs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_XDIST)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -104,6 +122,12 @@ bench-emulator: $(STAMP)
 bench-movielens: $(STAMP)
 	$(BIN)/python -m benchmarks.movielens --ratings $(RATINGS)
 
+# The data checks' figures on honest and faulty exports of the demo's world (how their
+# defaults were chosen; about 40 s).
+.PHONY: bench-data-checks
+bench-data-checks: $(STAMP)
+	$(BIN)/python -m benchmarks.data_checks --seeds 5
+
 # --- data preparation (branch prep) ---
 .PHONY: bench-prep
 # Prep throughput vs a bare Parquet->CSV copy, and peak memory at 10M vs 30M rows (not a test).
@@ -115,3 +139,13 @@ bench-prep: $(STAMP)
 .PHONY: bench-gate
 bench-gate: $(STAMP)
 	$(BIN)/python -m benchmarks.gate_power $(BENCH_ARGS)
+
+# --- issue 22: faulty and honest exports through the real retrain flow (not run by the tests) ---
+.PHONY: bench-data-regressions
+bench-data-regressions: $(STAMP)
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m benchmarks.data_regressions $(BENCH_ARGS)
+
+# --- issue 24: how long make test's pytest run takes (BENCH_ARGS="--fast" for make test-fast's) ---
+.PHONY: bench-tests
+bench-tests: $(STAMP)
+	$(BIN)/python -m benchmarks.test_suite $(BENCH_ARGS)

@@ -1,8 +1,16 @@
-"""Shared fixtures: one local Personalize service (and its loopback S3) per test session."""
+"""Shared fixtures: one local Personalize service (and its loopback S3) per test session.
+
+Under pytest-xdist (``make test``) each worker is a session of its own: its own service, S3,
+data directory (``tmp_path_factory`` is per worker), Prefect API and Prefect home, all on
+ports the system chose. :func:`pytest_collection_modifyitems` keeps together the tests that
+must share one expensive fixture (see :func:`shared_group`).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +19,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+
+# Prefect reads its settings once, at import: give this session (each xdist worker) a Prefect
+# home of its own before anything imports Prefect, so that sessions never share ~/.prefect.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 
 from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
@@ -78,3 +90,41 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+def shared_group(item: pytest.Item) -> str | None:
+    """The xdist group a test must run in, if it shares an expensive fixture with others.
+
+    The tests of the local stack (a Prefect server, a worker, deployments, a first retrain)
+    form one group; the tests of a module with a module-scoped fixture stay together, so that
+    the fixture is built once and not once per worker. Other tests go to whichever worker is
+    free (``--dist loadgroup``).
+    """
+    if "stack" in item.fixturenames:
+        return "stack"
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = fixtures.name2fixturedefs.values() if fixtures else ()
+    if any(d.scope in ("module", "class") for defs in definitions for d in defs):
+        return item.nodeid.split("::")[0]
+    return None
+
+
+def pytest_unconfigure() -> None:
+    """Remove this session's Prefect home."""
+    shutil.rmtree(os.environ["PREFECT_HOME"], ignore_errors=True)
+
+
+SLOW_FIXTURES = ("stack", "slow_service")
+"""Fixtures that make a test slow: the local stack, a paced private service."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test that must share a worker with others (before xdist reads the marks), and
+    each test on the local stack or a paced service as slow."""
+    for item in items:
+        group = shared_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        if any(name in item.fixturenames for name in SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)

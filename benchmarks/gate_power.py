@@ -47,7 +47,7 @@ from personalize_local.engine.metrics import version_seed
 from personalize_local.engine.model import Model, top_k_rows
 from personalize_local.engine.training import train
 from tasks.config import HoldoutGateConfig
-from tasks.holdout_metrics import TOP, per_user_metrics
+from tasks.holdout_metrics import TOP, coverage, per_user_metrics
 from tasks.paired import paired_bootstrap
 from tasks.prep.fingerprint import hash_column
 from tasks.prep.holdout import HoldoutSpec, set_aside
@@ -100,6 +100,8 @@ class Trial:
     change: dict[int, float] = field(default_factory=dict)
     lower_true: dict[int, float] = field(default_factory=dict)
     change_true: dict[int, float] = field(default_factory=dict)
+    half_width: dict[int, float] = field(default_factory=dict)
+    coverage_fall: dict[int, float] = field(default_factory=dict)
 
 
 def log(message: str) -> None:
@@ -139,7 +141,7 @@ def held_out(
     uri = str(work / "interactions.csv")
     frame.to_csv(uri, index=False)
     spec = HoldoutSpec(days=settings.holdout_days, max_users=max(settings.sizes))
-    holdout = set_aside(uri, COLUMNS, spec, int(frame["TIMESTAMP"].max()))
+    holdout = set_aside(uri, COLUMNS, spec, int(frame["TIMESTAMP"].max()), new_users=False)
     dtypes = {"USER_ID": str, "ITEM_ID": str}
     return pd.read_csv(uri, dtype=dtypes), pd.read_csv(holdout.uri, dtype=dtypes)
 
@@ -165,14 +167,19 @@ def smallest_hashes(users: np.ndarray, count: int) -> np.ndarray:
 
 def paired(
     settings: Settings, new: Model, old: Model, users: np.ndarray, held: pd.DataFrame
-) -> tuple[float, float]:
-    """(lower bound, change) of new/serving - 1 in NDCG@10 on ``held``."""
-    ours = per_user_metrics(recommendations(new, users), held)[[METRIC]]
-    theirs = per_user_metrics(recommendations(old, users), held)[[METRIC]]
+) -> tuple[float, float, float, float]:
+    """(lower bound, change, half-width) of new/serving - 1 in NDCG@10 on ``held``, and the
+    relative fall of catalogue coverage (top 25) from serving to new."""
+    lists = recommendations(new, users), recommendations(old, users)
+    ours = per_user_metrics(lists[0], held)[[METRIC]]
+    theirs = per_user_metrics(lists[1], held)[[METRIC]]
     found = paired_bootstrap(
         ours, theirs, confidence=settings.confidence, resamples=settings.resamples, seed=len(users)
     )[METRIC]
-    return found.relative_low, found.relative
+    catalogue = sorted(set(new.item_ids) | set(old.item_ids))
+    before = coverage(lists[1], catalogue)
+    fall = 1 - coverage(lists[0], catalogue) / before if before else 0.0
+    return found.relative_low, found.relative, found.half_width, fall
 
 
 def run_trial(
@@ -199,10 +206,13 @@ def run_trial(
         users = smallest_hashes(everyone, size)
         as_logged = holdout[holdout["USER_ID"].isin(users)]
         as_done = true_holdout[true_holdout["USER_ID"].isin(users)]
-        trial.lower[size], trial.change[size] = paired(
-            settings, trained.model, serving_model, users, as_logged
-        )
-        trial.lower_true[size], trial.change_true[size] = paired(
+        (
+            trial.lower[size],
+            trial.change[size],
+            trial.half_width[size],
+            trial.coverage_fall[size],
+        ) = paired(settings, trained.model, serving_model, users, as_logged)
+        trial.lower_true[size], trial.change_true[size], _, _ = paired(
             settings, trained.model, serving_model, users, as_done
         )
     return trial
@@ -244,7 +254,23 @@ def run(settings: Settings) -> dict[float, list[Trial]]:
                 f"{np.std(true_changes):.1%}); GetSolutionMetrics: mean {-np.mean(drops):+.1%} "
                 f"(sd {np.std(drops):.1%})"
             )
+        popular = popularity_falls(settings, serving.model, catalogue, Path(work))
+        log(
+            "popularity-like version (aws-popularity-count's model) on an equally good export: "
+            f"coverage fall (top 25, {max(settings.sizes)} users) {popular:+.1%}"
+        )
     return trials
+
+
+def popularity_falls(
+    settings: Settings, serving: Model, catalogue: np.ndarray, work: Path
+) -> float:
+    """The coverage fall of a popularity-like version (the fault issue 22 names) from serving."""
+    imported, holdout = held_out(settings, export(settings, 999), work)
+    trained = train("popularity", imported, catalogue, {}, seed=version_seed("popular"))
+    assert trained is not None
+    users = smallest_hashes(np.sort(holdout["USER_ID"].unique()), max(settings.sizes))
+    return paired(settings, trained.model, serving, users, holdout)[3]
 
 
 def metrics_threshold(equal: Sequence[Trial], false_alarms: int) -> float:
@@ -286,6 +312,18 @@ def report(settings: Settings, trials: dict[float, list[Trial]]) -> None:
         name = f"GetSolutionMetrics, max_drop {drop:.0%}"
         print(f"{name:<36} {alarms:>6}/{n:<2}   stopped " + "  ".join(f"{s:>4}" for s in stopped))
 
+    for size in settings.sizes:
+        widths = [t.half_width[size] for t in equal]
+        print(
+            f"smallest detectable drop (half-width) at {size} users, equally good retrains: "
+            + ", ".join(f"±{w:.1%}" for w in widths)
+        )
+    for corruption, done in trials.items():
+        falls = [t.coverage_fall[max(settings.sizes)] for t in done]
+        print(
+            f"coverage fall (top 25, {max(settings.sizes)} users) at {corruption:.0%} corrupted: "
+            + ", ".join(f"{f:+.1%}" for f in falls)
+        )
     default = HoldoutGateConfig()
     size = min(settings.sizes, key=lambda s: abs(s - default.max_users))
     twenty = trials.get(0.20, [])

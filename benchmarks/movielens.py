@@ -8,7 +8,7 @@ redistributed, so bring your own copy of ``u.data`` (from grouplens.org). The be
 2. imports them into the local service and trains aws-user-personalization ``--trials`` times
    (each version draws its own random 10% of users to test on, as the real service does);
 3. prints every trial's metrics beside the range three real runs reported
-   (``../shared/aws-observed.md``) and, last, how many metrics of each trial fell in that range.
+   (``docs/aws-facts.md#movielens``) and, last, how many metrics of each trial fell in that range.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from typing import Any
 
 import boto3
 
-from personalize_local.jobs import NOMINAL_SECONDS
+from personalize_local.kinds import KINDS
 from personalize_local.process import LocalService
 from tasks.waiter import wait_for
 
@@ -154,7 +154,7 @@ class ScaledClock:
 
 def measure(duration: float, scale: float, priors: list[float], root: Path) -> list[Trial]:
     """Dataset group creations of ``duration`` scaled seconds, waited with each prior."""
-    latency = duration * scale / NOMINAL_SECONDS["dataset-group"]
+    latency = duration * scale / KINDS["dataset-group"].seconds
     trials = []
     with LocalService(root / f"d{int(duration)}", latency=str(latency)) as service:
         service.apply_env()

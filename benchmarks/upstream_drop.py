@@ -1,4 +1,4 @@
-"""Why the README's upstream example was stopped by the gate: which rows, and how much each mattered.
+"""Why the upstream example (docs/gate.md) was stopped by the gate: which rows, and how much each mattered.
 
     python -m benchmarks.upstream_drop [--draws 30]
 

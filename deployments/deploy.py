@@ -7,7 +7,8 @@ plain text and shown in the UI, so a file carrying a secret (``AWS_SECRET_ACCESS
 session token, a password) is refused: runs get credentials from the worker (its IAM role or
 profile) or from a prefect-aws ``AwsCredentials`` block named in the configuration
 (``aws.credentials_block``). ``--alert-webhook`` turns on notifications of failed runs and
-failed gates (see ``deployments/notifications.py``).
+failed gates (see ``deployments/notifications.py``). Runs send heartbeats, and crashed retrains
+rerun by themselves (``deployments/crash_recovery.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from deployments.crash_recovery import enable_crash_recovery, heartbeat_env
 from deployments.work_pool import WORK_POOL, ensure_work_pool
 from tasks.command_line import command_parser
 
@@ -85,9 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     except SecretInEnvFile as refused:
         print(refused, file=sys.stderr)
         return 2
-    asyncio.run(ensure_work_pool(WORK_POOL, env))
+    asyncio.run(ensure_work_pool(WORK_POOL, {**heartbeat_env(), **env}))
     print(f"Work pool {WORK_POOL!r} ready (process).")
     print(deploy_all(Path.cwd()))
+    for automation in asyncio.run(enable_crash_recovery()):
+        print(f"Automation {automation.name!r} ready.")
     if args.alert_webhook:
         from deployments.notifications import enable_notifications
 

@@ -39,7 +39,7 @@ from tasks.batch_files import (
 )
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
-from tasks.config import PipelineConfig, SolutionConfig, load_config
+from tasks.config import ConfigError, PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
 from tasks.prep.import_folder import read_import
 from tasks.recommendations import actions_for_users
@@ -194,6 +194,22 @@ def _next_best_actions(
     return {"campaign": arn, **summary}
 
 
+def batch_solution(config: PipelineConfig, name: str | None, source: str) -> SolutionConfig:
+    """The configured solution to run (the first with batch_inference when ``name`` is None);
+    a ConfigError naming the choices when there is none, before any AWS call."""
+    with_batch = [s.name for s in config.solutions if s.batch_inference is not None]
+    if name is None and not with_batch:
+        problem = "no solution has batch_inference configured: add it to one of them"
+    elif name is None or name in with_batch:
+        return config.solution(name or with_batch[0])
+    elif name in {s.name for s in config.solutions}:
+        problem = f"{name!r} has no batch_inference configured: add it, or name one that has"
+    else:
+        problem = f"no solution named {name!r} in the configuration"
+    choices = ", ".join(with_batch) or "none"
+    raise ConfigError(source, [f"solution: {problem} (with batch_inference: {choices})"])
+
+
 @flow(name="batch-inference", log_prints=True)
 def batch_inference(
     config_path: str = Field(DEFAULT_CONFIG, description="The pipeline configuration (YAML)."),
@@ -210,13 +226,9 @@ def batch_inference(
 ) -> dict[str, Any]:
     """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
     config = load_config(config_path)
+    chosen = batch_solution(config, solution, config_path)
+    name = chosen.name
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
-    name = solution or next(
-        (s.name for s in config.solutions if s.batch_inference is not None), None
-    )
-    if name is None:
-        raise ValueError("no solution has batch_inference configured; name one with `solution`")
-    chosen = config.solution(name)
     version = solution_version
     if version is None and chosen.campaign is not None:
         version = serving_solution_version(config.aws, chosen.campaign.name)

@@ -6,7 +6,7 @@
    created (``tasks.holdout_data``: each report sits beside its import file; the
    lineage artifact shows the same spans). The holdout's cutoff is never earlier, so no
    serving version has seen it; the serving versions' own holdout (the same for all) can be
-   held out again when the export has nothing newer. Nothing serving, or an import without a
+   held out again when a FULL export has nothing newer. Nothing serving, or an import without a
    report, and there is no holdout: the plan says why and the gate falls back to the metric
    rules.
 2. Preparation sets the holdout aside beside the import file (``tasks.prep.holdout``).
@@ -25,6 +25,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
 from flows.batch_inference import catalogue_items, write_batch_input
+from flows.parallel import all_results
 from flows.provision import Resources
 from tasks.batch_files import read_output
 from tasks.batch_inference import run_batch_inference
@@ -51,8 +52,13 @@ class HoldoutPlan:
     reason: str = ""
 
 
-def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
-    """The holdout this run's preparation sets aside (see the module docstring, step 1)."""
+def plan_holdout(
+    config: PipelineConfig, resources: Resources, incremental: bool = False
+) -> HoldoutPlan:
+    """The holdout this run's preparation sets aside (see the module docstring, step 1);
+    ``incremental``: the interactions are imported INCREMENTAL, so the serving version's own
+    holdout is not held out again (accepted held-out rows are in the dataset by then,
+    :mod:`flows.restore`, and a new version trains on them)."""
     gated = [s for s in config.solutions if s.gate and s.gate.holdout and s.campaign]
     if not gated:
         return HoldoutPlan(reason="no solution's gate has a holdout")
@@ -78,7 +84,9 @@ def plan_holdout(config: PipelineConfig, resources: Resources) -> HoldoutPlan:
             days=max(h.days for h in settings),
             max_users=max(h.max_users for h in settings),
             not_before=max(data.end for data in seen),
-            again=previous if all(data.holdout == previous for data in seen) else None,
+            again=previous
+            if not incremental and all(data.holdout == previous for data in seen)
+            else None,
         )
     )
 
@@ -110,8 +118,8 @@ def compare_on_holdout(
     # One job per version and run: a retry, or the next candidate of a review, attaches to it;
     # two roles played by one version (a rerun that reuses the serving version) share it.
     outputs = {role: f"{base}/{_short(version)}/" for role, version in versions.items()}
-    jobs = [
-        run_batch_inference.submit(
+    jobs = {
+        version: run_batch_inference.submit(
             config.aws,
             f"{solution.name[:36]}-ho-{_short(version)}-{run[:8]}",
             version,
@@ -122,9 +130,8 @@ def compare_on_holdout(
             filter_arn=filter_arn,
         )
         for version in dict.fromkeys(versions.values())
-    ]
-    for future in jobs:
-        future.result()
+    }
+    all_results(jobs)
     catalogue = catalogue_items(config.aws, resources)
     return measure_on_holdout(holdout, outputs, catalogue, settings, solution.name)
 
@@ -153,23 +160,39 @@ def measure_on_holdout(
     lists = {role: read_output(prefix) for role, prefix in outputs.items()}
     scores = {role: per_user_metrics(table, held) for role, table in lists.items()}
 
-    def versus(role: str) -> dict[str, PairedDifference]:
+    newcomers = sorted(_new_users(holdout).intersection(scores["new"].index))
+    known = {role: table.drop(index=newcomers) for role, table in scores.items()}
+    if known["new"].empty:
+        why = "every held-out user is new (no interactions before the cutoff)"
+        return HoldoutComparison(unavailable=why, cutoff=holdout.cutoff)
+
+    def versus(role: str, among: dict[str, pd.DataFrame]) -> dict[str, PairedDifference]:
         return paired_bootstrap(
-            scores["new"],
-            scores[role],
+            among["new"],
+            among[role],
             confidence=settings.confidence,
             resamples=settings.resamples,
         )
 
+    newcomer_scores = {role: table.loc[newcomers] for role, table in scores.items()}
     comparison = HoldoutComparison(
-        users=len(scores["new"]),
+        users=len(known["new"]),
         cutoff=holdout.cutoff,
-        serving=versus("serving"),
-        baseline=versus("baseline") if "baseline" in scores else {},
+        serving=versus("serving", known),
+        baseline=versus("baseline", known) if "baseline" in scores else {},
         coverage={role: coverage(table, catalogue) for role, table in lists.items()},
+        new_users=versus("serving", newcomer_scores) if newcomers else {},
+        new_user_count=len(newcomers),
     )
     publish_comparison(comparison, settings, solution)
     return comparison
+
+
+def _new_users(holdout: Holdout) -> set[str]:
+    """The held-out users who had no interactions before the cutoff."""
+    if not holdout.new_users or holdout.new_users_uri is None:
+        return set()
+    return set(pd.read_csv(holdout.new_users_uri, usecols=["USER_ID"], dtype=str)["USER_ID"])
 
 
 def publish_comparison(
@@ -179,14 +202,18 @@ def publish_comparison(
     interval, and the verdict (the gated metric first)."""
     rows = comparison_table(comparison.serving)
     rows.sort(key=lambda row: row["metric"] != settings.metric)
+    for row in comparison_table(
+        {k: v for k, v in comparison.new_users.items() if k == settings.metric}
+    ):
+        rows.append(row | {"metric": f"{row['metric']} ({comparison.new_user_count} new users)"})
     rows.append(
         {
             "metric": "catalogue coverage (top 25)",
+            "verdict": "(not per user: no interval)",
+            "relative": "n/a",
             "serving": f"{comparison.coverage.get('serving', 0.0):.4f}",
             "new": f"{comparison.coverage.get('new', 0.0):.4f}",
-            "difference": "-",
-            "relative": "-",
-            "verdict": "(not per user: no interval)",
+            "difference": "n/a",
         }
     )
     cutoff = pd.Timestamp(comparison.cutoff or 0, unit="s", tz="UTC").isoformat()

@@ -5,12 +5,16 @@
    runner of the configuration's ``prep`` section). It reads the dataset's current import
    files (:func:`current_imports`): an increment's minimums per user and item count the rows
    the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
-   import that shrinks the dataset) before anything is imported.
+   import that shrinks the dataset) before anything is imported. The data checks compare the
+   export with the accepted data (:func:`accepted_imports`: what the serving version trained
+   on) and stop the run before any import when a figure moves beyond its limit.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
    cost time (FULL) or duplicate rows (INCREMENTAL), so the run reuses that import.
-3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name.
+3. Otherwise the file is imported (FULL or INCREMENTAL) under a unique job name. An
+   INCREMENTAL import first takes in the held-out rows an earlier run accepted but could not
+   import (too few for an increment, :mod:`flows.restore`), as parts of their own.
 4. The lineage of each dataset, and a few users of the prepared interactions (from its data
    report) for the smoke check after promotion, are returned, with the gate's holdout when
    one was asked for (set aside by preparation beside the interactions' import file,
@@ -28,12 +32,14 @@ from prefect.runtime import flow_run
 
 from flows.configured import Resources
 from flows.lineage import DataLineage
+from flows.restore import pending_held_out
+from tasks.accepted import accepted_imports, carry_into
 from tasks.aws import AwsSettings
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
 from tasks.etags import etag
 from tasks.prep.config import SourceConfig
-from tasks.prep.holdout import Holdout, HoldoutSpec
+from tasks.prep.holdout import Holdout, HoldoutSpec, is_holdout_file
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -83,8 +89,16 @@ def prepare_and_import(
             guards=dataset.guards,
             run=config.prep,
             holdout=holdout if dataset_type == "interactions" else None,
+            accepted=accepted_imports(config.aws, dataset_arn, config, dataset_type),
+            checks=dataset.checks,
         )
-        import_uri, import_etag = prepared.import_uri, etag(prepared.import_uri)
+        import_uri = prepared.import_uri
+        if mode == "INCREMENTAL" and (pending := pending_held_out(config, dataset_type)):
+            carried = carry_into(import_uri, pending)
+            run_logger().info(
+                "Carrying %d held-out files into the import: %s", len(carried), carried
+            )
+        import_etag = etag(import_uri)
         previous = unchanged_import(config.aws, dataset_arn, import_etag, mode)
         if previous is not None:
             job, import_uri = previous["datasetImportJobArn"], location(previous)
@@ -113,6 +127,7 @@ def prepare_and_import(
                 prepared.report.time_start,
                 prepared.report.time_end,
                 prepared.holdout.model_dump() if prepared.holdout else None,
+                reused=previous is not None,
             )
         )
         if dataset_type == "interactions":
@@ -139,8 +154,9 @@ def source_for(
 def unchanged_import(
     aws: AwsSettings, dataset_arn: str, import_etag: str | None, mode: str
 ) -> dict[str, Any] | None:
-    """The dataset's latest finished import, if it read the same content in the same mode."""
-    jobs = finished_imports(aws, dataset_arn)
+    """The dataset's latest finished import, if it read the same content in the same mode
+    (held-out rows imported after a gate are not a run's import, :mod:`flows.restore`)."""
+    jobs = [job for job in finished_imports(aws, dataset_arn) if not is_holdout_file(location(job))]
     if not jobs or import_etag is None:
         return None
     latest = jobs[-1]

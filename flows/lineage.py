@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefect.artifacts import create_markdown_artifact
 
-from flows.outcomes import SolutionOutcome
+from flows.outcomes import DatasetAfter, SolutionOutcome
 from tasks.reporting import artifact_key
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ class DataLineage:
     time_start: int | None = None
     time_end: int | None = None
     holdout: dict[str, Any] | None = None
+    reused: bool = False
+    """The import was not run again: the dataset's latest import read the same content."""
 
 
 @dataclass
@@ -81,6 +83,8 @@ class Lineage:
     recommenders: list[RecommenderCheck] = field(default_factory=list)
     history: dict[str, str] = field(default_factory=dict)
     """Per solution, where its metrics history (chart and table) is."""
+    after: list[DatasetAfter] = field(default_factory=list)
+    """What became of each dataset's data when the run ended (accepted, restored...)."""
 
     @classmethod
     def of(
@@ -114,6 +118,11 @@ class Lineage:
                     f"\nHeld out for the gate (not imported): {h['rows']} {d.dataset_type} of "
                     f"{h['users']} users after {_iso(h['cutoff'])}, `{h['uri']}`"
                 )
+        if self.after:
+            lines += ["", "## Data after the run", ""]
+            for a in self.after:
+                lines.append(f"- {a.dataset_type}: **{a.action}**: {a.detail}")
+                lines += [f"  - import `{job}`" for job in a.jobs]
         for s in self.solutions:
             lines += ["", f"## {s.solution}", "", f"- solution version: `{s.solution_version}`"]
             lines.append("- metrics: " + _metrics(s.metrics))
@@ -135,9 +144,11 @@ class Lineage:
                 lines.append(f"- approval: **{answer}** by {who}{comment}")
             if s.promotion is not None:
                 p = s.promotion
+                before = p["previous_version"]
                 lines.append(
                     f"- promotion: **{p['outcome']}**; campaign `{p['campaign']}` serves "
-                    f"`{p['serving_version']}` (before: `{p['previous_version']}`)"
+                    f"`{p['serving_version']}` "
+                    + (f"(before: `{before}`)" if before else "(a new campaign: nothing before)")
                 )
                 if p.get("message"):
                     lines.append(f"  - {p['message']}")

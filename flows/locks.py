@@ -8,9 +8,13 @@
    the UI) and its lease names it, until it lets go. The API does not tell who holds a global
    limit's slot, so a waiting run finds the holder by that tag.
 3. A waiting run logs every ``NOTICE_SECONDS`` which locks it waits for, since when, who holds
-   them, and how to free them. With ``timeout_seconds`` (the configuration's
-   ``lock_timeout_minutes``) it gives up after that long with :class:`LockTimeout`, whose
-   message names the lock, the holder and what to do.
+   them (a run that crashed holding them too, while its lease may still run), and how to free
+   them. With ``timeout_seconds`` (the configuration's ``lock_timeout_minutes``) it gives up
+   after that long with :class:`LockTimeout`, whose message names the lock, the holder and
+   what to do. Waiting is not an error: nothing is logged at ERROR level while a run waits.
+4. The lock is held until the block ends, whatever happens under it: a lease renewal that
+   fails (the API busy for a while) is logged and the block goes on, and the flows wait for
+   all their parallel tasks before leaving it (:mod:`flows.parallel`).
 
 A run killed hard cannot release its slot: the slot's lease expires after ``LEASE_SECONDS``
 without renewal, or an operator frees it at once with
@@ -19,11 +23,13 @@ without renewal, or an operator frees it at once with
 
 from __future__ import annotations
 
+import contextvars
 import re
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import httpx
@@ -35,7 +41,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
     FlowRunFilterTags,
 )
-from prefect.client.schemas.objects import ConcurrencyLeaseHolder, StateType
+from prefect.client.schemas.objects import ConcurrencyLeaseHolder, FlowRun, StateType
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound, PrefectHTTPStatusError
 from prefect.runtime import flow_run
@@ -46,7 +52,7 @@ from tasks.waiter import format_elapsed
 
 LOCK_PREFIX = "personalize-solution-"
 HOLDER_TAG = "holds:"
-LEASE_SECONDS = 300.0
+LEASE_SECONDS = 120.0
 NOTICE_SECONDS = 30.0
 UNFINISHED = [StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING, StateType.PENDING]
 
@@ -101,68 +107,104 @@ def solution_locks(
 def _acquire(
     held: ExitStack, names: list[str], timeout_seconds: float | None, run_id: UUID | None
 ) -> None:
-    """Take the slots of ``names``, logging every ``NOTICE_SECONDS`` while they are taken."""
-    start, since = time.monotonic(), datetime.now().astimezone()
+    """Take the slots of ``names``, logging every ``NOTICE_SECONDS`` while they are taken.
+
+    One acquisition with the whole timeout (Prefect's service logs an ERROR each time an
+    acquisition times out, so waiting in short attempts logged one every 30 s); the notices
+    come from a thread beside it. A lease renewal that fails is logged and the run goes on
+    holding its block: ending the block would let another run in while this run's work (a
+    training in flight) goes on.
+    """
+    start = time.monotonic()
     holder = None if run_id is None else ConcurrencyLeaseHolder(type="flow_run", id=run_id)
-    locks = ", ".join(names)
-    while True:
-        left = None if timeout_seconds is None else timeout_seconds - (time.monotonic() - start)
-        attempt = NOTICE_SECONDS if left is None else max(0.0, min(NOTICE_SECONDS, left))
+    acquired = threading.Event()
+    context = contextvars.copy_context()  # the run's logger in the notices' thread
+    notices = threading.Thread(
+        target=context.run, args=(_notify_while_waiting, names, acquired), daemon=True
+    )
+    notices.start()
+    try:
+        held.enter_context(
+            concurrency(
+                names,
+                occupy=1,
+                timeout_seconds=timeout_seconds,
+                strict=True,
+                lease_duration=LEASE_SECONDS,
+                holder=holder,
+                raise_on_lease_renewal_failure=False,
+            )
+        )
+    except TimeoutError:
+        raise LockTimeout(
+            f"Gave up after {format_elapsed(time.monotonic() - start)} waiting for "
+            f"{', '.join(names)}, held by {holders(names)}. Start this run again once that "
+            "run has finished (or give it longer: lock_timeout_minutes in the configuration); "
+            f"if that run is gone, free the lock with `prefect gcl update {names[0]} "
+            "--active-slots 0`."
+        ) from None
+    finally:
+        acquired.set()
+        notices.join()
+    waited_seconds = time.monotonic() - start
+    if waited_seconds >= NOTICE_SECONDS:
+        run_logger().info("Got %s after %s", ", ".join(names), format_elapsed(waited_seconds))
+
+
+def _notify_while_waiting(names: list[str], acquired: threading.Event) -> None:
+    """Every ``NOTICE_SECONDS`` until ``acquired``: which locks, since when, held by whom."""
+    start, since = time.monotonic(), datetime.now().astimezone()
+    while not acquired.wait(NOTICE_SECONDS):
         try:
-            held.enter_context(
-                concurrency(
-                    names,
-                    occupy=1,
-                    timeout_seconds=attempt,
-                    strict=True,
-                    lease_duration=LEASE_SECONDS,
-                    holder=holder,
-                )
-            )
-        except TimeoutError:
-            waited = format_elapsed(time.monotonic() - start)
-            if left is not None and left <= NOTICE_SECONDS:
-                raise LockTimeout(
-                    f"Gave up after {waited} waiting for {locks}, held by {holders(names)}. "
-                    "Start this run again once that run has finished (or give it longer: "
-                    "lock_timeout_minutes in the configuration); if that run is gone, free the "
-                    f"lock with `prefect gcl update {names[0]} --active-slots 0`."
-                ) from None
-            run_logger().warning(
-                "Waiting for %s since %s (%s), held by %s. A run killed hard holds its lock "
-                "until the lease expires (%.0f s); free it at once with "
-                "`prefect gcl update <name> --active-slots 0`.",
-                locks,
-                since.strftime("%H:%M:%S"),
-                waited,
-                holders(names),
-                LEASE_SECONDS,
-            )
-            continue
-        waited_seconds = time.monotonic() - start
-        if waited_seconds >= NOTICE_SECONDS:
-            run_logger().info("Got %s after %s", locks, format_elapsed(waited_seconds))
-        return
+            held_by = holders(names)
+        except (PrefectHTTPStatusError, httpx.HTTPError) as error:
+            held_by = f"a holder it could not look up ({error})"
+        run_logger().warning(
+            "Waiting for %s since %s (%s), held by %s. A run killed hard holds its lock "
+            "until the lease expires (%.0f s); free it at once with "
+            "`prefect gcl update <name> --active-slots 0`.",
+            ", ".join(names),
+            since.strftime("%H:%M:%S"),
+            format_elapsed(time.monotonic() - start),
+            held_by,
+            LEASE_SECONDS,
+        )
 
 
 def holders(names: Iterable[str]) -> str:
-    """Who holds these locks, as far as the runs' ``holds:`` tags tell."""
+    """Who holds these locks, as far as the runs' ``holds:`` tags tell: unfinished runs, and
+    runs that crashed holding them within the last lease (their lease may still run)."""
     tags = [HOLDER_TAG + name for name in names]
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
                 tags=FlowRunFilterTags(any_=tags),
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=UNFINISHED)),
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[*UNFINISHED, StateType.CRASHED])
+                ),
             )
         )
-    if not runs:
+    described = [_describe(run) for run in runs]
+    named = [text for text in described if text]
+    if not named:
         return "a holder that is not a flow run it can name (or one killed before it let go)"
-    described = []
-    for run in runs:
-        started = f", started {run.start_time:%Y-%m-%d %H:%M:%S %Z}" if run.start_time else ""
-        state = run.state.name if run.state else "unknown state"
-        described.append(f"flow run '{run.name}' ({run.id}, {state}{started})")
-    return " and ".join(described)
+    return " and ".join(named)
+
+
+def _describe(run: FlowRun) -> str | None:
+    """A holding run as the wait message names it; None for one that crashed a lease ago."""
+    started = f", started {run.start_time:%Y-%m-%d %H:%M:%S %Z}" if run.start_time else ""
+    state = run.state.name if run.state else "unknown state"
+    if run.state is None or run.state.type != StateType.CRASHED:
+        return f"flow run '{run.name}' ({run.id}, {state}{started})"
+    expires = run.state.timestamp + timedelta(seconds=LEASE_SECONDS)
+    if expires < datetime.now(UTC):
+        return None
+    return (
+        f"flow run '{run.name}' ({run.id}, Crashed at {run.state.timestamp:%H:%M:%S %Z}"
+        f"{started}; its lease runs out by {expires:%H:%M:%S %Z} at the latest, unless "
+        "its automatic rerun takes the lock again)"
+    )
 
 
 def _flow_run_id() -> UUID | None:

@@ -1,21 +1,25 @@
 """What became of each solution in a retraining run.
 
 1. Every selected solution is trained: :class:`Trained` holds its new version and metrics.
-2. A solution with a campaign then goes gate -> approval (when asked for) -> promotion -> batch
+2. When the run's data is unchanged and the version is the one already serving (or, without a
+   campaign, one trained before the run), there is nothing to gate: ``unchanged``.
+   Otherwise a solution with a campaign goes gate -> approval (when asked for) -> promotion -> batch
    refresh; the step that stops it (or the end) gives its :class:`SolutionOutcome` a ``status``.
 3. An outcome with a ``problem`` fails the run; the lineage is built from the outcomes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flows.promote import Promotion, PromotionApproval
 from tasks.config import SolutionConfig
 from tasks.gate import GateDecision
 
-Status = Literal["trained", "stopped by the gate", "not approved", "promotion failed", "promoted"]
+Status = Literal[
+    "trained", "unchanged", "stopped by the gate", "not approved", "promotion failed", "promoted"
+]
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,22 @@ class SolutionOutcome:
         if self.status == "promotion failed" and self.promotion is not None:
             return self.promotion.message
         return None
+
+
+DatasetAction = Literal["accepted", "unchanged", "restored", "kept", "nothing accepted"]
+"""What became of a dataset's data when a run ended (:mod:`flows.restore`)."""
+
+
+@dataclass
+class DatasetAfter:
+    """What became of one dataset's data when the run ended."""
+
+    dataset_type: str
+    action: DatasetAction
+    detail: str
+    jobs: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One clause for the run's message, e.g. "interactions restored to the accepted data
+        (1 import)"."""
+        return f"{self.dataset_type} {self.detail}"

@@ -18,7 +18,8 @@
    decision is a table artifact. A stopped solution's campaign is not touched, its version is
    tagged as stopped, and the run ends ``Failed`` with "stopped by the gate: ..."
    (:mod:`flows.run_state`: the run's result stays readable, and no engine traceback).
-5. A passing version waits for a person's approval when asked to, then is promoted: the
+5. A passing version waits for a person's approval when asked to (or when the holdout was too
+   small to decide and ``gate.holdout.when_undecided`` is ``approval``), then is promoted: the
    campaign is created or updated and smoke-checked (users from the prepared data's report),
    and rolled back if either fails (the run then ends ``Failed`` saying so). Then batch
    recommendations are refreshed for it. A segmentation solution (no campaign) whose
@@ -29,18 +30,26 @@
 7. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
    artifact is built from them (input data, import jobs, versions, metrics, gate, approval,
    promotion, campaign, batch output).
+8. The data goes live at import, before the gate, so the run ends by deciding it
+   (:mod:`flows.restore`): a run that promoted (or gated nothing) accepts it (its held-out rows
+   are imported, the manifest of accepted imports is rewritten); a stopped run, or one that
+   failed after an import, puts each dataset back to the accepted data, unless its
+   ``on_stop`` is ``keep``. Both are in the lineage and the run's message.
+9. A run whose data is unchanged (every import reused) and whose versions are the ones
+   already serving gates nothing (no batch jobs compare a version with itself) and ends
+   ``Completed`` with "nothing new: data and versions unchanged".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
-from prefect.states import Completed, State
+from prefect.states import Completed, Failed, State
 from pydantic import Field
 
 from flows.batch_inference import refresh_batch
@@ -52,9 +61,11 @@ from flows.imports import ImportMode, finished_at, prepare_and_import, source_fo
 from flows.lineage import Lineage
 from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
+from flows.parallel import all_results
 from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
+from flows.restore import accept_run, restore_datasets, summary
 from flows.run_state import quiet_expected_stops, stopped
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
@@ -63,12 +74,15 @@ from tasks.endpoints import check_endpoints
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
+from tasks.preflight import require_source_buckets
 from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
+from tasks.resources import describe_resource
 from tasks.solution_versions import train_solution_version
 from tasks.version_review import mark_reviewed
 
 APPROVAL_TIMEOUT_SECONDS = 24 * 3600
+NOTHING_NEW = "nothing new: data and versions unchanged"
 
 
 @dataclass(frozen=True)
@@ -110,13 +124,62 @@ def retrain(
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
     quiet_expected_stops()
+    _say_if_rerun()
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
-    aws = config.aws
     selected = _select(config, solutions)
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
+    if interactions_uri:
+        require_source_buckets(config.aws, {"interactions_uri": interactions_uri})
     resources = resources_for(config)
-    plan = plan_holdout(config, resources)
+    run_id = str(flow_run.get_id() or "local")
+    started = datetime.now(UTC)
+    imported = [t for t in config.datasets.configured() if source_for(config, t, interactions_uri)]
+    try:
+        lineage, outcomes = _retrain(
+            config, resources, selected, interactions_uri, import_mode, require_approval, batch,
+            started,
+        )  # fmt: skip
+    except Exception as error:
+        after = restore_datasets(config, resources, imported, run_id)
+        if not after:
+            raise
+        failed = Lineage(run_id, after=after)
+        failed.publish(config.dataset_group.name)
+        return Failed(message=f"{type(error).__name__}: {error}; {summary(after)}", data=error)
+    problems = [check.problem for check in lineage.recommenders if check.problem]
+    problems += [outcome.problem for outcome in outcomes if outcome.problem]
+    if problems and not any(outcome.status == "promoted" for outcome in outcomes):
+        lineage.after = restore_datasets(config, resources, imported, run_id)
+    else:
+        promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
+        versions = promoted or [o.trained.version for o in outcomes]
+        lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
+    lineage.publish(config.dataset_group.name)
+    if problems:
+        return stopped(
+            "; ".join(filter(None, [*problems, summary(lineage.after)])), lineage.as_dict()
+        )
+    if outcomes and all(outcome.status == "unchanged" for outcome in outcomes):
+        return Completed(message=NOTHING_NEW, data=lineage.as_dict())
+    return Completed(message="retrained and promoted", data=lineage.as_dict())
+
+
+def _retrain(
+    config: PipelineConfig,
+    resources: Resources,
+    selected: list[SolutionConfig],
+    interactions_uri: str | None,
+    import_mode: ImportMode | None,
+    require_approval: bool,
+    batch: bool,
+    started: datetime,
+) -> tuple[Lineage, list[SolutionOutcome]]:
+    """Prepare, import, train, gate and promote: the run's lineage (not yet published) and
+    each solution's outcome."""
+    aws = config.aws
+    mode = import_mode or config.datasets.interactions.import_mode
+    plan = plan_holdout(config, resources, incremental=mode == "INCREMENTAL")
     prepared = prepare_and_import(config, resources, interactions_uri, import_mode, plan.spec)
     steps = Promoting(
         config,
@@ -130,10 +193,14 @@ def retrain(
 
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
+    data_unchanged = bool(prepared.lineage) and all(d.reused for d in prepared.lineage)
     with solution_locks((s.name for s in selected), lock_timeout(config)):
         data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
         trained = _train(aws, selected, resources, data_since)
         for run in trained.values():
+            if data_unchanged and not _new_version(aws, run, started):
+                outcomes.append(SolutionOutcome(run, "unchanged"))
+                continue
             if run.solution.campaign is None:
                 outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
                 continue
@@ -142,12 +209,27 @@ def retrain(
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
     lineage.history = publish_histories(aws, outcomes)
-    lineage.publish(config.dataset_group.name)
-    problems = [check.problem for check in recommenders if check.problem]
-    problems += [outcome.problem for outcome in outcomes if outcome.problem]
-    if problems:
-        return stopped("; ".join(problems), lineage.as_dict())
-    return Completed(message="retrained and promoted", data=lineage.as_dict())
+    return lineage, outcomes
+
+
+def _new_version(aws: AwsSettings, run: Trained, started: datetime) -> bool:
+    """Whether the run's version is new: not the one its campaign serves, and (without a
+    campaign) created by this run."""
+    if run.solution.campaign is not None:
+        return serving_solution_version(aws, run.solution.campaign.name) != run.version
+    created = describe_resource(aws, "solution-version", run.version)["creationDateTime"]
+    return bool(created >= started)
+
+
+def _say_if_rerun() -> None:
+    """Log it when this run is a rerun of the same flow run (after a crash, or by hand)."""
+    attempt = flow_run.get_run_count()
+    if attempt > 1:
+        run_logger().warning(
+            "Attempt %d of this run (rerun after it ended early, e.g. crashed): it attaches to "
+            "the import or training still in flight and uses what finished meanwhile",
+            attempt,
+        )
 
 
 def _select(config: PipelineConfig, names: Sequence[str] | None) -> list[SolutionConfig]:
@@ -177,12 +259,11 @@ def _train(
         )
         for s in selected
     }
-    versions = {name: future.result() for name, future in training.items()}
-    metrics = {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
-    return {
-        s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name].result())
-        for s in selected
-    }
+    versions = all_results(training)
+    metrics = all_results(
+        {name: get_solution_metrics.submit(aws, v) for name, v in versions.items()}
+    )
+    return {s.name: Trained(s, arns[s.name], versions[s.name], metrics[s.name]) for s in selected}
 
 
 def gate_and_promote(
@@ -193,7 +274,10 @@ def gate_and_promote(
     decision = _gate(steps, run, trained)
     if not decision.passed:
         return SolutionOutcome(run, "stopped by the gate", decision)
-    approval = _ask_for_approval(decision) if steps.require_approval else None
+    if decision.needs_approval:
+        run_logger().warning("%s: waiting for a person's approval", decision.needs_approval)
+    asked = steps.require_approval or bool(decision.needs_approval)
+    approval = _ask_for_approval(decision) if asked else None
     if approval is not None and not approval.approve:
         return SolutionOutcome(run, "not approved", decision, approval)
     aws, serving = steps.config.aws, decision.serving_version
@@ -225,6 +309,9 @@ def _gate(steps: Promoting, run: Trained, trained: dict[str, Trained]) -> GateDe
         holdout=_compare(steps, run, serving, baseline),
     )
     publish_gate_decision(decision)
+    undecided = [row.note for row in decision.rows if "too few held-out users" in row.note]
+    if undecided and decision.passed:
+        run_logger().warning("%s: %s", solution.name, undecided[0])
     if not decision.passed:
         run_logger().warning(
             "%s; campaign %s untouched", decision.summary(), solution.campaign.name

@@ -4,6 +4,10 @@ Campaigns, solutions (trainings in flight are stopped first), filters, the event
 datasets, the dataset group and its schemas, then the flows' per-solution locks. What is
 already gone counts as deleted, so a rerun finishes a teardown that was interrupted. Data in
 the bucket (raw, prepared, batch output) is the user's and is left alone.
+
+It deletes only when ``confirm`` is the dataset group's name, typed. Without it (a Quick run
+from the UI) the run only shows what it would delete, in order, as a table artifact, and
+changes nothing; a ``confirm`` naming another group stops the run before any AWS call.
 """
 
 from __future__ import annotations
@@ -11,18 +15,18 @@ from __future__ import annotations
 from contextlib import suppress
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
 from flows.locks import lock_name
-from tasks.config import load_config
+from tasks.config import ConfigError, load_config
 from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import find_arn
-from tasks.teardown import teardown_dataset_group
+from tasks.teardown import plan_teardown, teardown_dataset_group
 
 
 @flow(name="teardown", log_prints=True)
@@ -31,25 +35,52 @@ def teardown(
         DEFAULT_CONFIG, description="The pipeline configuration whose resources to delete."
     ),
     delete_schemas: bool = Field(True, description="Also delete the schemas its datasets used."),
+    confirm: str = Field(
+        "",
+        description="Type the dataset group's name to delete it and everything in it. Empty: "
+        "only show what would be deleted, in order (nothing is changed).",
+    ),
 ) -> list[str]:
-    """Delete the configured dataset group and everything in it; return the ARNs deleted."""
+    """Delete the configured dataset group and everything in it (with ``confirm``, its name);
+    return the ARNs deleted. Without ``confirm``, publish the plan and delete nothing."""
     config = load_config(config_path)
-    check_endpoints(config.aws)  # where this run goes; stops early if not ready
     name = config.dataset_group.name
+    if confirm and confirm != name:
+        raise ConfigError(
+            config_path,
+            [f"confirm: {confirm!r} is not the dataset group's name {name!r}; type it exactly "
+             "to delete, or leave confirm empty to see what would be deleted"],
+        )  # fmt: skip
+    check_endpoints(config.aws)  # where this run goes; stops early if not ready
+    logger = run_logger()
     group = find_arn(config.aws, "dataset-group", name)
+    if not confirm:
+        plan = plan_teardown(config.aws, group, delete_schemas) if group else []
+        _publish(name, "would delete", [{"kind": kind, "arn": arn} for kind, arn in plan])
+        logger.warning(
+            "Nothing was deleted: teardown would delete %d resource(s) of %s, in the order of "
+            "the artifact %s. To delete them, run again with confirm=%s.",
+            len(plan), name, artifact_key("teardown", name), name,
+        )  # fmt: skip
+        return []
     deleted: list[str] = []
     if group is None:
-        run_logger().info("Dataset group %s does not exist; nothing to delete", name)
+        logger.info("Dataset group %s does not exist; nothing to delete", name)
     else:
         deleted = teardown_dataset_group(config.aws, group, delete_schemas=delete_schemas)
     with get_client(sync_client=True) as prefect:
         for solution in config.solutions:
             with suppress(ObjectNotFound):
                 prefect.delete_global_concurrency_limit_by_name(lock_name(solution.name))
-    listing = "\n".join(f"- `{arn}`" for arn in deleted) or "- nothing (already gone)"
-    create_markdown_artifact(
-        f"## Teardown of {name}\n\nDeleted, in order:\n\n{listing}\n",
-        key=artifact_key("teardown", name),
-        description=f"What teardown deleted for {name}",
-    )
+    _publish(name, "deleted", [{"arn": arn} for arn in deleted])
     return deleted
+
+
+def _publish(name: str, what: str, rows: list[dict[str, str]]) -> None:
+    """The plan or what was deleted, in order, as a table artifact."""
+    numbered = [{"order": str(n), **row} for n, row in enumerate(rows, start=1)]
+    create_table_artifact(
+        numbered or [{"order": "-", "arn": "nothing (already gone)"}],
+        key=artifact_key("teardown", name),
+        description=f"Teardown of {name}: what it {what}, in order",
+    )

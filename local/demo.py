@@ -12,15 +12,25 @@ interval is wide and non-inferiority cannot be shown; the floor on precision fai
 short summary: metrics, the paired comparison, the gate's table, the campaign, sample
 recommendations, where the batch output is, and how to see the runs in the Prefect UI.
 
-Flows run against Prefect's ephemeral API unless ``PREFECT_API_URL`` points at a server.
+Flows run against Prefect's ephemeral API, on a database of the demo's own (``.demo/prefect/``,
+so that neither ``make up``'s nor another checkout's runs or locks meet them), unless
+``PREFECT_API_URL`` points at a server. ``make demo-ui`` shows the demo's runs in the Prefect UI
+on port 4280 (``make up``'s is on 4200).
 """
 
 from __future__ import annotations
 
 import os
 
+# The demo's runs, artifacts and locks in a Prefect database of its own (make demo-ui shows it).
+os.environ.setdefault(
+    "PREFECT_HOME",
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".demo", "prefect"),
+)
 # Keep the console to the summary (every log line still reaches the Prefect API and its UI).
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+# Tasks the demo calls outside a flow (granting S3 access) log to the console only.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -48,6 +58,8 @@ CONFIG = Path(__file__).resolve().parents[1] / "config" / "demo.yaml"
 OUTPUT = Path(".demo")
 LATENCY = "instant"
 """Jobs still go through AWS's statuses in the background, without waiting out real durations."""
+DEMO_UI_PORT = 4280
+"""Where ``make demo-ui`` serves the demo's runs (``make up``'s UI is on 4200)."""
 METRICS = ("precision_at_10", "normalized_discounted_cumulative_gain_at_10", "coverage")
 
 
@@ -76,40 +88,57 @@ def run_rounds(config: PipelineConfig, exports: SampleExports) -> list[tuple[str
     for label, uri in rounds:
         step(f"retrain round {label}: prepare, import, train 2 solutions, gate, promote")
         state = retrain(config_path=path, interactions_uri=uri, batch=False, return_state=True)
-        print(f"    {state.name}: {state.message}")
+        print(f"    {outcome_line(str(state.name), state.message or '')}")
         states.append((label, state))
     return states
+
+
+def outcome_line(name: str, message: str) -> str:
+    """A round's end in one line: the run's own warning already gave the gate's reasons."""
+    head, _, reasons = message.partition(": ")
+    return f"{name}: {head} (why: the gate's table below)" if reasons else f"{name}: {message}"
+
+
+def table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    """Lines of a console table whose columns fit their longest cell; ``align`` has one letter
+    per column: ``l`` (text) or ``r`` (figures)."""
+    cells = [header, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return [
+        "  "
+        + "  ".join(
+            cell.ljust(widths[i]) if align[i] == "l" else cell.rjust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+        for row in cells
+    ]
 
 
 def print_metrics(config: PipelineConfig, states: list[tuple[str, Any]]) -> None:
     """One line per round and solution: key metrics and what happened."""
     print("\nOffline metrics (GetSolutionMetrics) per retraining round")
-    print(f"  {'round':<20} {'solution':<40} {'p@10':>7} {'ndcg@10':>8} {'coverage':>9}  outcome")
+    rows = []
     for label, state in states:
         result = run_result(state)
         for record in result["solutions"]:
-            values = [record["metrics"].get(m, float("nan")) for m in METRICS]
+            values = [f"{record['metrics'].get(m, float('nan')):.4f}" for m in METRICS]
             outcome = "baseline"
             if record["gate"] is not None:
                 outcome = "gate passed" if record["gate"]["passed"] else "stopped by the gate"
             if record["promotion"]:
                 outcome += f", campaign {record['promotion']['outcome']}"
-            print(
-                f"  {label:<20} {record['solution']:<40} {values[0]:>7.4f} {values[1]:>8.4f} "
-                f"{values[2]:>9.4f}  {outcome}"
-            )
+            rows.append([label, record["solution"], *values, outcome])
+    header = ["round", "solution", "p@10", "ndcg@10", "coverage", "outcome"]
+    print("\n".join(table(header, rows, "llrrrl")))
 
 
 def print_gate(label: str, state: Any, solution: str) -> None:
     """The gate's decision table of one round."""
     record = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
     print(f"\nGate, round {label} ({'passed' if record['gate']['passed'] else 'failed'})")
-    print(f"  {'metric':<50} {'serving':>8} {'new':>8} {'change':>8}  {'rule':<58} result")
-    for row in record["gate"]["rows"]:
-        print(
-            f"  {row['metric']:<50} {row['serving']:>8} {row['new']:>8} {row['change']:>8}  "
-            f"{row['rule']:<58} {row['result']}"
-        )
+    header = ["metric", "serving", "new", "change", "rule", "result"]
+    rows = [[str(row[key]) for key in header] for row in record["gate"]["rows"]]
+    print("\n".join(table(header, rows, "lrrrll")))
 
 
 def print_holdout(label: str, state: Any, solution: str) -> None:
@@ -125,14 +154,15 @@ def print_holdout(label: str, state: Any, solution: str) -> None:
         f"\nHoldout comparison, round {label}: new vs serving on the same "
         f"{comparison['users']} users' last days, which neither trained on (95% intervals)"
     )
-    print(f"  {'metric':<44} {'serving':>8} {'new':>8}  {'change [interval]':<26} verdict")
-    for d in comparison["serving"]:
-        if d["metric"].endswith(("_at_10", "_at_25")) and "hit" not in d["metric"]:
-            change = f"{d['relative']:+.1%} [{d['relative_low']:+.1%}, {d['relative_high']:+.1%}]"
-            print(
-                f"  {d['metric']:<44} {d['serving']:>8.4f} {d['new']:>8.4f}  {change:<26} "
-                f"{d['verdict']}"
-            )
+    rows = [
+        [d["metric"], f"{d['serving']:.4f}", f"{d['new']:.4f}",
+         f"{d['relative']:+.1%} [{d['relative_low']:+.1%}, {d['relative_high']:+.1%}]",
+         d["verdict"]]
+        for d in comparison["serving"]
+        if d["metric"].endswith(("_at_10", "_at_25")) and "hit" not in d["metric"]
+    ]  # fmt: skip
+    header = ["metric", "serving", "new", "change [interval]", "verdict"]
+    print("\n".join(table(header, rows, "lrrll")))
 
 
 def print_campaign(config: PipelineConfig) -> str:
@@ -211,7 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     print(
         "\nSee the runs, their artifacts (gate tables, lineage, data reports) and logs in the UI:"
     )
-    print("  .venv/bin/prefect server start   # then open http://127.0.0.1:4200/runs")
+    print(
+        f"  make demo-ui   # then open http://127.0.0.1:{DEMO_UI_PORT}/runs (make up's is on 4200)"
+    )
     print(f"\nDemo finished in {time.monotonic() - STARTED:.0f} s.")
 
 

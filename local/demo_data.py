@@ -1,9 +1,10 @@
 """Put the bundled sample data where ``config/demo.yaml`` reads it, in the local stack's S3.
 
-``make up`` seeds it each time it starts (the local S3 also keeps its objects across
-restarts, so this rewrites the same files): the raw
-exports of ``local.sample_data`` go under the directory of the configured interactions
-source (``s3://personalize-demo/raw/``), where a retrain started from the UI finds them.
+``make up`` seeds it each time it starts: the raw exports of ``local.sample_data`` go under the
+directory of the configured interactions source (``s3://personalize-demo/raw/``), where a
+retrain started from the UI finds them. A file already there is left as it is (the local S3
+keeps its objects across restarts, and what a user put there is theirs): only missing ones are
+written.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def raw_prefix(config_path: Path) -> str:
 def seed_demo_data(
     config_path: Path, client_env: dict[str, str], size: SampleSize = DEMO_SIZE
 ) -> list[str]:
-    """Write the sample exports to the S3 that ``client_env`` points at; return their URIs."""
+    """Write the sample exports missing from the S3 that ``client_env`` points at; return the
+    URIs of all of them."""
     prefix = urlparse(raw_prefix(config_path))
     bucket, key_prefix = prefix.netloc, prefix.path.strip("/")
     options: Any = {
@@ -55,11 +57,14 @@ def seed_demo_data(
     iam: Any = boto3.client("iam", endpoint_url=client_env["AWS_ENDPOINT_URL_IAM"], **options)
     # As a user must on AWS: Personalize may use the bucket and assume the configured role.
     apply_access(s3, iam, bucket, load_config(config_path).role_arn, options["region_name"])
+    listed = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix)
+    there = {item["Key"] for page in listed for item in page.get("Contents", [])}
     uris = []
     with tempfile.TemporaryDirectory() as tmp:
         write_exports(tmp, size)
         for path in sorted(Path(tmp).iterdir()):
             key = posixpath.join(key_prefix, path.name)
-            s3.upload_file(str(path), bucket, key)
+            if key not in there:
+                s3.upload_file(str(path), bucket, key)
             uris.append(f"s3://{bucket}/{key}")
     return uris

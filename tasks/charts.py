@@ -1,11 +1,15 @@
 """Small SVG charts that a Prefect markdown artifact shows as an image.
 
 1. :func:`panels` draws one small panel per series, stacked, sharing the x positions: each
-   panel has its own y range (so precision near 0.05 and coverage near 0.6 are both readable),
-   its title, its lowest and highest value, and a point per value coloured by its ``kind``.
+   panel has its own y range from zero to its highest value (so precision near 0.05 and
+   coverage near 0.6 are both readable, and a move of a few percent looks like one), its title,
+   and a point per value coloured by its ``kind``.
 2. :func:`bars` draws one panel of bars from zero, one per labelled count (a histogram, rows
    per day); each bar carries its label and value as a tooltip.
-3. :func:`image` wraps the SVG as a markdown image with a ``data:`` URI, which the Prefect UI
+3. :func:`intervals` draws one panel of values with their intervals against a limit line (the
+   gate's paired differences against ``-max_drop``), its y range always holding zero, the
+   limit and every interval.
+4. :func:`image` wraps the SVG as a markdown image with a ``data:`` URI, which the Prefect UI
    renders inline (no file, no server). Written by hand (about 120 lines) rather than adding a
    plotting library for a few lines, dots and bars.
 """
@@ -31,6 +35,16 @@ class Point:
     kind: str = "neutral"
 
 
+@dataclass(frozen=True)
+class Interval:
+    """A value with its interval; ``kind`` picks its colour. None: nothing measured."""
+
+    value: float | None
+    low: float = 0.0
+    high: float = 0.0
+    kind: str = "neutral"
+
+
 def panels(title: str, series: Mapping[str, Sequence[Point]], x_labels: Sequence[str]) -> str:
     """An SVG with one panel per series, their points at the same x positions."""
     count = max((len(points) for points in series.values()), default=0)
@@ -42,6 +56,57 @@ def panels(title: str, series: Mapping[str, Sequence[Point]], x_labels: Sequence
     if series:
         baseline = TOP + len(series) * (PANEL + BOTTOM) + 4
         out += _x_labels(x_labels, count, lambda i: _x(i, count), baseline, every=False)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def intervals(
+    title: str,
+    name: str,
+    values: Sequence[Interval],
+    x_labels: Sequence[str],
+    limit: float,
+    limit_label: str,
+) -> str:
+    """An SVG of one panel: each value as a point with its interval, a line at zero and a
+    dashed line at ``limit``; x positions as in :func:`panels`."""
+    count = len(values)
+    height = TOP + PANEL * 2 + BOTTOM + 8
+    top, tall = TOP + 14, PANEL * 2
+    measured = [v for v in values if v.value is not None]
+    low = min([0.0, limit, *(v.low for v in measured)])
+    high = max([0.0, limit, *(v.high for v in measured)])
+    pad = (high - low) * 0.1 or 0.01
+    low, high = low - pad, high + pad
+
+    def y(value: float) -> float:
+        return top + tall - (value - low) / (high - low) * tall
+
+    out = _open(title, height)
+    out += [
+        f'<rect x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" height="{tall}" '
+        'fill="#fafafa" stroke="#ddd"/>',
+        f'<text x="{LEFT + 4}" y="{top - 3}" fill="#333">{escape(name)}</text>',
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#555"/>',
+        f'<text x="{LEFT - 4}" y="{y(0) + 4:.1f}" text-anchor="end" fill="#555">0</text>',
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(limit):.1f}" y2="{y(limit):.1f}" '
+        f'stroke="{COLOURS["bad"]}" stroke-dasharray="6 4"/>',
+        f'<text x="{LEFT - 4}" y="{y(limit) + 4:.1f}" text-anchor="end" '
+        f'fill="{COLOURS["bad"]}">{escape(limit_label)}</text>',
+        f'<text x="{LEFT - 4}" y="{top + 10}" text-anchor="end" fill="#555">{high:+.1%}</text>',
+        f'<text x="{LEFT - 4}" y="{top + tall}" text-anchor="end" fill="#555">{low:+.1%}</text>',
+    ]
+    for i, v in enumerate(values):
+        if v.value is None:
+            continue
+        x, colour = _x(i, count), COLOURS.get(v.kind, COLOURS["other"])
+        out += [
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y(v.low):.1f}" y2="{y(v.high):.1f}" '
+            f'stroke="{colour}" stroke-width="2"/>',
+            f'<circle cx="{x:.1f}" cy="{y(v.value):.1f}" r="4" fill="{colour}">'
+            f"<title>{v.value:+.1%} [{v.low:+.1%}, {v.high:+.1%}]</title></circle>",
+        ]
+    out += _x_labels(x_labels, count, lambda i: _x(i, count), top + tall + 14, every=False)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -109,11 +174,12 @@ def _x_labels(
 
 
 def _panel(name: str, points: Sequence[Point], count: int, top: float) -> list[str]:
+    """One panel whose y axis runs from zero (or the lowest value, if negative) to the highest
+    value: a small move looks small."""
     values = [p.value for p in points]
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    span = high - low
-    if not span:  # a flat series sits in the middle of its panel
-        low, span = low - (abs(low) or 1.0), 2 * (abs(low) or 1.0)
+    low = min([0.0, *values])
+    high = max([0.0, *values])
+    span = (high - low) or 1.0
 
     def y(value: float) -> float:
         return top + PANEL - 6 - (value - low) / span * (PANEL - 12)
@@ -124,7 +190,7 @@ def _panel(name: str, points: Sequence[Point], count: int, top: float) -> list[s
         f'<text x="{LEFT + 4}" y="{top - 3}" fill="#333">{escape(name)}</text>',
         *(
             f'<text x="{LEFT - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#555">{v:.4g}</text>'
-            for v in sorted(set(values))[:: max(1, len(set(values)) - 1)]
+            for v in sorted({low, high})
         ),
     ]
     if len(points) > 1:

@@ -36,7 +36,13 @@ from personalize_facts.avro import SchemaRuleError, check_dataset_type, parse_sc
 from personalize_facts.filters import FilterExpressionError, compile_filter
 from personalize_facts.metrics import METRIC_NAMES, PER_USER_METRICS
 from tasks.aws import AwsSettings
-from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
+from tasks.prep.config import (
+    CleaningConfig,
+    DataChecks,
+    ImportGuards,
+    PrepRunConfig,
+    SourceConfig,
+)
 from tasks.prep.suppression import suppression_uri
 
 METRICS = METRIC_NAMES
@@ -115,6 +121,27 @@ class HoldoutGateConfig(_Model):
     )
     resamples: int = Field(
         default=1000, ge=100, le=100_000, description="Paired bootstrap resamples.", examples=[2000]
+    )
+    when_undecided: Literal["metric_rules", "approval", "stop"] = Field(
+        default="metric_rules",
+        description="When the interval's half-width (the smallest drop the holdout can detect) "
+        "is wider than max_drop: 'metric_rules' lets the max_drop rules on GetSolutionMetrics "
+        "decide, with a warning; 'approval' also waits for a person; 'stop' stops. A version "
+        "whose whole interval lies below -max_drop is stopped in every case.",
+    )
+    max_coverage_drop: float | None = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Stop when the share of the catalogue in the held-out users' top-25 lists "
+        "falls by more than this, relative to the serving version's (none: no rule).",
+    )
+    new_users_max_drop: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Also require the lower bound of new/serving - 1 on held-out new users "
+        "(no interactions before the cutoff) above -this (none: shown, not ruled on).",
     )
 
 
@@ -349,10 +376,22 @@ class DatasetConfig(_Model):
         default_factory=ImportGuards,
         description="Limits that stop a run before a broken export is imported.",
     )
+    checks: DataChecks = Field(
+        default_factory=DataChecks,
+        description="Limits on how far an export may move from the data the serving version "
+        "trained on; checked before any import (interactions).",
+    )
     import_mode: Literal["FULL", "INCREMENTAL"] = Field(
         default="FULL",
         description="FULL replaces the bulk data the dataset holds, INCREMENTAL adds to it "
         "(retrain's import_mode parameter overrides it for one run).",
+    )
+    on_stop: Literal["restore", "keep"] = Field(
+        default="restore",
+        description="After a run is stopped (gate, approval, failed promotion) or fails after "
+        "its import: 'restore' imports the accepted data again (the files behind the serving "
+        "version), so nothing unaccepted stays in the dataset; 'keep' leaves the run's data.",
+        examples=["keep"],
     )
     _avro: dict[str, Any] = PrivateAttr(default_factory=dict)
 

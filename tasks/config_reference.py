@@ -60,6 +60,24 @@ column, values come from the field's own example or from the files in `config/`.
 """
 
 
+SEE_ALSO = {
+    "AwsSettings": ("running against AWS", "deploying.md#running-against-aws"),
+    "DatasetConfig": ("data preparation", "data.md"),
+    "SourceConfig": ("data preparation", "data.md#what-preparation-does"),
+    "CleaningConfig": ("data preparation", "data.md#what-preparation-does"),
+    "ImportGuards": ("guards", "data.md#guards"),
+    "DataChecks": ("data checks", "data.md#data-checks-each-export-against-the-accepted-data"),
+    "GateConfig": ("the gate", "gate.md"),
+    "HoldoutGateConfig": (
+        "the paired comparison",
+        "gate.md#the-gate-you-can-trust-new-against-serving-on-the-same-held-out-users",
+    ),
+    "RecommenderConfig": ("the flows", "getting-started.md#the-flows"),
+    "PrepRunConfig": ("where preparation runs", "data.md#where-it-runs-one-process-or-dask"),
+}
+"""Where the documentation explains a section's settings (MkDocs checks the links)."""
+
+
 @dataclass
 class Section:
     """One model of the configuration and the YAML paths where it appears."""
@@ -215,6 +233,9 @@ def render(configs: list[Any] | None = None) -> str:
         lines += [f"## {section.paths[0] or 'The file'} {{#{name.lower()}}}", ""]
         doc = " ".join((section.model.__doc__ or "").split("\n\n")[0].split())
         lines += [f"{doc} ({name}, at {where}.)" if section.paths[0] else doc, ""]
+        if name in SEE_ALSO:
+            text, link = SEE_ALSO[name]
+            lines += [f"More: [{text}]({link}).", ""]
         lines += [
             "| setting | type | default | allowed | description | example |",
             "| --- | --- | --- | --- | --- | --- |",

@@ -21,6 +21,15 @@ guaranteed unseen, an empty holdout) the row says why and is skipped: the metric
 When there is one, it replaces the ``max_drop`` rules (two samples of 10% of users differ by
 more than the drops worth stopping); floors and the baseline margin still apply.
 
+The gate knows what it cannot tell: every paired row gives the smallest drop it can detect
+(the interval's half-width). When that is wider than ``max_drop`` the row says "too few
+held-out users to decide (±Y% at N users)" and ``when_undecided`` decides: the ``max_drop``
+rules on GetSolutionMetrics decide with a warning (the default), a person approves, or the
+run stops; a version whose whole interval lies below ``-max_drop`` stops in every case. Two
+more holdout rows: catalogue coverage of the held-out users' top-25 lists (a relative fall
+beyond ``max_coverage_drop`` stops), and the held-out new users (no interactions before the
+cutoff) as their own segment, shown, and ruled on when ``new_users_max_drop`` is set.
+
 :func:`evaluate_gate` is pure: policy + metrics -> :class:`GateDecision`, one row per rule
 (metric, serving, new, change, rule, pass/fail). :func:`publish_gate_decision` is the Prefect
 task that publishes that table as an artifact.
@@ -30,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from prefect.artifacts import create_table_artifact
@@ -64,14 +73,18 @@ class GateRow:
         return self.new - self.serving
 
     def as_table_row(self) -> dict[str, str]:
-        """The row as the artifact shows it."""
+        """The row as the artifact shows it: the verdict beside the metric, then the figures.
+
+        Prefect renders each cell as Markdown, so no cell starts with ``>`` (a blockquote) or
+        is a lone ``-`` (a bullet).
+        """
         return {
             "metric": self.metric,
+            "result": self.outcome + (f" ({self.note})" if self.note else ""),
+            "rule": self.rule,
             "serving": _fmt(self.serving),
             "new": _fmt(self.new),
             "change": _fmt(self.change, signed=True),
-            "rule": self.rule,
-            "result": self.outcome + (f" ({self.note})" if self.note else ""),
         }
 
 
@@ -84,6 +97,9 @@ class GateDecision:
     serving_version: str | None
     rows: tuple[GateRow, ...] = field(default_factory=tuple)
     holdout: HoldoutComparison | None = None
+    needs_approval: str = ""
+    """Why a person must approve before promotion (an undecided holdout,
+    ``when_undecided: approval``), empty when nothing asks for it."""
 
     @property
     def passed(self) -> bool:
@@ -116,6 +132,7 @@ class GateDecision:
             "passed": self.passed,
             "rows": self.table(),
             "holdout": self.holdout.to_dict() if self.holdout else None,
+            "needs_approval": self.needs_approval,
         }
 
 
@@ -142,13 +159,13 @@ def evaluate_gate(
     if policy is not None:
         mode: DropMode = policy.max_drop_mode
         rows += [_floor_row(metric, floor, new, serving) for metric, floor in policy.min.items()]
-        paired = _paired(policy, holdout)
+        decides = _decides(policy, holdout)
         rows += [
             _drop_row(metric, limit, mode, new, serving)
-            if paired is None
+            if not decides
             else GateRow(
                 metric,
-                f"drop <= {_fmt_limit(limit, mode)} vs serving",
+                f"drop of at most {_fmt_limit(limit, mode)} vs serving",
                 _value(new, metric),
                 _value(serving, metric),
                 "skipped",
@@ -161,7 +178,17 @@ def evaluate_gate(
             rows += _baseline_rows(policy, mode, new, serving, baseline)
         if policy.holdout is not None:
             rows += _holdout_rows(policy, policy.holdout, holdout)
-    return GateDecision(solution, new_version, serving_version, tuple(rows), holdout)
+    approval = ""
+    versus = _paired(policy, holdout) if policy is not None else None
+    settings = policy.holdout if policy is not None else None
+    if (
+        settings
+        and versus
+        and _undecided(settings, versus)
+        and settings.when_undecided == "approval"
+    ):
+        approval = f"{_too_few(versus)}; gate.holdout.when_undecided: approval"
+    return GateDecision(solution, new_version, serving_version, tuple(rows), holdout, approval)
 
 
 def _value(metrics: Mapping[str, float] | None, metric: str) -> float | None:
@@ -175,7 +202,7 @@ def _floor_row(
     metric: str, floor: float, new: Mapping[str, float], serving: Mapping[str, float] | None
 ) -> GateRow:
     value = _value(new, metric)
-    rule = f">= {_fmt(floor)}"
+    rule = f"at least {_fmt(floor)}"
     if value is None:
         return GateRow(metric, rule, None, _value(serving, metric), "fail", floor, "not reported")
     outcome: Outcome = "pass" if value >= floor else "fail"
@@ -190,7 +217,7 @@ def _drop_row(
     new: Mapping[str, float],
     serving: Mapping[str, float] | None,
 ) -> GateRow:
-    rule = f"drop <= {_fmt_limit(limit, mode)} vs serving"
+    rule = f"drop of at most {_fmt_limit(limit, mode)} vs serving"
     value, current = _value(new, metric), _value(serving, metric)
     if serving is None:
         return GateRow(metric, rule, value, None, "skipped", None, "no version serving yet")
@@ -217,7 +244,7 @@ def _baseline_rows(
     margin = _fmt_limit(float(policy.baseline_margin), mode)
     name = policy.baseline_solution
     if baseline is None:
-        rule = f"beats {name} by >= {margin}"
+        rule = f"beats {name} by at least {margin}"
         return [GateRow("*", rule, None, None, "fail", None, f"no metrics for {name}")]
     named = list(dict.fromkeys([*policy.min, *policy.max_drop]))
     return [
@@ -238,7 +265,7 @@ def _baseline_row(
 ) -> GateRow:
     value, reference = _value(new, metric), _value(baseline, metric)
     current = _value(serving, metric)
-    rule = f"beats {name} ({_fmt(reference)}) by >= {margin}"
+    rule = f"beats {name} ({_fmt(reference)}) by at least {margin}"
     if value is None or reference is None:
         note = f"{'new version' if value is None else 'baseline'} does not report it"
         return GateRow(metric, rule, value, current, "fail", reference, note)
@@ -256,35 +283,116 @@ def _paired(policy: GateConfig, holdout: HoldoutComparison | None) -> PairedDiff
     return holdout.serving.get(policy.holdout.metric)
 
 
+def _undecided(settings: HoldoutGateConfig, versus: PairedDifference) -> bool:
+    """True when the smallest drop the holdout can detect is wider than ``max_drop``."""
+    return versus.half_width > settings.max_drop
+
+
+def _decides(policy: GateConfig, holdout: HoldoutComparison | None) -> bool:
+    """True when the paired comparison replaces the ``max_drop`` rules on GetSolutionMetrics:
+    there is one, and it can tell a drop of ``max_drop`` (or ``when_undecided`` is stop)."""
+    versus = _paired(policy, holdout)
+    if versus is None or policy.holdout is None:
+        return False
+    return not _undecided(policy.holdout, versus) or policy.holdout.when_undecided == "stop"
+
+
+def _too_few(versus: PairedDifference) -> str:
+    """What the table says when the holdout cannot tell a drop of ``max_drop``."""
+    return f"too few held-out users to decide (±{versus.half_width:.1%} at {versus.users:,} users)"
+
+
 def _holdout_rows(
     policy: GateConfig, settings: HoldoutGateConfig, holdout: HoldoutComparison | None
 ) -> list[GateRow]:
-    """The paired rules: non-inferiority to the serving version, lead over the baseline."""
+    """The paired rules: non-inferiority to the serving version, catalogue coverage, the new
+    users' segment, and the lead over the baseline."""
     metric = settings.metric
     rule = (
-        f"holdout: lower bound of new/serving - 1 > -{settings.max_drop:.1%} "
+        f"holdout: lower bound of new/serving - 1 above -{settings.max_drop:.1%} "
         f"({settings.confidence:.0%})"
     )
     versus = _paired(policy, holdout)
     if holdout is None or versus is None:
         why = holdout.unavailable if holdout and holdout.unavailable else "no comparison made"
         return [GateRow(metric, rule, None, None, "skipped", None, f"{why}; metric rules decide")]
-    passed = versus.relative_low > -settings.max_drop
-    rows = [_paired_row(f"{metric} ({holdout.users} users)", rule, versus, passed)]
+    label = f"{metric} ({holdout.users} users)"
+    if not _undecided(settings, versus):
+        passed = versus.relative_low > -settings.max_drop
+        rows = [_paired_row(label, rule, versus, passed)]
+    elif versus.relative_high < -settings.max_drop:
+        rows = [_paired_row(label, rule, versus, False, f"{_too_few(versus)}, but worse even so")]
+    elif settings.when_undecided == "stop":
+        why = f"{_too_few(versus)}; gate.holdout.when_undecided: stop"
+        rows = [_paired_row(label, rule, versus, False, why)]
+    else:
+        then = (
+            "the metric rules and a person decide"
+            if settings.when_undecided == "approval"
+            else "the metric rules decide"
+        )
+        why = f"{_too_few(versus)}; {then} (gate.holdout.when_undecided)"
+        rows = [_paired_row(label, rule, versus, None, why)]
+    rows += _coverage_rows(settings, holdout)
+    rows += _new_user_rows(settings, holdout)
     if policy.baseline_solution and metric in holdout.baseline:
         lead = holdout.baseline[metric]
         mode: DropMode = policy.max_drop_mode
         margin = policy.baseline_margin
         low = lead.relative_low if mode == "relative" else lead.difference_low
-        rule = f"holdout: beats {policy.baseline_solution} by >= {_fmt_limit(margin, mode)}"
-        rows.append(_paired_row(f"{metric} (holdout, baseline)", rule, lead, low + 1e-12 >= margin))
+        rule = (
+            f"holdout: beats {policy.baseline_solution} ({lead.serving:.4f}) by at least "
+            f"{_fmt_limit(margin, mode)}"
+        )
+        row = _paired_row(f"{metric} (holdout, baseline)", rule, lead, low + 1e-12 >= margin)
+        rows.append(
+            replace(row, serving=versus.serving)
+        )  # the serving version's, not the baseline's
     return rows
 
 
-def _paired_row(metric: str, rule: str, d: PairedDifference, passed: bool) -> GateRow:
-    """A paired rule's row: both means, and the relative change with its interval."""
-    note = f"{d.relative:+.1%} [{d.relative_low:+.1%}, {d.relative_high:+.1%}], {d.verdict}"
-    return GateRow(metric, rule, d.new, d.serving, "pass" if passed else "fail", d.serving, note)
+def _coverage_rows(settings: HoldoutGateConfig, holdout: HoldoutComparison) -> list[GateRow]:
+    """Catalogue coverage of the held-out users' top-25 lists: a relative fall beyond
+    ``max_coverage_drop`` stops."""
+    new, serving = holdout.coverage.get("new"), holdout.coverage.get("serving")
+    if new is None or serving is None:
+        return []
+    name = "catalogue coverage (top 25)"
+    if settings.max_coverage_drop is None:
+        return [GateRow(name, "holdout: shown, no rule", new, serving, "skipped", None, "")]
+    limit = settings.max_coverage_drop
+    rule = f"holdout: falls by at most {limit:.0%} vs serving"
+    fall = 1 - new / serving if serving else 0.0
+    if fall <= limit + 1e-12:
+        return [GateRow(name, rule, new, serving, "pass", serving)]
+    note = f"fell {fall:.0%}, more than {limit:.0%} (gate.holdout.max_coverage_drop)"
+    return [GateRow(name, rule, new, serving, "fail", serving, note)]
+
+
+def _new_user_rows(settings: HoldoutGateConfig, holdout: HoldoutComparison) -> list[GateRow]:
+    """The held-out new users as their own segment: shown, ruled on when asked."""
+    versus = holdout.new_users.get(settings.metric)
+    if versus is None:
+        return []
+    label = f"{settings.metric} ({holdout.new_user_count} new users)"
+    limit = settings.new_users_max_drop
+    if limit is None:
+        return [_paired_row(label, "holdout, new users: shown, no rule", versus, None)]
+    rule = f"holdout, new users: lower bound above -{limit:.1%}"
+    return [_paired_row(label, rule, versus, versus.relative_low > -limit)]
+
+
+def _paired_row(
+    metric: str, rule: str, d: PairedDifference, passed: bool | None, why: str = ""
+) -> GateRow:
+    """A paired rule's row: both means, the relative change with its interval and the smallest
+    drop it can detect (``passed`` None: shown, not ruled on)."""
+    note = (
+        f"{d.relative:+.1%} [{d.relative_low:+.1%}, {d.relative_high:+.1%}], {d.verdict}, "
+        f"detects ±{d.half_width:.1%}" + (f"; {why}" if why else "")
+    )
+    outcome: Outcome = "skipped" if passed is None else "pass" if passed else "fail"
+    return GateRow(metric, rule, d.new, d.serving, outcome, d.serving, note)
 
 
 def _shortfall(value: float, reference: float, mode: DropMode) -> float:
@@ -299,7 +407,7 @@ def _shortfall(value: float, reference: float, mode: DropMode) -> float:
 
 def _fmt(value: float | None, signed: bool = False) -> str:
     if value is None:
-        return "-"
+        return "n/a"
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 

@@ -7,13 +7,16 @@
 2. :func:`metrics_history` reads the history back from AWS: ListSolutionVersions, then for the
    newest ``HISTORY_VERSIONS`` ACTIVE versions GetSolutionMetrics and ListTagsForResource.
 3. :func:`publish_metrics_history` publishes it as one markdown artifact per solution (key
-   ``metrics-history-<solution>``): a chart (one panel per metric, a point per version,
-   green when promoted, red when stopped by the gate) and the same figures as a table. The
-   retrain's lineage links it.
+   ``metrics-history-<solution>``): first what decided, each version's paired difference with
+   the one serving then, with its interval, against the ``-max_drop`` line (kept on the version
+   as a tag, ``prefect-personalize:holdout``); then GetSolutionMetrics (one panel per metric,
+   axes from zero, a point per version, green when promoted, red when stopped by the gate) and
+   the same figures as a table. The retrain's lineage links it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.aws import AwsSettings, client
-from tasks.charts import Point, image, panels
+from tasks.charts import Interval, Point, image, intervals, panels
 from tasks.errors import translated
 from tasks.reporting import artifact_key
 from tasks.resources import find_all
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 
 OUTCOME_TAG = "prefect-personalize:outcome"
 GATE_TAG = "prefect-personalize:gate"
+HOLDOUT_TAG = "prefect-personalize:holdout"
+"""The paired comparison that decided: ``relative low high max_drop users`` (numbers)."""
 HISTORY_VERSIONS = 30
 CHARTED = (
     "normalized_discounted_cumulative_gain_at_10",
@@ -40,6 +45,32 @@ CHARTED = (
     "coverage",
 )
 KINDS = {"promoted": "good", "stopped by the gate": "bad"}
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The gate's paired comparison of a version with the one serving then."""
+
+    relative: float
+    low: float
+    high: float
+    max_drop: float
+    users: int
+
+    def tag(self) -> str:
+        """The tag value that keeps it with the version."""
+        return (
+            f"{self.relative:.6g} {self.low:.6g} {self.high:.6g} {self.max_drop:.6g} {self.users}"
+        )
+
+    @classmethod
+    def from_tag(cls, value: str) -> Decided | None:
+        """Read a tag value back (None when it is not one)."""
+        try:
+            relative, low, high, max_drop, users = value.split()
+            return cls(float(relative), float(low), float(high), float(max_drop), int(users))
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,7 @@ class VersionRecord:
     metrics: dict[str, float] = field(default_factory=dict)
     outcome: str = ""
     gate: str = ""
+    holdout: Decided | None = None
 
     @property
     def kind(self) -> str:
@@ -61,12 +93,19 @@ class VersionRecord:
 
 @personalize_task()
 def record_outcome(
-    aws: AwsSettings, solution_version_arn: str, outcome: str, gate_passed: bool | None
+    aws: AwsSettings,
+    solution_version_arn: str,
+    outcome: str,
+    gate_passed: bool | None,
+    decided: Decided | None = None,
 ) -> None:
-    """Tag the version with the run's outcome (and the gate's verdict when it was gated)."""
+    """Tag the version with the run's outcome (and the gate's verdict when it was gated, and
+    the paired comparison when one was made)."""
     tags: list[TagTypeDef] = [{"tagKey": OUTCOME_TAG, "tagValue": outcome}]
     if gate_passed is not None:
         tags.append({"tagKey": GATE_TAG, "tagValue": "passed" if gate_passed else "stopped"})
+    if decided is not None:
+        tags.append({"tagKey": HOLDOUT_TAG, "tagValue": decided.tag()})
     personalize = client(aws, "personalize")
     with translated(f"solution version {solution_version_arn}"):
         personalize.tag_resource(resourceArn=solution_version_arn, tags=tags)
@@ -95,37 +134,71 @@ def metrics_history(aws: AwsSettings, solution_arn: str) -> list[VersionRecord]:
                 {name: float(value) for name, value in metrics.items()},
                 tagged.get(OUTCOME_TAG, ""),
                 tagged.get(GATE_TAG, ""),
+                Decided.from_tag(tagged.get(HOLDOUT_TAG, "")),
             )
         )
     return records
 
 
 def history_markdown(solution: str, records: list[VersionRecord]) -> str:
-    """The history as a chart and a table."""
+    """The history as charts (what decided first) and a table."""
     charted = [m for m in CHARTED if any(m in r.metrics for r in records)]
     series = {m: [Point(r.metrics.get(m, 0.0), r.kind) for r in records] for m in charted}
     labels = [f"{r.created:%Y-%m-%d %H:%M}" for r in records]
-    svg = panels(f"{solution}: offline metrics per version", series, labels)
+    svg = panels(f"{solution}: GetSolutionMetrics per version (axes from zero)", series, labels)
     lines = [
         f"# Metrics history: {solution}",
         "",
         f"{len(records)} trained version(s), oldest first. Points: green promoted, red "
         "stopped by the gate, grey otherwise (trained only, not approved, older runs).",
         "",
+        *_decided_chart(solution, records, labels),
         image(svg, f"metrics history of {solution}"),
         "",
         "| trained | version | mode | "
         + " | ".join(_short(m) for m in charted)
-        + " | gate | outcome |",
-        "|---|---|---|" + "---|" * len(charted) + "---|---|",
+        + " | holdout new/serving - 1 | gate | outcome |",
+        "|---|---|---|" + "---|" * len(charted) + "---|---|---|",
     ]
     for r in records:
-        values = " | ".join(f"{r.metrics[m]:.4f}" if m in r.metrics else "-" for m in charted)
+        values = " | ".join(f"{r.metrics[m]:.4f}" if m in r.metrics else "n/a" for m in charted)
+        held = r.holdout
+        paired = f"{held.relative:+.1%} [{held.low:+.1%}, {held.high:+.1%}]" if held else "n/a"
         lines.append(
             f"| {r.created:%Y-%m-%d %H:%M} | `{r.version.rsplit('/', 1)[-1]}` | "
-            f"{r.training_mode or '-'} | {values} | {r.gate or '-'} | {r.outcome or '-'} |"
+            f"{r.training_mode or 'n/a'} | {values} | {paired} | {r.gate or 'n/a'} | "
+            f"{r.outcome or 'n/a'} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _decided_chart(solution: str, records: list[VersionRecord], labels: list[str]) -> list[str]:
+    """The paired comparisons that decided, against the newest ``-max_drop``; none without."""
+    decided = [r.holdout for r in records]
+    newest = next((d for d in reversed(decided) if d is not None), None)
+    if newest is None:
+        return []
+    values = [
+        Interval(d.relative, d.low, d.high, r.kind) if d and math.isfinite(d.relative)
+        else Interval(None)
+        for d, r in zip(decided, records, strict=True)
+    ]  # fmt: skip
+    svg = intervals(
+        f"{solution}: what the gate decided",
+        "new/serving - 1 on the same held-out users, with its interval",
+        values,
+        labels,
+        -newest.max_drop,
+        f"-{newest.max_drop:.0%}",
+    )
+    return [
+        "The holdout comparison of each version with the one serving then (its interval; "
+        f"the dashed line is -max_drop, {newest.max_drop:.1%}): a version passes when its "
+        "whole interval lies above it.",
+        "",
+        image(svg, f"holdout comparisons of {solution}"),
+        "",
+    ]
 
 
 def _short(metric: str) -> str:

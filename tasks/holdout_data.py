@@ -13,26 +13,18 @@ dataset's finished import jobs and those files:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import fsspec
 import pandas as pd
 
 from tasks.aws import AwsSettings, client
 from tasks.dataset_imports import finished_imports
-from tasks.prep.holdout import Holdout, PreviousHoldout, holdout_uri
+from tasks.prep.holdout import Holdout, PreviousHoldout, holdout_uri, is_holdout_file
+from tasks.prep.report import data_report
 from tasks.retries import personalize_task
 from tasks.waiter import describe
-
-
-def report_uri(import_uri: str) -> str:
-    """The data report data preparation wrote beside an import folder (or file)."""
-    stem = import_uri.rstrip("/")
-    stem = stem[: -len(".csv")] if stem.endswith(".csv") else stem
-    return f"{stem}.report.json"
 
 
 @dataclass(frozen=True)
@@ -49,7 +41,12 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     """The data a version trained on, from the reports of the imports in effect when it was
     created; None when one of them has no report (an import made without data preparation)."""
     version = describe(client(aws, "personalize"), "solution-version", version_arn)
-    in_effect = _in_effect(aws, dataset_arn, _when(version["creationDateTime"]))
+    # Held-out rows imported after a gate have no report: the one of their import covers them.
+    in_effect = [
+        job
+        for job in imports_in_effect(aws, dataset_arn, _when(version["creationDateTime"]))
+        if not is_holdout_file(_location(job))
+    ]
     reports = [data_report(_location(job)) for job in in_effect]
     ends = [int(r["time_end"]) for r in reports if r is not None and r.get("time_end") is not None]
     if not reports or len(ends) < len(reports):
@@ -57,15 +54,6 @@ def trained_on(aws: AwsSettings, dataset_arn: str, version_arn: str) -> TrainedO
     held = _held_beside(_location(in_effect[-1]), reports[-1])
     previous = PreviousHoldout(cutoff=held[0], users=sorted(held[1].unique())) if held else None
     return TrainedOn(max(ends), previous)
-
-
-def data_report(import_uri: str) -> dict[str, Any] | None:
-    """The data report beside an import file, None when there is none."""
-    try:
-        with fsspec.open(report_uri(import_uri), "r") as handle:
-            return dict(json.load(handle))
-    except (OSError, ValueError):
-        return None
 
 
 def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, pd.Series] | None:
@@ -84,7 +72,10 @@ def _held_beside(import_uri: str, report: dict[str, Any] | None) -> tuple[int, p
 def latest_holdout(aws: AwsSettings, dataset_arn: str) -> Holdout | None:
     """The holdout beside the dataset's latest import file (never imported, so no version has
     trained on it), None when that import has none."""
-    jobs = _in_effect(aws, dataset_arn, datetime.now(UTC).timestamp())
+    now = datetime.now(UTC).timestamp()
+    jobs = [
+        j for j in imports_in_effect(aws, dataset_arn, now) if not is_holdout_file(_location(j))
+    ]
     if not jobs:
         return None
     import_uri = _location(jobs[-1])
@@ -102,8 +93,9 @@ def _when(value: Any) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
-def _in_effect(aws: AwsSettings, dataset_arn: str, when: float) -> list[dict[str, Any]]:
-    """The imports the dataset's rows came from at ``when`` (epoch seconds)."""
+def imports_in_effect(aws: AwsSettings, dataset_arn: str, when: float) -> list[dict[str, Any]]:
+    """The finished imports the dataset's bulk rows came from at ``when`` (epoch seconds): the
+    last FULL one and the INCREMENTAL ones after it, oldest first."""
     jobs = [j for j in finished_imports(aws, dataset_arn) if _when(j["creationDateTime"]) < when]
     full = [i for i, job in enumerate(jobs) if job.get("importMode", "FULL") == "FULL"]
     return jobs[full[-1] :] if full else jobs

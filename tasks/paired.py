@@ -52,6 +52,12 @@ class PairedDifference:
         return float(_relative(np.array(self.new), np.array(self.serving)))
 
     @property
+    def half_width(self) -> float:
+        """Half the width of the relative interval: the smallest relative drop this comparison
+        can tell from no change."""
+        return (self.relative_high - self.relative_low) / 2
+
+    @property
     def verdict(self) -> Verdict:
         """Better or worse when the interval of the difference excludes 0."""
         if self.difference_low > 0:
@@ -67,6 +73,7 @@ class PairedDifference:
             "difference": self.difference,
             "relative": self.relative,
             "verdict": self.verdict,
+            "half_width": self.half_width,
         }
 
 
@@ -132,16 +139,16 @@ def _relative(new: np.ndarray, serving: np.ndarray) -> np.ndarray:
 
 
 def comparison_table(differences: Mapping[str, PairedDifference]) -> list[dict[str, str]]:
-    """Rows a person reads: metric, serving, new, difference [interval], relative, verdict."""
+    """Rows a person reads: metric, verdict, relative [interval], serving, new, difference."""
     return [
         {
             "metric": d.metric,
+            "verdict": d.verdict,
+            "relative": f"{d.relative:+.1%} [{d.relative_low:+.1%}, {d.relative_high:+.1%}]",
             "serving": f"{d.serving:.4f}",
             "new": f"{d.new:.4f}",
             "difference": f"{d.difference:+.4f} [{d.difference_low:+.4f}, "
             f"{d.difference_high:+.4f}]",
-            "relative": f"{d.relative:+.1%} [{d.relative_low:+.1%}, {d.relative_high:+.1%}]",
-            "verdict": d.verdict,
         }
         for d in differences.values()
     ]
@@ -158,6 +165,9 @@ class HoldoutComparison:
     baseline: Mapping[str, PairedDifference] = field(default_factory=dict)
     coverage: Mapping[str, float] = field(default_factory=dict)
     unavailable: str = ""
+    new_users: Mapping[str, PairedDifference] = field(default_factory=dict)
+    """New against serving on the held-out users who had no interactions before the cutoff."""
+    new_user_count: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for lineage and flow results."""
@@ -168,4 +178,6 @@ class HoldoutComparison:
             "serving": [d.as_dict() for d in self.serving.values()],
             "baseline": [d.as_dict() for d in self.baseline.values()],
             "coverage": dict(self.coverage),
+            "new_users": [d.as_dict() for d in self.new_users.values()],
+            "new_user_count": self.new_user_count,
         }

@@ -12,7 +12,7 @@
    without the gate. Nor may the configuration ask for that.
 4. Access (``tasks/s3_access.py``): the bucket policy lets Personalize read and write the
    configured bucket, and the role's trust policy lets Personalize assume it; each gap comes
-   with the JSON to apply.
+   with the JSON to apply. The bucket of each source on S3 exists.
 
 Every problem found is reported together (:class:`PreflightError`), each with its fix;
 ``provision`` runs these checks before it creates anything, its plan shows them, and
@@ -30,7 +30,7 @@ from tasks.findings import Finding
 from tasks.reporting import run_logger
 from tasks.resources import find, find_all
 from tasks.retries import personalize_task
-from tasks.s3_access import access_findings
+from tasks.s3_access import access_findings, source_bucket_findings
 
 LATEST = "$LATEST"
 
@@ -65,6 +65,14 @@ def require_preflight(aws: AwsSettings, config: PipelineConfig) -> None:
     for warning in (f for f in findings if f.warning):
         run_logger().warning("Not checked: %s", warning)
     problems = [f for f in findings if not f.warning]
+    if problems:
+        raise PreflightError(problems)
+
+
+def require_source_buckets(aws: AwsSettings, sources: dict[str, str]) -> None:
+    """Raise :class:`PreflightError` when the bucket of a source given to a run (field: URI)
+    does not exist; the configured sources are among :func:`preflight`'s checks."""
+    problems = source_bucket_findings(client(aws, "s3"), sources)
     if problems:
         raise PreflightError(problems)
 

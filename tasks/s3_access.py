@@ -46,13 +46,45 @@ REFUSED = "the first import would fail with 'Insufficient privileges for accessi
 
 
 def access_findings(aws: AwsSettings, config: PipelineConfig) -> list[Finding]:
-    """What keeps Personalize from using the configured bucket or assuming the role."""
+    """What keeps Personalize from using the configured bucket or assuming the role, and the
+    sources' buckets that do not exist."""
     s3 = client(aws, "s3")
     account = _account(config.role_arn)
     region = aws.region or s3.meta.region_name
-    return bucket_findings(s3, config.bucket, account, region) + role_findings(
-        client(aws, "iam"), config.role_arn, region
+    sources = {
+        f"datasets.{kind}.source.uri": dataset.source.uri
+        for kind, dataset in config.datasets.configured().items()
+        if dataset.source is not None
+    }
+    return (
+        bucket_findings(s3, config.bucket, account, region)
+        + role_findings(client(aws, "iam"), config.role_arn, region)
+        + source_bucket_findings(s3, sources)
     )
+
+
+def source_bucket_findings(s3: Any, sources: dict[str, str]) -> list[Finding]:
+    """For each source (field: URI) on S3 whose bucket does not exist, a finding naming it
+    (ListObjectsV2 answers NoSuchBucket; a bucket this identity may not list is left to the
+    import, which says so)."""
+    findings = []
+    for field, uri in sources.items():
+        if not uri.startswith("s3://"):
+            continue
+        bucket = uri.removeprefix("s3://").split("/", 1)[0]
+        try:
+            s3.list_objects_v2(Bucket=bucket, MaxKeys=1)
+        except ClientError as error:
+            if _code(error) != "NoSuchBucket":
+                continue
+            findings.append(
+                Finding(
+                    "source", f"{field} {uri}", f"the bucket {bucket} does not exist.",
+                    "Check the bucket's name, or create it and put the export there "
+                    f"(aws s3 mb s3://{bucket}).",
+                )
+            )  # fmt: skip
+    return findings
 
 
 def bucket_findings(s3: Any, bucket: str, account: str, region: str) -> list[Finding]:

@@ -50,19 +50,41 @@ def delete_resource(aws: AwsSettings, kind: str, arn: str) -> bool:
     return delete(client(aws, "personalize"), kind, arn)
 
 
+def deletion_plan(
+    personalize: Any, dataset_group_arn: str, delete_schemas: bool = True
+) -> list[tuple[str, str]]:
+    """(kind, ARN) of everything teardown deletes, in the order it deletes them (reads only)."""
+    group = dataset_group_arn
+    plan: list[tuple[str, str]] = []
+    for solution_arn in _arns(personalize, "solution", group):
+        plan += [("campaign", arn) for arn in _arns(personalize, "campaign", solution_arn)]
+        plan.append(("solution", solution_arn))
+    for kind in ("metric-attribution", "recommender", "filter", "event-tracker", "dataset"):
+        plan += [(kind, arn) for arn in _arns(personalize, kind, group)]
+    schemas = {
+        describe(personalize, "dataset", arn)["schemaArn"] for k, arn in plan if k == "dataset"
+    }
+    plan.append(("dataset-group", group))
+    if delete_schemas:
+        plan += [("schema", arn) for arn in sorted(schemas)]
+    return plan
+
+
+@personalize_task()
+def plan_teardown(
+    aws: AwsSettings, dataset_group_arn: str, delete_schemas: bool = True
+) -> list[tuple[str, str]]:
+    """What :func:`teardown_dataset_group` would delete, in order; nothing is changed."""
+    return deletion_plan(client(aws, "personalize"), dataset_group_arn, delete_schemas)
+
+
 @personalize_task()
 def teardown_dataset_group(
     aws: AwsSettings, dataset_group_arn: str, delete_schemas: bool = True
 ) -> list[str]:
     """Delete the dataset group and its contents; returns the ARNs deleted, in order."""
     personalize = client(aws, "personalize")
-    group = dataset_group_arn
     deleted: list[str] = []
-
-    def remove(kind: str, arn: str) -> None:
-        if delete(personalize, kind, arn):
-            deleted.append(arn)
-
     try:
         describe(personalize, "dataset-group", dataset_group_arn)
     except Exception as error:
@@ -70,33 +92,18 @@ def teardown_dataset_group(
             run_logger().info("Dataset group %s is already gone", dataset_group_arn)
             return deleted
         raise
-    for solution_arn in _arns(personalize, "solution", group):
-        for campaign in _arns(personalize, "campaign", solution_arn):
-            remove("campaign", campaign)
-        _stop_trainings(personalize, solution_arn)
-        remove("solution", solution_arn)
-    for attribution in _arns(personalize, "metric-attribution", group):
-        remove("metric-attribution", attribution)
-    for recommender in _arns(personalize, "recommender", group):
-        remove("recommender", recommender)
-    for filter_arn in _arns(personalize, "filter", group):
-        remove("filter", filter_arn)
-    for tracker in _arns(personalize, "event-tracker", group):
-        remove("event-tracker", tracker)
-    datasets = _arns(personalize, "dataset", group)
-    schemas = {describe(personalize, "dataset", arn)["schemaArn"] for arn in datasets}
-    for dataset_arn in datasets:
-        _wait_for_imports(personalize, dataset_arn)
-        remove("dataset", dataset_arn)
-    remove("dataset-group", dataset_group_arn)
-    if delete_schemas:
-        for schema_arn in sorted(schemas):
-            try:
-                remove("schema", schema_arn)
-            except Exception as error:
-                if error_code(error) != "ResourceInUseException":
-                    raise
-                run_logger().info("Kept schema %s: another dataset uses it", schema_arn)
+    for kind, arn in deletion_plan(personalize, dataset_group_arn, delete_schemas):
+        if kind == "solution":
+            _stop_trainings(personalize, arn)
+        elif kind == "dataset":
+            _wait_for_imports(personalize, arn)
+        try:
+            if delete(personalize, kind, arn):
+                deleted.append(arn)
+        except Exception as error:
+            if kind != "schema" or error_code(error) != "ResourceInUseException":
+                raise
+            run_logger().info("Kept schema %s: another dataset uses it", arn)
     return deleted
 
 

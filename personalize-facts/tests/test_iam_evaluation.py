@@ -171,7 +171,7 @@ def test_a_trust_policy_lets_the_service_assume_the_role() -> None:
 
 
 def test_the_documents_are_those_in_deployments() -> None:
-    """The README's documents and the ones the pipeline applies and prints are the same."""
+    """The documents in deployments/ (docs/deploying.md) are those the pipeline applies and prints."""
     bucket = json.loads((DEPLOYMENTS / "bucket-policy.json").read_text())
     made = with_statement(
         None, bucket_statement("my-personalize-bucket", "123456789012", "us-east-1")

@@ -24,7 +24,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from personalize_local.errors import ServiceError, UnknownOperationException, ValidationException
-from personalize_local.service import Call, Service
+from personalize_local.jobs import Lifecycle
+from personalize_local.registry import Registry
+from personalize_local.service import Call, Service, Settings
 from personalize_local.service_model import (
     Operation,
     operations,
@@ -47,11 +49,20 @@ _JSON = b"application/json"
 ADMIN_PREFIX = "/_emulator/"
 
 
-def create_app(service: Service) -> ASGIApp:
-    """The ASGI app serving one Service."""
+def build_service(settings: Settings, registry: Registry) -> tuple[Service, Lifecycle]:
+    """The service with its background jobs, which do the registry's work (so that jobs resumed
+    at start-up find theirs); the caller resumes and shuts them down."""
+    service = Service(settings)
+    lifecycle = Lifecycle(service, registry.jobs)
+    service.lifecycle = lifecycle
+    return service, lifecycle
+
+
+def create_app(service: Service, registry: Registry) -> ASGIApp:
+    """The ASGI app serving one Service with the registry's handlers."""
     admin = _admin_app(service)
-    handlers = service.registry.handlers
-    inline = service.registry.inline
+    handlers = registry.handlers
+    inline = registry.inline
 
     async def dispatch(scope: Scope, body: bytes) -> Answer:
         request_id = str(uuid.UUID(int=random.getrandbits(128), version=4))

@@ -16,11 +16,10 @@ from typing import Any
 
 import uvicorn
 
-from personalize_local.app import create_app
-from personalize_local.jobs import Lifecycle
+from personalize_local.app import build_service, create_app
 from personalize_local.registry import registry
 from personalize_local.s3 import start_s3
-from personalize_local.service import DEFAULT_ACCOUNT, Service, Settings
+from personalize_local.service import DEFAULT_ACCOUNT, Settings
 
 DEFAULT_PORT = 8599
 
@@ -50,11 +49,16 @@ def parse_account_id(value: str) -> str:
 
 
 def client_environment(
-    endpoint: str, s3_endpoint: str, region: str, moto_endpoint: str | None = None
+    endpoint: str,
+    s3_endpoint: str,
+    region: str,
+    account_id: str,
+    moto_endpoint: str | None = None,
 ) -> dict[str, str]:
     """The variables an unmodified boto3 client needs to reach this service, its S3 and (when
     the loopback S3 runs: moto's server also speaks IAM and STS) IAM, for roles and trust
-    policies, and STS, for the account (GetCallerIdentity)."""
+    policies, and STS, for the account (GetCallerIdentity); ``AWS_ACCOUNT_ID`` is the SDKs'
+    standard variable for the account the credentials belong to."""
     return {
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoint,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoint,
@@ -68,12 +72,15 @@ def client_environment(
         # Dummy credentials (the service does not check them); never copy the caller's own.
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCOUNT_ID": account_id,
         "AWS_DEFAULT_REGION": region,
     }
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="personalize-local", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="personalize-local", description=(__doc__ or "").replace("``", "")
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the service until interrupted")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
@@ -165,15 +172,18 @@ def main(argv: list[str] | None = None) -> int:
         s3_endpoint=s3_endpoint,
         throttle=args.throttle,
     )
-    service = Service(settings, registry())
-    service.lifecycle = lifecycle = Lifecycle(service)
+    implemented = registry()
+    service, lifecycle = build_service(settings, implemented)
     resumed = lifecycle.resume()
     endpoint = f"http://{args.host}:{sock.getsockname()[1]}"
     moto_endpoint = s3_endpoint if s3_server else None
-    env = client_environment(endpoint, s3_endpoint, args.region, moto_endpoint)
+    env = client_environment(endpoint, s3_endpoint, args.region, args.account_id, moto_endpoint)
     _announce(env, settings, resumed, args.env_file)
     config = uvicorn.Config(
-        create_app(service), log_level="warning", access_log=False, timeout_graceful_shutdown=1
+        create_app(service, implemented),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     # uvicorn handles SIGTERM and SIGINT itself while it serves, then raises the signal again

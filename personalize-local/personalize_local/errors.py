@@ -2,7 +2,7 @@
 
 Every client error answers HTTP 400, as AWS JSON 1.1 services do (the real service answers
 ``ResourceNotFoundException`` with 400, not 404); messages follow the real service's wording
-where it was seen (``../shared/aws-observed.md``).
+where it was seen (``docs/aws-facts.md#errors``).
 """
 
 from __future__ import annotations

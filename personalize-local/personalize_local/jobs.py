@@ -2,9 +2,9 @@
 
 A resource is created in ``<VERB> PENDING``; a job then sets ``<VERB> IN_PROGRESS``, runs the
 work registered for its kind (an import, a training), waits out the scaled real duration and
-ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason`` (an update of a campaign or a
-solution shows CREATE statuses, as AWS documents: :data:`STATUS_VERB`; a data deletion job says
-``PENDING``, ``IN_PROGRESS``, ``COMPLETED``, ``FAILED`` instead). A status may be kept in more
+ends in ``ACTIVE`` or ``<VERB> FAILED`` with a ``failureReason``; each kind's durations and
+statuses (an update of a campaign showing CREATE statuses, a data deletion job's ``PENDING``,
+``IN_PROGRESS``, ``COMPLETED``) are in ``personalize_local.kinds``. A status may be kept in more
 than one place (``status,latestDatasetUpdate.status``). Jobs are recorded in the store so that a
 restarted service resumes them; a service shutting down leaves them there.
 """
@@ -15,44 +15,15 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from personalize_facts.durations import TYPICAL_SECONDS
+from personalize_local.kinds import KINDS
 from personalize_local.service import Service
 
 log = logging.getLogger("personalize_local.jobs")
-
-NOMINAL_SECONDS = TYPICAL_SECONDS
-"""How long a job of each kind takes at latency 1 (the real service's typical durations)."""
-BARE_STATUSES = frozenset({"data-deletion-job"})
-"""Kinds whose statuses carry no verb (PENDING, IN_PROGRESS, FAILED), as their API documents."""
-
-
-def status_name(kind: str, verb: str, phase: str) -> str:
-    """The status of a job of ``kind`` in a phase (PENDING, IN_PROGRESS, FAILED)."""
-    return phase if kind in BARE_STATUSES else f"{status_verb(kind, verb)} {phase}"
-
-
-STATUS_VERB: dict[tuple[str, str], str] = {
-    # botocore's CampaignUpdateSummary.status and SolutionUpdateSummary.status (and the real
-    # service's campaign updates in aws-observed.md): an update moves through
-    # CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
-    ("campaign", "UPDATE"): "CREATE",
-    ("solution", "UPDATE"): "CREATE",
-}
-"""The verb of the statuses a job shows, where it is not the job's own (kind, verb)."""
-
-
-PENDING_ONLY = {("dataset-group", "DELETE")}
-"""Jobs that show no IN_PROGRESS: botocore's DatasetGroup.status documents DELETE PENDING only."""
-
-
-def status_verb(kind: str, verb: str) -> str:
-    """The verb of the statuses a job of this kind and verb shows (``CREATE`` in CREATE PENDING)."""
-    return STATUS_VERB.get((kind, verb), verb)
 
 
 class JobFailed(Exception):
@@ -86,7 +57,7 @@ class Job:
         if self.service.lifecycle.closing:
             return True
         body = self.service.store.get(self.arn)
-        shown = status_verb(self.kind, self.verb)
+        shown = KINDS[self.kind].status_verb(self.verb)
         return body is None or body.get("status") in (f"{shown} STOPPING", f"{shown} STOPPED")
 
 
@@ -95,10 +66,12 @@ Work = Callable[[Job], dict[str, Any] | None]
 
 
 class Lifecycle:
-    """Runs the jobs of one service on a small thread pool."""
+    """Runs the jobs of one service on a small thread pool; ``work`` is what the job of each
+    (kind, verb) does."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, work: Mapping[tuple[str, str], Work]) -> None:
         self.service = service
+        self._work = work
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="personalize-job")
         self._lock = threading.RLock()
         self._closing = threading.Event()
@@ -141,9 +114,10 @@ class Lifecycle:
             store.job_finished(arn, verb)
             return
         job = Job(self.service, arn, kind, verb)
-        duration = NOMINAL_SECONDS.get(kind, 30) * self.service.settings.latency
+        facts = KINDS[kind]
+        duration = facts.seconds * self.service.settings.latency
         started = time.monotonic()
-        shown = status_verb(kind, verb)
+        shown = facts.status_verb(verb)
         finished = True
         self._running.add(arn)
         try:
@@ -151,16 +125,13 @@ class Lifecycle:
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
-            if (kind, verb) not in PENDING_ONLY and not self._start(
-                arn,
-                status_path,
-                status_name(kind, verb, "PENDING"),
-                status_name(kind, verb, "IN_PROGRESS"),
+            if verb not in facts.pending_only and not self._start(
+                arn, status_path, facts.status(verb, "PENDING"), facts.status(verb, "IN_PROGRESS")
             ):
                 return  # stopped while pending (CREATE PENDING > CREATE STOPPED)
             if verb == "DELETE":
                 self._sleep(job, duration * 0.2)
-                fn = self.service.registry.jobs.get((kind, verb))
+                fn = self._work.get((kind, verb))
                 if fn:
                     fn(job)
                 if self.closing:
@@ -171,13 +142,13 @@ class Lifecycle:
             if reason:
                 raise JobFailed(reason)
             self._hold(job, self.service.faults.take_hold(kind))
-            fn = self.service.registry.jobs.get((kind, verb))
+            fn = self._work.get((kind, verb))
             result = fn(job) if fn else None
             self._sleep(job, duration - (time.monotonic() - started))
             if job.stop_requested():
                 self._set_status(arn, status_path, f"{shown} STOPPED")
                 return
-            final = self.service.registry.final.get((kind, verb), "ACTIVE")
+            final = facts.final.get(verb, "ACTIVE")
             self._finish(arn, status_path, final, top_level=result or {})
         except _Closing:
             finished = False
@@ -198,10 +169,10 @@ class Lifecycle:
         """Record the failure (or the stop asked for); False when shutting down instead."""
         try:
             if job.stop_requested():
-                stopped = f"{status_verb(job.kind, job.verb)} STOPPED"
+                stopped = f"{KINDS[job.kind].status_verb(job.verb)} STOPPED"
                 self._set_status(job.arn, status_path, stopped)
             elif self.service.store.get(job.arn) is not None:
-                failed = status_name(job.kind, job.verb, "FAILED")
+                failed = KINDS[job.kind].status(job.verb, "FAILED")
                 self._finish(job.arn, status_path, failed, {"failureReason": reason})
         except _Closing:
             return False

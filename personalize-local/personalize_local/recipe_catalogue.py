@@ -199,6 +199,14 @@ def recipe(arn: str) -> Recipe | None:
     return RECIPES.get(arn)
 
 
+def recipe_of(arn: str) -> Recipe:
+    """The predefined recipe with that ARN, or the error AWS answers for an unknown one."""
+    found = recipe(arn)
+    if found is None:
+        raise not_found("recipe", arn)
+    return found
+
+
 # User segmentation (batch segment jobs only): the users most likely to interact with an item
 # (Item-Affinity) or with the items having some attributes (Item-Attribute-Affinity); and next
 # best action, trained on the Action interactions dataset (personalize_local/actions.py).
@@ -230,11 +238,3 @@ RECIPES.update(
         )
     }
 )
-
-
-def recipe_of(arn: str) -> Recipe:
-    """The predefined recipe with that ARN, or the error AWS answers for an unknown one."""
-    found = recipe(arn)
-    if found is None:
-        raise not_found("recipe", arn)
-    return found

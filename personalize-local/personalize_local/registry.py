@@ -1,14 +1,15 @@
 """Which operations the local service implements, and which work its background jobs do.
 
-Nothing registers itself on import: each module of ``personalize_local.ops`` lists its handlers in a
-``HANDLERS`` table (and the work of its jobs in ``JOBS``, the status a job ends in where not
-ACTIVE in ``FINAL``, the runtime's hot path in ``INLINE``),
-and :data:`MODULES` below names those modules. :func:`registry` reads them into one
-:class:`Registry`, which the service is built with, so a job resumed at start-up always finds
-its work, and the contract tests know exactly what is implemented.
+Nothing registers itself on import: each module of ``personalize_local.ops`` lists its handlers
+in a ``HANDLERS`` table (and the work of its jobs in ``JOBS``, the runtime's hot path in
+``INLINE``), and :data:`MODULES` below names those modules; the Describe and List handlers that
+are alike are generated from the kinds table (``personalize_local.kinds``). :func:`registry`
+reads them into one :class:`Registry`, which the service is built with, so a job resumed at
+start-up always finds its work, and the contract tests know exactly what is implemented.
 
 To add an operation: write its handler in the module of its concern, add it to that module's
-``HANDLERS`` (and its job's work to ``JOBS``), and add a new module to :data:`MODULES`.
+``HANDLERS`` (and its job's work to ``JOBS``), and add a new module to :data:`MODULES`. To add a
+kind: its entry in ``KINDS`` (which generates its Describe and List) and its module.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from personalize_local.jobs import Work
+from personalize_local.kinds import KINDS, Kind
 from personalize_local.ops import (
     Handler,
     action_recommendations,
@@ -43,6 +45,7 @@ from personalize_local.ops import (
     solutions,
     tags,
 )
+from personalize_local.resources import generated_handlers
 from personalize_local.service_model import operations
 
 MODULES: tuple[ModuleType, ...] = (
@@ -80,36 +83,37 @@ class Registry:
     inline: frozenset[str] = frozenset()
     """Operations cheap enough to answer on the event loop (the runtime's hot path)."""
     jobs: Mapping[tuple[str, str], Work] = field(default_factory=dict)
-    final: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    """The status a successful job ends in, where not ACTIVE (a stopped recommender)."""
 
 
-def build(modules: Iterable[ModuleType]) -> Registry:
-    """The registry of the given modules; refuses duplicates and names botocore does not know."""
+def build(modules: Iterable[ModuleType], kinds: Iterable[Kind] = ()) -> Registry:
+    """The registry of the given modules and of the handlers generated for ``kinds``; refuses
+    duplicates and names botocore does not know."""
     handlers: dict[str, Handler] = {}
     inline: set[str] = set()
     jobs: dict[tuple[str, str], Work] = {}
-    final: dict[tuple[str, str], str] = {}
     known = operations()
-    for module in modules:
-        for name, handler in getattr(module, "HANDLERS", {}).items():
+    modules = list(modules)
+    tables = [(m.__name__, getattr(m, "HANDLERS", {})) for m in modules]
+    tables += [(f"the kind {k.name}", generated_handlers(k)) for k in kinds]
+    for source, table in tables:
+        for name, handler in table.items():
             if name not in known:
-                raise ValueError(f"{module.__name__}: {name} is not a Personalize operation")
+                raise ValueError(f"{source}: {name} is not a Personalize operation")
             if name in handlers:
-                raise ValueError(f"{module.__name__}: {name} is registered twice")
+                raise ValueError(f"{source}: {name} is registered twice")
             handlers[name] = handler
+    for module in modules:
         inline |= set(getattr(module, "INLINE", ()))
         for key, work in getattr(module, "JOBS", {}).items():
             if key in jobs:
                 raise ValueError(f"{module.__name__}: the work of {key} is registered twice")
             jobs[key] = work
-        final |= getattr(module, "FINAL", {})
     missing = inline - handlers.keys()
     if missing:
         raise ValueError(f"inline operations without a handler: {sorted(missing)}")
-    return Registry(handlers, frozenset(inline), jobs, final)
+    return Registry(handlers, frozenset(inline), jobs)
 
 
 def registry() -> Registry:
-    """The registry of every module in :data:`MODULES`."""
-    return build(MODULES)
+    """The registry of every module in :data:`MODULES` and every kind in ``KINDS``."""
+    return build(MODULES, KINDS.values())

@@ -1,5 +1,5 @@
 """What most operations share: describe, list with pagination, updates, deletes with dependency
-checks."""
+checks, and the Describe and List handlers of the kinds whose calls are alike."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from personalize_local.errors import (
     TooManyTagsException,
     not_found,
 )
-from personalize_local.service import Service
+from personalize_local.kinds import KINDS, Kind, busy_status
+from personalize_local.service import Call, Handler, Service
 
 DEFAULT_PAGE = 100
 MAX_TAGS = 50
@@ -120,14 +121,32 @@ def of_kind(service: Service, kind: str, parent: str) -> tuple[tuple[str, dict[s
 
 def arn_member(kind: str) -> str:
     """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
-    head, *rest = kind.split("-")
-    return head + "".join(part.title() for part in rest) + "Arn"
+    return KINDS[kind].arn_member
 
 
 def in_flight(body: dict[str, Any]) -> bool:
     """True while a resource is being created or updated (not yet ACTIVE or FAILED)."""
-    status = str(body.get("status", ""))
-    return status.endswith(("PENDING", "IN_PROGRESS")) and not status.startswith("DELETE")
+    return busy_status(str(body.get("status", "")))
+
+
+def generated_handlers(kind: Kind) -> dict[str, Handler]:
+    """The kind's Describe and List handlers that its facts say are generated, by operation
+    name (``DescribeFilter``, ``ListFilters``)."""
+    pascal = kind.member[0].upper() + kind.member[1:]
+    lists = kind.list_key[0].upper() + kind.list_key[1:]
+    parent = KINDS[kind.parent] if kind.parent else None
+
+    def describe(service: Service, call: Call) -> dict[str, Any]:
+        return {kind.member: require(service, kind.name, call.params[kind.arn_member])}
+
+    def list_kind(service: Service, call: Call) -> dict[str, Any]:
+        under = call.params.get(parent.arn_member) if parent else None
+        if under and parent and kind.checks_parent:
+            require(service, parent.name, under)
+        return page(service.store.list_kind(kind.name, parent=under), call.params, kind.list_key)
+
+    handlers: dict[str, Handler] = {f"Describe{pascal}": describe, f"List{lists}": list_kind}
+    return {name: h for name, h in handlers.items() if name.startswith(tuple(kind.generated))}
 
 
 def start_create(

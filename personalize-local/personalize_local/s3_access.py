@@ -14,7 +14,7 @@
    real service's words: "Insufficient privileges for accessing data in S3. Please look at
    .../granting-personalize-s3-access.html#attach-bucket-policy and fix bucket policy on
    BUCKET." (a real CreateDatasetImportJob and a CloudFormation deployment answered it at
-   create, HTTP 400; ``../shared/aws-observed.md``). A bucket that does not exist is left to
+   create, HTTP 400; ``docs/aws-facts.md#s3-access``). A bucket that does not exist is left to
    the job, which fails reading it as before.
 """
 

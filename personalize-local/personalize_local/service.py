@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,40 +42,20 @@ class Call:
         return f"arn:aws:personalize:{self.region}:{self.account_id}:{resource}"
 
 
+Handler = Callable[["Service", Call], dict[str, Any]]
+"""An operation's handler: the service and the call in, the response document out."""
+
+
 class Jobs(Protocol):
-    """The background jobs that move resources through their statuses (``jobs.Lifecycle``)."""
+    """The background jobs as handlers and work see them (``personalize_local.jobs.Lifecycle``)."""
 
     @property
     def closing(self) -> bool:
-        """True once the service is stopping."""
+        """True once the service is shutting down."""
         ...
 
     def begin(self, arn: str, verb: str = "CREATE", status_path: str = "status") -> None:
-        """Start the job for a resource already stored in ``<verb> PENDING``."""
-        ...
-
-
-class Implementation(Protocol):
-    """What the service implements (``registry.Registry``): handlers and each job's work."""
-
-    @property
-    def handlers(self) -> Mapping[str, Any]:
-        """The operations' handlers, by operation name."""
-        ...
-
-    @property
-    def inline(self) -> frozenset[str]:
-        """Operations answered on the event loop."""
-        ...
-
-    @property
-    def jobs(self) -> Mapping[tuple[str, str], Any]:
-        """The work of each job, by (kind, verb)."""
-        ...
-
-    @property
-    def final(self) -> Mapping[tuple[str, str], str]:
-        """The status a successful job ends in, where not ACTIVE."""
+        """Start the job of a resource stored in ``<verb> PENDING``."""
         ...
 
 
@@ -83,14 +63,11 @@ class Implementation(Protocol):
 class Service:
     """What every operation handler and background job works with.
 
-    ``registry`` is what it implements: the operations' handlers and the work of each job
-    (``personalize_local.registry.registry()``), given at construction so that jobs resumed at
-    start-up find their work. ``lifecycle`` runs the jobs: whoever starts the service attaches
-    one (``personalize_local.jobs.Lifecycle``), so this module depends on neither.
+    ``lifecycle`` runs its jobs: the app builds it with the work of each job and attaches it
+    (``personalize_local.app.build_service``) before the first call.
     """
 
     settings: Settings
-    registry: Implementation
     store: Store = field(init=False)
     faults: Faults = field(init=False)
     lifecycle: Jobs = field(init=False)

@@ -78,7 +78,7 @@ def campaign_target(service: Service, campaign_arn: str) -> Target:
 def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
     campaign = require(service, "campaign", campaign_arn)
     if campaign["status"] != "ACTIVE":
-        # The real service's wording (aws-observed.md, GetRecommendations).
+        # The real service's wording (docs/aws-facts.md#errors, GetRecommendations).
         raise InvalidInputException(f"{campaign_arn} does not exist or is not active yet.")
     target = version_target(service, campaign["solutionVersionArn"])
     config = campaign.get("campaignConfig") or {}

@@ -1,6 +1,6 @@
 """The local service behaves as the real one: one test per row of issue 10's table.
 
-Each test names its source: ``aws-observed.md`` (saved outputs of notebooks that called the
+Each test names its source: ``docs/aws-facts.md`` (saved outputs of notebooks that called the
 real service) first, then botocore's model documentation. The fast tests use the shared
 service; the ones that must catch a status in flight use a private one at latency 0.002.
 """
@@ -38,7 +38,7 @@ ACCOUNT = "arn:aws:personalize:us-east-1:000000000000"
 
 
 def test_client_errors_answer_http_400_in_the_real_wording(personalize: Any, unique: str) -> None:
-    # aws-observed.md: DescribeSolution -> ResourceNotFoundException "The given solution does
+    # docs/aws-facts.md#errors: DescribeSolution -> ResourceNotFoundException "The given solution does
     # not exist: <ARN>"; AWS JSON 1.1 answers client errors with HTTP 400 (not 404).
     arn = f"{ACCOUNT}:solution/none-{unique}"
     with pytest.raises(ClientError) as caught:
@@ -81,7 +81,7 @@ def test_lists_raise_only_their_documented_errors(personalize: Any, unique: str)
 
 
 def test_filters_are_limited_to_ten_active_per_group(personalize: Any, unique: str) -> None:
-    # aws-observed.md: CreateFilter -> LimitExceededException "More than 10 resources in ACTIVE
+    # docs/aws-facts.md#errors: CreateFilter -> LimitExceededException "More than 10 resources in ACTIVE
     # state. Please delete some and try again."
     group = active_group(personalize, f"g-{unique}")
     active_dataset(personalize, group, "Interactions", INTERACTIONS_SCHEMA, f"i-{unique}")
@@ -172,7 +172,7 @@ def test_stopping_a_pending_training_stops_it_at_once(paced: dict[str, Any]) -> 
 
 @pytest.mark.slow
 def test_campaign_update_statuses_and_serving_before_active(paced: dict[str, Any]) -> None:
-    # aws-observed.md and botocore's CampaignUpdateSummary.status: CREATE PENDING > CREATE
+    # docs/aws-facts.md#statuses and botocore's CampaignUpdateSummary.status: CREATE PENDING > CREATE
     # IN_PROGRESS > ACTIVE (never UPDATE ...); GetRecommendations on a campaign not yet ACTIVE:
     # InvalidInputException "<ARN> does not exist or is not active yet."
     personalize, runtime = paced["personalize"], paced["personalize-runtime"]
@@ -224,7 +224,7 @@ def test_a_campaign_can_follow_the_latest_solution_version(paced: dict[str, Any]
 
 @pytest.mark.slow
 def test_batch_job_shows_the_real_services_statuses(paced: dict[str, Any]) -> None:
-    # aws-observed.md: CREATE PENDING, CREATE IN_PROGRESS, ACTIVE in 18 repositories (the model's
+    # docs/aws-facts.md#statuses: CREATE PENDING, CREATE IN_PROGRESS, ACTIVE in 18 repositories (the model's
     # documentation says PENDING / IN PROGRESS; the tasks accept both).
     personalize, s3 = paced["personalize"], paced["s3"]
     s3.put_object(Bucket="paced", Key="batch/in.json", Body=json.dumps({"userId": "u1"}).encode())

@@ -2,7 +2,7 @@
 
 Sources: botocore's model (CreateBatchSegmentJob's members and errors), the developer guide's
 "Preparing input data for user segments" and "Batch segment job output format examples", and
-aws-observed.md (batch segment job statuses CREATE PENDING, CREATE IN_PROGRESS, ACTIVE).
+docs/aws-facts.md#statuses (batch segment job statuses CREATE PENDING, CREATE IN_PROGRESS, ACTIVE).
 """
 
 from __future__ import annotations

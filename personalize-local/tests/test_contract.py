@@ -6,7 +6,7 @@
 2. Statuses and required members: a private service at latency 0.002 takes every kind of
    resource through its life (the later kinds in ``contract_lives.py``), with every implemented
    operation called; each status shown is among those its shape documents (or the real service
-   shows, aws-observed.md), and each response carries every member its output shape marks
+   shows, docs/aws-facts.md#statuses), and each response carries every member its output shape marks
    required.
 """
 

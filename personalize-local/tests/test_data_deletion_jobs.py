@@ -61,7 +61,9 @@ def test_deletion_removes_users_everywhere(
 
     listing = put_csv(s3, bucket, "forget/users.csv", "USER_ID\nu1\nu2\nnobody\n")
     job = delete_users(personalize, group, f"del-{unique}", listing)
-    assert (job["status"], job["numDeleted"]) == ("COMPLETED", 3), job
+    # botocore's DataDeletionJob.numDeleted: "The number of records deleted by a COMPLETED
+    # job": u1's and u2's 40 interactions each, their two users' rows and u1's tracked event.
+    assert (job["status"], job["numDeleted"]) == ("COMPLETED", 2 * 40 + 2 + 1), job
     assert job["datasetGroupArn"] == group and job["dataSource"]["dataLocation"] == listing
     left = stored_rows(local_service.data_dir, interactions)
     assert len(left) == 28 * 40 and not {"u1", "u2"} & set(left["USER_ID"])

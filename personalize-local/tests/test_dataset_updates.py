@@ -1,6 +1,6 @@
 """UpdateDataset over HTTP: allowed replacements, forbidden ones, statuses and the data after.
 
-Sources: botocore's model (UpdateDataset, DatasetUpdateSummary, errors), aws-observed.md (the
+Sources: botocore's model (UpdateDataset, DatasetUpdateSummary, errors), docs/aws-facts.md#statuses (the
 dataset's status reads UPDATE PENDING, UPDATE IN_PROGRESS while ``latestDatasetUpdate`` runs),
 and the developer guide, "Replacing a dataset's schema" (only Items and Users datasets; every
 field kept with its type and attributes; new fields allow null).

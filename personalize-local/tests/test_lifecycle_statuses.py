@@ -1,6 +1,6 @@
 """The statuses a dataset update and a data deletion job pass through, seen at scaled latency.
 
-Sources: aws-observed.md (a dataset reads UPDATE PENDING, UPDATE IN_PROGRESS while its
+Sources: docs/aws-facts.md#statuses (a dataset reads UPDATE PENDING, UPDATE IN_PROGRESS while its
 ``latestDatasetUpdate`` runs) and botocore's model (a data deletion job goes PENDING >
 IN_PROGRESS > COMPLETED). At ``--latency 0.01`` an update takes 0.3 s and a deletion 36 s, long
 enough to watch; a private service, so the shared one stays instant.
@@ -40,6 +40,7 @@ def seen(describe: Callable[[], dict[str, Any]], until: str, timeout: float = 30
     return statuses
 
 
+@pytest.mark.slow
 def test_update_and_deletion_statuses(
     tmp_path: Any, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

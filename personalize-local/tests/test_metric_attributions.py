@@ -1,7 +1,7 @@
 """Metric attributions over HTTP: lifecycle, checks, and the reports written to S3.
 
 Sources: botocore's model (the operations' members and errors; PutEvents' recommendationId of
-at most 40 characters and metricAttribution.eventAttributionSource), aws-observed.md (the
+at most 40 characters and metricAttribution.eventAttributionSource), docs/aws-facts.md#runtime (the
 shape of real recommendationIds, ``RID-...-CID-...``), and the developer guide's "Measuring
 recommendation impact" (SUM()/SAMPLECOUNT() expressions, 15-minute windows,
 eventAttributionSource winning over recommendationId, SOURCE_NAME_UNDEFINED).

@@ -2,7 +2,7 @@
 
 On AWS, STS GetCallerIdentity answers the account that owns the caller's resources, and every
 ARN carries it (``arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME``, ``arn:aws:iam::
-ACCOUNT:role/NAME``; docs/aws-facts.md, "ARNs and the account"). Clients build ARNs from it:
+ACCOUNT:role/NAME``; docs/aws-facts.md#arns-and-the-account). Clients build ARNs from it:
 an AWS solution's Lambda handlers describe ``arn:...:{GetCallerIdentity's Account}:...``
 before creating anything.
 """
@@ -43,10 +43,12 @@ def test_a_client_finds_its_dataset_group_by_the_arn_it_builds_from_sts(
     assert account == "000000000000"  # the default: as the local service's ARNs always were
 
 
+@pytest.mark.slow
 def test_account_id_sets_the_account_of_every_part(tmp_path: Path) -> None:
     account = "111122223333"
     with LocalService(tmp_path, extra_args=("--account-id", account)) as service:
         assert f"Account {account}" in service.output()
+        assert service.env["AWS_ACCOUNT_ID"] == account  # the SDKs' variable, printed too
         assert client_of(service, "sts").get_caller_identity()["Account"] == account
         personalize = client_of(service, "personalize")
         arn = personalize.create_dataset_group(name="accounted")["datasetGroupArn"]

@@ -3,7 +3,7 @@
 Sources: botocore's model (CreateRecommender's statuses, errors and members, ListRecipes'
 ``domain``), the developer guide's "ECOMMERCE use cases" and "VIDEO_ON_DEMAND use cases" (recipe
 ARNs, required event types and request members), "ECOMMERCE datasets and schemas" (required
-fields), and aws-observed.md (recommender statuses CREATE IN_PROGRESS, ACTIVE).
+fields), and docs/aws-facts.md#statuses (recommender statuses CREATE IN_PROGRESS, ACTIVE).
 """
 
 from __future__ import annotations

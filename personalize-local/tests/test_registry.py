@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import types
 
+import botocore.session
 import pytest
 
+from personalize_local.kinds import KINDS
 from personalize_local.registry import MODULES, build, registry
+from personalize_local.resources import generated_handlers
 
 
 def test_every_module_contributes_and_jobs_have_work() -> None:
@@ -32,3 +35,22 @@ def test_unknown_operation_names_and_duplicates_are_refused() -> None:
 
 def test_an_empty_registry_serves_nothing() -> None:
     assert not build([]).handlers
+
+
+def test_the_kinds_table_names_what_botocores_model_answers() -> None:
+    """Each generated Describe answers under the kind's member, each generated List under its
+    list key, and takes its parent's ARN member (botocore's Personalize model)."""
+    model = botocore.session.get_session().get_service_model("personalize")
+    generated = [(kind, name) for kind in KINDS.values() for name in generated_handlers(kind)]
+    assert len(generated) == sum(len(kind.generated) for kind in KINDS.values())
+    for kind, name in generated:
+        operation = model.operation_model(name)
+        answered = set(operation.output_shape.members)
+        if name.startswith("Describe"):
+            assert kind.member in answered, name
+            assert kind.arn_member in operation.input_shape.members, name
+        else:
+            assert kind.list_key in answered, name
+            parent = KINDS[kind.parent].arn_member if kind.parent else None
+            taken = {m for m in operation.input_shape.members if m.endswith("Arn")}
+            assert taken == ({parent} if parent else set()), name

@@ -2,7 +2,7 @@
 (issue 10 item 4), through HTTP with unmodified boto3.
 
 Sources: a real CreateDatasetImportJob answered InvalidInputException "Insufficient privileges
-for accessing data in S3. ..." at create (``../shared/aws-observed.md``, immersion day), and a
+for accessing data in S3. ..." at create (``docs/aws-facts.md#s3-access``, immersion day), and a
 real deployment answered "... #attach-bucket-policy and fix bucket policy on BUCKET." with
 HTTP 400; the developer guide's "Giving Amazon Personalize access to Amazon S3 resources"
 documents the grants (s3:GetObject and s3:ListBucket to import, s3:PutObject and s3:ListBucket
@@ -161,6 +161,7 @@ def test_an_export_needs_put_object_which_the_import_policy_lacks(
     assert done["status"] == "ACTIVE"
 
 
+@pytest.mark.slow
 def test_bucket_policies_outlive_a_restart_of_the_local_s3(tmp_path: Path) -> None:
     with LocalService(tmp_path) as first:
         s3 = boto3.client("s3", endpoint_url=first.env["AWS_ENDPOINT_URL_S3"])

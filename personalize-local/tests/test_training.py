@@ -116,7 +116,7 @@ def test_metrics_come_from_a_random_tenth_of_users_per_version(
     personalize: Any, group: str, unique: str
 ) -> None:
     # Developer guide, "Evaluating a solution version": Personalize randomly selects 90% of the
-    # users for training and 10% for testing, per training; aws-observed.md: re-running the same
+    # users for training and 10% for testing, per training; docs/aws-facts.md#solution-metrics: re-running the same
     # notebook on the same data gives different metrics. One version's metrics do not change.
     solution = active_solution(personalize, group, f"split-{unique}", "aws-popularity-count")
     first, second = (train(personalize, solution)["solutionVersionArn"] for _ in range(2))

@@ -72,7 +72,7 @@ class CleaningConfig(BaseModel):
 
 
 class ImportGuards(BaseModel):
-    """Limits that stop a run before a broken export is imported (``guards.py``)."""
+    """Limits that stop a run before a broken export is imported (``tasks/prep/guards.py``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -91,6 +91,104 @@ class ImportGuards(BaseModel):
         description="Refuse a FULL import that would leave fewer than (1 - this) of the rows "
         "the dataset holds now (1 turns the guard off).",
         examples=[1.0],
+    )
+
+
+class DataChecks(BaseModel):
+    """Limits on how far an export may move from the accepted data before it is imported.
+
+    The accepted data is what the serving version trained on (``drift.py``); every figure is
+    compared with it, and a move beyond its limit stops the run before any import. Factors
+    bound a ratio both ways (2: from half to double); shares and distances are in [0, 1].
+    The defaults come from honest exports of the demo's world (docs/data.md).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        default=True, description="Compare each export with the accepted data before import."
+    )
+    max_rows_factor: float = Field(
+        default=2.0,
+        ge=1,
+        description="FULL: rows may grow or shrink by at most this factor.",
+    )
+    max_users_factor: float = Field(
+        default=2.0, ge=1, description="FULL: distinct users may change by at most this factor."
+    )
+    max_items_factor: float = Field(
+        default=2.0, ge=1, description="FULL: distinct items may change by at most this factor."
+    )
+    max_rows_per_day_factor: float = Field(
+        default=2.0,
+        ge=1,
+        description="Rows per day (INCREMENTAL: against the accepted data's last days of the "
+        "same length) may change by at most this factor.",
+    )
+    max_span_factor: float = Field(
+        default=2.0, ge=1, description="FULL: the days the data spans may change by this factor."
+    )
+    max_per_user_divergence: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Jensen-Shannon divergence (base 2) of the interactions-per-user "
+        "distribution (doubling bins) from the accepted one.",
+    )
+    max_busiest_share_change: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="The share of rows of the busiest 1% of users may move by at most this "
+        "(0.05: five points).",
+    )
+    max_new_users_share_change: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="The share of users the accepted data does not know may exceed the "
+        "accepted data's own turnover by at most this.",
+    )
+    max_new_items_share_change: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="The same for items.",
+    )
+    max_event_mix_distance: float = Field(
+        default=0.07,
+        ge=0,
+        le=1,
+        description="L-infinity distance of the event-type mix (largest change of one event "
+        "type's share).",
+    )
+    max_duplicate_share_change: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="The share of exact duplicate rows may move by at most this.",
+    )
+    max_missing_users_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="FULL: at most this share of the accepted data's users may be missing.",
+    )
+    max_newest_jump_days: float = Field(
+        default=60.0,
+        gt=0,
+        description="The newest TIMESTAMP may be at most this many days after the accepted "
+        "data's newest.",
+    )
+    allow_older_full: bool = Field(
+        default=False,
+        description="Import a FULL export whose newest TIMESTAMP is older than the accepted "
+        "data's (it would replace newer rows); an INCREMENTAL one is only flagged.",
+    )
+    future_tolerance_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="Rows dated more than this after the run's clock are rejected as bad rows.",
     )
 
 

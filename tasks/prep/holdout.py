@@ -18,6 +18,9 @@ on. Preparation sets them aside from the finished import file:
 4. Their interactions after the cutoff are written to ``<type>.holdout.csv`` beside the import
    folder (never in it, so no import reads it); each part of the folder is rewritten without
    them. Streaming passes over the parts; memory holds one batch and the users' hashes.
+5. New users of a FULL export (interactions after the cutoff only) are held out too, up to ``NEW_USER_SHARE`` of ``max_users`` by the same hash
+   rule: the gate scores them as their own segment (cold start). Their ids are listed in
+   ``<type>.holdout-new-users.csv`` beside the holdout.
 """
 
 from __future__ import annotations
@@ -37,11 +40,13 @@ from pydantic import BaseModel, Field
 
 from tasks.prep.fingerprint import hash_column
 from tasks.prep.report import DataReport
-from tasks.prep.writing import CsvSink
+from tasks.prep.writing import CsvSink, write_text
 
 SECONDS_PER_DAY = 86_400
 BLOCK_BYTES = 16 << 20
 HOLDOUT_RULE = "held out for the gate"
+NEW_USER_SHARE = 0.2
+"""New users held out, as a share of ``max_users``: the segment the gate shows apart."""
 
 
 class PreviousHoldout(BaseModel):
@@ -74,6 +79,12 @@ class Holdout(BaseModel):
     cutoff: int
     users: int
     rows: int
+    new_users: int = Field(
+        default=0, description="Of ``users``, those with no interactions before the cutoff."
+    )
+    new_users_uri: str | None = Field(
+        default=None, description="Their USER_IDs (CSV), beside the holdout."
+    )
 
 
 def holdout_uri(import_uri: str) -> str:
@@ -84,6 +95,16 @@ def holdout_uri(import_uri: str) -> str:
     return f"{stem}.holdout.csv"
 
 
+def new_users_uri(import_uri: str) -> str:
+    """``.../interactions.holdout-new-users.csv`` beside :func:`holdout_uri`."""
+    return holdout_uri(import_uri).replace(".holdout.csv", ".holdout-new-users.csv")
+
+
+def is_holdout_file(uri: str) -> bool:
+    """Whether ``uri`` is a holdout file (:func:`holdout_uri`), not an import file or folder."""
+    return uri.endswith(".holdout.csv")
+
+
 def holdout_cutoff(latest: int, days: int, not_before: int | None) -> int:
     """Interactions after this time (epoch seconds) are held out; see the module docstring."""
     cutoff = latest - days * SECONDS_PER_DAY
@@ -91,43 +112,67 @@ def holdout_cutoff(latest: int, days: int, not_before: int | None) -> int:
 
 
 def hold_out(
-    import_uri: str, columns: pa.Schema, spec: HoldoutSpec, report: DataReport
+    import_uri: str,
+    columns: pa.Schema,
+    spec: HoldoutSpec,
+    report: DataReport,
+    new_users: bool = True,
 ) -> Holdout | None:
-    """Set the holdout aside (None when the data has no time span); count it in the report."""
+    """Set the holdout aside (None when the data has no time span); count it in the report.
+    ``new_users``: hold out new users too (not for an INCREMENTAL export, where a user new to
+    it may have a history in the dataset)."""
     if report.time_end is None:
         return None
-    held = set_aside(import_uri, columns, spec, report.time_end)
+    held = set_aside(import_uri, columns, spec, report.time_end, new_users)
     report.rows_out -= held.rows
     report.holdout_cutoff = held.cutoff
     report.removed_by_rule[HOLDOUT_RULE] = held.rows
     return held
 
 
-def set_aside(import_uri: str, columns: pa.Schema, spec: HoldoutSpec, latest: int) -> Holdout:
+def set_aside(
+    import_uri: str, columns: pa.Schema, spec: HoldoutSpec, latest: int, new_users: bool = True
+) -> Holdout:
     """Move the holdout's rows from the import file (or the parts of the import folder) to
     :func:`holdout_uri`; what was moved."""
     files = _import_files(import_uri)
     cutoff = holdout_cutoff(latest, spec.days, spec.not_before)
-    chosen = _chosen_users(_all_batches(files, columns), cutoff, spec.max_users)
+    chosen, new = _chosen_users(_all_batches(files, columns), cutoff, spec.max_users)
     if not len(chosen) and spec.again is not None:
         cutoff = spec.again.cutoff
         allowed = hash_column(pa.array(spec.again.users, pa.string()))
-        chosen = _chosen_users(_all_batches(files, columns), cutoff, spec.max_users, allowed)
+        chosen, new = _chosen_users(_all_batches(files, columns), cutoff, spec.max_users, allowed)
+    new = new if new_users else new[:0]
+    everyone = np.union1d(chosen, new)
     target = holdout_uri(import_uri)
+    newcomers: set[str] = set()
     with CsvSink(target, columns) as held, tempfile.TemporaryDirectory(prefix="holdout-") as work:
         for uri in files:
             fs, path = fsspec.core.url_to_fs(uri)
             kept = str(Path(work) / "part.csv")
             with CsvSink(kept, columns) as imported:
                 for batch in _batches(uri, columns):
-                    out = _held_rows(batch, chosen, cutoff)
+                    out = _held_rows(batch, everyone, cutoff)
                     held.write(batch.filter(out))
                     imported.write(batch.filter(pc.invert(out)))
+                    if len(new):
+                        users = batch.column("USER_ID")
+                        newcomer = np.isin(hash_column(users), new)
+                        newcomers.update(users.filter(pa.array(newcomer)).to_pylist())
             if isinstance(fs, LocalFileSystem):
                 shutil.move(kept, path)
             else:
                 fs.put_file(kept, path)
-    return Holdout(uri=target, cutoff=cutoff, users=len(chosen), rows=held.rows)
+    listed = new_users_uri(import_uri)
+    write_text(listed, "USER_ID\n" + "".join(f"{user}\n" for user in sorted(newcomers)))
+    return Holdout(
+        uri=target,
+        cutoff=cutoff,
+        users=len(everyone),
+        rows=held.rows,
+        new_users=len(new),
+        new_users_uri=listed,
+    )
 
 
 def _import_files(import_uri: str) -> list[str]:
@@ -167,8 +212,9 @@ def _chosen_users(
     cutoff: int,
     max_users: int,
     allowed: np.ndarray | None = None,
-) -> np.ndarray:
-    """Sorted USER_ID hashes of the held-out users (module docstring, steps 2 and 3)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted USER_ID hashes of the held-out known users (module docstring, steps 2 and 3),
+    and of the new users held out (step 5; none when held out again)."""
     before: list[np.ndarray] = []
     after: list[np.ndarray] = []
     for batch in batches:
@@ -180,8 +226,9 @@ def _chosen_users(
     recent = np.unique(np.concatenate(after)) if after else np.empty(0, np.uint64)
     eligible = np.intersect1d(known, recent, assume_unique=True)
     if allowed is not None:
-        eligible = np.intersect1d(eligible, allowed)
-    return eligible[:max_users]
+        return np.intersect1d(eligible, allowed)[:max_users], np.empty(0, np.uint64)
+    newcomers = np.setdiff1d(recent, known, assume_unique=True)
+    return eligible[:max_users], newcomers[: max(1, round(max_users * NEW_USER_SHARE))]
 
 
 def _after(batch: pa.RecordBatch, cutoff: int) -> np.ndarray:

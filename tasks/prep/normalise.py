@@ -10,6 +10,7 @@ rejects with its source file, row number, raw values and the first reason it fai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
@@ -61,8 +62,11 @@ class _Reasons:
 class Normaliser:
     """Normalises batches of one source; keeps the timestamp unit found in the first batch."""
 
-    def __init__(self, schema: DatasetSchema, timestamp_unit: str = "auto") -> None:
+    def __init__(
+        self, schema: DatasetSchema, timestamp_unit: str = "auto", not_after: int | None = None
+    ) -> None:
         self.schema = schema
+        self.not_after = not_after
         self.timestamps = {
             f.name: TimestampConverter(timestamp_unit, f.name)
             for f in schema.fields
@@ -92,6 +96,12 @@ class Normaliser:
             out, unreadable = converter.convert(array)
             reasons.flag(unreadable, f"{spec.name} is not a timestamp")
             reasons.flag(out_of_range(out), f"{spec.name} is out of range (1970 to 2100)")
+            if self.not_after is not None:
+                reasons.flag(
+                    pc.greater(out, self.not_after),
+                    f"{spec.name} is in the future (after {_iso(self.not_after)}, the run's "
+                    "clock plus checks.future_tolerance_hours)",
+                )
         elif spec.kind == "string":
             out = _text(array, spec, reasons)
         elif spec.kind == "boolean":
@@ -194,3 +204,8 @@ def _text_of(value: object) -> str | None:
     if isinstance(value, list):
         return "|".join(str(v) for v in value)
     return str(value)
+
+
+def _iso(seconds: int) -> str:
+    """Epoch seconds as an ISO 8601 UTC time, to the minute."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%MZ")

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -53,8 +54,9 @@ from pydantic import BaseModel
 
 from tasks.prep.checks import enforce, personalize_checks
 from tasks.prep.cleaning import SECONDS_PER_DAY, below, check_cleaning
-from tasks.prep.config import CleaningConfig, ImportGuards, SourceConfig
+from tasks.prep.config import CleaningConfig, DataChecks, ImportGuards, SourceConfig
 from tasks.prep.counting import ValueCounter
+from tasks.prep.drift import DriftRow, check_export, enforce_checks
 from tasks.prep.earlier import Earlier, dataset_history
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.figures import Figures, add_counts, merge_into
@@ -148,6 +150,8 @@ def prepare(
     map_steps: MapSteps = run_here,
     workers: int = 1,
     holdout: HoldoutSpec | None = None,
+    accepted: Sequence[str] = (),
+    checks: DataChecks | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into a Personalize import folder under ``output_uri``.
 
@@ -164,6 +168,9 @@ def prepare(
     directory by default, which only workers on this machine can use. ``map_steps`` runs the
     jobs of each step (see the module docstring). ``holdout``: recent interactions of a sample
     of users to set aside beside the import folder for the gate (``holdout.py``).
+    ``accepted``: the import locations of the data the serving version trained on; ``checks``
+    (default: ``DataChecks()``) limits how far the export may move from it (``drift.py``,
+    ``DataDriftError``), and how far in the future a row may be dated.
 
     The data report is compared with the last successful run's, kept at ``history_uri``
     (default: see ``OutputLocation.under``), which it then replaces.
@@ -177,7 +184,9 @@ def prepare(
     partitions = partitions or workers
     if partitions < 1:
         raise PrepError(f"partitions must be at least 1, got {partitions}")
+    checks = checks or DataChecks()
     out = OutputLocation.under(output_uri, schema.dataset_type, history_uri)
+    not_after = int(time.time() + checks.future_tolerance_hours * 3600)
     report = DataReport(
         dataset_type=schema.dataset_type,
         source_uri=source.uri,
@@ -190,7 +199,9 @@ def prepare(
     with _scratch(scratch_uri) as scratch, tempfile.TemporaryDirectory(prefix="prep-") as local:
         forgotten = Suppression.load(cleaning.forgotten_users_uri)
         split_jobs = [
-            SplitJob(i, split, source, cleaning, schema, units, partitions, scratch, forgotten)
+            SplitJob(
+                i, split, source, cleaning, schema, units, partitions, scratch, forgotten, not_after
+            )
             for i, split in enumerate(splits)
         ]
         routed = map_steps(route_split, split_jobs)
@@ -204,7 +215,9 @@ def prepare(
         if cleaning.window_days and latest is not None:
             cutoff = latest - cleaning.window_days * SECONDS_PER_DAY
         columns = spill_schema(schema)
-        earlier = dataset_history(current_files, cleaning, guards, incremental, report, Path(local))
+        earlier = dataset_history(
+            current_files, cleaning, guards, incremental, report, Path(local), forgotten
+        )
         jobs = [
             PartitionJob(
                 partition=p,
@@ -224,13 +237,18 @@ def prepare(
         for plan in planned:
             add_counts(report.removed_by_rule, plan.removed_by_rule)
         merge_into(report, written)
+    drift: list[DriftRow] = []
+    if schema.dataset_type == "INTERACTIONS":
+        drift = check_export(out.import_uri, accepted, checks, incremental, report)
+        report.data_checks = [row.cells() for row in drift]
     output = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
-    held = hold_out(out.import_uri, output, holdout, report) if holdout else None
+    held = hold_out(out.import_uri, output, holdout, report, not incremental) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)
     report.checks += guard_checks(report, guards or ImportGuards(), incremental, earlier)
     report.compare(_previous_report(out.history_uri))
     try:
         enforce_guards(report)
+        enforce_checks(drift, report)
         enforce(report)
     except PrepError:
         delete_parts(out.import_uri)

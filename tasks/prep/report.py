@@ -6,8 +6,11 @@ drift) with a ``markdown()`` rendering for the Prefect artifact.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
+import fsspec
 import numpy as np
 from pydantic import BaseModel, Field
 
@@ -86,6 +89,10 @@ class DataReport(BaseModel):
         default=None, description="Rows the dataset held before this import."
     )
     notes: list[str] = Field(default_factory=list)
+    data_checks: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="The export against the accepted data: a row per figure (drift.py).",
+    )
 
     @property
     def span_days(self) -> float | None:
@@ -133,8 +140,11 @@ class DataReport(BaseModel):
         lines = [
             f"# Data report: {self.dataset_type.lower()}",
             "",
-            f"Source `{self.source_uri}` -> import file `{self.import_uri}` "
-            f"(rejects: `{self.rejects_uri}`), prepared {self.prepared_at}.",
+            f"Prepared {self.prepared_at}:",
+            "",
+            f"- source: `{self.source_uri}`",
+            f"- import file: `{self.import_uri}`",
+            f"- rejects: `{self.rejects_uri}`",
             "",
             "| Figure | Value |",
             "|---|---|",
@@ -213,3 +223,19 @@ def _quantile_name(q: float) -> str:
 
 def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def report_uri(import_uri: str) -> str:
+    """The data report data preparation wrote beside an import folder (or file)."""
+    stem = import_uri.rstrip("/")
+    stem = stem[: -len(".csv")] if stem.endswith(".csv") else stem
+    return f"{stem}.report.json"
+
+
+def data_report(import_uri: str) -> dict[str, Any] | None:
+    """The data report beside an import file, None when there is none."""
+    try:
+        with fsspec.open(report_uri(import_uri), "r") as handle:
+            return dict(json.load(handle))
+    except (OSError, ValueError):
+        return None

@@ -48,6 +48,8 @@ class SplitJob:
     partitions: int
     scratch: str
     forgotten: Suppression
+    not_after: int | None = None
+    """Rows dated after this (epoch seconds: the run's clock plus a tolerance) are rejected."""
 
 
 @dataclass
@@ -91,7 +93,7 @@ def rejects_schema(schema: DatasetSchema) -> pa.Schema:
 def route_split(job: SplitJob) -> SplitResult:
     """Read one split, set its rejects aside and route its good rows to the partitions."""
     schema = job.schema
-    normaliser = Normaliser(schema, job.source.timestamp_unit)
+    normaliser = Normaliser(schema, job.source.timestamp_unit, job.not_after)
     for name, unit in job.timestamp_units.items():
         normaliser.timestamps[name].unit = unit
     allowed = pa.array(job.cleaning.event_types, pa.string()) if job.cleaning.event_types else None

@@ -70,13 +70,13 @@ class Suppression:
         """The batch without the forgotten users' rows (kept or rejected); counts them."""
         if not len(self) or "USER_ID" not in batch.rows.schema.names:
             return batch
-        hit = self._hits(batch.rows["USER_ID"])
+        hit = self.hits(batch.rows["USER_ID"])
         good, rejects, removed = batch.good, batch.rejects, 0
         if hit.any():
             removed += int((hit if good is None else hit & good).sum())
             good = ~hit if good is None else good & ~hit
         if rejects is not None:
-            rejected = self._hits(pc.utf8_trim_whitespace(rejects["USER_ID"]))
+            rejected = self.hits(pc.utf8_trim_whitespace(rejects["USER_ID"]))
             if rejected.any():
                 removed += int(rejected.sum())
                 rejects = rejects.filter(pa.array(~rejected)) if not rejected.all() else None
@@ -84,6 +84,7 @@ class Suppression:
             removed_by_rule[FORGOTTEN_RULE] = removed_by_rule.get(FORGOTTEN_RULE, 0) + removed
         return dataclasses.replace(batch, good=good, rejects=rejects)
 
-    def _hits(self, ids: pa.Array) -> np.ndarray:
+    def hits(self, ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """For each id, whether its user is forgotten (a null id is not)."""
         found = pc.fill_null(pc.is_in(ids, value_set=self.users), False)
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)

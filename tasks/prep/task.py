@@ -23,11 +23,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.logging import get_run_logger
 from pydantic import BaseModel, Field
 
-from tasks.prep.config import CleaningConfig, ImportGuards, PrepRunConfig, SourceConfig
+from tasks.prep.config import (
+    CleaningConfig,
+    DataChecks,
+    ImportGuards,
+    PrepRunConfig,
+    SourceConfig,
+)
 from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
@@ -50,6 +56,8 @@ class PrepRequest(BaseModel):
     guards: ImportGuards | None = None
     run: PrepRunConfig = Field(default_factory=PrepRunConfig)
     holdout: HoldoutSpec | None = None
+    accepted: list[str] = Field(default_factory=list)
+    checks: DataChecks | None = None
 
 
 def prepare_dataset(
@@ -64,6 +72,8 @@ def prepare_dataset(
     guards: ImportGuards | None = None,
     run: PrepRunConfig | None = None,
     holdout: HoldoutSpec | None = None,
+    accepted: Sequence[str] = (),
+    checks: DataChecks | None = None,
 ) -> PrepResult:
     """Prepare a dataset's raw data into an import folder under ``output_uri`` (``s3://...``).
 
@@ -74,6 +84,8 @@ def prepare_dataset(
     current import files). ``guards`` refuse a broken export before any import (``GuardError``).
     ``run``: where the steps run (the configuration's ``prep`` section). Call it from a flow.
     ``holdout``: set the gate's holdout aside beside the import folder (``prep.holdout``).
+    ``accepted`` (the import locations the serving version trained on) and ``checks``: the
+    export is compared with that data before any import (``prep.drift``, ``DataDriftError``).
     """
     request = PrepRequest(
         source=source,
@@ -87,6 +99,8 @@ def prepare_dataset(
         guards=guards,
         run=run or PrepRunConfig(),
         holdout=holdout,
+        accepted=list(accepted),
+        checks=checks,
     )
     name = f"prepare-{dataset_type.lower()}"
     if request.run.runner == "process":
@@ -136,12 +150,16 @@ def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps, workers: int
             map_steps=map_steps,
             workers=workers,
             holdout=request.holdout,
+            accepted=request.accepted,
+            checks=request.checks,
         )
     except BelowMinimumsError as error:
         if isinstance(error.report, DataReport):
             publish_report(error.report)
+            publish_checks(error.report)
         raise
     publish_report(result.report)
+    publish_checks(result.report)
     logger.info(
         "Prepared %s rows of %s (%s rejected) into %s",
         result.rows_out,
@@ -158,4 +176,23 @@ def publish_report(report: DataReport) -> None:
         key=f"data-report-{report.dataset_type.lower()}",
         markdown=report.markdown(),
         description=f"Data prepared for the {report.dataset_type.lower()} import",
+    )
+
+
+def publish_checks(report: DataReport) -> None:
+    """The export against the accepted data, a row per figure, as a table artifact."""
+    if not report.data_checks:
+        return
+    stopped = [row["figure"] for row in report.data_checks if row["verdict"] == "stop"]
+    verdict = (
+        f"Stopped before any import: {', '.join(stopped)} beyond the limit."
+        if stopped
+        else "Every figure within its limit."
+    )
+    kind = report.dataset_type.lower()
+    create_table_artifact(
+        report.data_checks,
+        key=f"data-checks-{kind}",
+        description=f"## Data checks: {kind} export against the accepted data\n\n{verdict} "
+        f"Limits: datasets.{kind}.checks.",
     )

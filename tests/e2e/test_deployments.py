@@ -9,11 +9,16 @@ upstream flow's event starts a retrain with the event's parameters, which comple
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import boto3
 import pytest
 from prefect.client.schemas.filters import (
     DeploymentFilter,
@@ -33,6 +38,7 @@ from deployments.upstream import EXPORTED_EVENT, RETRAIN_DEPLOYMENT, dataset_gro
 from deployments.work_pool import WORK_POOL
 from local.stack import LocalStack
 from tasks.config import load_config
+from tests.artifacts import latest_artifacts
 from tests.e2e.conftest import (
     RUN_TIMEOUT,
     assert_completed,
@@ -303,3 +309,45 @@ def emit_in_order(*events: Event) -> None:
 
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, send()).result()
+
+
+def test_a_quick_run_of_teardown_deletes_nothing(
+    on_stack: LocalStack, first_retrain: FlowRun
+) -> None:
+    # Issue 23: a Quick run from the UI (no parameters) deleted the live campaign.
+    env = on_stack.client_env()
+    personalize = boto3.client(
+        "personalize",
+        endpoint_url=env["AWS_ENDPOINT_URL_PERSONALIZE"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    name = load_config(on_stack.settings.demo_config).dataset_group.name
+    campaigns = {c["campaignArn"] for c in personalize.list_campaigns()["campaigns"]}
+    assert campaigns, "the first retrain deployed a campaign"
+
+    run = wait_for_final(start_run("teardown/manual").id)
+    assert_completed(run, on_stack)
+    assert {c["campaignArn"] for c in personalize.list_campaigns()["campaigns"]} == campaigns
+    assert name in {g["name"] for g in personalize.list_dataset_groups()["datasetGroups"]}
+    plan = json.loads(str(latest_artifacts(f"teardown-{name}")[f"teardown-{name}"].data))
+    assert [row["kind"] for row in plan][:1] == ["campaign"]
+    assert {row["arn"] for row in plan} >= campaigns
+    assert plan[-1]["kind"] in ("dataset-group", "schema")
+
+
+def test_a_run_is_followed_from_a_shell_to_its_result(on_stack: LocalStack) -> None:
+    # Issue 23: `prefect deployment run --watch` streamed ~250 lines of task-run events and
+    # neither the logs nor the verdict.
+    shown = subprocess.run(
+        [sys.executable, "-m", "deployments.run", "teardown/manual"],
+        cwd=on_stack.settings.project_dir, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+        env={**os.environ, "PREFECT_API_URL": on_stack.api_url}, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("Started teardown/manual run ")
+    assert any("WARNING Nothing was deleted: teardown would delete" in x for x in lines), lines
+    assert lines[-1].startswith("teardown/manual: Completed")
+    assert not any("prefect.task-run" in x for x in lines)

@@ -28,6 +28,8 @@ from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
 from tests.service_support.helpers import arm_faults
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def pipeline(
@@ -94,6 +96,9 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     ):
         assert linked in lineage
     assert "promotion: **created**" in lineage
+    # Issue 23: "(before: `None`)" on a new campaign, and link texts in backticks.
+    assert "(a new campaign: nothing before)" in lineage and "`None`" not in lineage
+    assert "[`" not in lineage
 
 
 def test_worse_data_is_stopped_by_the_gate(
@@ -195,7 +200,7 @@ def test_batch_inference_for_active_users(first_run: dict[str, Any], pipeline: P
 def test_teardown_leaves_nothing(
     first_run: dict[str, Any], pipeline: Pipeline, personalize: Any
 ) -> None:
-    deleted = teardown(config_path=pipeline.config_path)
+    deleted = teardown(config_path=pipeline.config_path, confirm=pipeline.config.dataset_group.name)
     assert any("campaign/" in arn for arn in deleted)
     groups = {g["name"] for g in personalize.list_dataset_groups()["datasetGroups"]}
     assert "dg-e2e" not in groups
@@ -208,4 +213,6 @@ def test_teardown_leaves_nothing(
     with get_client(sync_client=True) as client:
         locks = {limit.name for limit in client.read_global_concurrency_limits(limit=200)}
     assert not {lock_name(s.name) for s in pipeline.config.solutions} & locks
-    assert teardown(config_path=pipeline.config_path) == []
+    assert (
+        teardown(config_path=pipeline.config_path, confirm=pipeline.config.dataset_group.name) == []
+    )

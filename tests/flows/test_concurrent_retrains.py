@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
 
 from flows.locks import HOLDER_TAG, lock_name
@@ -22,6 +23,7 @@ from flows.retrain import retrain
 from flows.run_state import run_result
 from tests.flows.paused_runs import paused_run
 from tests.pipelines import make_pipeline
+from tests.service_support.helpers import arm_faults
 
 
 def wait_for_log(caplog: pytest.LogCaptureFixture, start: str, timeout: float = 240) -> str:
@@ -113,3 +115,73 @@ def trained(state: Any, solution: str) -> str:
 def describe(personalize: Any, arn: str) -> dict[str, Any]:
     """DescribeSolutionVersion's answer."""
     return dict(personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"])
+
+
+def slots(lock: str) -> int:
+    """The lock's slots taken now."""
+    with get_client(sync_client=True) as client:
+        return client.read_global_concurrency_limit_by_name(lock).active_slots
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_failed_training_keeps_the_locks_until_the_other_training_ends(
+    prefect_api: None,
+    local_service: Any,
+    s3: Any,
+    personalize: Any,
+    tmp_path: Path,
+    unique: str,
+) -> None:
+    # Issue 29, 2: one solution's task failing out of the lock block released both locks while
+    # the other solution's training was still being polled.
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    names = [s.name for s in pipeline.config.solutions]
+    assert len(names) == 2
+    locks = [lock_name(name) for name in names]
+    states: dict[str, Any] = {}
+    # Both trainings stay in flight until released; then the first solution's one is stopped
+    # (the run's first result to be taken), and it fails while the other still trains.
+    arm_faults(local_service, {"hold_next": {"solution-version": 120}})
+    arm_faults(local_service, {"hold_next": {"solution-version": 120}})
+    run = threading.Thread(
+        target=lambda: states.update(
+            run=retrain(config_path=pipeline.config_path, batch=False, return_state=True)
+        )
+    )
+    try:
+        run.start()
+        in_flight = wait_for_versions(personalize, names, ["CREATE IN_PROGRESS"] * 2, run)
+        personalize.stop_solution_version_creation(solutionVersionArn=in_flight[names[0]])
+        wait_for_versions(personalize, names, ["CREATE IN_PROGRESS", "CREATE STOPPED"], run)
+        time.sleep(3.0)  # long enough for the run to have left its lock block, had it
+        assert run.is_alive()
+        assert [slots(lock) for lock in locks] == [1, 1], "a lock went while a training ran"
+    finally:
+        arm_faults(local_service, {"release": True})
+        run.join(300)
+        arm_faults(local_service, {"clear": True})
+    assert states["run"].is_failed(), states["run"]
+    assert "CREATE STOPPED" in str(states["run"].message)
+    wait_for_versions(personalize, names, ["ACTIVE", "CREATE STOPPED"], run)
+    assert [slots(lock) for lock in locks] == [0, 0]
+
+
+def wait_for_versions(
+    personalize: Any, solutions: list[str], statuses: list[str], run: threading.Thread
+) -> dict[str, str]:
+    """Each solution's newest version, once their statuses are ``statuses`` (in any order)."""
+    deadline = time.monotonic() + 240
+    while True:
+        found = {}
+        for solution in personalize.list_solutions()["solutions"]:
+            if solution["name"] in solutions:
+                arn = solution["solutionArn"]
+                listed = personalize.list_solution_versions(solutionArn=arn)["solutionVersions"]
+                if listed:
+                    found[solution["name"]] = listed[0]
+        if sorted(v["status"] for v in found.values()) == sorted(statuses):
+            return {name: v["solutionVersionArn"] for name, v in found.items()}
+        assert time.monotonic() < deadline, found
+        assert run.is_alive() or not statuses[0].endswith("IN_PROGRESS"), found
+        time.sleep(0.2)

@@ -7,6 +7,7 @@ import does not undo, records sent from upstream, and bad input that changes not
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +86,26 @@ def test_export_writes_csv_and_parquet_with_a_summary(pipeline: Pipeline, s3: An
         export_dataset(config_path=pipeline.config_path, dataset="users")
 
 
+def figure(report: Any, label: str) -> int:
+    """A figure of a data report artifact's table (``| Rows out | 1,234 |``)."""
+    found = re.search(rf"\| {label} \| ([\d,]+) \|", str(report.data))
+    assert found, f"no {label!r} in {report.data}"
+    return int(found[1].replace(",", ""))
+
+
 def test_forgotten_users_stay_forgotten(pipeline: Pipeline, personalize: Any, s3: Any) -> None:
-    present = sorted(exported_users(pipeline))
-    chosen = present[:2]
+    result = export_dataset(config_path=pipeline.config_path, dataset="interactions")
+    rows = pd.read_parquet(result["parquet"])
+    chosen = sorted(set(rows["USER_ID"]))[:2]
+    imported = figure(latest_artifacts("data-report-interactions")["data-report-interactions"],
+                      "Rows out")  # fmt: skip
     record = erase_users(user_ids=chosen, ticket="PRIV-1", config_path=pipeline.config_path)
-    assert (record["status"], record["users"], record["records_deleted"]) == ("COMPLETED", 2, 2)
+    # Issue 23: records_deleted was 2 (the users) for users with 34 rows. botocore's
+    # DataDeletionJob.numDeleted is "the number of records deleted by a COMPLETED job".
+    their_rows = int(rows["USER_ID"].isin(chosen).sum())
+    assert their_rows > 2
+    assert (record["status"], record["users"], record["records_deleted"]) == (
+        "COMPLETED", 2, their_rows)  # fmt: skip
     assert record["requested_by"] == "PRIV-1"
     job = personalize.describe_data_deletion_job(dataDeletionJobArn=record["data_deletion_job"])
     assert job["dataDeletionJob"]["status"] == "COMPLETED"
@@ -106,6 +122,9 @@ def test_forgotten_users_stay_forgotten(pipeline: Pipeline, personalize: Any, s3
     assert not set(chosen) & exported_users(pipeline)
     latest = latest_artifacts("data-report-interactions", "forget-users-dg-lifecycle")
     assert FORGOTTEN_RULE in str(latest["data-report-interactions"].data)
+    # What the dataset held before this import: the first import's rows, less the deleted ones.
+    held = figure(latest["data-report-interactions"], "Rows the dataset held before")
+    assert held == imported - their_rows
     assert "forget-users-dg-lifecycle" in latest
 
 

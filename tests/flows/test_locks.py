@@ -14,7 +14,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.runtime import flow_run
 
-from flows.locks import HOLDER_TAG, LockTimeout, lock_name, solution_locks
+from flows.locks import HOLDER_TAG, LockTimeout, holders, lock_name, solution_locks
 
 
 def test_lock_name_is_safe() -> None:
@@ -108,3 +108,53 @@ def test_a_timeout_names_the_lock_its_holder_and_what_to_do(prefect_api: None, u
     assert "lock_timeout_minutes" in message
     assert f"prefect gcl update {lock_name(solution)} --active-slots 0" in message
     assert holding_runs(tag) == []  # the tag goes with the lock
+
+
+def test_waiting_for_a_lock_is_not_an_error(
+    prefect_api: None,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Issue 23: Prefect logged `ERROR ... 'ConcurrencySlotAcquisitionWithLeaseService' failed to
+    # process item ... TimeoutError` at every notice while a run waited.
+    monkeypatch.setattr("flows.locks.NOTICE_SECONDS", 0.5)
+    solution = f"patient-{unique}"
+    release, ident = threading.Event(), dict[str, UUID]()
+    holder = threading.Thread(target=holder_flow(solution, release, ident))
+    holder.start()
+    deadline = time.monotonic() + 60
+    while "id" not in ident and time.monotonic() < deadline:
+        time.sleep(0.2)
+    threading.Timer(2.5, release.set).start()
+    with caplog.at_level(logging.INFO), solution_locks([solution]):
+        pass
+    holder.join(60)
+    waits = [r for r in caplog.records if r.getMessage().startswith("Waiting for")]
+    assert len(waits) >= 2, caplog.text
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+
+
+def test_the_wait_names_a_holder_that_crashed(prefect_api: None, unique: str) -> None:
+    # Issue 23: the wait said "held by a holder that is not a flow run it can name" although
+    # the crashed run holding the lock was known.
+    solution = f"crashed-{unique}"
+    ident = dict[str, UUID]()
+
+    @flow(name="lock-holder-that-crashes")
+    def crash() -> None:
+        with solution_locks([solution]):
+            ident["id"] = UUID(str(flow_run.get_id()))
+            raise SystemExit("killed")  # the engine reports a SystemExit as a crash
+
+    with pytest.raises(SystemExit):
+        crash()
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(ident["id"])
+        # A run killed hard never removes its tag; this one let go, so put the tag back.
+        client.update_flow_run(run.id, tags=[*run.tags, HOLDER_TAG + lock_name(solution)])
+    assert run.state is not None and run.state.is_crashed(), run.state
+    held_by = holders([lock_name(solution)])
+    assert f"flow run '{run.name}' ({run.id}, Crashed at " in held_by
+    assert "its lease runs out by" in held_by

@@ -84,6 +84,7 @@ def test_hpo_ranges_are_checked_against_describe_algorithm(
     assert hpo_range_problem(TUNABLE, "r", kind, spec) == problem
 
 
+@pytest.mark.slow
 def test_bad_recipe_and_hyperparameter_stop_provision_before_any_create(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -159,3 +160,30 @@ def _active(describe: Any, timeout: float = 120.0) -> None:
     while (status := describe()["status"]) != "ACTIVE":
         assert time.monotonic() < deadline and "FAILED" not in status, status
         time.sleep(0.05)
+
+
+def test_a_source_in_a_bucket_that_does_not_exist_stops_before_any_create(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    # Issue 23: "has no files: expected a file or a prefix of files", after provisioning.
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["datasets"]["items"]["source"]["uri"] = f"s3://gone-{unique}/raw/items.parquet"
+    pipeline.path.write_text(yaml.safe_dump(data))
+
+    planned = provision(config_path=pipeline.config_path, plan=True)
+    assert planned["problems"] == [
+        f"datasets.items.source.uri s3://gone-{unique}/raw/items.parquet: the bucket "
+        f"gone-{unique} does not exist. Check the bucket's name, or create it and put the "
+        f"export there (aws s3 mb s3://gone-{unique})."
+    ]
+    with pytest.raises(PreflightError, match=f"the bucket gone-{unique} does not exist"):
+        provision(config_path=pipeline.config_path)
+
+    data["datasets"]["items"]["source"]["uri"] = pipeline.exports.items
+    pipeline.path.write_text(yaml.safe_dump(data))
+    missing = f"s3://gone-{unique}/raw/interactions.parquet"
+    with pytest.raises(PreflightError, match=f"interactions_uri {missing}: the bucket"):
+        retrain(config_path=pipeline.config_path, interactions_uri=missing, batch=False)
+    groups = personalize.list_dataset_groups()["datasetGroups"]
+    assert f"dg-{unique}" not in {g["name"] for g in groups}, "nothing was created"

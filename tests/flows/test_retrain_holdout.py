@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from flows.retrain import retrain
+from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, SampleSize, history, to_export
 from tests.artifacts import latest_artifacts
@@ -106,11 +106,22 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     assert table[0]["metric"] == solution.gate.holdout.metric  # the gated metric first
     assert {"serving", "new", "difference", "relative", "verdict"} <= set(table[0])
 
-    # The same export again: nothing is newer than the serving version's data, so its own
-    # holdout (never imported) is held out again and the comparison is still made.
-    again = retrain(
+    # The same export again: data and version unchanged, so nothing is compared.
+    same = retrain(
         config_path=pipeline.config_path,
         interactions_uri=pipeline.exports.all_interactions,
+        solutions=only,
+        batch=False,
+        return_state=True,
+    )
+    assert same.is_completed() and same.message == NOTHING_NEW, same.message
+    assert gated_record(same, solution.name)["outcome"] == "unchanged"
+
+    # An export with nothing newer than the serving version's data (its first day missing):
+    # the serving version's own holdout (never trained on) is held out again and compared.
+    again = retrain(
+        config_path=pipeline.config_path,
+        interactions_uri=without_first_day(pipeline),
         solutions=only,
         batch=False,
         return_state=True,
@@ -121,3 +132,12 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     assert second["holdout"]["cutoff"] == first["holdout"]["cutoff"]
     assert second["holdout"]["users"] == first["holdout"]["users"] > 300
     assert gated_record(again, solution.name)["gate"]["holdout"]["unavailable"] == ""
+
+
+def without_first_day(pipeline: Any) -> str:
+    """The whole history but its first day, as an export."""
+    frame = history(SampleSize())
+    frame = frame[frame["TIMESTAMP"] >= DEFAULT_START + DAY]
+    uri = f"s3://{pipeline.config.bucket}/raw/without-first-day.parquet"
+    to_export(frame).to_parquet(uri, index=False)
+    return uri

@@ -31,7 +31,11 @@ def test_seeded_files_are_the_ones_the_configuration_reads(
     interactions = pd.read_parquet(config.datasets.interactions.source.uri)  # type: ignore[union-attr]
     assert {"user_id", "sku", "event", "ts"} <= set(interactions.columns)
     assert len(interactions) > 1000
+    # Issue 23: `make up` uploaded the sample data over the bucket's files every time.
+    bucket, _, key = config.datasets.interactions.source.uri.removeprefix("s3://").partition("/")  # type: ignore[union-attr]
+    s3.put_object(Bucket=bucket, Key=key, Body=b"the user's own export")
     assert seed_demo_data(DEMO, local_service.env, TEST_SIZE) == uris, "seeding again is harmless"
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"the user's own export"
     # As a user must on AWS: Personalize may use the bucket and assume the configured role.
     assert bucket_findings(s3, config.bucket, "000000000000", "us-east-1") == []
     assert role_findings(boto3.client("iam"), config.role_arn, "us-east-1") == []

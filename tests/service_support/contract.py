@@ -2,7 +2,7 @@
 
 1. ``documented_errors(op)``: the error codes an operation's model lists.
 2. ``documented_statuses(shape)``: the values a shape's ``status`` documentation lists, plus
-   those the real service showed where the two differ (``OBSERVED``, from aws-observed.md), and
+   those the real service showed where the two differ (``OBSERVED``, from docs/aws-facts.md#statuses), and
    for a status the model leaves without values, those of the kind's documented shapes
    (``UNDOCUMENTED``).
 3. ``ContractRecorder``: a botocore ``after-call`` hook that checks every response against its
@@ -29,12 +29,12 @@ _STATUS = re.compile(
 
 _FILTER = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
 OBSERVED: dict[str, set[str]] = {
-    # aws-observed.md: batch jobs show CREATE PENDING / CREATE IN_PROGRESS in 18 repositories,
+    # docs/aws-facts.md#statuses: batch jobs show CREATE PENDING / CREATE IN_PROGRESS in 18 repositories,
     # never the documented bare PENDING / IN PROGRESS.
     "BatchInferenceJob": {"CREATE PENDING", "CREATE IN_PROGRESS"},
-    # aws-observed.md: batch segment jobs too (the model documents PENDING / IN PROGRESS).
+    # docs/aws-facts.md#statuses: batch segment jobs too (the model documents PENDING / IN PROGRESS).
     "BatchSegmentJob": {"CREATE PENDING", "CREATE IN_PROGRESS"},
-    # aws-observed.md: a dataset shows UPDATE PENDING, UPDATE IN_PROGRESS while its
+    # docs/aws-facts.md#statuses: a dataset shows UPDATE PENDING, UPDATE IN_PROGRESS while its
     # latestDatasetUpdate runs (the model lists only CREATE and DELETE statuses).
     "Dataset": {"UPDATE PENDING", "UPDATE IN_PROGRESS"},
     # The model documents no filter statuses; the real service shows CREATE PENDING,
@@ -46,7 +46,7 @@ _CREATED = {"CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"}
 UNDOCUMENTED: dict[str, set[str]] = {
     # Shapes (named without "Summary") whose status the model leaves without values, and no
     # saved output shows. A dataset update shows what its dataset shows while it runs
-    # (aws-observed.md, above); a metric attribution the CREATE and DELETE statuses the model
+    # (docs/aws-facts.md#statuses, above); a metric attribution the CREATE and DELETE statuses the model
     # documents for every other created kind.
     "DatasetUpdate": {"UPDATE PENDING", "UPDATE IN_PROGRESS", "ACTIVE", "UPDATE FAILED"},
     "MetricAttribution": _CREATED | {"DELETE PENDING", "DELETE IN_PROGRESS"},

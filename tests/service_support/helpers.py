@@ -18,7 +18,6 @@ from botocore.exceptions import ClientError
 
 from personalize_local.dataset_rows import read_rows
 from personalize_local.process import LocalService
-from personalize_local.registry import Registry
 from personalize_local.service import Service, Settings
 from tasks.s3_access import put_bucket_access
 
@@ -206,7 +205,7 @@ def run_import(
 
 def stored_rows(data_dir: Path, dataset_arn: str) -> pd.DataFrame:
     """The rows a service (by its data directory) holds for a dataset, read from its files."""
-    return read_rows(Service(Settings(data_dir=data_dir), Registry()), dataset_arn)
+    return read_rows(Service(Settings(data_dir=data_dir)), dataset_arn)
 
 
 def run_export(

@@ -2,7 +2,7 @@
 
 Stubbed clients stand in for AWS here because the local service shows only the real service's
 forms: botocore's model documents a batch inference job as ``PENDING`` / ``IN PROGRESS`` while
-the real service shows ``CREATE PENDING`` / ``CREATE IN_PROGRESS`` (aws-observed.md, 18
+the real service shows ``CREATE PENDING`` / ``CREATE IN_PROGRESS`` (docs/aws-facts.md#statuses, 18
 repositories); a campaign update is ``CREATE PENDING`` / ``CREATE IN_PROGRESS``
 (CampaignUpdateSummary.status, and the real service). The HTTP path is tested beside the tasks
 (test_batch_inference.py, test_campaigns.py).

@@ -107,7 +107,7 @@ def test_baseline_margin_on_the_named_metrics() -> None:
     assert outcomes(beaten) == [("precision_at_10", "pass"), ("precision_at_10", "pass")]
     assert beaten.rows[1].reference == 0.09
     assert outcomes(close)[-1] == ("precision_at_10", "fail")
-    assert close.rows[-1].rule == "beats popular (0.1100) by >= 0.0200"
+    assert close.rows[-1].rule == "beats popular (0.1100) by at least 0.0200"
     assert close.rows[-1].note == "ahead by only 0.0100"
 
 
@@ -146,12 +146,13 @@ def test_decision_as_plain_data() -> None:
     assert data["passed"] is True
     assert data["rows"][1] == {
         "metric": "coverage",
+        "result": "pass",
+        "rule": "drop of at most 0.0500 vs serving",
         "serving": "0.4200",
         "new": "0.4000",
         "change": "-0.0200",
-        "rule": "drop <= 0.0500 vs serving",
-        "result": "pass",
     }
+    assert list(data["rows"][1])[:2] == ["metric", "result"]  # the verdict beside the metric
 
 
 def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
@@ -167,16 +168,21 @@ def test_decision_is_published_as_a_table_artifact(prefect_api: None) -> None:
     assert "coverage" in str(latest["gate-gate-test"].data)
 
 
-def holdout_comparison(change: float, users: int = 2000) -> HoldoutComparison:
+def holdout_comparison(
+    change: float, users: int = 2000, noise: float = 0.02, coverage: float = 0.2
+) -> HoldoutComparison:
     """The new version ``change`` (relative) off the serving one on every held-out user."""
     rng = np.random.default_rng(0)
     serving = pd.DataFrame({NDCG: rng.random(users)})
-    new = serving * (1 + change) + rng.normal(0, 0.02, (users, 1))
+    new = serving * (1 + change) + rng.normal(0, noise, (users, 1))
     baseline = serving * 0.5
     return HoldoutComparison(
         users=users,
         serving=paired_bootstrap(new, serving),
         baseline=paired_bootstrap(new, baseline),
+        coverage={"serving": 0.2, "new": coverage},
+        new_users=paired_bootstrap(new[:50], serving[:50]),
+        new_user_count=50,
     )
 
 
@@ -186,9 +192,9 @@ HOLDOUT = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02))
 
 def test_holdout_rule_stops_a_worse_version_and_passes_an_equal_or_better_one() -> None:
     worse = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(-0.10))
-    assert outcomes(worse) == [(f"{NDCG} (2000 users)", "fail")]
+    assert outcomes(worse)[0] == (f"{NDCG} (2000 users)", "fail")
     assert "-10.0% [" in worse.failures[0].note and "worse" in worse.failures[0].note
-    assert "lower bound of new/serving - 1 > -2.0%" in worse.summary()
+    assert "lower bound of new/serving - 1 above -2.0%" in worse.summary()
     assert evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.0)).passed
     better = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.10))
     assert better.passed and "better" in better.rows[0].note
@@ -213,7 +219,8 @@ def test_holdout_baseline_lead_uses_its_lower_bound() -> None:
     )
     # Twice the baseline, but the lower bound of the lead decides: +100% is enough for +50%...
     decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=holdout_comparison(0.0))
-    assert [r.outcome for r in decision.rows if "holdout" in r.rule] == ["pass", "pass"]
+    paired = [r for r in decision.rows if "holdout: " in r.rule and r.metric.startswith(NDCG)]
+    assert [r.outcome for r in paired] == ["pass", "pass"]
     # ...and not for +150%.
     policy = policy.model_copy(update={"baseline_margin": 1.5})
     decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=holdout_comparison(0.0))
@@ -228,3 +235,96 @@ def test_the_holdout_comparison_replaces_the_drop_rules_and_they_return_without_
     assert paired.rows[0].note == "the holdout comparison decides"
     fallback = evaluate_gate(policy, NEW, serving, holdout=HoldoutComparison(unavailable="empty"))
     assert outcomes(fallback) == [(NDCG, "fail"), (NDCG, "skipped")]
+
+
+def test_a_small_holdout_says_it_cannot_decide_and_the_metric_rules_do() -> None:
+    policy = GateConfig(max_drop={NDCG: 0.10}, holdout=HoldoutGateConfig(max_drop=0.02))
+    small = holdout_comparison(0.0, users=60, noise=0.3)
+    serving = {**NEW, NDCG: 0.4}  # GetSolutionMetrics: -50%
+
+    decision = evaluate_gate(policy, NEW, serving, holdout=small)
+
+    paired = next(row for row in decision.rows if "users)" in row.metric)
+    assert paired.outcome == "skipped"
+    half = small.serving[NDCG].half_width
+    assert f"too few held-out users to decide (±{half:.1%} at 60 users)" in paired.note
+    assert outcomes(decision)[0] == (NDCG, "fail")  # the max_drop rule decides again
+    assert not decision.needs_approval
+
+
+def test_when_undecided_stop_and_approval() -> None:
+    small = holdout_comparison(0.0, users=60, noise=0.3)
+    stop = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02, when_undecided="stop"))
+    ask = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02, when_undecided="approval"))
+
+    stopped = evaluate_gate(stop, NEW, holdout=small)
+    asked = evaluate_gate(ask, NEW, holdout=small)
+
+    assert not stopped.passed and "when_undecided: stop" in stopped.failures[0].note
+    assert asked.passed and "too few held-out users" in asked.needs_approval
+
+
+def test_a_clearly_worse_version_stops_even_when_the_holdout_is_small() -> None:
+    policy = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02))
+    worse = holdout_comparison(-0.6, users=60, noise=0.05)
+    assert worse.serving[NDCG].half_width > 0.02
+
+    decision = evaluate_gate(policy, NEW, holdout=worse)
+
+    assert not decision.passed and "worse even so" in decision.failures[0].note
+
+
+def test_every_paired_row_gives_the_smallest_detectable_drop() -> None:
+    decision = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.0))
+    half = holdout_comparison(0.0).serving[NDCG].half_width
+    assert f"detects ±{half:.1%}" in decision.rows[0].note
+
+
+def test_a_collapse_of_catalogue_coverage_stops() -> None:
+    collapsed = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.0, coverage=0.03))
+    kept = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.0, coverage=0.15))
+    off = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02, max_coverage_drop=None))
+
+    assert not collapsed.passed
+    (row,) = collapsed.failures
+    assert row.metric == "catalogue coverage (top 25)" and "fell 85%" in row.note
+    assert "gate.holdout.max_coverage_drop" in row.note
+    assert kept.passed
+    assert evaluate_gate(off, NEW, holdout=holdout_comparison(0.0, coverage=0.03)).passed
+
+
+def test_new_users_are_shown_and_ruled_on_when_asked() -> None:
+    shown = evaluate_gate(HOLDOUT, NEW, holdout=holdout_comparison(0.0))
+    ruled = GateConfig(holdout=HoldoutGateConfig(max_drop=0.02, new_users_max_drop=0.01))
+
+    (row,) = [r for r in shown.rows if "new users" in r.metric]
+    assert row.metric == f"{NDCG} (50 new users)" and row.outcome == "skipped"
+    assert row.rule == "holdout, new users: shown, no rule"
+    decision = evaluate_gate(ruled, NEW, holdout=holdout_comparison(-0.5))
+    assert [r.outcome for r in decision.rows if "new users" in r.metric] == ["fail"]
+
+
+def test_the_baseline_row_shows_the_serving_versions_value() -> None:
+    policy = GateConfig(baseline_solution="popular", holdout=HoldoutGateConfig())
+    comparison = holdout_comparison(0.0)
+
+    decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=comparison)
+
+    row = next(r for r in decision.rows if r.metric.endswith("(holdout, baseline)"))
+    assert row.serving == pytest.approx(comparison.serving[NDCG].serving)
+    assert f"({comparison.baseline[NDCG].serving:.4f})" in row.rule
+
+
+def test_no_cell_reads_as_markdown_a_person_would_not_expect() -> None:
+    policy = GateConfig(
+        min={"coverage": 0.02, "precision_at_25": 0.0},
+        max_drop={"coverage": 0.1},
+        baseline_solution="popular",
+        holdout=HoldoutGateConfig(),
+    )
+    decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=holdout_comparison(0.0))
+
+    cells = [cell for row in decision.table() for cell in row.values()]
+    # A blockquote starts with ">", a bullet with "- ", "* " or "+ " (or is a lone "-").
+    assert not [cell for cell in cells if cell.lstrip().startswith((">", "- ", "* ", "+ "))]
+    assert not [cell for cell in cells if cell.strip() in ("", "-")]

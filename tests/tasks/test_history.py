@@ -12,6 +12,7 @@ from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCol
 
 from tasks.charts import Point, panels
 from tasks.history import (
+    Decided,
     VersionRecord,
     history_key,
     history_markdown,
@@ -24,7 +25,7 @@ from tests.tasks.conftest import Trained
 
 def test_verdicts_tagged_on_versions_come_back_with_their_metrics(trained: Trained) -> None:
     first, second = trained.versions
-    record_outcome(trained.aws, first, "promoted", True)
+    record_outcome(trained.aws, first, "promoted", True, Decided(0.01, -0.02, 0.04, 0.03, 800))
     record_outcome(trained.aws, second, "stopped by the gate", False)
 
     records = metrics_history(trained.aws, trained.solution)
@@ -35,6 +36,7 @@ def test_verdicts_tagged_on_versions_come_back_with_their_metrics(trained: Train
         ("stopped by the gate", "stopped"),
     ]
     assert all(0 < r.metrics["coverage"] <= 1 for r in records)
+    assert [r.holdout for r in records] == [Decided(0.01, -0.02, 0.04, 0.03, 800), None]
 
     publish_metrics_history(trained.aws, "tr-history", trained.solution)
     key = history_key("tr-history")
@@ -58,8 +60,36 @@ def test_the_markdown_holds_a_valid_svg_chart_and_a_row_per_version() -> None:
     circles = svg.findall(".//{http://www.w3.org/2000/svg}circle")
     assert len(circles) == 2 * 4  # two versions in each of the four charted metrics
     assert {c.get("fill") for c in circles} == {"#2e7d32", "#c62828"}
-    assert "| 2026-01-01 00:00 | `a1` | FULL | 0.1100 | 0.0500 | 0.2100 | 0.5000 | passed |" in text
-    assert "| ndcg@10 | p@10 | mrr@25 | coverage |" in text
+    row = "| 2026-01-01 00:00 | `a1` | FULL | 0.1100 | 0.0500 | 0.2100 | 0.5000 | n/a | passed |"
+    assert row in text
+    assert "| ndcg@10 | p@10 | mrr@25 | coverage | holdout new/serving - 1 |" in text
+
+
+def svgs(text: str) -> list[ElementTree.Element]:
+    """Every chart of a markdown text, parsed."""
+    found = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", text)
+    return [ElementTree.fromstring(base64.b64decode(chart)) for chart in found]
+
+
+def test_the_history_charts_what_decided_against_the_max_drop_line() -> None:
+    decided = [Decided(-0.01, -0.02, 0.0, 0.03, 900), Decided(-0.08, -0.12, -0.05, 0.03, 900)]
+    records = [
+        VersionRecord("arn:v/a1", datetime(2026, 1, 1, tzinfo=UTC), "FULL", metrics(1), "promoted", "passed", decided[0]),
+        VersionRecord("arn:v/a2", datetime(2026, 1, 8, tzinfo=UTC), "FULL", metrics(8), "stopped by the gate", "stopped", decided[1]),
+    ]  # fmt: skip
+
+    text = history_markdown("shop", records)
+
+    first, metrics_chart = svgs(text)
+    texts = [t.text for t in first.iter("{http://www.w3.org/2000/svg}text")]
+    assert "what the gate decided" in texts[0] and "-3%" in texts and "0" in texts
+    lines = first.findall(".//{http://www.w3.org/2000/svg}line")
+    assert any(line.get("stroke-dasharray") for line in lines)  # the -max_drop line
+    assert len([line for line in lines if line.get("x1") == line.get("x2")]) == 2  # intervals
+    assert "-8.0% [-12.0%, -5.0%]" in text
+    # Every GetSolutionMetrics panel's axis starts at zero: small moves look small.
+    labels = [t.text for t in metrics_chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert labels.count("0") == 4
 
 
 def test_a_panel_of_equal_values_is_still_drawn() -> None:

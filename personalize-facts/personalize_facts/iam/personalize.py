@@ -7,7 +7,7 @@ data needs a bucket policy granting the service principal ``personalize.amazonaw
 workflows (batch inference and batch segment jobs read their input and write their output).
 The role Personalize assumes needs a trust policy allowing that principal ``sts:AssumeRole``.
 Both documents carry the guide's confused-deputy conditions (``aws:SourceAccount``,
-``aws:SourceArn``) when the account is known; ``deployments/`` holds them for the README.
+``aws:SourceArn``) when the account is known; ``deployments/`` holds them for docs/deploying.md.
 """
 
 from __future__ import annotations

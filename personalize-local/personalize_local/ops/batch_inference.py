@@ -24,7 +24,7 @@ from personalize_local.errors import InvalidInputException, ServiceError
 from personalize_local.jobs import Job, Work
 from personalize_local.ops import Handler
 from personalize_local.recipe_catalogue import recipe_of
-from personalize_local.resources import page, require, require_active
+from personalize_local.resources import require_active
 from personalize_local.service import Call, Service
 from personalize_local.serving import (
     DEFAULT_RESULTS,
@@ -69,18 +69,6 @@ def _refuse_unbatched(version: dict[str, Any]) -> None:
             f"You can't get batch recommendations with the {found.name} recipe "
             f"({version['solutionVersionArn']}); use {instead} instead."
         )
-
-
-def describe_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
-    return {"batchInferenceJob": require(service, KIND, call.params["batchInferenceJobArn"])}
-
-
-def list_batch_inference_jobs(service: Service, call: Call) -> dict[str, Any]:
-    version = call.params.get("solutionVersionArn")
-    # botocore's model lists no ResourceNotFoundException for this List: an unknown parent
-    # lists nothing.
-    jobs = service.store.list_kind(KIND, parent=version)
-    return page(jobs, call.params, "batchInferenceJobs")
 
 
 def _run(job: Job) -> None:
@@ -213,8 +201,6 @@ def _error_line(item: dict[str, Any] | str, error: str) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "CreateBatchInferenceJob": create_batch_inference_job,
-    "DescribeBatchInferenceJob": describe_batch_inference_job,
-    "ListBatchInferenceJobs": list_batch_inference_jobs,
 }
 JOBS: dict[tuple[str, str], Work] = {
     (KIND, "CREATE"): _run,

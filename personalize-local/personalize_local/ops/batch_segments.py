@@ -28,7 +28,7 @@ from personalize_local.errors import InvalidInputException
 from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
 from personalize_local.recipe_catalogue import recipe_of
-from personalize_local.resources import page, require, require_active
+from personalize_local.resources import require_active
 from personalize_local.service import Call, Service
 from personalize_local.serving import Target, version_target
 
@@ -52,17 +52,6 @@ def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
         )
     arn = create_batch_job(service, call, KIND, version, (DEFAULT_USERS, MAX_USERS), {})
     return {"batchSegmentJobArn": arn}
-
-
-def describe_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
-    return {"batchSegmentJob": require(service, KIND, call.params["batchSegmentJobArn"])}
-
-
-def list_batch_segment_jobs(service: Service, call: Call) -> dict[str, Any]:
-    version = call.params.get("solutionVersionArn")
-    if version:
-        require(service, "solution-version", version)
-    return page(service.store.list_kind(KIND, parent=version), call.params, "batchSegmentJobs")
 
 
 def _run(job: Job) -> None:
@@ -179,8 +168,6 @@ def _line(key: str, query: dict[str, Any], users: list[str] | None, error: str |
 
 HANDLERS: dict[str, Handler] = {
     "CreateBatchSegmentJob": create_batch_segment_job,
-    "DescribeBatchSegmentJob": describe_batch_segment_job,
-    "ListBatchSegmentJobs": list_batch_segment_jobs,
 }
 JOBS: dict[tuple[str, str], Work] = {
     (KIND, "CREATE"): _run,

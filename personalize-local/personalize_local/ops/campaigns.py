@@ -20,7 +20,6 @@ from personalize_local.resources import (
     create_tags,
     delete_when_unused,
     in_flight,
-    page,
     require,
     require_active,
     start_create,
@@ -105,13 +104,6 @@ def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]
     return _start_update(service, campaign, latest["solutionVersionArn"], {})
 
 
-def list_campaigns(service: Service, call: Call) -> dict[str, Any]:
-    solution = call.params.get("solutionArn")
-    # botocore's model lists no ResourceNotFoundException for this List: an unknown parent
-    # lists nothing.
-    return page(service.store.list_kind(KIND, parent=solution), call.params, "campaigns")
-
-
 def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = p["campaignArn"]
@@ -183,7 +175,6 @@ def _load(job: Job, version_arn: str) -> None:
 HANDLERS: dict[str, Handler] = {
     "CreateCampaign": create_campaign,
     "DescribeCampaign": describe_campaign,
-    "ListCampaigns": list_campaigns,
     "UpdateCampaign": update_campaign,
     "DeleteCampaign": delete_campaign,
 }

@@ -8,7 +8,8 @@
    single USER_ID column.
 3. The deletion removes the users' rows from every dataset of the group (bulk and put) and
    their events from the group's event trackers. Versions trained afterwards do not know them,
-   and filters stop seeing their history. ``numDeleted`` counts the user ids the files listed.
+   and filters stop seeing their history. ``numDeleted`` is "the number of records deleted by a
+   COMPLETED job" (botocore's DataDeletionJob): the rows and tracked events that went.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from personalize_local.errors import InvalidInputException, LimitExceededExcepti
 from personalize_local.event_log import forget_users
 from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
-from personalize_local.resources import create_tags, page, require, start_create
+from personalize_local.resources import create_tags, require, start_create
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
@@ -65,25 +66,17 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
     return {"dataDeletionJobArn": arn}
 
 
-def describe_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
-    return {"dataDeletionJob": require(service, KIND, call.params["dataDeletionJobArn"])}
-
-
-def list_data_deletion_jobs(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    return page(service.store.list_kind(KIND, group), call.params, "dataDeletionJobs")
-
-
 def delete_listed_users(job: Job) -> dict[str, Any]:
     """Read the user ids, then remove their rows and events from the group."""
     body = job.body
     service = job.service
     users = read_user_ids(service, body["dataSource"]["dataLocation"])
     group = body["datasetGroupArn"]
-    for dataset in service.store.list_kind("dataset", group):
+    deleted = sum(
         delete_users(service, dataset["datasetArn"], users)
-    forget_users(service, group, users)
-    return {"numDeleted": len(users)}
+        for dataset in service.store.list_kind("dataset", group)
+    )
+    return {"numDeleted": deleted + forget_users(service, group, users)}
 
 
 def read_user_ids(service: Service, location: str) -> set[str]:
@@ -118,12 +111,7 @@ def read_user_ids(service: Service, location: str) -> set[str]:
 
 HANDLERS: dict[str, Handler] = {
     "CreateDataDeletionJob": create_data_deletion_job,
-    "DescribeDataDeletionJob": describe_data_deletion_job,
-    "ListDataDeletionJobs": list_data_deletion_jobs,
 }
 JOBS: dict[tuple[str, str], Work] = {
     (KIND, "CREATE"): delete_listed_users,
-}
-FINAL: dict[tuple[str, str], str] = {
-    (KIND, "CREATE"): "COMPLETED",
 }

@@ -23,7 +23,7 @@ from personalize_local.errors import InvalidInputException
 from personalize_local.event_log import read_events
 from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
-from personalize_local.resources import create_tags, page, require, require_active, start_create
+from personalize_local.resources import create_tags, require, require_active, start_create
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
@@ -55,15 +55,6 @@ def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
     }
     start_create(service, KIND, arn, body, tags, parent=p["datasetArn"])
     return {"datasetExportJobArn": arn}
-
-
-def describe_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
-    return {"datasetExportJob": require(service, KIND, call.params["datasetExportJobArn"])}
-
-
-def list_dataset_export_jobs(service: Service, call: Call) -> dict[str, Any]:
-    dataset = call.params.get("datasetArn")
-    return page(service.store.list_kind(KIND, dataset), call.params, "datasetExportJobs")
 
 
 def output_path(uri: str) -> tuple[str, str]:
@@ -122,8 +113,6 @@ def _csv(rows: pd.DataFrame) -> str:
 
 HANDLERS: dict[str, Handler] = {
     "CreateDatasetExportJob": create_dataset_export_job,
-    "DescribeDatasetExportJob": describe_dataset_export_job,
-    "ListDatasetExportJobs": list_dataset_export_jobs,
 }
 JOBS: dict[tuple[str, str], Work] = {
     (KIND, "CREATE"): export,

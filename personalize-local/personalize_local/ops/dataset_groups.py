@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from personalize_local.ops import Handler
-from personalize_local.resources import create_tags, delete_when_unused, page, require, start_create
+from personalize_local.resources import create_tags, delete_when_unused, start_create
 from personalize_local.service import Call, Service
 
 KIND = "dataset-group"
@@ -25,14 +25,6 @@ def create_dataset_group(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetGroupArn": arn, **({"domain": p["domain"]} if "domain" in p else {})}
 
 
-def describe_dataset_group(service: Service, call: Call) -> dict[str, Any]:
-    return {"datasetGroup": require(service, KIND, call.params["datasetGroupArn"])}
-
-
-def list_dataset_groups(service: Service, call: Call) -> dict[str, Any]:
-    return page(service.store.list_kind(KIND), call.params, "datasetGroups")
-
-
 FIRST = ("event-tracker", "solution", "recommender", "dataset")
 """What must be deleted before a group: botocore's DeleteDatasetGroup names its event trackers,
 solutions and datasets; the developer guide's "Requirements for deleting Amazon Personalize
@@ -47,7 +39,5 @@ def delete_dataset_group(service: Service, call: Call) -> dict[str, Any]:
 
 HANDLERS: dict[str, Handler] = {
     "CreateDatasetGroup": create_dataset_group,
-    "DescribeDatasetGroup": describe_dataset_group,
-    "ListDatasetGroups": list_dataset_groups,
     "DeleteDatasetGroup": delete_dataset_group,
 }

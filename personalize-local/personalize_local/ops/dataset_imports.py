@@ -24,8 +24,6 @@ from personalize_local.ops.metric_attributions import refresh_reports
 from personalize_local.resources import (
     create_tags,
     in_flight,
-    page,
-    require,
     require_active,
     start_create,
 )
@@ -61,15 +59,6 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
         body["roleArn"] = p["roleArn"]
     start_create(service, KIND, arn, body, tags, parent=dataset_arn)
     return {"datasetImportJobArn": arn}
-
-
-def describe_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
-    return {"datasetImportJob": require(service, KIND, call.params["datasetImportJobArn"])}
-
-
-def list_dataset_import_jobs(service: Service, call: Call) -> dict[str, Any]:
-    dataset = call.params.get("datasetArn")
-    return page(service.store.list_kind(KIND, dataset), call.params, "datasetImportJobs")
 
 
 def run_import(job: Job) -> dict[str, Any]:
@@ -120,8 +109,6 @@ def _check_minimums(service: Service, dataset_arn: str, rows: pd.DataFrame, mode
 
 HANDLERS: dict[str, Handler] = {
     "CreateDatasetImportJob": create_dataset_import_job,
-    "DescribeDatasetImportJob": describe_dataset_import_job,
-    "ListDatasetImportJobs": list_dataset_import_jobs,
 }
 JOBS: dict[tuple[str, str], Work] = {
     (KIND, "CREATE"): run_import,

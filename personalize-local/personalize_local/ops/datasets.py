@@ -20,7 +20,6 @@ from personalize_local.resources import (
     create_tags,
     delete_when_unused,
     of_kind,
-    page,
     require,
     require_active,
     start_create,
@@ -83,15 +82,6 @@ def create_dataset(service: Service, call: Call) -> dict[str, Any]:
     return {"datasetArn": arn}
 
 
-def describe_dataset(service: Service, call: Call) -> dict[str, Any]:
-    return {"dataset": require(service, KIND, call.params["datasetArn"])}
-
-
-def list_datasets(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    return page(service.store.list_kind(KIND, group), call.params, "datasets")
-
-
 def delete_dataset(service: Service, call: Call) -> dict[str, Any]:
     """Refused while the group's event tracker feeds it, or while one of its imports, or a
     training or recommender of its group, is in flight; its export jobs go with it."""
@@ -123,8 +113,6 @@ def forget_dataset(job: Job) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "CreateDataset": create_dataset,
-    "DescribeDataset": describe_dataset,
-    "ListDatasets": list_datasets,
     "DeleteDataset": delete_dataset,
 }
 JOBS: dict[tuple[str, str], Work] = {

@@ -20,8 +20,6 @@ from personalize_local.ops.datasets import dataset_arn, store_dataset
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
-    page,
-    require,
     require_active,
 )
 from personalize_local.service import Call, Service
@@ -63,15 +61,6 @@ def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {"eventTrackerArn": arn, "trackingId": body["trackingId"]}
 
 
-def describe_event_tracker(service: Service, call: Call) -> dict[str, Any]:
-    return {"eventTracker": require(service, KIND, call.params["eventTrackerArn"])}
-
-
-def list_event_trackers(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    return page(service.store.list_kind(KIND, group), call.params, "eventTrackers")
-
-
 def delete_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["eventTrackerArn"])
     return {}
@@ -87,7 +76,5 @@ def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
 
 HANDLERS: dict[str, Handler] = {
     "CreateEventTracker": create_event_tracker,
-    "DescribeEventTracker": describe_event_tracker,
-    "ListEventTrackers": list_event_trackers,
     "DeleteEventTracker": delete_event_tracker,
 }

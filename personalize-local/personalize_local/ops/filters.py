@@ -16,8 +16,6 @@ from personalize_local.ops.datasets import dataset_arn
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
-    page,
-    require,
     require_active,
     start_create,
 )
@@ -35,7 +33,7 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
     require_active(service, "dataset-group", group)
     active = [f for f in service.store.list_kind(KIND, group) if f["status"] == "ACTIVE"]
     if len(active) >= MAX_ACTIVE:
-        # The real service's quota and wording (aws-observed.md, CreateFilter).
+        # The real service's quota and wording (docs/aws-facts.md#errors, CreateFilter).
         raise LimitExceededException(
             f"More than {MAX_ACTIVE} resources in ACTIVE state. Please delete some and try again."
         )
@@ -72,15 +70,6 @@ def _check_fields(service: Service, group: str, expression: FilterExpression) ->
             )
 
 
-def describe_filter(service: Service, call: Call) -> dict[str, Any]:
-    return {"filter": require(service, KIND, call.params["filterArn"])}
-
-
-def list_filters(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    return page(service.store.list_kind(KIND, group), call.params, "Filters")
-
-
 def delete_filter(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["filterArn"])
     return {}
@@ -88,7 +77,5 @@ def delete_filter(service: Service, call: Call) -> dict[str, Any]:
 
 HANDLERS: dict[str, Handler] = {
     "CreateFilter": create_filter,
-    "DescribeFilter": describe_filter,
-    "ListFilters": list_filters,
     "DeleteFilter": delete_filter,
 }

@@ -26,7 +26,6 @@ from personalize_local.resources import (
     create_tags,
     delete_when_unused,
     page,
-    require,
     require_active,
     start_create,
 )
@@ -63,18 +62,6 @@ def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     }
     start_create(service, KIND, arn, body, tags, parent=group["datasetGroupArn"])
     return {"metricAttributionArn": arn}
-
-
-def describe_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
-    return {"metricAttribution": require(service, KIND, call.params["metricAttributionArn"])}
-
-
-def list_metric_attributions(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    if group:
-        require(service, "dataset-group", group)
-    found = service.store.list_kind(KIND, parent=group)
-    return page(found, call.params, "metricAttributions")
 
 
 def list_metric_attribution_metrics(service: Service, call: Call) -> dict[str, Any]:
@@ -187,8 +174,6 @@ def _check_output(output: dict[str, Any]) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "CreateMetricAttribution": create_metric_attribution,
-    "DescribeMetricAttribution": describe_metric_attribution,
-    "ListMetricAttributions": list_metric_attributions,
     "ListMetricAttributionMetrics": list_metric_attribution_metrics,
     "UpdateMetricAttribution": update_metric_attribution,
     "DeleteMetricAttribution": delete_metric_attribution,

@@ -36,7 +36,6 @@ from personalize_local.resources import (
     create_tags,
     delete_when_unused,
     in_flight,
-    page,
     require,
     require_active,
     start_create,
@@ -85,13 +84,6 @@ def describe_recommender(service: Service, call: Call) -> dict[str, Any]:
     body = require(service, KIND, call.params["recommenderArn"])
     retrain_if_due(service, body)
     return {"recommender": body}
-
-
-def list_recommenders(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    if group:
-        require(service, "dataset-group", group)
-    return page(service.store.list_kind(KIND, parent=group), call.params, "recommenders")
 
 
 def update_recommender(service: Service, call: Call) -> dict[str, Any]:
@@ -286,7 +278,6 @@ def _of_types(interactions: pd.DataFrame, event_types: tuple[str, ...]) -> pd.Da
 HANDLERS: dict[str, Handler] = {
     "CreateRecommender": create_recommender,
     "DescribeRecommender": describe_recommender,
-    "ListRecommenders": list_recommenders,
     "UpdateRecommender": update_recommender,
     "StopRecommender": stop_recommender,
     "StartRecommender": start_recommender,
@@ -298,7 +289,3 @@ JOBS: dict[tuple[str, str], Work] = {
     (KIND, "STOP"): _stop,
     (KIND, "DELETE"): _forget,
 }
-FINAL: dict[tuple[str, str], str] = {
-    (KIND, "STOP"): "INACTIVE",
-}
-"""Statuses a successful job ends in, where not ACTIVE (a stopped recommender)."""

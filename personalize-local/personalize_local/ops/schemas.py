@@ -6,7 +6,7 @@ from typing import Any
 
 from personalize_local.avro_schema import parse_schema
 from personalize_local.ops import Handler
-from personalize_local.resources import delete_when_unused, page, require
+from personalize_local.resources import delete_when_unused
 from personalize_local.service import Call, Service
 
 KIND = "schema"
@@ -23,14 +23,6 @@ def create_schema(service: Service, call: Call) -> dict[str, Any]:
     return {"schemaArn": arn}
 
 
-def describe_schema(service: Service, call: Call) -> dict[str, Any]:
-    return {"schema": require(service, KIND, call.params["schemaArn"])}
-
-
-def list_schemas(service: Service, call: Call) -> dict[str, Any]:
-    return page(service.store.list_kind(KIND), call.params, "schemas")
-
-
 def delete_schema(service: Service, call: Call) -> dict[str, Any]:
     delete_when_unused(service, KIND, call.params["schemaArn"], blocking={"dataset": "schemaArn"})
     return {}
@@ -38,7 +30,5 @@ def delete_schema(service: Service, call: Call) -> dict[str, Any]:
 
 HANDLERS: dict[str, Handler] = {
     "CreateSchema": create_schema,
-    "DescribeSchema": describe_schema,
-    "ListSchemas": list_schemas,
     "DeleteSchema": delete_schema,
 }

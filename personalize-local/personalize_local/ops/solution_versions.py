@@ -21,6 +21,7 @@ from personalize_local.engine.training import TrainingError, train
 from personalize_local.engine.tuning import tune
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import KINDS
 from personalize_local.ops import Handler
 from personalize_local.recipe_catalogue import recipe_of
 from personalize_local.resources import create_tags, page, require, require_active
@@ -36,6 +37,8 @@ COPIED = (
     "performIncrementalUpdate",
 )
 _AUTO_LOCK = threading.Lock()
+VERSION_KIND = "solution-version"
+VERSIONS = KINDS[VERSION_KIND]
 
 
 VERSION_KIND = "solution-version"
@@ -78,7 +81,7 @@ def start_version(
 
 def _check_idle(solution: dict[str, Any], versions: list[dict[str, Any]]) -> None:
     for version in versions:
-        if version["status"] in IN_FLIGHT:
+        if VERSIONS.in_flight(version["status"]):
             raise ResourceInUseException(
                 f"The solution {solution['solutionArn']} is already training "
                 f"{version['solutionVersionArn']} ({version['status']}); wait for it or stop it."
@@ -110,7 +113,7 @@ def train_if_due(service: Service, solution: dict[str, Any]) -> None:
         versions = service.store.list_kind(VERSION_KIND, parent=arn)
         if slot == 0 and auto_training.skips_first(current, versions, latency):
             return
-        if any(v["status"] in IN_FLIGHT for v in versions):
+        if any(VERSIONS.in_flight(v["status"]) for v in versions):
             return
         stamp = _interactions_stamp(service, current["datasetGroupArn"])
         if versions and versions[-1].get("_interactions") == stamp:
@@ -137,10 +140,6 @@ def _check_mode(solution: dict[str, Any], mode: str, versions: list[dict[str, An
             f"trainingMode UPDATE needs an ACTIVE solution version of {solution['solutionArn']} "
             "trained with FULL; train one with FULL first."
         )
-
-
-def describe_solution_version(service: Service, call: Call) -> dict[str, Any]:
-    return {"solutionVersion": require(service, VERSION_KIND, call.params["solutionVersionArn"])}
 
 
 def list_solution_versions(service: Service, call: Call) -> dict[str, Any]:
@@ -221,7 +220,6 @@ def _train(job: Job) -> dict[str, Any] | None:
 
 HANDLERS: dict[str, Handler] = {
     "CreateSolutionVersion": create_solution_version,
-    "DescribeSolutionVersion": describe_solution_version,
     "ListSolutionVersions": list_solution_versions,
     "StopSolutionVersionCreation": stop_solution_version_creation,
     "GetSolutionMetrics": get_solution_metrics,

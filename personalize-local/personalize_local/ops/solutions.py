@@ -23,7 +23,6 @@ from personalize_local.resources import (
     create_tags,
     delete_when_unused,
     of_kind,
-    page,
     require,
     require_active,
     start_create,
@@ -76,13 +75,6 @@ def describe_solution(service: Service, call: Call) -> dict[str, Any]:
     if versions:
         body["latestSolutionVersion"] = versions[-1]
     return {"solution": body}
-
-
-def list_solutions(service: Service, call: Call) -> dict[str, Any]:
-    group = call.params.get("datasetGroupArn")
-    # botocore's model lists no ResourceNotFoundException for this List: an unknown parent
-    # lists nothing.
-    return page(service.store.list_kind(KIND, parent=group), call.params, "solutions")
 
 
 def update_solution(service: Service, call: Call) -> dict[str, Any]:
@@ -180,7 +172,6 @@ def _check_threshold(config: dict[str, Any]) -> None:
 HANDLERS: dict[str, Handler] = {
     "CreateSolution": create_solution,
     "DescribeSolution": describe_solution,
-    "ListSolutions": list_solutions,
     "UpdateSolution": update_solution,
     "DeleteSolution": delete_solution,
 }

@@ -110,3 +110,19 @@ def test_nothing_newer_holds_out_the_serving_versions_own_holdout_again(tmp_path
     assert sorted(held["USER_ID"].unique()) == users[:20]
     assert (held["TIMESTAMP"] > first.holdout.cutoff).all()
     assert len(held) + len(read(second.import_uri)) == len(frame)
+
+
+def test_new_users_of_a_full_export_are_held_out_and_listed(tmp_path: Path) -> None:
+    frame = spread()
+    late = frame["ts"] > (T0 + 27 * DAY) * 1000
+    chosen = late & (frame.index % 10 == 0)  # five users new in the last days
+    frame.loc[chosen, "user_id"] = 900 + (frame.index[chosen] // 10) % 5
+    result = run(tmp_path, frame, HoldoutSpec(days=7, max_users=50))
+    held = result.holdout
+    assert held is not None and held.new_users_uri is not None
+    newcomers = set(pd.read_csv(held.new_users_uri, dtype=str)["USER_ID"])
+    assert newcomers == {str(900 + i) for i in range(5)}
+    assert held.new_users == 5 and held.users == 55
+    # Every row of theirs is held out: the models have never seen them.
+    assert not newcomers & set(read(result.import_uri)["USER_ID"])
+    assert newcomers <= set(read(held.uri)["USER_ID"])

@@ -189,6 +189,12 @@ def test_drift_from_the_previous_run_in_a_prefix_of_its_own(tmp_path: Path) -> N
     assert drift["rows out"].previous == 1200 and drift["rows out"].current == 1500
     assert drift["rows out"].change == "+300 (+25.0%)"
     assert "Change since the previous run" in second.markdown()
+    # Issue 23: long S3 paths broke the first sentence; each location has its own line.
+    lines = second.markdown().splitlines()
+    assert lines[2].startswith("Prepared ") and "`" not in lines[2]
+    assert lines[4:7] == [f"- source: `{second.source_uri}`",
+                          f"- import file: `{second.import_uri}`",
+                          f"- rejects: `{second.rejects_uri}`"]  # fmt: skip
 
 
 def test_empty_input_and_unreadable_timestamps(tmp_path: Path) -> None:

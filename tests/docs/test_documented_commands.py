@@ -1,4 +1,4 @@
-"""Every command in the README's shell blocks exists and accepts the options it is shown with.
+"""Every command in the README's and the docs' shell blocks exists and takes its options.
 
 The README's commands start services or call AWS, so instead of running them each is checked
 where it is defined: a make target with ``make -n`` (and its variables), a ``python -m``
@@ -23,8 +23,11 @@ from typing import Any
 
 import pytest
 
+from tests.docs.pages import anchors
+
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent
 
 NOT_INSTALLED = {
@@ -43,7 +46,7 @@ def shell_commands(markdown: str) -> Iterator[list[str]]:
 
 
 def _commands() -> list[list[str]]:
-    return list(shell_commands(README.read_text()))
+    return [words for page in PAGES for words in shell_commands(page.read_text())]
 
 
 class _Parsed(Exception):
@@ -88,7 +91,7 @@ def check_prefect(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("words", _commands(), ids=shlex.join)
-def test_a_readme_command_exists_and_takes_its_options(
+def test_a_documented_command_exists_and_takes_its_options(
     words: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     program, *argv = words
@@ -99,12 +102,16 @@ def test_a_readme_command_exists_and_takes_its_options(
         inner = re.fullmatch(r"\$\((.*)\)", argv[0])
         assert inner, f"eval of something other than a command: {argv}"
         program, *argv = shlex.split(inner.group(1))
-    if program == "make":
+    if program == "export" or words == ["..."]:  # a variable set; an elided output
+        assert all("=" in word for word in argv)
+    elif program == "make":
         check_make(argv)
     elif program.endswith("python") and argv[:1] == ["-m"]:
         check_python_module(argv[1], argv[2:], monkeypatch)
     elif program == "prefect":
         check_prefect(argv)
+    elif program.endswith("personalize-local"):  # the local service's console script
+        check_python_module("personalize_local.cli", argv, monkeypatch)
     else:
         assert program in NOT_INSTALLED, f"README runs {program}: add a check for it here"
 
@@ -124,11 +131,15 @@ def test_a_wrong_option_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
         check_prefect(["deployment", "run", "x/y", "--no-such-option"])
 
 
-def test_the_readme_links_to_files_that_exist() -> None:
-    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README.read_text())
+def test_the_readme_links_to_pages_and_sections_that_exist() -> None:
+    links = re.findall(r"\]\(([^)#:]+)(?:#([^)]*))?\)", README.read_text())
     assert links, "no relative links found"
-    missing = [link for link in links if not (ROOT / link).exists()]
+    missing = [link for link, _ in links if not (ROOT / link).exists()]
     assert missing == []
+    sections = [(link, anchor) for link, anchor in links if anchor]
+    assert sections
+    for link, anchor in sections:
+        assert anchor in anchors((ROOT / link).read_text()), f"{link} has no section #{anchor}"
 
 
 def test_the_readme_python_compiles_and_imports_what_exists() -> None:

@@ -1,0 +1,148 @@
+"""Each resource kind's facts in one table: its jobs' duration and statuses, its calls' names.
+
+:data:`KINDS` is read by the background jobs (how long a job of the kind takes, the statuses
+it shows, the status it ends in), by ``resources.in_flight`` (the statuses in which a resource
+is busy) and by ``resources.generated_handlers``, which writes the Describe and List handlers
+of the kinds whose calls are alike (Describe answers the stored resource under the kind's
+member; List pages the kind's resources, under the parent the call names).
+
+Sources: durations are the typical AWS durations the pipeline also knows
+(:mod:`personalize_facts.durations`: a training takes about an hour), scaled by ``--latency``; statuses follow botocore's model and the real responses
+(docs/aws-facts.md#statuses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from personalize_facts.durations import TYPICAL_SECONDS
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the local service knows of one resource kind (``dataset-import-job``)."""
+
+    name: str
+    list_key: str
+    """The member of its List call's answer (``datasetImportJobs``; ListFilters' ``Filters``)."""
+    parent: str | None = None
+    """The kind whose ARN its List call takes, to list the resources under one of them."""
+    checks_parent: bool = False
+    """Its List call answers ResourceNotFoundException for a parent that does not exist (else
+    an unknown parent lists nothing, as botocore's model lists no such error)."""
+    bare_statuses: bool = False
+    """Its statuses carry no verb: PENDING, IN_PROGRESS, then its final status or FAILED."""
+    shown_verbs: Mapping[str, str] = field(default_factory=dict)
+    """The verb of the statuses a job shows where not its own (an update shows CREATE ...)."""
+    pending_only: frozenset[str] = frozenset()
+    """Verbs whose jobs show no IN_PROGRESS status."""
+    final: Mapping[str, str] = field(default_factory=dict)
+    """The status a successful job of a verb ends in, where not ACTIVE."""
+    busy: frozenset[str] = frozenset()
+    """Statuses besides ``... PENDING`` and ``... IN_PROGRESS`` in which it is in flight."""
+    generated: frozenset[str] = frozenset({"Describe", "List"})
+    """Its calls whose handlers are generated from this table (the others are written out)."""
+
+    @property
+    def seconds(self) -> float:
+        """How long its jobs take on AWS (:mod:`personalize_facts.durations`), which
+        ``--latency`` scales."""
+        return TYPICAL_SECONDS.get(self.name, 0.0)
+
+    @property
+    def member(self) -> str:
+        """Its member in a Describe answer (``datasetImportJob``)."""
+        head, *rest = self.name.split("-")
+        return head + "".join(part.title() for part in rest)
+
+    @property
+    def arn_member(self) -> str:
+        """The member holding its ARN, in its document and in calls (``datasetImportJobArn``)."""
+        return self.member + "Arn"
+
+    def status_verb(self, verb: str) -> str:
+        """The verb of the statuses a job of ``verb`` shows (``CREATE`` in CREATE PENDING)."""
+        return self.shown_verbs.get(verb, verb)
+
+    def status(self, verb: str, phase: str) -> str:
+        """The status of a job of ``verb`` in a phase (PENDING, IN_PROGRESS, FAILED)."""
+        return phase if self.bare_statuses else f"{self.status_verb(verb)} {phase}"
+
+    def in_flight(self, status: str) -> bool:
+        """True while a resource of this kind is being created or updated."""
+        return busy_status(status) or status in self.busy
+
+
+def busy_status(status: str) -> bool:
+    """True for a status of a creation or update in flight (not yet ACTIVE or FAILED)."""
+    return status.endswith(("PENDING", "IN_PROGRESS")) and not status.startswith("DELETE")
+
+
+# botocore's CampaignUpdateSummary.status and SolutionUpdateSummary.status (and the real
+# service's campaign updates in docs/aws-facts.md#statuses): an update moves through
+# CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
+_UPDATE_SHOWS_CREATE = MappingProxyType({"UPDATE": "CREATE"})
+
+KINDS: Mapping[str, Kind] = MappingProxyType(
+    {
+        kind.name: kind
+        for kind in (
+            Kind("schema", "schemas"),
+            # botocore's DatasetGroup.status documents DELETE PENDING only.
+            Kind("dataset-group", "datasetGroups", pending_only=frozenset({"DELETE"})),
+            Kind("dataset", "datasets", "dataset-group"),
+            Kind("dataset-import-job", "datasetImportJobs", "dataset"),
+            Kind("dataset-export-job", "datasetExportJobs", "dataset"),
+            # DataDeletionJob.status: PENDING, IN_PROGRESS, COMPLETED, FAILED.
+            Kind(
+                "data-deletion-job",
+                "dataDeletionJobs",
+                "dataset-group",
+                bare_statuses=True,
+                final=MappingProxyType({"CREATE": "COMPLETED"}),
+            ),
+            Kind(
+                "solution",
+                "solutions",
+                "dataset-group",
+                shown_verbs=_UPDATE_SHOWS_CREATE,
+                generated=frozenset({"List"}),
+            ),
+            Kind(
+                "solution-version",
+                "solutionVersions",
+                "solution",
+                busy=frozenset({"CREATE STOPPING"}),
+                generated=frozenset({"Describe"}),
+            ),
+            Kind(
+                "campaign",
+                "campaigns",
+                "solution",
+                shown_verbs=_UPDATE_SHOWS_CREATE,
+                generated=frozenset({"List"}),
+            ),
+            Kind("batch-inference-job", "batchInferenceJobs", "solution-version"),
+            Kind(
+                "batch-segment-job",
+                "batchSegmentJobs",
+                "solution-version",
+                checks_parent=True,
+            ),
+            Kind(
+                "recommender",
+                "recommenders",
+                "dataset-group",
+                checks_parent=True,
+                final=MappingProxyType({"STOP": "INACTIVE"}),
+                generated=frozenset({"List"}),
+            ),
+            Kind("metric-attribution", "metricAttributions", "dataset-group", checks_parent=True),
+            Kind("filter", "Filters", "dataset-group"),
+            Kind("event-tracker", "eventTrackers", "dataset-group"),
+        )
+    }
+)
+"""Every resource kind the service stores, by name."""
