@@ -27,6 +27,7 @@ os.environ.setdefault(
     "PREFECT_HOME",
     os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".demo", "prefect"),
 )
+os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)  # Prefect creates only the last level
 # Keep the console to the summary (every log line still reaches the Prefect API and its UI).
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 # Tasks the demo calls outside a flow (granting S3 access) log to the console only.
