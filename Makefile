@@ -140,3 +140,8 @@ bench-gate: $(STAMP)
 .PHONY: bench-data-regressions
 bench-data-regressions: $(STAMP)
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m benchmarks.data_regressions $(BENCH_ARGS)
+
+# --- issue 24: how long make test's pytest run takes (BENCH_ARGS="--fast" for make test-fast's) ---
+.PHONY: bench-tests
+bench-tests: $(STAMP)
+	$(BIN)/python -m benchmarks.test_suite $(BENCH_ARGS)

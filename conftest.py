@@ -114,10 +114,17 @@ def pytest_unconfigure() -> None:
     shutil.rmtree(os.environ["PREFECT_HOME"], ignore_errors=True)
 
 
+SLOW_FIXTURES = ("stack", "slow_service")
+"""Fixtures that make a test slow: the local stack, a paced private service."""
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test that must share a worker with others (before xdist reads the marks)."""
+    """Mark each test that must share a worker with others (before xdist reads the marks), and
+    each test on the local stack or a paced service as slow."""
     for item in items:
         group = shared_group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+        if any(name in item.fixturenames for name in SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)

@@ -60,6 +60,24 @@ column, values come from the field's own example or from the files in `config/`.
 """
 
 
+SEE_ALSO = {
+    "AwsSettings": ("running against AWS", "deploying.md#running-against-aws"),
+    "DatasetConfig": ("data preparation", "data.md"),
+    "SourceConfig": ("data preparation", "data.md#what-preparation-does"),
+    "CleaningConfig": ("data preparation", "data.md#what-preparation-does"),
+    "ImportGuards": ("guards", "data.md#guards"),
+    "DataChecks": ("data checks", "data.md#data-checks-each-export-against-the-accepted-data"),
+    "GateConfig": ("the gate", "gate.md"),
+    "HoldoutGateConfig": (
+        "the paired comparison",
+        "gate.md#the-gate-you-can-trust-new-against-serving-on-the-same-held-out-users",
+    ),
+    "RecommenderConfig": ("the flows", "getting-started.md#the-flows"),
+    "PrepRunConfig": ("where preparation runs", "data.md#where-it-runs-one-process-or-dask"),
+}
+"""Where the documentation explains a section's settings (MkDocs checks the links)."""
+
+
 @dataclass
 class Section:
     """One model of the configuration and the YAML paths where it appears."""
@@ -124,7 +142,7 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
         return [c for s in schema["anyOf"] if s.get("type") != "null" for c in _constraints(s)]
     out: list[str] = []
     if "enum" in schema:
-        out.append(", ".join(f"`{value}`" for value in schema["enum"]))
+        out.append(", ".join(_code(str(value)) for value in schema["enum"]))
     names = {
         "minimum": ">= {}",
         "exclusiveMinimum": "> {}",
@@ -134,9 +152,13 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
         "maxLength": "length <= {}",
         "minItems": "at least {} entries",
         "maxItems": "at most {} entries",
-        "pattern": "matches `{}`",
+        "pattern": "matches {}",
     }
-    out += [text.format(schema[key]) for key, text in names.items() if key in schema]
+    out += [
+        text.format(_code(schema[key]) if key == "pattern" else schema[key])
+        for key, text in names.items()
+        if key in schema
+    ]
     if "propertyNames" in schema:
         keys = _constraints(schema["propertyNames"])
         out += [f"keys: {k}" for k in keys]
@@ -147,6 +169,15 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
     return out
 
 
+def _code(text: str) -> str:
+    """Inline code for a table cell; with a ``|``, as HTML whose punctuation is all character
+    references (a table would split at a bare ``|``, and Markdown would read ``*`` and ``\\``)."""
+    if "|" in text:
+        escaped = "".join(c if c.isalnum() else f"&#{ord(c)};" for c in text)
+        return f"<code>{escaped}</code>"
+    return f"`{text}`"
+
+
 def _yaml(value: Any) -> str:
     """A value as inline YAML in a table cell."""
     text = json.dumps(value, default=str) if not isinstance(value, str) else value
@@ -154,7 +185,7 @@ def _yaml(value: Any) -> str:
         text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
     elif isinstance(value, bool) or value is None:
         text = json.dumps(value)
-    return "`" + text.replace("|", "\\|") + "`"
+    return _code(text)
 
 
 def _default(info: FieldInfo) -> str:
@@ -215,6 +246,9 @@ def render(configs: list[Any] | None = None) -> str:
         lines += [f"## {section.paths[0] or 'The file'} {{#{name.lower()}}}", ""]
         doc = " ".join((section.model.__doc__ or "").split("\n\n")[0].split())
         lines += [f"{doc} ({name}, at {where}.)" if section.paths[0] else doc, ""]
+        if name in SEE_ALSO:
+            text, link = SEE_ALSO[name]
+            lines += [f"More: [{text}]({link}).", ""]
         lines += [
             "| setting | type | default | allowed | description | example |",
             "| --- | --- | --- | --- | --- | --- |",

@@ -84,6 +84,7 @@ def test_unknown_arn(personalize: Any) -> None:
     assert error.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+@pytest.mark.slow
 def test_state_survives_restart(tmp_path: Any) -> None:
     import boto3
 

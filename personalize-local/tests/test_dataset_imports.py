@@ -212,6 +212,7 @@ def client(service_name: str, endpoint: str) -> Any:
                         aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_imported_rows_survive_a_restart_and_imports_do_not_overlap(
     tmp_path: Any, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
+import pytest
 
 from personalize_facts.iam import trust_policy
 from personalize_local.process import LocalService
@@ -33,6 +34,7 @@ def document(value: Any) -> Any:
     return json.loads(unquote(value)) if isinstance(value, str) else value
 
 
+@pytest.mark.slow
 def test_roles_and_their_policies_outlive_a_kill(tmp_path: Path) -> None:
     trust = trust_policy(ACCOUNT, "us-east-1")
     first = LocalService(tmp_path)

@@ -40,6 +40,7 @@ def seen(describe: Callable[[], dict[str, Any]], until: str, timeout: float = 30
     return statuses
 
 
+@pytest.mark.slow
 def test_update_and_deletion_statuses(
     tmp_path: Any, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,6 +43,7 @@ def test_a_client_finds_its_dataset_group_by_the_arn_it_builds_from_sts(
     assert account == "000000000000"  # the default: as the local service's ARNs always were
 
 
+@pytest.mark.slow
 def test_account_id_sets_the_account_of_every_part(tmp_path: Path) -> None:
     account = "111122223333"
     with LocalService(tmp_path, extra_args=("--account-id", account)) as service:

@@ -161,6 +161,7 @@ def test_an_export_needs_put_object_which_the_import_policy_lacks(
     assert done["status"] == "ACTIVE"
 
 
+@pytest.mark.slow
 def test_bucket_policies_outlive_a_restart_of_the_local_s3(tmp_path: Path) -> None:
     with LocalService(tmp_path) as first:
         s3 = boto3.client("s3", endpoint_url=first.env["AWS_ENDPOINT_URL_S3"])

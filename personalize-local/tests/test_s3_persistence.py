@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import httpx
+import pytest
 from boto3.s3.transfer import TransferConfig
 
 from personalize_local.process import LocalService
@@ -22,6 +23,7 @@ def s3_of(service: LocalService) -> Any:
     return boto3.client("s3", endpoint_url=service.env["AWS_ENDPOINT_URL_S3"])
 
 
+@pytest.mark.slow
 def test_objects_buckets_and_deletions_outlive_a_restart(tmp_path: Path) -> None:
     big = bytes(range(256)) * (24 * 1024)  # 6 MiB: two parts at a 5 MiB part size
     with LocalService(tmp_path) as first:
@@ -59,6 +61,7 @@ def test_objects_buckets_and_deletions_outlive_a_restart(tmp_path: Path) -> None
         assert hashlib.sha256(body).digest() == hashlib.sha256(big).digest()
 
 
+@pytest.mark.slow
 def test_an_acknowledged_write_survives_a_kill(tmp_path: Path) -> None:
     service = LocalService(tmp_path)
     service.start()
@@ -75,6 +78,7 @@ def test_an_acknowledged_write_survives_a_kill(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_concurrent_writes_are_all_kept(tmp_path: Path) -> None:
     with LocalService(tmp_path) as first:
         s3 = s3_of(first)
@@ -94,6 +98,7 @@ def test_concurrent_writes_are_all_kept(tmp_path: Path) -> None:
         assert keys == {f"part-{w}/{n}.csv" for w in range(8) for n in range(1, 25)}
 
 
+@pytest.mark.slow
 def test_resetting_the_local_s3_empties_its_folder(tmp_path: Path) -> None:
     with LocalService(tmp_path) as service:
         s3 = s3_of(service)

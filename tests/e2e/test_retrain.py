@@ -28,6 +28,8 @@ from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
 from tests.service_support.helpers import arm_faults
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def pipeline(

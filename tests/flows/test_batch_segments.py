@@ -16,6 +16,7 @@ from flows.retrain import retrain
 from tests.pipelines import make_pipeline
 
 
+@pytest.mark.slow
 def test_segments_for_items_and_attributes(
     prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str
 ) -> None:

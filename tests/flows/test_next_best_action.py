@@ -28,6 +28,7 @@ from tests.service_support.helpers import (
 )
 
 
+@pytest.mark.slow
 def test_a_next_best_action_campaign_is_trained_and_promoted(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:

@@ -84,6 +84,7 @@ def test_hpo_ranges_are_checked_against_describe_algorithm(
     assert hpo_range_problem(TUNABLE, "r", kind, spec) == problem
 
 
+@pytest.mark.slow
 def test_bad_recipe_and_hyperparameter_stop_provision_before_any_create(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:

@@ -22,6 +22,7 @@ def actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {(row["kind"], row["name"]): row["action"] for row in result["plan"]}
 
 
+@pytest.mark.slow
 def test_plan_then_provision_then_nothing_to_do(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -60,6 +61,7 @@ def test_bad_configuration_fails_before_any_call(prefect_api: None, tmp_path: Pa
         provision(config_path=str(path))
 
 
+@pytest.mark.slow
 def test_plan_of_a_group_name_with_an_underscore(
     prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -75,6 +77,7 @@ def test_plan_of_a_group_name_with_an_underscore(
     assert f"plan-shop-recs-{unique}" in latest_artifacts(f"plan-shop-recs-{unique}")
 
 
+@pytest.mark.slow
 def test_solution_drift_shows_in_the_plan_and_stops_retrain_before_training(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -102,6 +105,7 @@ def test_solution_drift_shows_in_the_plan_and_stops_retrain_before_training(
         provision(config_path=pipeline.config_path)
 
 
+@pytest.mark.slow
 def test_a_configuration_error_on_the_command_line_is_the_message_alone(tmp_path: Path) -> None:
     # Issue 16: about 65 lines and two tracebacks around a two-line message.
     path = tmp_path / "bad.yaml"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import fsspec
+import pytest
 import yaml
 
 from flows.provision import provision
@@ -48,6 +49,7 @@ def readings(pipeline: Pipeline) -> list[dict[str, Any]]:
         return [json.loads(line) for line in source.read().splitlines()]
 
 
+@pytest.mark.slow
 def test_provision_then_retrain_gates_and_stops_a_degraded_recommender(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -89,6 +91,7 @@ def test_provision_then_retrain_gates_and_stops_a_degraded_recommender(
     assert arn in deleted and created["dataset_group"] in deleted
 
 
+@pytest.mark.slow
 def test_a_drop_against_the_last_good_reading_rolls_the_configuration_back(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pandas as pd
+import pytest
 import yaml
 
 from flows.provision import provision
@@ -41,6 +42,7 @@ def test_daily_impact_adds_windows_up_per_day_and_keeps_the_last_days() -> None:
     assert daily_impact(report, days=1)["value"].tolist() == [7.0]
 
 
+@pytest.mark.slow
 def test_events_from_a_campaign_are_reported_per_version(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:

@@ -17,6 +17,7 @@ from tests.flows.paused_runs import paused_run
 from tests.pipelines import make_pipeline
 
 
+@pytest.mark.slow
 def test_too_little_data_stops_before_import(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -50,6 +51,7 @@ def retrain_answered(config_path: str, answer: dict[str, Any]) -> Any:
     return result["state"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("approve", [False, True])
 def test_promotion_waits_for_a_person(

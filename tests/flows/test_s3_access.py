@@ -34,6 +34,7 @@ def nothing_created(personalize: Any, pipeline: Pipeline) -> bool:
     return pipeline.config.dataset_group.name not in {g["name"] for g in groups}
 
 
+@pytest.mark.slow
 def test_a_bucket_without_a_policy_stops_provision_with_the_policy_to_apply(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -58,6 +59,7 @@ def test_a_bucket_without_a_policy_stops_provision_with_the_policy_to_apply(
     assert provision(config_path=pipeline.config_path, plan=True)["problems"] == []
 
 
+@pytest.mark.slow
 def test_a_missing_grant_is_named_and_the_other_statements_are_kept(
     prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -80,6 +82,7 @@ def test_a_missing_grant_is_named_and_the_other_statements_are_kept(
     assert "s3:PutObject" in printed[1]["Action"]
 
 
+@pytest.mark.slow
 def test_a_role_personalize_may_not_assume_is_named(
     prefect_api: None, local_service: Any, s3: Any, tmp_path: Path, unique: str
 ) -> None:

@@ -34,6 +34,7 @@ def _rows(result: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [row for row in result["plan"] if row["kind"] == kind]
 
 
+@pytest.mark.slow
 def test_provision_updates_an_allowed_schema_change_and_refuses_others(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:

@@ -33,6 +33,7 @@ HPO = {
 }
 
 
+@pytest.mark.slow
 def test_solutions_train_on_their_own_only_when_configured(aws: AwsSettings, unique: str) -> None:
     personalize = boto3.client("personalize")
     group = personalize.create_dataset_group(name=f"at-{unique}")["datasetGroupArn"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from mypy import api
 
 MISSPELT = """
@@ -18,6 +19,7 @@ client(AwsSettings(), "personalize-events").put_events(trackingId="t", sessionId
 """
 
 
+@pytest.mark.slow
 def test_a_misspelt_operation_or_parameter_fails_type_checking(tmp_path: Path) -> None:
     snippet = tmp_path / "snippet.py"
     snippet.write_text(MISSPELT)
