@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pypr
 	touch $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p .demo/prefect
 	$(BIN)/python -m local.demo
 
 # The demo's runs in the Prefect UI: its own database (.demo/prefect), its own port (make up: 4200).

@@ -27,7 +27,6 @@ os.environ.setdefault(
     "PREFECT_HOME",
     os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".demo", "prefect"),
 )
-os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)  # Prefect creates only the last level
 # Keep the console to the summary (every log line still reaches the Prefect API and its UI).
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 # Tasks the demo calls outside a flow (granting S3 access) log to the console only.
@@ -212,6 +211,8 @@ def print_batch(result: Mapping[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the demo and print its summary (``--help`` says what it does, and runs nothing)."""
     command_parser("python -m local.demo", __doc__).parse_args(argv)
+    # Prefect makes only the last level of its home: on a fresh clone .demo/ is not there yet.
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     # The local service and its clients need some credentials, never a real account's.
     os.environ.pop("AWS_PROFILE", None)
     os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo")
