@@ -44,6 +44,8 @@ DEMO_UI_PORT = 4280
 def main(argv: list[str] | None = None) -> None:
     """Run the demo (``--help`` says what it does, at once, and runs nothing)."""
     command_parser("python -m local.demo", __doc__).parse_args(argv)
+    # Prefect makes only the last level of its home: on a fresh clone .demo/ is not there yet.
+    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
     from local.demo_run import run_demo  # Prefect and the flows: after the environment above
 
     run_demo(DEMO_UI_PORT)

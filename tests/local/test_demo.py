@@ -14,7 +14,9 @@ from personalize_local.process import LocalService
 from tests.pipelines import ROOT
 
 GRANT = """
-import local.demo, local.demo_run, boto3
+import os, local.demo
+os.makedirs(os.environ['PREFECT_HOME'], exist_ok=True)  # as local.demo.main does
+import local.demo_run, boto3
 from tasks.config import load_config
 from tasks.s3_access import grant_personalize_access
 config = load_config(local.demo_run.CONFIG)
