@@ -20,12 +20,14 @@ $(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pypr
 	touch $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p .demo/prefect
 	$(BIN)/python -m local.demo
 
 # The demo's runs in the Prefect UI: its own database (.demo/prefect), its own port (make up: 4200).
 DEMO_UI_PORT ?= 4280
 .PHONY: demo-ui
 demo-ui: $(STAMP)
+	mkdir -p .demo/prefect
 	env -u PREFECT_API_URL PREFECT_HOME=$(CURDIR)/.demo/prefect \
 		$(BIN)/prefect server start --host 127.0.0.1 --port $(DEMO_UI_PORT)
 

@@ -18,7 +18,13 @@ from tasks.config import SolutionConfig
 from tasks.gate import GateDecision
 
 Status = Literal[
-    "trained", "unchanged", "stopped by the gate", "not approved", "promotion failed", "promoted"
+    "trained",
+    "unchanged",
+    "stopped by the gate",
+    "stopped before",
+    "not approved",
+    "promotion failed",
+    "promoted",
 ]
 
 
@@ -53,6 +59,11 @@ class SolutionOutcome:
         """Why the run fails because of this solution, or None."""
         if self.status == "stopped by the gate" and self.gate is not None:
             return self.gate.summary()
+        if self.status == "stopped before":
+            return (
+                f"{self.trained.version} stays stopped: the gate stopped it before against the "
+                "same serving version and gate settings, and nothing it decided on has changed"
+            )
         if self.status == "not approved":
             return f"promotion of {self.trained.version} was not approved"
         if self.status == "promotion failed" and self.promotion is not None:

@@ -33,6 +33,7 @@ from typing import Any, Literal, NamedTuple
 import fsspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
 from tasks.prep.cleaning import SECONDS_PER_DAY
@@ -137,7 +138,17 @@ def measure(
         return None
     length = export.end - (export.start if incremental else accepted_end)
     history = Tally(accepted_end - max(length, MIN_SPAN))
-    history.add_files(accepted_files(accepted))
+    try:
+        history.add_files(accepted_files(accepted))
+    except (OSError, ValueError, pa.ArrowException) as error:
+        report.notes.append(f"Data checks skipped: the accepted files could not be read ({error}).")
+        return None
+    if not history.rows:
+        report.notes.append(
+            f"Data checks skipped: the accepted imports ({', '.join(accepted)}) hold no rows "
+            "that could be found."
+        )
+        return None
     recent = None
     if incremental or length > 0:
         recent = profile(history, window=True), profile(export, window=not incremental)
