@@ -18,7 +18,7 @@ def help_of(*command: str) -> str:
     """What ``python -m <command> --help`` prints; it must end at once, successfully."""
     shown = subprocess.run(
         [sys.executable, "-m", *command, "--help"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     return shown.stdout
