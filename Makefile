@@ -62,13 +62,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Re-resolve the pinned versions after changing dependencies in pyproject.toml. uv resolves in
-# seconds where pip backtracks for minutes (s3fs pins aiobotocore, which pins botocore).
+# Re-resolve the pinned versions after changing dependencies in any of the three pyproject.toml
+# files (the lock covers them all; the three projects themselves are left out, pip takes them
+# from this checkout). uv resolves in seconds where pip backtracks for minutes (s3fs pins
+# aiobotocore, which pins botocore); the lock's current pins are kept unless they must move.
+LOCKED_PROJECTS := prefect-personalize personalize-local personalize-facts
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet uv
-	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
-		--quiet --no-header -o requirements.lock
+	printf '%s\n' '-e ./personalize-facts' '-e ./personalize-local' '-e .[dev]' | \
+		.lock-venv/bin/uv pip compile - --python-version 3.11 --quiet --no-header \
+		$(LOCKED_PROJECTS:%=--no-emit-package %) -o requirements.lock
 	rm -rf .lock-venv
 
 clean:

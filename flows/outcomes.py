@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flows.promote import Promotion, PromotionApproval
@@ -69,3 +69,22 @@ class SolutionOutcome:
         if self.status == "promotion failed" and self.promotion is not None:
             return self.promotion.message
         return None
+
+
+DatasetAction = Literal["accepted", "unchanged", "restored", "kept", "nothing accepted"]
+"""What became of a dataset's data when a run ended (:mod:`flows.restore`)."""
+
+
+@dataclass
+class DatasetAfter:
+    """What became of one dataset's data when the run ended."""
+
+    dataset_type: str
+    action: DatasetAction
+    detail: str
+    jobs: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One clause for the run's message, e.g. "interactions restored to the accepted data
+        (1 import)"."""
+        return f"{self.dataset_type} {self.detail}"
