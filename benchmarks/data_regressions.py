@@ -311,7 +311,8 @@ def run_scenario(pipelines: Pipelines, scenario: Scenario) -> Row:
     after = import_jobs(config_path)
     outcome = outcome_of(state, before, after)
     kept = dataset_as_accepted(config_path)
-    row = Row(scenario, outcome, state.message or "", kept, time.monotonic() - started)
+    message = (state.message or "").split("(what the serving version trained on): ")[-1]
+    row = Row(scenario, outcome, message, kept, time.monotonic() - started)
     log(f"{scenario.name}: {outcome}; dataset as accepted: {_yes(kept)}; {row.message[:300]}")
     return row
 

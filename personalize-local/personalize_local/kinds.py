@@ -45,11 +45,12 @@ class Kind:
     generated: frozenset[str] = frozenset({"Describe", "List"})
     """Its calls whose handlers are generated from this table (the others are written out)."""
 
-    @property
-    def seconds(self) -> float:
-        """How long its jobs take on AWS (:mod:`personalize_facts.durations`), which
-        ``--latency`` scales."""
-        return TYPICAL_SECONDS.get(self.name, 0.0)
+    def seconds(self, verb: str = "CREATE") -> float:
+        """How long a job of ``verb`` takes on AWS, which ``--latency`` scales: its own typical
+        duration where :mod:`personalize_facts.durations` has one (``recommender-stop``,
+        ``campaign-update``), else the kind's (0: it has no jobs)."""
+        own = TYPICAL_SECONDS.get(f"{self.name}-{verb.lower()}")
+        return own if own is not None else TYPICAL_SECONDS.get(self.name, 0.0)
 
     @property
     def member(self) -> str:
