@@ -20,12 +20,14 @@ $(STAMP): pyproject.toml personalize-local/pyproject.toml personalize-facts/pypr
 	touch $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p .demo/prefect
 	$(BIN)/python -m local.demo
 
 # The demo's runs in the Prefect UI: its own database (.demo/prefect), its own port (make up: 4200).
 DEMO_UI_PORT ?= 4280
 .PHONY: demo-ui
 demo-ui: $(STAMP)
+	mkdir -p .demo/prefect
 	env -u PREFECT_API_URL PREFECT_HOME=$(CURDIR)/.demo/prefect \
 		$(BIN)/prefect server start --host 127.0.0.1 --port $(DEMO_UI_PORT)
 
@@ -60,13 +62,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Re-resolve the pinned versions after changing dependencies in pyproject.toml. uv resolves in
-# seconds where pip backtracks for minutes (s3fs pins aiobotocore, which pins botocore).
+# Re-resolve the pinned versions after changing dependencies in any of the three pyproject.toml
+# files (the lock covers them all; the three projects themselves are left out, pip takes them
+# from this checkout). uv resolves in seconds where pip backtracks for minutes (s3fs pins
+# aiobotocore, which pins botocore); the lock's current pins are kept unless they must move.
+LOCKED_PROJECTS := prefect-personalize personalize-local personalize-facts
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet uv
-	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
-		--quiet --no-header -o requirements.lock
+	printf '%s\n' '-e ./personalize-facts' '-e ./personalize-local' '-e .[dev]' | \
+		.lock-venv/bin/uv pip compile - --python-version 3.11 --quiet --no-header \
+		$(LOCKED_PROJECTS:%=--no-emit-package %) -o requirements.lock
 	rm -rf .lock-venv
 
 clean:
@@ -79,13 +85,22 @@ PREFECT_PORT ?= 4200
 PERSONALIZE_PORT ?= 8599
 S3_PORT ?= 8598
 LATENCY ?= instant
+# DATABASE=postgres: the Prefect server on a local PostgreSQL server instead of SQLite.
+DATABASE ?= sqlite
+POSTGRES_PORT ?= 8597
 STACK := $(BIN)/python -m local.stack --prefect-port $(PREFECT_PORT) \
-	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY)
+	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY) \
+	--database $(DATABASE) --postgres-port $(POSTGRES_PORT)
 
-.PHONY: up down stack-status env
+.PHONY: up down stack-status env postgres
 
-up: $(STAMP)
+up: $(STAMP) $(if $(filter postgres,$(DATABASE)),postgres)
 	$(STACK) up
+
+# Debian's PostgreSQL server, installed with apt-get unless its binaries are already there.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends postgresql)
 
 down:
 	$(STACK) down

@@ -47,7 +47,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from flows.accepted import read_manifest
 from flows.export_dataset import export_dataset
 from flows.retrain import retrain
 from local.sample_data import (
@@ -59,6 +58,7 @@ from local.sample_data import (
 )
 from local.sample_data import generate_interactions as generate
 from personalize_local.process import LocalService
+from tasks.accepted import read_manifest
 from tasks.config import load_config
 from tasks.dataset_updates import live_dataset
 from tasks.prep.import_folder import read_import
@@ -311,7 +311,8 @@ def run_scenario(pipelines: Pipelines, scenario: Scenario) -> Row:
     after = import_jobs(config_path)
     outcome = outcome_of(state, before, after)
     kept = dataset_as_accepted(config_path)
-    row = Row(scenario, outcome, state.message or "", kept, time.monotonic() - started)
+    message = (state.message or "").split("(what the serving version trained on): ")[-1]
+    row = Row(scenario, outcome, message, kept, time.monotonic() - started)
     log(f"{scenario.name}: {outcome}; dataset as accepted: {_yes(kept)}; {row.message[:300]}")
     return row
 

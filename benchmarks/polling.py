@@ -154,7 +154,7 @@ class ScaledClock:
 
 def measure(duration: float, scale: float, priors: list[float], root: Path) -> list[Trial]:
     """Dataset group creations of ``duration`` scaled seconds, waited with each prior."""
-    latency = duration * scale / KINDS["dataset-group"].seconds
+    latency = duration * scale / KINDS["dataset-group"].seconds()
     trials = []
     with LocalService(root / f"d{int(duration)}", latency=str(latency)) as service:
         service.apply_env()

@@ -25,7 +25,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from flows.batch_files import (
+from flows.configured import DEFAULT_CONFIG, Resources
+from flows.imports import current_imports, location
+from flows.provision import resources_for
+from tasks.aws import AwsSettings
+from tasks.batch_files import (
     BatchSummary,
     input_lines,
     read_output,
@@ -33,10 +37,6 @@ from flows.batch_files import (
     summarise,
     write_text,
 )
-from flows.configured import DEFAULT_CONFIG, Resources
-from flows.imports import current_imports, location
-from flows.provision import resources_for
-from tasks.aws import AwsSettings
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import ConfigError, PipelineConfig, SolutionConfig, load_config

@@ -21,16 +21,16 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from flows.batch_files import write_text
 from flows.batch_inference import imported_rows
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.provision import resources_for
-from flows.segment_files import read_segments, segment_input, summarise_segments
+from tasks.batch_files import write_text
 from tasks.batch_segments import latest_solution_version, run_batch_segment_job
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
 from tasks.retries import personalize_task
+from tasks.segment_files import read_segments, segment_input, summarise_segments
 
 DEFAULT_ITEMS = 10
 

@@ -14,13 +14,10 @@ Models trained before keep what they learnt: retrain so that no version knows th
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import fsspec
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
@@ -28,7 +25,7 @@ from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
 from tasks.config import load_config
-from tasks.data_deletion import delete_users, write_user_ids
+from tasks.data_deletion import delete_users, read_user_ids, write_user_ids
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import find_arn
 
@@ -39,7 +36,7 @@ def user_ids_from(user_ids: list[str], user_ids_uri: str | None) -> list[str]:
     """The distinct ids given in the list and the file, in order; ValueError naming a bad one."""
     given = [str(user) for user in user_ids]
     if user_ids_uri:
-        given += _read_ids(user_ids_uri)
+        given += read_user_ids(user_ids_uri)
     ids = list(dict.fromkeys(user.strip() for user in given))
     for position, user in enumerate(ids, start=1):
         if not user:
@@ -55,17 +52,6 @@ def user_ids_from(user_ids: list[str], user_ids_uri: str | None) -> list[str]:
             "Nothing was changed."
         )
     return ids
-
-
-def _read_ids(uri: str) -> list[str]:
-    """The ids in a file: a CSV's USER_ID column, or one id per line."""
-    with fsspec.open(uri, "r", encoding="utf-8") as handle:
-        text = str(handle.read())
-    lines = text.splitlines()
-    if lines and lines[0].strip().upper().startswith("USER_ID"):
-        rows = csv.DictReader(io.StringIO(text))
-        return [row["USER_ID"] for row in rows if row.get("USER_ID") is not None]
-    return [line for line in lines if line.strip()]
 
 
 @flow(name="forget-users", log_prints=True)

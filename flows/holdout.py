@@ -24,10 +24,10 @@ import pandas as pd
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.batch_files import read_output
 from flows.batch_inference import catalogue_items, write_batch_input
 from flows.parallel import all_results
 from flows.provision import Resources
+from tasks.batch_files import read_output
 from tasks.batch_inference import run_batch_inference
 from tasks.campaigns import serving_solution_version
 from tasks.config import HoldoutGateConfig, PipelineConfig, SolutionConfig

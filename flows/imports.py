@@ -30,13 +30,14 @@ from typing import Any, Literal
 
 from prefect.runtime import flow_run
 
-from flows.accepted import accepted_imports
 from flows.configured import Resources
-from flows.lineage import DataLineage, etag
-from flows.restore import carry_into, pending_held_out
+from flows.lineage import DataLineage
+from flows.restore import pending_held_out
+from tasks.accepted import accepted_imports, carry_into
 from tasks.aws import AwsSettings
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
+from tasks.etags import etag
 from tasks.prep.config import SourceConfig
 from tasks.prep.holdout import Holdout, HoldoutSpec, is_holdout_file
 from tasks.prep.task import prepare_dataset

@@ -9,47 +9,18 @@ each solution's outcome (:mod:`flows.outcomes`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import fsspec
 from prefect.artifacts import create_markdown_artifact
 
-from flows.outcomes import SolutionOutcome
+from flows.outcomes import DatasetAfter, SolutionOutcome
 from tasks.reporting import artifact_key
 
 if TYPE_CHECKING:
     from flows.recommenders import RecommenderCheck
-    from flows.restore import DatasetAfter
-
-
-def etag(uri: str) -> str | None:
-    """The object's ETag (S3) or None (local files, or when it cannot be read).
-
-    A folder (an import folder of CSV parts) has one made of its parts' names and ETags.
-    """
-    try:
-        fs, path = fsspec.core.url_to_fs(uri)
-        if uri.endswith("/"):
-            fs.invalidate_cache(path)  # s3fs keeps listings, ETags included
-            found = fs.find(path, detail=True)
-            parts = {p: info for p, info in found.items() if p.lower().endswith(".csv")}
-            tags = [f"{p.rsplit('/', 1)[-1]}={_tag(info)}" for p, info in sorted(parts.items())]
-            if not parts or None in (_tag(info) for info in parts.values()):
-                return None
-            return "folder-" + hashlib.md5("\n".join(tags).encode()).hexdigest()
-        info = fs.info(path)
-    except (OSError, ValueError):
-        return None
-    return _tag(info)
-
-
-def _tag(info: dict[str, Any]) -> str | None:
-    value = info.get("ETag") or info.get("etag")
-    return str(value).strip('"') if value else None
 
 
 @dataclass

@@ -1,9 +1,15 @@
-"""One Prefect concurrency lock per solution, so two runs never train or promote it at once.
+"""Prefect concurrency locks per solution and per dataset, so two runs never work on one at once.
 
 1. Each solution has a global concurrency limit named ``personalize-solution-<name>`` with one
-   slot, created on first use. A run takes the slots of all the solutions it works on at once
-   (atomically, so two runs with overlapping solutions cannot deadlock) and holds them from
-   training to promotion; a second run waits.
+   slot, created on first use, and so has each dataset a run imports into
+   (``personalize-dataset-<group>-<type>``). A run takes the slots of all the solutions and
+   datasets it works on at once (atomically, so two runs with overlapping ones cannot
+   deadlock). ``retrain`` holds them from before it plans its holdout until its data is
+   accepted or restored: preparing, importing, training, gating, promoting. So a dataset's
+   import (and the restore of a stopped run) is one run's at a time, a queued run finds
+   the content just imported and uses it, and everything a run decides about resources other
+   runs change (the serving version, the holdout, the accepted data) is read after it holds
+   the locks. A second run waits.
 2. The holder says so: the flow run holding a lock carries the tag ``holds:<lock>`` (shown in
    the UI) and its lease names it, until it lets go. The API does not tell who holds a global
    limit's slot, so a waiting run finds the holder by that tag.
@@ -51,6 +57,7 @@ from tasks.reporting import run_logger
 from tasks.waiter import format_elapsed
 
 LOCK_PREFIX = "personalize-solution-"
+DATASET_LOCK_PREFIX = "personalize-dataset-"
 HOLDER_TAG = "holds:"
 LEASE_SECONDS = 120.0
 NOTICE_SECONDS = 30.0
@@ -69,7 +76,16 @@ def lock_timeout(config: PipelineConfig) -> float | None:
 
 def lock_name(solution: str) -> str:
     """The concurrency limit's name for one solution."""
-    return LOCK_PREFIX + re.sub(r"[^A-Za-z0-9_-]+", "-", solution)
+    return LOCK_PREFIX + _safe(solution)
+
+
+def dataset_lock_name(dataset_group: str, dataset_type: str) -> str:
+    """The concurrency limit's name for one dataset of a dataset group."""
+    return f"{DATASET_LOCK_PREFIX}{_safe(dataset_group)}-{dataset_type.lower()}"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name)
 
 
 def ensure_locks(names: Iterable[str]) -> None:
@@ -87,10 +103,11 @@ def ensure_locks(names: Iterable[str]) -> None:
 
 @contextmanager
 def solution_locks(
-    solutions: Iterable[str], timeout_seconds: float | None = None
+    solutions: Iterable[str], timeout_seconds: float | None = None, datasets: Iterable[str] = ()
 ) -> Iterator[None]:
-    """Hold the locks of these solutions for the duration of the block."""
-    names = sorted({lock_name(solution) for solution in solutions})
+    """Hold the locks of these solutions, and of these datasets (lock names from
+    :func:`dataset_lock_name`), for the duration of the block."""
+    names = sorted({lock_name(solution) for solution in solutions} | set(datasets))
     if not names:
         yield
         return

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flows.promote import Promotion, PromotionApproval
@@ -18,7 +18,13 @@ from tasks.config import SolutionConfig
 from tasks.gate import GateDecision
 
 Status = Literal[
-    "trained", "unchanged", "stopped by the gate", "not approved", "promotion failed", "promoted"
+    "trained",
+    "unchanged",
+    "stopped by the gate",
+    "stopped before",
+    "not approved",
+    "promotion failed",
+    "promoted",
 ]
 
 
@@ -53,8 +59,32 @@ class SolutionOutcome:
         """Why the run fails because of this solution, or None."""
         if self.status == "stopped by the gate" and self.gate is not None:
             return self.gate.summary()
+        if self.status == "stopped before":
+            return (
+                f"{self.trained.version} stays stopped: the gate stopped it before against the "
+                "same serving version and gate settings, and nothing it decided on has changed"
+            )
         if self.status == "not approved":
             return f"promotion of {self.trained.version} was not approved"
         if self.status == "promotion failed" and self.promotion is not None:
             return self.promotion.message
         return None
+
+
+DatasetAction = Literal["accepted", "unchanged", "restored", "kept", "nothing accepted"]
+"""What became of a dataset's data when a run ended (:mod:`flows.restore`)."""
+
+
+@dataclass
+class DatasetAfter:
+    """What became of one dataset's data when the run ended."""
+
+    dataset_type: str
+    action: DatasetAction
+    detail: str
+    jobs: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One clause for the run's message, e.g. "interactions restored to the accepted data
+        (1 import)"."""
+        return f"{self.dataset_type} {self.detail}"

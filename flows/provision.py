@@ -32,9 +32,10 @@ from tasks.endpoints import check_endpoints
 from tasks.event_trackers import ensure_event_tracker
 from tasks.filters import ensure_filter
 from tasks.metric_attributions import as_metrics, ensure_metric_attribution
-from tasks.plan import PlanRow, plan_resources
+from tasks.plan import plan_resources
 from tasks.preflight import Finding, preflight, require_preflight
 from tasks.reporting import artifact_key, run_logger
+from tasks.resources import PlanRow
 from tasks.solutions import ensure_solution
 
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from prefect.artifacts import create_table_artifact
 
-from flows.imports import finished_imports
 from tasks.config import PipelineConfig, RecommenderConfig
+from tasks.dataset_imports import finished_imports
 from tasks.gate import GateDecision, evaluate_gate
 from tasks.recommenders import (
     ensure_recommender,
@@ -36,7 +36,7 @@ from tasks.recommenders import (
 from tasks.reporting import artifact_key, run_logger
 
 if TYPE_CHECKING:
-    from flows.provision import Resources
+    from flows.configured import Resources
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """After a retraining run: accept its data, or put each dataset back to the accepted data.
 
 Personalize trains on what a dataset holds, so a run imports before its gate decides. When the
-run ends, for every dataset it prepared (:mod:`flows.accepted` keeps the manifest):
+run ends, for every dataset it prepared (:mod:`tasks.accepted` keeps the manifest):
 
 1. :func:`accept_run` (the run ended without a stop, or one of its versions was promoted): the
    rows preparation held out for the gate are imported now (INCREMENTAL), so no interaction is
@@ -23,16 +23,15 @@ Each dataset's outcome is a :class:`DatasetAfter`, shown in the lineage and the 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
-import fsspec
 import pandas as pd
 
-from flows.accepted import (
+from flows.configured import Resources
+from flows.lineage import DataLineage
+from flows.outcomes import DatasetAfter
+from tasks.accepted import (
     AcceptedData,
     AcceptedImport,
     ImportMode,
@@ -43,8 +42,6 @@ from flows.accepted import (
     read_manifest,
     write_manifest,
 )
-from flows.configured import Resources
-from flows.lineage import DataLineage
 from tasks.config import PipelineConfig
 from tasks.dataset_imports import import_dataset
 from tasks.holdout_data import imports_in_effect
@@ -55,23 +52,6 @@ from tasks.resources import describe_resource
 MIN_INCREMENTAL_INTERACTIONS = 1000
 """Personalize's minimum of new records for an INCREMENTAL interactions import (developer guide,
 "Updating existing bulk data")."""
-
-Action = Literal["accepted", "unchanged", "restored", "kept", "nothing accepted"]
-
-
-@dataclass
-class DatasetAfter:
-    """What became of one dataset's data when the run ended."""
-
-    dataset_type: str
-    action: Action
-    detail: str
-    jobs: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """One clause for the run's message, e.g. "interactions restored to the accepted data
-        (1 import)"."""
-        return f"{self.dataset_type} {self.detail}"
 
 
 def accept_run(
@@ -188,21 +168,6 @@ def pending_held_out(config: PipelineConfig, dataset_type: str) -> list[str]:
     """Held-out files accepted but not imported yet, to carry into an INCREMENTAL import."""
     manifest = read_manifest(config, dataset_type)
     return list(manifest.pending) if manifest else []
-
-
-def carry_into(import_uri: str, pending: Sequence[str]) -> list[str]:
-    """Copy each pending held-out file into the import folder as a part of its own; the parts."""
-    parts = []
-    for i, uri in enumerate(pending):
-        part = f"{import_uri.rstrip('/')}/carried-{i:03d}.csv"
-        try:
-            with fsspec.open(uri, "rb") as source, fsspec.open(part, "wb") as target:
-                shutil.copyfileobj(source, target)
-        except FileNotFoundError:
-            run_logger().warning("Held-out file %s is gone; not carried", uri)
-            continue
-        parts.append(part)
-    return parts
 
 
 def summary(after: Sequence[DatasetAfter]) -> str:

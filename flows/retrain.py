@@ -2,16 +2,18 @@
 
 1. The configuration is loaded first (a bad one fails before any AWS call); the resources it
    describes are found or created (``provision``'s work, idempotent; fatal drift stops here).
-2. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
+2. The run takes the Prefect concurrency locks of its solutions and of the datasets it imports
+   into (:mod:`flows.locks`) and holds them until its data is accepted or restored, so two runs
+   never import into a dataset, train, promote or restore at once, and a queued run decides
+   (holdout, serving version, whether its data is new) only once it holds them.
+3. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
    minimums, written as the import file) and imported, FULL or INCREMENTAL, unless the
-   dataset's latest import already read the same content (:mod:`flows.imports`). The
-   preparation reads the dataset's current import files: an increment's minimums per user
-   count the user's history, and the guards refuse a broken export before anything is imported.
-3. The selected solutions train in parallel, holding one Prefect concurrency lock per solution
-   from training until promotion and batch refresh are done, so two runs never train or
-   promote the same solution at once. A rerun after a crash attaches to the import or
-   training still in flight, or uses the version that finished training after the data's
-   latest import while it was down.
+   dataset's latest import already read the same content (:mod:`flows.imports`): a run that
+   waited for another's import finds it and uses it. The preparation reads the dataset's
+   current import files: an increment's minimums per user count the user's history, and the
+   guards refuse a broken export before anything is imported. The selected solutions train
+   in parallel. A rerun after a crash attaches to the import or training still in flight, or
+   uses the version that finished training after the data's latest import while it was down.
 4. Each solution with a campaign goes through the gate (new metrics vs the serving version's
    and the baseline solution's; with ``gate.holdout``, also new vs serving on the same recent
    interactions that preparation held out and neither trained on, :mod:`flows.holdout`); its
@@ -59,7 +61,7 @@ from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
 from flows.lineage import Lineage
-from flows.locks import lock_timeout, solution_locks
+from flows.locks import dataset_lock_name, lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.parallel import all_results
 from flows.promote import PromotionApproval, ask_for_approval, promote
@@ -79,7 +81,7 @@ from tasks.prep.holdout import Holdout
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
 from tasks.solution_versions import train_solution_version
-from tasks.version_review import mark_reviewed
+from tasks.version_review import earlier_verdict, mark_reviewed, review_inputs
 
 APPROVAL_TIMEOUT_SECONDS = 24 * 3600
 NOTHING_NEW = "nothing new: data and versions unchanged"
@@ -131,38 +133,40 @@ def retrain(
     source_for(config, "interactions", interactions_uri)  # a bad override fails before AWS calls
     if interactions_uri:
         require_source_buckets(config.aws, {"interactions_uri": interactions_uri})
-    resources = resources_for(config)
     run_id = str(flow_run.get_id() or "local")
-    started = datetime.now(UTC)
     imported = [t for t in config.datasets.configured() if source_for(config, t, interactions_uri)]
-    try:
-        lineage, outcomes = _retrain(
-            config, resources, selected, interactions_uri, import_mode, require_approval, batch,
-            started,
-        )  # fmt: skip
-    except Exception as error:
-        after = restore_datasets(config, resources, imported, run_id)
-        if not after:
-            raise
-        failed = Lineage(run_id, after=after)
-        failed.publish(config.dataset_group.name)
-        return Failed(message=f"{type(error).__name__}: {error}; {summary(after)}", data=error)
-    problems = [check.problem for check in lineage.recommenders if check.problem]
-    problems += [outcome.problem for outcome in outcomes if outcome.problem]
-    if problems and not any(outcome.status == "promoted" for outcome in outcomes):
-        lineage.after = restore_datasets(config, resources, imported, run_id)
-    else:
-        promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
-        versions = promoted or [o.trained.version for o in outcomes]
-        lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
-    lineage.publish(config.dataset_group.name)
-    if problems:
-        return stopped(
-            "; ".join(filter(None, [*problems, summary(lineage.after)])), lineage.as_dict()
-        )
-    if outcomes and all(outcome.status == "unchanged" for outcome in outcomes):
-        return Completed(message=NOTHING_NEW, data=lineage.as_dict())
-    return Completed(message="retrained and promoted", data=lineage.as_dict())
+    datasets = [dataset_lock_name(config.dataset_group.name, t) for t in imported]
+    with solution_locks((s.name for s in selected), lock_timeout(config), datasets):
+        started = datetime.now(UTC)  # what is created from here on is this run's
+        resources = resources_for(config)
+        try:
+            lineage, outcomes = _retrain(
+                config, resources, selected, interactions_uri, import_mode, require_approval, batch,
+                started,
+            )  # fmt: skip
+        except Exception as error:
+            after = restore_datasets(config, resources, imported, run_id)
+            if not after:
+                raise
+            failed = Lineage(run_id, after=after)
+            failed.publish(config.dataset_group.name)
+            return Failed(message=f"{type(error).__name__}: {error}; {summary(after)}", data=error)
+        problems = [check.problem for check in lineage.recommenders if check.problem]
+        problems += [outcome.problem for outcome in outcomes if outcome.problem]
+        if problems and not any(outcome.status == "promoted" for outcome in outcomes):
+            lineage.after = restore_datasets(config, resources, imported, run_id)
+        else:
+            promoted = [o.trained.version for o in outcomes if o.status == "promoted"]
+            versions = promoted or [o.trained.version for o in outcomes]
+            lineage.after = accept_run(config, resources, lineage.data, run_id, versions)
+        lineage.publish(config.dataset_group.name)
+        if problems:
+            return stopped(
+                "; ".join(filter(None, [*problems, summary(lineage.after)])), lineage.as_dict()
+            )
+        if outcomes and all(outcome.status == "unchanged" for outcome in outcomes):
+            return Completed(message=NOTHING_NEW, data=lineage.as_dict())
+        return Completed(message="retrained and promoted", data=lineage.as_dict())
 
 
 def _retrain(
@@ -194,17 +198,16 @@ def _retrain(
     recommenders = check_recommenders(config, resources)
     outcomes: list[SolutionOutcome] = []
     data_unchanged = bool(prepared.lineage) and all(d.reused for d in prepared.lineage)
-    with solution_locks((s.name for s in selected), lock_timeout(config)):
-        data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
-        trained = _train(aws, selected, resources, data_since)
-        for run in trained.values():
-            if data_unchanged and not _new_version(aws, run, started):
-                outcomes.append(SolutionOutcome(run, "unchanged"))
-                continue
-            if run.solution.campaign is None:
-                outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
-                continue
-            outcomes.append(gate_and_promote(steps, run, trained))
+    data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
+    trained = _train(aws, selected, resources, data_since)
+    for run in trained.values():
+        if data_unchanged and not _new_version(aws, run, started):
+            outcomes.append(SolutionOutcome(run, "unchanged"))
+            continue
+        if run.solution.campaign is None:
+            outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
+            continue
+        outcomes.append(gate_and_promote(steps, run, trained))
 
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
@@ -270,7 +273,10 @@ def gate_and_promote(
     steps: Promoting, run: Trained, trained: dict[str, Trained]
 ) -> SolutionOutcome:
     """Gate -> approval (when asked for) -> promotion -> batch refresh of one new version;
-    ``trained`` holds the baseline's version. How far it went."""
+    ``trained`` holds the baseline's version. How far it went. A version the gate stopped
+    before, on the same inputs (serving version, gate settings), is not gated again."""
+    if _stopped_before(steps, run):
+        return SolutionOutcome(run, "stopped before")
     decision = _gate(steps, run, trained)
     if not decision.passed:
         return SolutionOutcome(run, "stopped by the gate", decision)
@@ -316,8 +322,31 @@ def _gate(steps: Promoting, run: Trained, trained: dict[str, Trained]) -> GateDe
         run_logger().warning(
             "%s; campaign %s untouched", decision.summary(), solution.campaign.name
         )
-        mark_reviewed(aws, run.version, "stopped")
+        mark_reviewed(aws, run.version, "stopped", review_inputs(serving, solution.gate))
     return decision
+
+
+def _stopped_before(steps: Promoting, run: Trained) -> bool:
+    """Whether the gate stopped this version before against the same serving version and
+    gate settings (its verdict then stands: nothing it was reached on has changed)."""
+    campaign = run.solution.campaign
+    if campaign is None:
+        return False
+    verdict, inputs = earlier_verdict(steps.config.aws, run.version)
+    if verdict != "stopped":
+        return False
+    serving = serving_solution_version(steps.config.aws, campaign.name)
+    if inputs != review_inputs(serving, run.solution.gate):
+        return False
+    run_logger().warning(
+        "%s: %s was stopped by the gate before, against the same serving version (%s) and "
+        "gate settings; that verdict stands, so it is not gated again (no holdout batch jobs). "
+        "Retrain on new data, or change the gate, to decide again.",
+        run.name,
+        run.version,
+        serving or "none",
+    )
+    return True
 
 
 def _compare(

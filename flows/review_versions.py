@@ -132,6 +132,6 @@ def _review(
         run = Trained(solution, arn, version, get_solution_metrics(aws, version))
         outcome = gate_and_promote(steps, run, baselines)
         outcomes.append(outcome)
-        if outcome.status != "stopped by the gate":  # promoted, or a person or a promotion said no
+        if outcome.status not in ("stopped by the gate", "stopped before"):  # promoted, or a no
             break
     return outcomes

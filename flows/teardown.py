@@ -21,7 +21,7 @@ from prefect.exceptions import ObjectNotFound
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
-from flows.locks import lock_name
+from flows.locks import dataset_lock_name, lock_name
 from tasks.config import ConfigError, load_config
 from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
@@ -69,9 +69,11 @@ def teardown(
     else:
         deleted = teardown_dataset_group(config.aws, group, delete_schemas=delete_schemas)
     with get_client(sync_client=True) as prefect:
-        for solution in config.solutions:
+        locks = [lock_name(solution.name) for solution in config.solutions]
+        locks += [dataset_lock_name(name, kind) for kind in config.datasets.configured()]
+        for lock in locks:
             with suppress(ObjectNotFound):
-                prefect.delete_global_concurrency_limit_by_name(lock_name(solution.name))
+                prefect.delete_global_concurrency_limit_by_name(lock)
     _publish(name, "deleted", [{"arn": arn} for arn in deleted])
     return deleted
 

@@ -36,6 +36,7 @@ import httpx
 
 from deployments.deploy import prefect_command
 from deployments.work_pool import WORK_POOL
+from local import postgres as pg
 from local.daemons import Daemon, option_changes, options_of
 from local.demo_data import seed_demo_data
 from local.sample_data import SampleSize
@@ -57,6 +58,9 @@ class StackSettings:
     personalize_port: int = 8599
     s3_port: int = 8598
     latency: str = "instant"
+    database: str = "sqlite"
+    """The Prefect server's database: ``sqlite`` or ``postgres`` (:mod:`local.postgres`)."""
+    postgres_port: int = 8597
     prefect_settings: dict[str, str] = field(default_factory=dict)
     """Extra ``PREFECT_*`` settings for the server, the worker and the deploy step."""
     demo_config: Path = PROJECT_DIR / "config" / "demo.yaml"
@@ -96,8 +100,21 @@ class LocalStack:
             # Name the statement in the server's log when SQLite answers "database is locked"
             # (the API then answers 503, which the UI does not retry).
             "PREFECT_SERVER_LOG_RETRYABLE_ERRORS": "true",
+            **self._database_env(),
             **self.settings.prefect_settings,
         }
+
+    def _database_env(self) -> dict[str, str]:
+        if self.settings.database != "postgres":
+            return {}
+        url = pg.connection_url(self.settings.host, self.settings.postgres_port)
+        return {"PREFECT_API_DATABASE_CONNECTION_URL": url}
+
+    def postgres(self) -> Daemon:
+        """The PostgreSQL server the Prefect server uses with ``database="postgres"``."""
+        data = self.settings.state_dir / "postgres" / "data"
+        command = pg.server_command(data, self.settings.host, self.settings.postgres_port)
+        return self._daemon("postgres", command, {})
 
     def client_env(self) -> dict[str, str]:
         """The variables boto3 and s3fs need to reach the local service and its S3."""
@@ -162,6 +179,8 @@ class LocalStack:
         server, personalize = self.server(), self.personalize()
         if personalize.pid() is None:
             self.client_env_path.unlink(missing_ok=True)
+        if self.settings.database == "postgres":
+            self._start_postgres(timeout)
         server.start()  # the server and the service start side by side
         personalize.start()
         personalize.wait_until(self._personalize_healthy, timeout, "serving Personalize")
@@ -172,6 +191,15 @@ class LocalStack:
         worker.start()
         worker.wait_until(self._worker_online, timeout, "polling the work pool")
         return notices
+
+    def _start_postgres(self, timeout: float) -> None:
+        """Make the cluster once, start the server, create the database once."""
+        host, port = self.settings.host, self.settings.postgres_port
+        pg.init_cluster(self.settings.state_dir / "postgres" / "data")
+        daemon = self.postgres()
+        daemon.start()
+        daemon.wait_until(lambda: pg.accepts(host, port), timeout, "accepting connections")
+        pg.ensure_database(host, port)
 
     def deploy(self) -> str:
         """Create the work pool (runs get the local service's endpoints) and every deployment."""
@@ -194,12 +222,15 @@ class LocalStack:
 
     def down(self) -> list[str]:
         """Stop the worker, the local service and the server; return the names stopped."""
-        parts = [self.worker, self.personalize, self.server]
+        parts = [self.worker, self.personalize, self.server, self.postgres]
         return [daemon.name for part in parts if (daemon := part()).stop()]
 
     def status(self) -> dict[str, int | None]:
         """Each part's PID, or None when it is not running."""
-        return {d.name: d.pid() for d in (self.server(), self.personalize(), self.worker())}
+        parts = [self.server(), self.personalize(), self.worker()]
+        if self.settings.database == "postgres":
+            parts.insert(0, self.postgres())
+        return {d.name: d.pid() for d in parts}
 
     def _server_healthy(self) -> bool:
         return _answers(f"{self.api_url}/health")
@@ -266,6 +297,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--latency", default=StackSettings.latency, help="'instant' or a scale such as 0.01"
     )
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default=StackSettings.database,
+        help="the Prefect server's database: SQLite (a file) or a local PostgreSQL server "
+        "(Debian's postgresql package; make postgres installs it)",
+    )
+    parser.add_argument(
+        "--postgres-port",
+        type=int,
+        default=StackSettings.postgres_port,
+        help="port of the local PostgreSQL server (with --database postgres)",
+    )
     return parser
 
 
@@ -278,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
             personalize_port=args.personalize_port,
             s3_port=args.s3_port,
             latency=args.latency,
+            database=args.database,
+            postgres_port=args.postgres_port,
         )
     )
     if args.command == "up":

@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import fastavro
 import yaml
 from pydantic import (
     AfterValidator,
@@ -33,9 +32,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from personalize_facts.avro import SchemaRuleError, check_dataset_type, parse_schema
 from personalize_facts.filters import FilterExpressionError, compile_filter
+from personalize_facts.metrics import METRIC_NAMES, PER_USER_METRICS
 from tasks.aws import AwsSettings
-from tasks.holdout_metrics import PER_USER_METRICS
 from tasks.prep.config import (
     CleaningConfig,
     DataChecks,
@@ -45,26 +45,10 @@ from tasks.prep.config import (
 )
 from tasks.prep.suppression import suppression_uri
 
-METRICS = (
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-)
+METRICS = METRIC_NAMES
 """The keys GetSolutionMetrics reports, the only names a gate may use."""
 
 DatasetType = Literal["interactions", "items", "users", "actions", "action_interactions"]
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "interactions": ("USER_ID", "ITEM_ID", "TIMESTAMP"),
-    "items": ("ITEM_ID",),
-    "users": ("USER_ID",),
-    "actions": ("ACTION_ID",),
-    "action_interactions": ("USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"),
-}
 
 
 def _metric(name: str) -> str:
@@ -774,15 +758,12 @@ def _schema_problems(dataset_type: str, dataset: DatasetConfig) -> list[str]:
     where = f"datasets.{dataset_type}.schema"
     try:
         schema = json.loads(dataset.schema_path.read_text())
-        fastavro.parse_schema(schema)
-    except (json.JSONDecodeError, fastavro.schema.SchemaParseException, ValueError) as error:
-        return [f"{where}: {dataset.schema_path.name} is not a valid Avro schema: {error}"]
-    if not isinstance(schema, dict) or schema.get("type") != "record":
-        return [f"{where}: {dataset.schema_path.name} must be an Avro record"]
+        check_dataset_type(parse_schema(schema), dataset_type.upper())
+    except json.JSONDecodeError as error:
+        return [f"{where}: {dataset.schema_path.name} is not valid JSON: {error}"]
+    except SchemaRuleError as error:
+        return [f"{where}: {dataset.schema_path.name}: {error}"]
     dataset._avro = schema
-    missing = [f for f in REQUIRED_FIELDS[dataset_type] if f not in dataset.field_names]
-    if missing:
-        return [f"{where}: {dataset_type} schema lacks required field(s) {', '.join(missing)}"]
     return []
 
 

@@ -142,7 +142,7 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
         return [c for s in schema["anyOf"] if s.get("type") != "null" for c in _constraints(s)]
     out: list[str] = []
     if "enum" in schema:
-        out.append(", ".join(f"`{value}`" for value in schema["enum"]))
+        out.append(", ".join(_code(str(value)) for value in schema["enum"]))
     names = {
         "minimum": ">= {}",
         "exclusiveMinimum": "> {}",
@@ -152,9 +152,13 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
         "maxLength": "length <= {}",
         "minItems": "at least {} entries",
         "maxItems": "at most {} entries",
-        "pattern": "matches `{}`",
+        "pattern": "matches {}",
     }
-    out += [text.format(schema[key]) for key, text in names.items() if key in schema]
+    out += [
+        text.format(_code(schema[key]) if key == "pattern" else schema[key])
+        for key, text in names.items()
+        if key in schema
+    ]
     if "propertyNames" in schema:
         keys = _constraints(schema["propertyNames"])
         out += [f"keys: {k}" for k in keys]
@@ -165,6 +169,15 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
     return out
 
 
+def _code(text: str) -> str:
+    """Inline code for a table cell; with a ``|``, as HTML whose punctuation is all character
+    references (a table would split at a bare ``|``, and Markdown would read ``*`` and ``\\``)."""
+    if "|" in text:
+        escaped = "".join(c if c.isalnum() else f"&#{ord(c)};" for c in text)
+        return f"<code>{escaped}</code>"
+    return f"`{text}`"
+
+
 def _yaml(value: Any) -> str:
     """A value as inline YAML in a table cell."""
     text = json.dumps(value, default=str) if not isinstance(value, str) else value
@@ -172,7 +185,7 @@ def _yaml(value: Any) -> str:
         text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
     elif isinstance(value, bool) or value is None:
         text = json.dumps(value)
-    return "`" + text.replace("|", "\\|") + "`"
+    return _code(text)
 
 
 def _default(info: FieldInfo) -> str:

@@ -1,5 +1,7 @@
 """Data deletion jobs: ``delete_users`` removes users and their data from a dataset group.
 
+``read_user_ids`` reads the ids a request names in a file (local or ``s3://``).
+
 1. ``write_user_ids`` writes the ids as a CSV with a single USER_ID column, the input that
    CreateDataDeletionJob reads (in the suppression folder, the same file keeps the users out of
    later imports: ``tasks.prep.suppression``).
@@ -11,7 +13,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
+
+import fsspec
 
 from tasks.aws import AwsSettings, client
 from tasks.errors import translated
@@ -22,6 +28,17 @@ from tasks.retries import personalize_task
 from tasks.waiter import ResourceFailedError, describe, wait_for
 
 KIND = "data-deletion-job"
+
+
+def read_user_ids(uri: str) -> list[str]:
+    """The ids in a file, local or ``s3://``: a CSV's USER_ID column, or one id per line."""
+    with fsspec.open(uri, "r", encoding="utf-8") as handle:
+        text = str(handle.read())
+    lines = text.splitlines()
+    if lines and lines[0].strip().upper().startswith("USER_ID"):
+        rows = csv.DictReader(io.StringIO(text))
+        return [row["USER_ID"] for row in rows if row.get("USER_ID") is not None]
+    return [line for line in lines if line.strip()]
 
 
 @personalize_task()

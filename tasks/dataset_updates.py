@@ -15,19 +15,16 @@ Which changes AWS allows is decided without a call (``tasks.schema_changes``).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig
 from tasks.errors import translated
 from tasks.reporting import run_logger
-from tasks.resources import Action, Wanted, find
+from tasks.resources import Action, PlanRow, Wanted, find
 from tasks.retries import personalize_task
 from tasks.schema_changes import refusal, schema_change, versioned_name
 from tasks.waiter import ResourceFailedError, describe, wait_for
-
-if TYPE_CHECKING:
-    from tasks.plan import PlanRow
 
 
 def read_live_dataset(

@@ -3,11 +3,11 @@
 1. The held-out interactions are reduced to distinct (user, item) pairs: what each user went on
    to interact with after the cutoff.
 2. The recommendation lists (user, rank, item; rank 0 for an empty list, as
-   ``flows.batch_files.read_output`` gives them) are joined to those pairs, marking each
+   ``tasks.batch_files.read_output`` gives them) are joined to those pairs, marking each
    recommended item a hit or not.
-3. Per user and for k in 5, 10, 25: precision@k, recall@k, NDCG@k (binary relevance, the ideal
-   ranking putting every held-out item first) and hit rate@k; and the reciprocal rank of the
-   first hit in the top 25. Users with no list score 0 everywhere.
+3. Per user and for k in 5, 10, 25: precision@k, recall@k, NDCG@k and hit rate@k, and the
+   reciprocal rank of the first hit in the top 25, as the local service's GetSolutionMetrics
+   computes them (:mod:`personalize_facts.metrics`). Users with no list score 0 everywhere.
 4. Catalogue coverage is not per user: the share of the catalogue in at least one top-k list.
 
 Names follow GetSolutionMetrics' keys where one exists (``precision_at_10``,
@@ -21,18 +21,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-K_VALUES = (5, 10, 25)
-TOP = max(K_VALUES)
-RANKING = ("precision", "recall", "normalized_discounted_cumulative_gain", "hit_rate")
-PER_USER_METRICS = (
-    *(f"{name}_at_{k}" for k in K_VALUES for name in RANKING),
-    "mean_reciprocal_rank_at_25",
-)
-"""The metrics :func:`per_user_metrics` computes, each a mean over users when aggregated."""
+from personalize_facts.metrics import TOP, ranking_metrics
 
 
 def per_user_metrics(recommendations: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
-    """One row per held-out user (sorted), one column per name of ``PER_USER_METRICS``."""
+    """One row per held-out user (sorted), one column per name of ``personalize_facts.metrics.PER_USER_METRICS``."""
     relevant = holdout[["USER_ID", "ITEM_ID"]].astype(str).drop_duplicates()
     users = pd.Index(np.sort(relevant["USER_ID"].unique()), name="user")
     wanted = relevant.groupby("USER_ID").size().reindex(users).to_numpy(dtype=np.float64)
@@ -50,21 +43,7 @@ def per_user_metrics(recommendations: pd.DataFrame, holdout: pd.DataFrame) -> pd
     grid = np.zeros((len(users), TOP + 1))  # grid[u, r] = 1 when the item at rank r is a hit
     grid[row, rank] = 1.0
     grid = grid[:, 1:]
-    discounts = 1.0 / np.log2(np.arange(2, TOP + 2))
-    ideal = np.concatenate([[0.0], np.cumsum(discounts)])
-    columns: dict[str, np.ndarray] = {}
-    for k in K_VALUES:
-        found = grid[:, :k].sum(axis=1)
-        columns[f"precision_at_{k}"] = found / k
-        columns[f"recall_at_{k}"] = found / wanted
-        best = ideal[np.minimum(wanted, k).astype(np.int64)]
-        columns[f"normalized_discounted_cumulative_gain_at_{k}"] = (
-            grid[:, :k] @ discounts[:k] / best
-        )
-        columns[f"hit_rate_at_{k}"] = (found > 0).astype(np.float64)
-    first = np.where(grid.any(axis=1), grid.argmax(axis=1) + 1, np.inf)
-    columns["mean_reciprocal_rank_at_25"] = 1.0 / first
-    return pd.DataFrame(columns, index=users)[list(PER_USER_METRICS)]
+    return pd.DataFrame(ranking_metrics(grid, wanted), index=users)
 
 
 def coverage(recommendations: pd.DataFrame, catalogue: Sequence[str], k: int = TOP) -> float:

@@ -22,9 +22,47 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.polling import History, PollSchedule
+from personalize_facts.durations import TYPICAL_SECONDS
 
 KINDS_PATH = Path(__file__).with_name("kinds.json")
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
+
+    first: float = 0.1
+    growth: float = 1.6
+    floor: float = 2.0
+    ratio: float = 0.05
+    cap: float = 300.0
+    jitter: float = 0.2
+
+    def interval(self, attempt: int, age: float, draw: float) -> float:
+        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
+
+        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
+        """
+        nominal = min(self.cap, max(self.warmup(attempt), self.ratio * age))
+        return nominal * (1.0 - self.jitter * draw)
+
+    def warmup(self, attempt: int) -> float:
+        """The quick first intervals: ``first`` growing by ``growth`` up to ``floor``."""
+        return min(self.first * self.growth**attempt, self.floor)
+
+
+@dataclass(frozen=True)
+class History:
+    """Which earlier jobs of a kind count as this one's history (a kind's ``wait.history``).
+
+    They are listed with the kind's List call under the same parent as the job (account-wide
+    when ``family`` is given), and must match it in every ``alike`` field (``trainingMode``: an
+    UPDATE is no prior for a FULL) and in the parent ARN of ``family`` (a batch job's solution,
+    read from its solution version's ARN).
+    """
+
+    alike: tuple[str, ...] = ()
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +73,7 @@ class Wait:
     failure: tuple[str, ...]
     deadline_seconds: float
     typical_seconds: float
+    """How long the kind typically takes (``personalize_facts.durations``): scales progress."""
     status_path: str = "status"
     reason_path: str = "failureReason"
     started_path: str = "creationDateTime"
@@ -99,6 +138,7 @@ def _kind(name: str, fields: dict[str, Any], default_schedule: dict[str, float])
     wait: dict[str, Any] = {
         k: tuple(v) if isinstance(v, list) else v for k, v in values.pop("wait").items()
     }
+    wait["typical_seconds"] = TYPICAL_SECONDS[name]
     wait["schedule"] = PollSchedule(**{**default_schedule, **wait.get("schedule", {})})
     if "history" in wait:
         history = wait["history"]

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig
 from tasks.dataset_groups import wanted_dataset_group
@@ -22,27 +20,10 @@ from tasks.event_trackers import wanted_event_tracker
 from tasks.filters import wanted_filter
 from tasks.metric_attributions import wanted_metric_attribution
 from tasks.recommenders import wanted_recommender
-from tasks.resources import Action, Inspection, Wanted, inspect
+from tasks.resources import PlanRow, Wanted, inspect
 from tasks.retries import personalize_task
 from tasks.schemas import wanted_schema
 from tasks.solutions import wanted_solution
-
-
-@dataclass(frozen=True)
-class PlanRow:
-    """One resource and what provisioning would do with it."""
-
-    kind: str
-    name: str
-    action: Action
-    detail: str = ""
-    arn: str | None = None
-
-    @classmethod
-    def of(cls, inspection: Inspection) -> PlanRow:
-        """The row of an inspected resource."""
-        wanted = inspection.wanted
-        return cls(wanted.kind, wanted.name, inspection.action, inspection.detail(), inspection.arn)
 
 
 @personalize_task()

@@ -1,6 +1,6 @@
 """When the waiter asks again: a schedule from the job's age, made sparser by its history.
 
-1. Without history, :class:`PollSchedule` polls quickly at first, then every ``ratio`` of the
+1. Without history, :class:`tasks.kinds.PollSchedule` polls quickly at first, then every ``ratio`` of the
    job's age, so a finished job is noticed within ``max(floor, ratio x duration)``; an hour-long
    job costs about 120 Describe calls that way.
 2. :func:`prior_seconds` reads how long jobs like this one took before, from what AWS already
@@ -24,13 +24,11 @@ import logging
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from tasks.errors import PersonalizeError, call
+from tasks.kinds import History, Kind, PollSchedule
 from tasks.reporting import run_logger
-
-if TYPE_CHECKING:
-    from tasks.kinds import Kind
 
 log = logging.getLogger("tasks.polling")
 
@@ -44,30 +42,6 @@ class Schedule(Protocol):
     """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old."""
 
     def interval(self, attempt: int, age: float, draw: float) -> float: ...
-
-
-@dataclass(frozen=True)
-class PollSchedule:
-    """Poll intervals: ``first`` growing by ``growth`` up to ``floor``, then ``ratio`` x age."""
-
-    first: float = 0.1
-    growth: float = 1.6
-    floor: float = 2.0
-    ratio: float = 0.05
-    cap: float = 300.0
-    jitter: float = 0.2
-
-    def interval(self, attempt: int, age: float, draw: float) -> float:
-        """Seconds to the next poll after ``attempt`` polls, the job being ``age`` seconds old.
-
-        ``draw`` in [0, 1) shortens the interval by up to ``jitter`` (never lengthens it).
-        """
-        nominal = min(self.cap, max(self.warmup(attempt), self.ratio * age))
-        return nominal * (1.0 - self.jitter * draw)
-
-    def warmup(self, attempt: int) -> float:
-        """The quick first intervals: ``first`` growing by ``growth`` up to ``floor``."""
-        return min(self.first * self.growth**attempt, self.floor)
 
 
 @dataclass(frozen=True)
@@ -95,20 +69,6 @@ class PriorSchedule:
         if age + sparse + self.base.interval(attempt, start, 0.0) >= start:
             return start - age
         return sparse
-
-
-@dataclass(frozen=True)
-class History:
-    """Which earlier jobs of a kind count as this one's history (a kind's ``wait.history``).
-
-    They are listed with the kind's List call under the same parent as the job (account-wide
-    when ``family`` is given), and must match it in every ``alike`` field (``trainingMode``: an
-    UPDATE is no prior for a FULL) and in the parent ARN of ``family`` (a batch job's solution,
-    read from its solution version's ARN).
-    """
-
-    alike: tuple[str, ...] = ()
-    family: str | None = None
 
 
 def prior_seconds(client: Any, kind: Kind, job: dict[str, Any]) -> float | None:

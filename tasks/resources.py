@@ -327,3 +327,20 @@ def find_arn(aws: AwsSettings, kind: str, name: str, parent: str | None = None) 
 def describe_resource(aws: AwsSettings, kind: str, arn: str) -> dict[str, Any]:
     """The Describe document of a resource of ``kind``."""
     return describe(client(aws, "personalize"), kind, arn)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One resource and what provisioning would do with it."""
+
+    kind: str
+    name: str
+    action: Action
+    detail: str = ""
+    arn: str | None = None
+
+    @classmethod
+    def of(cls, inspection: Inspection) -> PlanRow:
+        """The row of an inspected resource."""
+        wanted = inspection.wanted
+        return cls(wanted.kind, wanted.name, inspection.action, inspection.detail(), inspection.arn)

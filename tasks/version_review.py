@@ -8,6 +8,7 @@ Automatic training (``performAutoTraining``) creates versions without any flow; 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from tasks.aws import AwsSettings, client
@@ -17,6 +18,8 @@ from tasks.retries import personalize_task
 from tasks.waiter import describe
 
 REVIEW_TAG = "personalize-pipeline:review"
+INPUTS_TAG = "personalize-pipeline:review-inputs"
+"""What the verdict was reached on (a digest of the serving version and the gate's settings)."""
 
 
 @personalize_task()
@@ -49,9 +52,28 @@ def _stopped(personalize: Any, version: dict[str, Any]) -> bool:
 
 
 @personalize_task()
-def mark_reviewed(aws: AwsSettings, version_arn: str, verdict: str) -> None:
-    """Tag the version with the review's verdict (``stopped`` makes the next review skip it)."""
+def mark_reviewed(aws: AwsSettings, version_arn: str, verdict: str, inputs: str = "") -> None:
+    """Tag the version with the review's verdict (``stopped`` makes the next review skip it) and
+    the digest of what it was reached on."""
+    tags = [{"tagKey": REVIEW_TAG, "tagValue": verdict}]
+    if inputs:
+        tags.append({"tagKey": INPUTS_TAG, "tagValue": inputs})
     with translated(f"tags of {version_arn}"):
-        client(aws, "personalize").tag_resource(
-            resourceArn=version_arn, tags=[{"tagKey": REVIEW_TAG, "tagValue": verdict}]
-        )
+        client(aws, "personalize").tag_resource(resourceArn=version_arn, tags=tags)  # type: ignore[arg-type]
+
+
+@personalize_task()
+def earlier_verdict(aws: AwsSettings, version_arn: str) -> tuple[str | None, str | None]:
+    """The verdict an earlier review tagged the version with, and the digest of its inputs."""
+    with translated(f"tags of {version_arn}"):
+        tags = client(aws, "personalize").list_tags_for_resource(resourceArn=version_arn)["tags"]
+    found = {t["tagKey"]: t["tagValue"] for t in tags}
+    return found.get(REVIEW_TAG), found.get(INPUTS_TAG)
+
+
+def review_inputs(serving_version: str | None, gate: Any) -> str:
+    """A digest of what a gate's verdict depends on besides the version itself: the version
+    serving and the gate's settings (a pydantic model, or None)."""
+    settings = gate.model_dump_json() if gate is not None else "null"
+    text = f"{serving_version or 'none'}|{settings}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -78,7 +78,9 @@ def client_environment(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="personalize-local", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="personalize-local", description=(__doc__ or "").replace("``", "")
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the service until interrupted")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")

@@ -115,7 +115,7 @@ class Lifecycle:
             return
         job = Job(self.service, arn, kind, verb)
         facts = KINDS[kind]
-        duration = facts.seconds * self.service.settings.latency
+        duration = facts.seconds(verb) * self.service.settings.latency
         started = time.monotonic()
         shown = facts.status_verb(verb)
         finished = True

@@ -6,8 +6,8 @@ is busy) and by ``resources.generated_handlers``, which writes the Describe and 
 of the kinds whose calls are alike (Describe answers the stored resource under the kind's
 member; List pages the kind's resources, under the parent the call names).
 
-Sources: durations are typical AWS durations (a training takes about an hour), scaled by
-``--latency``; statuses follow botocore's model and the real responses
+Sources: durations are the typical AWS durations the pipeline also knows
+(:mod:`personalize_facts.durations`: a training takes about an hour), scaled by ``--latency``; statuses follow botocore's model and the real responses
 (docs/aws-facts.md#statuses).
 """
 
@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from personalize_facts.durations import TYPICAL_SECONDS
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -25,8 +27,6 @@ class Kind:
     name: str
     list_key: str
     """The member of its List call's answer (``datasetImportJobs``; ListFilters' ``Filters``)."""
-    seconds: float = 0.0
-    """How long its jobs take on AWS, which ``--latency`` scales (0: it has no jobs)."""
     parent: str | None = None
     """The kind whose ARN its List call takes, to list the resources under one of them."""
     checks_parent: bool = False
@@ -44,6 +44,13 @@ class Kind:
     """Statuses besides ``... PENDING`` and ``... IN_PROGRESS`` in which it is in flight."""
     generated: frozenset[str] = frozenset({"Describe", "List"})
     """Its calls whose handlers are generated from this table (the others are written out)."""
+
+    def seconds(self, verb: str = "CREATE") -> float:
+        """How long a job of ``verb`` takes on AWS, which ``--latency`` scales: its own typical
+        duration where :mod:`personalize_facts.durations` has one (``recommender-stop``,
+        ``campaign-update``), else the kind's (0: it has no jobs)."""
+        own = TYPICAL_SECONDS.get(f"{self.name}-{verb.lower()}")
+        return own if own is not None else TYPICAL_SECONDS.get(self.name, 0.0)
 
     @property
     def member(self) -> str:
@@ -85,15 +92,14 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
         for kind in (
             Kind("schema", "schemas"),
             # botocore's DatasetGroup.status documents DELETE PENDING only.
-            Kind("dataset-group", "datasetGroups", 30, pending_only=frozenset({"DELETE"})),
-            Kind("dataset", "datasets", 30, "dataset-group"),
-            Kind("dataset-import-job", "datasetImportJobs", 900, "dataset"),
-            Kind("dataset-export-job", "datasetExportJobs", 900, "dataset"),
+            Kind("dataset-group", "datasetGroups", pending_only=frozenset({"DELETE"})),
+            Kind("dataset", "datasets", "dataset-group"),
+            Kind("dataset-import-job", "datasetImportJobs", "dataset"),
+            Kind("dataset-export-job", "datasetExportJobs", "dataset"),
             # DataDeletionJob.status: PENDING, IN_PROGRESS, COMPLETED, FAILED.
             Kind(
                 "data-deletion-job",
                 "dataDeletionJobs",
-                3600,
                 "dataset-group",
                 bare_statuses=True,
                 final=MappingProxyType({"CREATE": "COMPLETED"}),
@@ -101,7 +107,6 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             Kind(
                 "solution",
                 "solutions",
-                30,
                 "dataset-group",
                 shown_verbs=_UPDATE_SHOWS_CREATE,
                 generated=frozenset({"List"}),
@@ -109,7 +114,6 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             Kind(
                 "solution-version",
                 "solutionVersions",
-                3600,
                 "solution",
                 busy=frozenset({"CREATE STOPPING"}),
                 generated=frozenset({"Describe"}),
@@ -117,33 +121,28 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             Kind(
                 "campaign",
                 "campaigns",
-                900,
                 "solution",
                 shown_verbs=_UPDATE_SHOWS_CREATE,
                 generated=frozenset({"List"}),
             ),
-            Kind("batch-inference-job", "batchInferenceJobs", 1800, "solution-version"),
+            Kind("batch-inference-job", "batchInferenceJobs", "solution-version"),
             Kind(
                 "batch-segment-job",
                 "batchSegmentJobs",
-                1800,
                 "solution-version",
                 checks_parent=True,
             ),
             Kind(
                 "recommender",
                 "recommenders",
-                3600,
                 "dataset-group",
                 checks_parent=True,
                 final=MappingProxyType({"STOP": "INACTIVE"}),
                 generated=frozenset({"List"}),
             ),
-            Kind(
-                "metric-attribution", "metricAttributions", 60, "dataset-group", checks_parent=True
-            ),
-            Kind("filter", "Filters", 60, "dataset-group"),
-            Kind("event-tracker", "eventTrackers", 60, "dataset-group"),
+            Kind("metric-attribution", "metricAttributions", "dataset-group", checks_parent=True),
+            Kind("filter", "Filters", "dataset-group"),
+            Kind("event-tracker", "eventTrackers", "dataset-group"),
         )
     }
 )

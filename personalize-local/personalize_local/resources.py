@@ -16,8 +16,7 @@ from personalize_local.errors import (
     not_found,
 )
 from personalize_local.kinds import KINDS, Kind, busy_status
-from personalize_local.ops import Handler
-from personalize_local.service import Call, Service
+from personalize_local.service import Call, Handler, Service
 
 DEFAULT_PAGE = 100
 MAX_TAGS = 50

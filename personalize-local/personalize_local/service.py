@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +40,10 @@ class Call:
     def arn(self, resource: str) -> str:
         """An ARN in this call's region and account, e.g. ``arn(f"schema/{name}")``."""
         return f"arn:aws:personalize:{self.region}:{self.account_id}:{resource}"
+
+
+Handler = Callable[["Service", Call], dict[str, Any]]
+"""An operation's handler: the service and the call in, the response document out."""
 
 
 class Jobs(Protocol):

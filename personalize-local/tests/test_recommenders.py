@@ -18,7 +18,7 @@ import boto3
 import pandas as pd
 import pytest
 
-from personalize_local.engine.metrics import METRIC_NAMES
+from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.process import LocalService
 from tests.service_support.domain_setup import (
     ECOMMERCE_INTERACTIONS,

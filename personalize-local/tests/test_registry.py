@@ -7,6 +7,7 @@ import types
 import botocore.session
 import pytest
 
+from personalize_facts.durations import TYPICAL_SECONDS
 from personalize_local.kinds import KINDS
 from personalize_local.registry import MODULES, build, registry
 from personalize_local.resources import generated_handlers
@@ -54,3 +55,12 @@ def test_the_kinds_table_names_what_botocores_model_answers() -> None:
             parent = KINDS[kind.parent].arn_member if kind.parent else None
             taken = {m for m in operation.input_shape.members if m.endswith("Arn")}
             assert taken == ({parent} if parent else set()), name
+
+
+def test_a_job_takes_its_verbs_typical_duration_where_one_is_known() -> None:
+    """personalize_facts.durations: stopping a recommender takes minutes, training it an hour."""
+    recommender = KINDS["recommender"]
+    assert recommender.seconds("STOP") == TYPICAL_SECONDS["recommender-stop"]
+    assert recommender.seconds("CREATE") == recommender.seconds("RETRAIN")
+    assert recommender.seconds("CREATE") == TYPICAL_SECONDS["recommender"]
+    assert KINDS["dataset"].seconds("UPDATE") == TYPICAL_SECONDS["dataset-update"]

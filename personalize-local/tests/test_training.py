@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 import pytest
 
+from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.attribution import code_of, source_code
-from personalize_local.engine.metrics import METRIC_NAMES
 from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import arm_faults, error_of, wait_gone, wait_status

@@ -18,9 +18,10 @@ wrote beside it and the gate's holdout set aside beside it (part of that export 
 
 Distances follow TensorFlow Data Validation's drift comparators: L-infinity for the categorical
 event-type mix, Jensen-Shannon divergence for the numeric interactions-per-user distribution
-(``scipy.spatial.distance.jensenshannon``). TFDV and Evidently compute them on in-memory
-columns (TFDV with TensorFlow and Beam); here the inputs are streamed tallies over files that
-need not fit in memory, so the two distances are a line each on those tallies.
+(``scipy.spatial.distance.jensenshannon`` squared, written with numpy: scipy is the local
+service's dependency, not the pipeline's). TFDV and Evidently compute them on in-memory columns
+(TFDV with TensorFlow and Beam); here the inputs are streamed tallies over files that need not
+fit in memory, so the two distances are a few lines each on those tallies.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from typing import Any, Literal, NamedTuple
 import fsspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
-from scipy.spatial.distance import jensenshannon
 
 from tasks.prep.cleaning import SECONDS_PER_DAY
 from tasks.prep.config import DataChecks
@@ -137,7 +138,17 @@ def measure(
         return None
     length = export.end - (export.start if incremental else accepted_end)
     history = Tally(accepted_end - max(length, MIN_SPAN))
-    history.add_files(accepted_files(accepted))
+    try:
+        history.add_files(accepted_files(accepted))
+    except (OSError, ValueError, pa.ArrowException) as error:
+        report.notes.append(f"Data checks skipped: the accepted files could not be read ({error}).")
+        return None
+    if not history.rows:
+        report.notes.append(
+            f"Data checks skipped: the accepted imports ({', '.join(accepted)}) hold no rows "
+            "that could be found."
+        )
+        return None
     recent = None
     if incremental or length > 0:
         recent = profile(history, window=True), profile(export, window=not incremental)
@@ -377,7 +388,15 @@ def _js_divergence(old: dict[str, int], new: dict[str, int]) -> float:
     q = np.array([new.get(b, 0) for b in bins], np.float64)
     if not p.sum() or not q.sum():
         return 0.0 if p.sum() == q.sum() else 1.0
-    return float(jensenshannon(p, q, base=2) ** 2)
+    p, q = p / p.sum(), q / q.sum()
+    mean = (p + q) / 2
+    return float(sum(_kl_bits(x, mean) for x in (p, q)) / 2)
+
+
+def _kl_bits(x: np.ndarray, mean: np.ndarray) -> float:
+    """Kullback-Leibler divergence of ``x`` from ``mean`` in bits (``mean`` > 0 wherever x is)."""
+    seen = x > 0
+    return float(np.sum(x[seen] * np.log2(x[seen] / mean[seen])))
 
 
 def _l_infinity(old: dict[str, float], new: dict[str, float]) -> float:

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from prefect.context import FlowRunContext
 from prefect.logging import get_run_logger
 from prefect.task_runners import TaskRunner
-from prefect_dask import DaskTaskRunner
 
 from tasks.prep.allocator import reuse_freed_memory
 from tasks.prep.config import PrepRunConfig
@@ -34,6 +33,12 @@ R = TypeVar("R")
 
 def dask_task_runner(run: PrepRunConfig) -> TaskRunner[Any]:
     """A task runner on the cluster at ``run.dask_address``, or on a new local cluster."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as missing:
+        raise RuntimeError(
+            "prep.runner 'dask' needs prefect-dask: install prefect-personalize[dask]"
+        ) from missing
     runner: TaskRunner[Any]
     if run.dask_address:
         runner = DaskTaskRunner(address=run.dask_address)
@@ -53,6 +58,8 @@ def cluster_threads() -> int:
     """How many jobs the current flow's Dask cluster runs at once: its workers' threads."""
     context = FlowRunContext.get()
     runner = context.task_runner if context else None
+    from prefect_dask import DaskTaskRunner  # installed: only a Dask-run flow asks
+
     if not isinstance(runner, DaskTaskRunner):
         return 1
     return max(1, sum(runner.client.nthreads().values()))

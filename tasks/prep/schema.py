@@ -1,17 +1,19 @@
 """The dataset's Avro schema as the contract for the import file's columns and types.
 
 ``DatasetSchema.from_avro(avro, dataset_type)`` reads a parsed ``.avsc`` dict, checks
-Personalize's schema rules for the dataset type (required fields and their types, the number
-of metadata fields) and gives the fields in schema order, which is the import file's order.
+Personalize's schema rules for the dataset type (:mod:`personalize_facts.avro`: required and
+reserved fields and their types, the number of metadata fields) and gives the fields in schema
+order, which is the import file's order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pyarrow as pa
 
+from personalize_facts.avro import RULES, Field, SchemaRuleError, check_dataset_type, parse_schema
 from tasks.prep.errors import SchemaError
 
 DatasetType = Literal["INTERACTIONS", "ITEMS", "USERS"]
@@ -25,30 +27,18 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "double": pa.float64(),
     "boolean": pa.bool_(),
 }
-# Fields every dataset of a type must have, with their Avro type.
-REQUIRED_FIELDS: dict[str, dict[str, Kind]] = {
-    "INTERACTIONS": {"USER_ID": "string", "ITEM_ID": "string", "TIMESTAMP": "long"},
-    "ITEMS": {"ITEM_ID": "string"},
-    "USERS": {"USER_ID": "string"},
-}
 ID_FIELDS = frozenset({"USER_ID", "ITEM_ID"})
-# Reserved interaction fields that do not count as metadata (Personalize's limit excludes them).
-RESERVED_INTERACTION_FIELDS = frozenset(
-    {"USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE", "IMPRESSION",
-     "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE"}
-)  # fmt: skip
-MAX_INTERACTION_METADATA = 5
+PREPARED_TYPES = ("INTERACTIONS", "ITEMS", "USERS")
 
 
 @dataclass(frozen=True)
-class FieldSpec:
-    """One schema field: its name, Avro primitive type and flags."""
+class FieldSpec(Field):
+    """One schema field (:class:`personalize_facts.avro.Field`) with what preparation needs."""
 
-    name: str
-    kind: Kind
-    nullable: bool
-    categorical: bool = False
-    textual: bool = False
+    @property
+    def kind(self) -> Kind:
+        """The field's Avro primitive type."""
+        return cast(Kind, self.type)
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -78,79 +68,27 @@ class DatasetSchema:
         return next((f for f in self.fields if f.name == name), None)
 
     @property
-    def metadata_fields(self) -> list[str]:
-        """Interaction metadata fields that count towards Personalize's limit of 5."""
-        return [f.name for f in self.fields if f.name not in RESERVED_INTERACTION_FIELDS]
-
-    @property
     def optional_fields(self) -> list[str]:
         """Fields beyond USER_ID, ITEM_ID, TIMESTAMP (count with event types towards 10)."""
-        required = REQUIRED_FIELDS[self.dataset_type]
+        required = RULES[self.dataset_type].required
         return [f.name for f in self.fields if f.name not in required]
 
     @classmethod
     def from_avro(cls, avro: dict[str, Any], dataset_type: str) -> DatasetSchema:
-        """Read a parsed Avro schema and check it against Personalize's rules."""
+        """Read a parsed Avro schema and check it against Personalize's rules
+        (:mod:`personalize_facts.avro`, as CreateSchema and CreateDataset check it)."""
         kind = dataset_type.upper()
-        if kind not in REQUIRED_FIELDS:
+        if kind not in PREPARED_TYPES:
             raise SchemaError(
                 f"dataset type {dataset_type!r} is not supported; expected one of "
-                f"{', '.join(REQUIRED_FIELDS)}"
+                f"{', '.join(PREPARED_TYPES)}"
             )
-        raw_fields = avro.get("fields")
-        if avro.get("type") != "record" or not isinstance(raw_fields, list) or not raw_fields:
-            raise SchemaError(
-                'the schema must be an Avro record: {"type": "record", "fields": [...]}'
-            )
-        fields = tuple(_field(i, f) for i, f in enumerate(raw_fields))
-        schema = cls(dataset_type=kind, fields=fields)  # type: ignore[arg-type]
-        schema._check()
-        return schema
-
-    def _check(self) -> None:
-        names = self.names
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise SchemaError(f"fields {duplicated} appear more than once in the schema")
-        for name, kind in REQUIRED_FIELDS[self.dataset_type].items():
-            spec = self.field(name)
-            if spec is None:
-                raise SchemaError(
-                    f"{self.dataset_type} schemas must have a field {name} ({kind}); "
-                    f"the schema has {names}"
-                )
-            if spec.kind != kind or spec.nullable:
-                raise SchemaError(
-                    f"field {name} must be a non-null {kind!r}; the schema declares it "
-                    f"{'nullable ' if spec.nullable else ''}{spec.kind!r}"
-                )
-        if self.dataset_type == "INTERACTIONS":
-            metadata = self.metadata_fields
-            if len(metadata) > MAX_INTERACTION_METADATA:
-                raise SchemaError(
-                    f"interactions schemas may have at most {MAX_INTERACTION_METADATA} metadata "
-                    f"fields (besides reserved ones); this one has {len(metadata)}: {metadata}"
-                )
-        elif len(self.fields) < 2:
-            raise SchemaError(f"{self.dataset_type} schemas need at least one metadata field")
-
-
-def _field(index: int, raw: Any) -> FieldSpec:
-    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-        raise SchemaError(f"fields[{index}]: expected an object with a name and a type")
-    name, declared = raw["name"], raw.get("type")
-    types = declared if isinstance(declared, list) else [declared]
-    nullable = "null" in types
-    primitive = [t for t in types if t != "null"]
-    if len(primitive) != 1 or primitive[0] not in _ARROW_TYPES:
-        raise SchemaError(
-            f"fields[{index}] ({name}): type {declared!r} is not supported; expected one of "
-            f"{sorted(_ARROW_TYPES)}, optionally in a union with 'null'"
+        try:
+            parsed = parse_schema(avro)
+            check_dataset_type(parsed, kind)
+        except SchemaRuleError as error:
+            raise SchemaError(str(error)) from None
+        fields = tuple(
+            FieldSpec(f.name, f.type, f.nullable, f.categorical, f.textual) for f in parsed.fields
         )
-    return FieldSpec(
-        name=name,
-        kind=primitive[0],
-        nullable=nullable,
-        categorical=bool(raw.get("categorical")),
-        textual=bool(raw.get("textual")),
-    )
+        return cls(dataset_type=cast(DatasetType, kind), fields=fields)

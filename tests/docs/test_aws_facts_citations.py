@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -13,8 +14,12 @@ SKIP = {".venv", "site", ".git", ".local", "node_modules"}
 
 
 def sources() -> list[Path]:
-    """The repository's Python files."""
-    return [p for p in ROOT.rglob("*.py") if not SKIP & set(p.relative_to(ROOT).parts)]
+    """The repository's Python files (virtual environments and build output left out)."""
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if d not in SKIP and not d.startswith(".")]
+        found += [Path(folder, name) for name in files if name.endswith(".py")]
+    return found
 
 
 def test_every_citation_names_a_section_of_the_facts_page() -> None:

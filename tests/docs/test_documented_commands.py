@@ -61,12 +61,20 @@ def check_python_module(module: str, argv: list[str], monkeypatch: pytest.Monkey
         raise _Parsed(original(self, *args, **kwargs))
 
     monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
-    main = importlib.import_module(module).main
+    imported = importlib.import_module(module)
+    assert ROOT in Path(imported.__file__ or "").resolve().parents, f"{module}: not the project's"
+    main = imported.main
     with pytest.raises(_Parsed):
         try:
             main(argv)
         except SystemExit as stop:  # argparse refused the arguments
             pytest.fail(f"python -m {module} {shlex.join(argv)}: exit {stop.code}")
+
+
+def check_pytest(argv: list[str]) -> None:
+    """``python -m pytest paths``: the test files named exist (the tests are not run here)."""
+    paths = [word.split("::")[0] for word in argv if not word.startswith("-")]
+    assert all((ROOT / path).exists() for path in paths), f"pytest {shlex.join(argv)}"
 
 
 def check_make(argv: list[str]) -> None:
@@ -106,6 +114,8 @@ def test_a_documented_command_exists_and_takes_its_options(
         assert all("=" in word for word in argv)
     elif program == "make":
         check_make(argv)
+    elif program.endswith("python") and argv[:2] == ["-m", "pytest"]:
+        check_pytest(argv[2:])
     elif program.endswith("python") and argv[:1] == ["-m"]:
         check_python_module(argv[1], argv[2:], monkeypatch)
     elif program == "prefect":

@@ -1,9 +1,11 @@
-"""Two retrains of one solution at once, through a real Prefect API and the local service.
+"""Retrains of one dataset group at once, through a real Prefect API and the local service.
 
 The first run holds the solution's lock while it waits for a person's approval; the second,
 on newer data, waits for that lock (saying who holds it), then trains and promotes. The local
 service's records show the trainings one after the other, the second started only after the
-first run's promotion began, and the campaign serving the newer version.
+first run's promotion began, and the campaign serving the newer version. Two runs on the same
+export: one import per dataset and one training per solution; the second uses them. A training
+that fails keeps the locks until the other solution's training has ended.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
 
 from flows.locks import HOLDER_TAG, lock_name
-from flows.retrain import retrain
+from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
 from tests.flows.paused_runs import paused_run
 from tests.pipelines import make_pipeline
@@ -79,10 +81,11 @@ def test_a_second_retrain_waits_for_the_first_then_trains(
         holding = paused_run(first, HOLDER_TAG + lock)
         holder, holder_name = holding.id, holding.name
         second.start()
-        waiting = wait_for_log(caplog, f"Waiting for {lock} since ")
+        waiting = wait_for_log(caplog, "Waiting for ")
         resume_flow_run(holder, run_input={"approve": True, "reviewer": "qa", "comment": "ok"})
         first.join(300)
         second.join(300)
+    assert lock in waiting.split(" since ")[0]
     assert f"held by flow run '{holder_name}' ({holder}, Paused" in waiting
     assert states["first"].is_completed(), states["first"].message
     assert states["second"].is_completed(), states["second"].message
@@ -185,3 +188,41 @@ def wait_for_versions(
         assert time.monotonic() < deadline, found
         assert run.is_alive() or not statuses[0].endswith("IN_PROGRESS"), found
         time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_two_runs_on_one_export_import_and_train_once(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    # Issue 29, 3: the second run waited for the first import, then imported the same data
+    # again (interactions and items); 4: it then acted on what it saw before it waited.
+    pipeline = make_pipeline(tmp_path, s3, unique)
+    states: dict[str, Any] = {}
+
+    def run(key: str) -> None:
+        states[key] = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
+
+    runs = [threading.Thread(target=run, args=(key,)) for key in ("a", "b")]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join(540)
+    assert sorted(states) == ["a", "b"]
+    messages = sorted(str(state.message) for state in states.values())
+    assert all(state.is_completed() for state in states.values()), messages
+    assert messages == [NOTHING_NEW, "retrained and promoted"]
+    group = next(
+        g["datasetGroupArn"]
+        for g in personalize.list_dataset_groups()["datasetGroups"]
+        if g["name"] == pipeline.config.dataset_group.name
+    )
+    imported = {t.upper() for t, d in pipeline.config.datasets.configured().items() if d.source}
+    datasets = personalize.list_datasets(datasetGroupArn=group)["datasets"]
+    assert imported <= {d["datasetType"] for d in datasets}
+    for dataset in (d for d in datasets if d["datasetType"] in imported):
+        jobs = personalize.list_dataset_import_jobs(datasetArn=dataset["datasetArn"])
+        assert len(jobs["datasetImportJobs"]) == 1, (dataset["datasetType"], jobs)
+    for solution in personalize.list_solutions(datasetGroupArn=group)["solutions"]:
+        versions = personalize.list_solution_versions(solutionArn=solution["solutionArn"])
+        assert len(versions["solutionVersions"]) == 1, (solution["name"], versions)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
@@ -141,3 +142,42 @@ def without_first_day(pipeline: Any) -> str:
     uri = f"s3://{pipeline.config.bucket}/raw/without-first-day.parquet"
     to_export(frame).to_parquet(uri, index=False)
     return uri
+
+
+def test_a_version_the_gate_stopped_is_not_gated_again_on_the_same_inputs(
+    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+) -> None:
+    # Issue 29, 5: runs on an unchanged export re-gated the version already stopped, each with
+    # its holdout batch jobs (57 in a burst of 20). Its datasets keep a stopped run's data, so
+    # the same export again finds it imported and the version trained on it.
+    pipeline = make_pipeline(tmp_path, s3, unique, SampleSize(), gate=GATE)
+    data = yaml.safe_load(pipeline.path.read_text())
+    for dataset in data["datasets"].values():
+        dataset["on_stop"] = "keep"
+    pipeline.path.write_text(yaml.safe_dump(data))
+    solution = next(s for s in pipeline.config.solutions if s.campaign)
+    only = [solution.name]
+    first = retrain(
+        config_path=pipeline.config_path, solutions=only, batch=False, return_state=True
+    )
+    assert first.is_completed(), first.message
+    corrupted = corrupted_history(pipeline.config.bucket)
+
+    def on_corrupted() -> Any:
+        return retrain(
+            config_path=pipeline.config_path,
+            interactions_uri=corrupted,
+            solutions=only,
+            batch=False,
+            return_state=True,
+        )
+
+    stopped = on_corrupted()
+    assert stopped.is_failed() and stopped.message.startswith("stopped by the gate")
+    jobs = len(personalize.list_batch_inference_jobs()["batchInferenceJobs"])
+    again = on_corrupted()
+    assert again.is_failed() and "stays stopped" in str(again.message), again.message
+    record = gated_record(again, solution.name)
+    assert record["outcome"] == "stopped before"
+    assert record["solution_version"] == gated_record(stopped, solution.name)["solution_version"]
+    assert len(personalize.list_batch_inference_jobs()["batchInferenceJobs"]) == jobs

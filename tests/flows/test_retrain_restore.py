@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from flows.accepted import read_manifest
 from flows.export_dataset import export_dataset
 from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, generate_interactions, to_export
+from tasks.accepted import read_manifest
 from tasks.prep.import_folder import import_parts, read_import
 from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline

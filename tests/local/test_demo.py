@@ -8,15 +8,18 @@ import subprocess
 import sys
 from typing import Any
 
-from local.demo import DEMO_UI_PORT, outcome_line, table
+from local.demo import DEMO_UI_PORT
+from local.demo_run import outcome_line, table
 from personalize_local.process import LocalService
 from tests.pipelines import ROOT
 
 GRANT = """
-import local.demo, boto3
+import os, local.demo
+os.makedirs(os.environ['PREFECT_HOME'], exist_ok=True)  # as local.demo.main does
+import local.demo_run, boto3
 from tasks.config import load_config
 from tasks.s3_access import grant_personalize_access
-config = load_config(local.demo.CONFIG)
+config = load_config(local.demo_run.CONFIG)
 boto3.client("s3").create_bucket(Bucket="{bucket}")
 grant_personalize_access(config.aws, "{bucket}", config.role_arn)
 from prefect.settings import get_current_settings
@@ -32,7 +35,7 @@ def test_the_demo_grants_access_without_a_prefect_warning_in_its_own_home(
     env.pop("PREFECT_API_URL", None)
     shown = subprocess.run(
         [sys.executable, "-c", GRANT.format(bucket=f"demo-{unique}")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     assert "UserWarning" not in shown.stderr, shown.stderr
     home = ROOT / ".demo" / "prefect"

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from tasks.holdout_metrics import PER_USER_METRICS, coverage, per_user_metrics
+from personalize_facts.metrics import PER_USER_METRICS
+from tasks.holdout_metrics import coverage, per_user_metrics
 
 
 def lists(rows: dict[str, list[str]]) -> pd.DataFrame:

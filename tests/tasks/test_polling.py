@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from tasks.aws import AwsSettings
-from tasks.kinds import kind
-from tasks.polling import PollSchedule, PriorSchedule, prior_seconds, schedule_for
+from tasks.kinds import PollSchedule, kind
+from tasks.polling import PriorSchedule, prior_seconds, schedule_for
 from tasks.waiter import describe, wait_for
 from tests.tasks.fakes import FakeClock, Recorder, ScriptedJob, client_error, earlier_version
 from tests.tasks.helpers import ROLE, Loaded

@@ -18,22 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from personalize_facts.metrics import METRIC_NAMES, TOP, ranking_metrics
 from personalize_local.engine.model import Model, top_k_rows
 
 HOLDOUT_USERS = 0.10
 HOLDOUT_NEWEST = 0.10
-TOP = 25
 CHUNK = 1024
-METRIC_NAMES = (
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-)
 
 
 @dataclass(frozen=True)
@@ -70,14 +60,14 @@ def split(interactions: pd.DataFrame, seed: int = 0) -> Split:
 
 
 def evaluate(model: Model, test: dict[str, set[str]], catalogue_size: int) -> dict[str, float]:
-    """Personalize's metric keys for a model trained on a split's training part."""
+    """Personalize's metric keys for a model trained on a split's training part
+    (:mod:`personalize_facts.metrics` computes them per user)."""
     users = sorted(test)
     if not users:
         return dict.fromkeys(METRIC_NAMES, 0.0)
     rows = np.array([model.user_index.get(u, -1) for u in users])
     recommended: set[int] = set()
     totals = dict.fromkeys(METRIC_NAMES[1:], 0.0)
-    discounts = 1.0 / np.log2(np.arange(2, TOP + 2))
     k_top = min(TOP, model.n_items)
     for start in range(0, len(users), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -86,20 +76,16 @@ def evaluate(model: Model, test: dict[str, set[str]], catalogue_size: int) -> di
         seen = model.history[chunk[known]]
         scores[np.flatnonzero(known)[seen.nonzero()[0]], seen.nonzero()[1]] = -np.inf
         top = top_k_rows(scores, k_top)[0]
-        for user, ranked in zip(users[start : start + CHUNK], top, strict=True):
+        hits = np.zeros((len(chunk), TOP))
+        relevant = np.zeros(len(chunk))
+        for row, (user, ranked) in enumerate(zip(users[start : start + CHUNK], top, strict=True)):
             recommended.update(ranked.tolist())
             wanted = {model.item_index[i] for i in test[user] if i in model.item_index}
-            hits = np.zeros(TOP)
-            hits[: len(ranked)] = [i in wanted for i in ranked.tolist()]
-            relevant = max(len(test[user]), 1)
-            for k in (5, 10, 25):
-                ideal = discounts[: min(k, relevant)].sum()
-                totals[f"normalized_discounted_cumulative_gain_at_{k}"] += (
-                    hits[:k] @ discounts[:k] / ideal
-                )
-                totals[f"precision_at_{k}"] += hits[:k].sum() / k
-            first = np.flatnonzero(hits)
-            totals["mean_reciprocal_rank_at_25"] += 1.0 / (first[0] + 1) if len(first) else 0.0
+            hits[row, : len(ranked)] = [i in wanted for i in ranked.tolist()]
+            relevant[row] = len(test[user])
+        per_user = ranking_metrics(hits, relevant)
+        for name in totals:
+            totals[name] += float(per_user[name].sum())
     metrics = {name: value / len(users) for name, value in totals.items()}
     metrics["coverage"] = len(recommended) / max(catalogue_size, 1)
     return {name: round(float(metrics[name]), 6) for name in METRIC_NAMES}

@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.engine.fit import fit
-from personalize_local.engine.metrics import METRIC_NAMES, evaluate, split
+from personalize_local.engine.metrics import evaluate, split
 from personalize_local.engine.training import Trained, check_minimums
 
 DEFAULT_TRIALS = 4

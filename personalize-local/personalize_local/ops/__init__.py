@@ -8,9 +8,4 @@ modules the service serves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from personalize_local.service import Call, Service
-
-Handler = Callable[[Service, Call], dict[str, Any]]
+from personalize_local.service import Handler as Handler

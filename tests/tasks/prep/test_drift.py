@@ -217,3 +217,16 @@ def test_the_distances_follow_tfdv() -> None:
     assert _l_infinity({"click": 0.9, "buy": 0.1}, {"click": 1.0}) == pytest.approx(0.1)
     assert _js_divergence({"1": 10, "2": 10}, {"1": 10, "2": 10}) == 0.0
     assert _js_divergence({"1": 10}, {"2": 10}) == pytest.approx(1.0)
+
+
+def test_accepted_files_that_are_gone_skip_the_checks_instead_of_stopping(
+    tmp_path: Path, history: pd.DataFrame
+) -> None:
+    accepted = prepared(tmp_path, first_days(history, 30), "accepted")
+    for part in import_parts(accepted.import_uri):
+        Path(part).unlink()
+
+    result = prepared(tmp_path, history, "new", [accepted.import_uri])
+
+    assert result.report.data_checks == []
+    assert any("hold no rows" in note for note in result.report.notes)

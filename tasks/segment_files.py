@@ -4,7 +4,7 @@ Personalize reads one query per line (``{"itemId": "105"}`` for Item-Affinity,
 ``{"itemAttributes": "ITEMS.GENRES = \\"Comedy\\""}`` for Item-Attribute-Affinity) and writes one
 line back per query, ``{"input": {"itemId": ...}, "output": {"recommendedUsers": [...]}}`` or
 ``{"itemAttributes": ..., "output": {"recommendedUsers": [...]}}``, into files named after the
-input with ``.out`` appended. Plain pandas and fsspec, like :mod:`flows.batch_files`.
+input with ``.out`` appended. Plain pandas and fsspec, like :mod:`tasks.batch_files`.
 """
 
 from __future__ import annotations

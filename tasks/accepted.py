@@ -18,6 +18,8 @@ ends without a stop (its version promoted, or nothing gated). Then:
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -28,6 +30,7 @@ from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig
 from tasks.holdout_data import imports_in_effect
+from tasks.reporting import run_logger
 from tasks.resources import describe_resource
 
 ImportMode = Literal["FULL", "INCREMENTAL"]
@@ -173,3 +176,18 @@ def _seconds(value: Any) -> float:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def carry_into(import_uri: str, pending: Sequence[str]) -> list[str]:
+    """Copy each pending held-out file into the import folder as a part of its own; the parts."""
+    parts = []
+    for i, uri in enumerate(pending):
+        part = f"{import_uri.rstrip('/')}/carried-{i:03d}.csv"
+        try:
+            with fsspec.open(uri, "rb") as source, fsspec.open(part, "wb") as target:
+                shutil.copyfileobj(source, target)
+        except FileNotFoundError:
+            run_logger().warning("Held-out file %s is gone; not carried", uri)
+            continue
+        parts.append(part)
+    return parts

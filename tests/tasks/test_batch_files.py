@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from flows.batch_files import input_lines, read_output, select_users, summarise, write_text
+from tasks.batch_files import input_lines, read_output, select_users, summarise, write_text
 
 DAY = 86_400
 INTERACTIONS = pd.DataFrame(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.lineage import etag
+from tasks.etags import etag
 
 
 def test_an_import_folder_has_an_etag_that_follows_its_parts(
