@@ -2,14 +2,13 @@
 
 Under pytest-xdist (``make test``) each worker is a session of its own: its own service, S3,
 data directory (``tmp_path_factory`` is per worker), Prefect API and Prefect home, all on
-ports the system chose. :func:`pytest_collection_modifyitems` keeps together the tests that
-must share one expensive fixture (see :func:`shared_group`).
+ports the system chose. :class:`SharedScopeScheduling` keeps together the tests that must
+share one expensive fixture (see :func:`shared_scope`).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from xdist.scheduler import LoadScopeScheduling
 
 # Prefect reads its settings once, at import: give this session (each xdist worker) a Prefect
 # home of its own before anything imports Prefect, so that sessions never share ~/.prefect.
@@ -92,39 +92,45 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
-def shared_group(item: pytest.Item) -> str | None:
-    """The xdist group a test must run in, if it shares an expensive fixture with others.
+E2E = "tests/e2e"
+"""The end-to-end tests' folder: they share one local stack."""
 
-    The tests of the local stack (a Prefect server, a worker, deployments, a first retrain)
-    form one group; the tests of a module with a module-scoped fixture stay together, so that
-    the fixture is built once and not once per worker. Other tests go to whichever worker is
-    free (``--dist loadgroup``).
+
+def shared_scope(nodeid: str) -> str:
+    """The unit of work a test is sent to an xdist worker in: its module, or ``tests/e2e``.
+
+    The end-to-end tests share one local stack (a Prefect server, a worker, deployments, a
+    first retrain) and go to one worker; the tests of a module go together, so that its
+    module-scoped fixtures are built once, not once per worker.
     """
-    if "stack" in item.fixturenames:
-        return "stack"
-    fixtures = getattr(item, "_fixtureinfo", None)
-    definitions = fixtures.name2fixturedefs.values() if fixtures else ()
-    if any(d.scope in ("module", "class") for defs in definitions for d in defs):
-        return item.nodeid.split("::")[0]
+    path = nodeid.split("::")[0]
+    return E2E if path.startswith(E2E + "/") else path
+
+
+class SharedScopeScheduling(LoadScopeScheduling):
+    """xdist's ``loadscope`` scheduling with :func:`shared_scope` as the scope.
+
+    (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but pytest-xdist 3.8
+    renames the tests by ``item._nodeid``, which pytest 9 no longer reads: the marks are lost.)
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        return shared_scope(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test``'s ``--dist loadgroup``: the scheduling of :func:`shared_scope`."""
+    if config.getvalue("dist") == "loadgroup":
+        return SharedScopeScheduling(config, log)
     return None
-
-
-def pytest_unconfigure() -> None:
-    """Remove this session's Prefect home."""
-    shutil.rmtree(os.environ["PREFECT_HOME"], ignore_errors=True)
 
 
 SLOW_FIXTURES = ("stack", "slow_service")
 """Fixtures that make a test slow: the local stack, a paced private service."""
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test that must share a worker with others (before xdist reads the marks), and
-    each test on the local stack or a paced service as slow."""
+    """Mark each test on the local stack or a paced service as slow."""
     for item in items:
-        group = shared_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
         if any(name in item.fixturenames for name in SLOW_FIXTURES):
             item.add_marker(pytest.mark.slow)
