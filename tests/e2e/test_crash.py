@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ import pytest
 import s3fs
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 
-from flows.locks import lock_name
+from flows.locks import dataset_lock_name, lock_name
 from flows.retrain import retrain
 from local.sample_data import SampleSize
 from personalize_local.process import LocalService
@@ -59,7 +61,8 @@ def wait_for_training(personalize: Any, solution_name: str, timeout: float = 120
 def crash_while_training(tmp_path: Path, name: str) -> tuple[Pipeline, str]:
     """A retrain in a process of its own, killed once it trains; (pipeline, version in flight).
 
-    The solutions' locks are freed afterwards, as an operator does after a hard kill.
+    The solutions' and datasets' locks are freed afterwards, as an operator does after a hard
+    kill.
     """
     pipeline = make_pipeline(tmp_path, boto3.client("s3"), name, SampleSize(users=400, items=200))
     solution = next(s for s in pipeline.config.solutions if s.campaign)
@@ -75,11 +78,15 @@ def crash_while_training(tmp_path: Path, name: str) -> tuple[Pipeline, str]:
     finally:
         first.kill()
         first.wait()
+    config = pipeline.config
+    locks = [lock_name(s.name) for s in config.solutions]
+    locks += [dataset_lock_name(config.dataset_group.name, t) for t in config.datasets.configured()]
     with get_client(sync_client=True) as client:
-        for solution_name in (s.name for s in pipeline.config.solutions):
-            client.update_global_concurrency_limit(
-                lock_name(solution_name), GlobalConcurrencyLimitUpdate(active_slots=0)
-            )
+        for lock in locks:
+            with suppress(ObjectNotFound):
+                client.update_global_concurrency_limit(
+                    lock, GlobalConcurrencyLimitUpdate(active_slots=0)
+                )
     return pipeline, in_flight
 
 
