@@ -133,7 +133,9 @@ class Lineage:
                 verdict = "passed" if s.gate["passed"] else "failed"
                 lines.append(f"- gate: **{verdict}** (artifact `gate-{s.solution}`)")
                 lines += [
-                    f"  - {row['metric']} {row['rule']}: {row['result']}" for row in s.gate["rows"]
+                    f"  - {row['metric']} {row['rule']}: {row['result']}"
+                    + (f" ({row['why']})" if row.get("why") else "")
+                    for row in s.gate["rows"]
                 ]
                 if s.gate.get("holdout"):
                     lines.append("- " + _holdout(s.gate["holdout"]))

@@ -64,13 +64,13 @@ class Promotion:
 def ask_for_approval(decision: GateDecision, timeout_seconds: int) -> PromotionApproval:
     """Pause the flow run until a person answers (in the Prefect UI) or the timeout passes."""
     rows = "\n".join(
-        f"| {r['metric']} | {r['serving']} | {r['new']} | {r['change']} | {r['rule']} | {r['result']} |"
+        f"| {r['metric']} | {r['result']} | {r['rule']} | {r['serving']} | {r['new']} | {r['change']} | {r['why']} |"
         for r in decision.table()
     )
     description = (
         f"### Promote `{decision.new_version}` for {decision.solution}?\n\n"
-        f"{decision.summary()}\n\n| metric | serving | new | change | rule | result |\n"
-        f"|---|---|---|---|---|---|\n{rows}"
+        f"{decision.summary()}\n\n| metric | result | rule | serving | new | change | why |\n"
+        f"|---|---|---|---|---|---|---|\n{rows}"
     )
     return pause_flow_run(
         wait_for_input=PromotionApproval.with_initial_data(description=description, approve=False),

@@ -103,9 +103,9 @@ def print_gate(label: str, state: Any, solution: str) -> None:
     """The gate's decision table of one round."""
     record = next(s for s in run_result(state)["solutions"] if s["solution"] == solution)
     print(f"\nGate, round {label} ({'passed' if record['gate']['passed'] else 'failed'})")
-    header = ["metric", "serving", "new", "change", "rule", "result"]
-    rows = [[str(row[key]) for key in header] for row in record["gate"]["rows"]]
-    print("\n".join(table(header, rows, "lrrrll")))
+    header = ["metric", "serving", "new", "change", "rule", "result", "why"]
+    rows = [[str(row.get(key, "")) for key in header] for row in record["gate"]["rows"]]
+    print("\n".join(table(header, rows, "lrrrlll")))
 
 
 def print_holdout(label: str, state: Any, solution: str) -> None:

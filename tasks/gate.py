@@ -51,6 +51,7 @@ from tasks.retries import personalize_task
 
 DropMode = Literal["absolute", "relative"]
 Outcome = Literal["pass", "fail", "skipped"]
+_PLAIN_WHY: dict[str, str] = {"pass": "rule met", "fail": "rule not met", "skipped": "not checked"}
 
 
 @dataclass(frozen=True)
@@ -73,18 +74,20 @@ class GateRow:
         return self.new - self.serving
 
     def as_table_row(self) -> dict[str, str]:
-        """The row as the artifact shows it: the verdict beside the metric, then the figures.
+        """The row as the artifact shows it: the verdict beside the metric, the figures, why.
 
         Prefect renders each cell as Markdown, so no cell starts with ``>`` (a blockquote) or
-        is a lone ``-`` (a bullet).
+        is a lone ``-`` (a bullet). The verdict cell is one word, so it stays in view; the
+        explanation, which can be long, comes last.
         """
         return {
             "metric": self.metric,
-            "result": self.outcome + (f" ({self.note})" if self.note else ""),
+            "result": self.outcome,
             "rule": self.rule,
             "serving": _fmt(self.serving),
             "new": _fmt(self.new),
             "change": _fmt(self.change, signed=True),
+            "why": self.note or _PLAIN_WHY[self.outcome],
         }
 
 
@@ -112,7 +115,7 @@ class GateDecision:
         return tuple(row for row in self.rows if row.outcome == "fail")
 
     def table(self) -> list[dict[str, str]]:
-        """The decision as table rows (metric, serving, new, change, rule, result)."""
+        """The decision as table rows (metric, result, rule, serving, new, change, why)."""
         return [row.as_table_row() for row in self.rows]
 
     def summary(self) -> str:

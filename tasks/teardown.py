@@ -56,9 +56,10 @@ def deletion_plan(
     """(kind, ARN) of everything teardown deletes, in the order it deletes them (reads only)."""
     group = dataset_group_arn
     plan: list[tuple[str, str]] = []
-    for solution_arn in _arns(personalize, "solution", group):
+    solutions = _arns(personalize, "solution", group)
+    for solution_arn in solutions:  # every live campaign first: what serves goes before the rest
         plan += [("campaign", arn) for arn in _arns(personalize, "campaign", solution_arn)]
-        plan.append(("solution", solution_arn))
+    plan += [("solution", arn) for arn in solutions]
     for kind in ("metric-attribution", "recommender", "filter", "event-tracker", "dataset"):
         plan += [(kind, arn) for arn in _arns(personalize, kind, group)]
     schemas = {

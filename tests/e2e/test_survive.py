@@ -13,6 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,8 +22,9 @@ import boto3
 import httpx
 import pytest
 import s3fs
+from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, Log
 
 from deployments.crash_recovery import RERUN_AUTOMATION
 from local.stack import LocalStack
@@ -100,9 +102,17 @@ def restart_worker(stack: LocalStack) -> None:
 
 
 def logs(run_id: UUID) -> list[str]:
-    """The run's log messages, as the API has them."""
-    found = on_api(lambda c: c.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))))
-    return [log.message for log in found]
+    """The run's log messages, as the API has them (every page: a retrain logs more than one)."""
+    only_this_run = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id]))
+    messages: list[str] = []
+    while page := on_api(partial(_read_logs, only_this_run, offset=len(messages))):
+        messages += [log.message for log in page]
+    return messages
+
+
+async def _read_logs(only: LogFilter, client: PrefectClient, offset: int) -> list[Log]:
+    """One page of logs."""
+    return await client.read_logs(only, limit=200, offset=offset)
 
 
 def training_run(stack: LocalStack, tmp_path: Path, name: str) -> tuple[Pipeline, FlowRun]:

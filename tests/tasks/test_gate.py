@@ -151,6 +151,7 @@ def test_decision_as_plain_data() -> None:
         "serving": "0.4200",
         "new": "0.4000",
         "change": "-0.0200",
+        "why": "rule met",
     }
     assert list(data["rows"][1])[:2] == ["metric", "result"]  # the verdict beside the metric
 
