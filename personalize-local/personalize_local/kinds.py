@@ -42,6 +42,8 @@ class Kind:
     """The status a successful job of a verb ends in, where not ACTIVE."""
     busy: frozenset[str] = frozenset()
     """Statuses besides ``... PENDING`` and ``... IN_PROGRESS`` in which it is in flight."""
+    update_member: str | None = None
+    """The member holding its update while it runs (``latestCampaignUpdate``), if it has one."""
     generated: frozenset[str] = frozenset({"Describe", "List"})
     """Its calls whose handlers are generated from this table (the others are written out)."""
 
@@ -109,6 +111,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 "solutions",
                 "dataset-group",
                 shown_verbs=_UPDATE_SHOWS_CREATE,
+                update_member="latestSolutionUpdate",
                 generated=frozenset({"List"}),
             ),
             Kind(
@@ -123,6 +126,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 "campaigns",
                 "solution",
                 shown_verbs=_UPDATE_SHOWS_CREATE,
+                update_member="latestCampaignUpdate",
                 generated=frozenset({"List"}),
             ),
             Kind("batch-inference-job", "batchInferenceJobs", "solution-version"),
@@ -138,6 +142,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
                 "dataset-group",
                 checks_parent=True,
                 final=MappingProxyType({"STOP": "INACTIVE"}),
+                update_member="latestRecommenderUpdate",
                 generated=frozenset({"List"}),
             ),
             Kind("metric-attribution", "metricAttributions", "dataset-group", checks_parent=True),

@@ -164,14 +164,15 @@ def start_create(
 
 
 def start_update(
-    service: Service, kind: str, arn: str, member: str, changes: dict[str, Any], verb: str
+    service: Service, kind: str, arn: str, changes: dict[str, Any], verb: str
 ) -> dict[str, Any]:
-    """Store ``changes`` as the resource's ``member`` (``latestCampaignUpdate``, ...) in CREATE
-    PENDING and start the job of ``verb`` that applies them; the resource. Refused while an
-    update is in flight. Updates show CREATE statuses, as botocore's CampaignUpdateSummary,
-    SolutionUpdateSummary and RecommenderUpdateSummary document."""
+    """Store ``changes`` as the resource's update (its kind's ``update_member``,
+    ``latestCampaignUpdate`` ...) in CREATE PENDING and start the job of ``verb`` that applies
+    them; the resource. Refused while an update is in flight. Updates show CREATE statuses, as
+    botocore's CampaignUpdateSummary, SolutionUpdateSummary and RecommenderUpdateSummary
+    document."""
     body = require(service, kind, arn)
-    if in_flight(body.get(member, {})):
+    if updating(kind, body):
         raise ResourceInUseException(f"The {kind} {arn} is already being updated.")
     now = time.time()
     update = {
@@ -180,9 +181,31 @@ def start_update(
         "creationDateTime": now,
         "lastUpdatedDateTime": now,
     }
+    member = _update_member(kind)
     updated = service.store.update(arn, {member: update})
     service.lifecycle.begin(arn, verb, f"{member}.status")
     return updated
+
+
+def updating(kind: str, body: dict[str, Any]) -> bool:
+    """True while the resource's update (its kind's ``update_member``) is in flight."""
+    return in_flight(body.get(_update_member(kind), {}))
+
+
+def delete_unless_updating(service: Service, kind: str, arn: str) -> dict[str, Any]:
+    """Start deleting a resource as :func:`delete_when_unused` does, refused while its update is
+    in flight (DeleteCampaign, DeleteRecommender); DeleteX's empty answer."""
+    if updating(kind, require(service, kind, arn)):
+        raise ResourceInUseException(f"Cannot delete the {kind} {arn} while it is updating.")
+    delete_when_unused(service, kind, arn)
+    return {}
+
+
+def _update_member(kind: str) -> str:
+    member = KINDS[kind].update_member
+    if member is None:
+        raise ValueError(f"the {kind} kind has no updates")
+    return member
 
 
 def create_tags(params: dict[str, Any]) -> dict[str, str]:

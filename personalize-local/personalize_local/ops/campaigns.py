@@ -18,17 +18,16 @@ from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
 from personalize_local.resources import (
     create_tags,
-    delete_when_unused,
-    in_flight,
+    delete_unless_updating,
     require,
     require_active,
     start_create,
     start_update,
+    updating,
 )
 from personalize_local.service import Call, Service
 
 KIND = "campaign"
-UPDATE_MEMBER = "latestCampaignUpdate"
 LATEST = "$LATEST"
 
 
@@ -95,7 +94,7 @@ def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]
     config = campaign.get("campaignConfig") or {}
     if not config.get("syncWithLatestSolutionVersion") or campaign["status"] != "ACTIVE":
         return campaign
-    if in_flight(campaign.get(UPDATE_MEMBER, {})):
+    if updating(KIND, campaign):
         return campaign
     solution = campaign["solutionVersionArn"].rsplit("/", 1)[0]
     latest = _latest_active(service, solution)
@@ -136,15 +135,11 @@ def _start_update(
         "minProvisionedTPS": params.get("minProvisionedTPS", campaign["minProvisionedTPS"]),
         "campaignConfig": params.get("campaignConfig", campaign.get("campaignConfig", {})),
     }
-    return start_update(service, KIND, campaign["campaignArn"], UPDATE_MEMBER, changes, "UPDATE")
+    return start_update(service, KIND, campaign["campaignArn"], changes, "UPDATE")
 
 
 def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
-    arn = call.params["campaignArn"]
-    if in_flight(require(service, KIND, arn).get(UPDATE_MEMBER, {})):
-        raise ResourceInUseException(f"Cannot delete the campaign {arn} while it is updating.")
-    delete_when_unused(service, KIND, arn)
-    return {}
+    return delete_unless_updating(service, KIND, call.params["campaignArn"])
 
 
 def _deploy(job: Job) -> None:

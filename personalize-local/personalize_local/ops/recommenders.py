@@ -34,19 +34,19 @@ from personalize_local.jobs import Job, JobFailed, Work
 from personalize_local.ops import Handler
 from personalize_local.resources import (
     create_tags,
-    delete_when_unused,
+    delete_unless_updating,
     in_flight,
     require,
     require_active,
     start_create,
     start_update,
+    updating,
 )
 from personalize_local.service import Call, Service
 from personalize_local.serving import Target
 from personalize_local.stamped_cache import StampedCache
 
 KIND = "recommender"
-UPDATE_MEMBER = "latestRecommenderUpdate"
 RETRAIN_STATUS = "_retrain.status"
 RETRAIN_EVERY_SECONDS = 7 * 86_400
 _RETRAIN_LOCK = threading.Lock()
@@ -96,7 +96,7 @@ def update_recommender(service: Service, call: Call) -> dict[str, Any]:
         )
     config = {**body["recommenderConfig"], **call.params["recommenderConfig"]}
     exploration.check(config, _use_case(body["recipeArn"]).name)
-    start_update(service, KIND, arn, UPDATE_MEMBER, {"recommenderConfig": config}, "CREATE")
+    start_update(service, KIND, arn, {"recommenderConfig": config}, "CREATE")
     return {"recommenderArn": arn}
 
 
@@ -109,12 +109,7 @@ def start_recommender(service: Service, call: Call) -> dict[str, Any]:
 
 
 def delete_recommender(service: Service, call: Call) -> dict[str, Any]:
-    arn = call.params["recommenderArn"]
-    body = require(service, KIND, arn)
-    if in_flight(body.get(UPDATE_MEMBER, {})):
-        raise ResourceInUseException(f"Cannot delete the recommender {arn} while it is updating.")
-    delete_when_unused(service, KIND, arn)
-    return {}
+    return delete_unless_updating(service, KIND, call.params["recommenderArn"])
 
 
 def recommender_target(service: Service, arn: str) -> Target:
@@ -190,7 +185,7 @@ def _retrain_due(body: dict[str, Any], period: float) -> bool:
 
 def _transition(service: Service, arn: str, needs: str, verb: str) -> dict[str, Any]:
     body = require(service, KIND, arn)
-    if body["status"] != needs or in_flight(body.get(UPDATE_MEMBER, {})):
+    if body["status"] != needs or updating(KIND, body):
         raise ResourceInUseException(
             f"The recommender {arn} is in {body['status']} status; only an {needs} recommender "
             f"can be {'stopped' if verb == 'STOP' else 'started'}."
@@ -214,10 +209,9 @@ def _use_case(arn: str) -> DomainRecipe:
 def _create_or_update(job: Job) -> dict[str, Any] | None:
     """Train a new recommender, or apply its update (retraining if its training data changed)."""
     body = job.body
-    update = body.get(UPDATE_MEMBER, {})
-    if not in_flight(update):
+    if not updating(KIND, body):
         return _fit(job)
-    config = update["recommenderConfig"]
+    config = body["latestRecommenderUpdate"]["recommenderConfig"]
     changed = config.get("trainingDataConfig") != body["recommenderConfig"].get(
         "trainingDataConfig"
     )

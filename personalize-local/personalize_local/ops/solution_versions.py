@@ -41,11 +41,6 @@ VERSION_KIND = "solution-version"
 VERSIONS = KINDS[VERSION_KIND]
 
 
-VERSION_KIND = "solution-version"
-IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
-"""A solution version's statuses while it trains."""
-
-
 def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     solution = require_active(service, "solution", p["solutionArn"])

@@ -89,7 +89,7 @@ def update_solution(service: Service, call: Call) -> dict[str, Any]:
         **{k: p[k] for k in members if k in p},
         "solutionUpdateConfig": p.get("solutionUpdateConfig", {}),
     }
-    start_update(service, KIND, arn, "latestSolutionUpdate", changes, "UPDATE")
+    start_update(service, KIND, arn, changes, "UPDATE")
     return {"solutionArn": arn}
 
 
