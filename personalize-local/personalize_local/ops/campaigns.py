@@ -15,10 +15,13 @@ from personalize_local import exploration
 from personalize_local.engine.model_files import load_model
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import CAMPAIGN, SOLUTION, SOLUTION_VERSION
 from personalize_local.ops import Handler
+from personalize_local.records import Campaign, SolutionVersion
 from personalize_local.resources import (
     create_tags,
     delete_unless_updating,
+    listed,
     require,
     require_active,
     start_create,
@@ -27,7 +30,7 @@ from personalize_local.resources import (
 )
 from personalize_local.service import Call, Service
 
-KIND = "campaign"
+KIND = CAMPAIGN
 LATEST = "$LATEST"
 
 
@@ -38,7 +41,7 @@ def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     exploration.check(config, version["recipeArn"].rsplit("/", 1)[-1])
     tags = create_tags(p)
     arn = call.arn(f"campaign/{p['name']}")
-    body: dict[str, Any] = {
+    body: Campaign = {
         "name": p["name"],
         "campaignArn": arn,
         "solutionVersionArn": version["solutionVersionArn"],
@@ -55,7 +58,7 @@ def describe_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {"campaign": _follow_latest(service, campaign)}
 
 
-def _version(service: Service, arn: str, config: dict[str, Any]) -> dict[str, Any]:
+def _version(service: Service, arn: str, config: dict[str, Any]) -> SolutionVersion:
     """The ACTIVE solution version to deploy: ``arn``, or the latest of ``<solution>/$LATEST``.
 
     CreateCampaignRequest.solutionVersionArn (botocore): "To specify the latest solution
@@ -69,22 +72,20 @@ def _version(service: Service, arn: str, config: dict[str, Any]) -> dict[str, An
                 "campaignConfig.syncWithLatestSolutionVersion needs solutionVersionArn in "
                 f"SolutionArn/$LATEST format, not {arn}."
             )
-        return require_active(service, "solution-version", arn)
-    require(service, "solution", solution)
+        return require_active(service, SOLUTION_VERSION, arn)
+    require(service, SOLUTION, solution)
     latest = _latest_active(service, solution)
     if latest is None:
         raise InvalidInputException(f"The solution {solution} has no ACTIVE solution version.")
     return latest
 
 
-def _latest_active(service: Service, solution: str) -> dict[str, Any] | None:
-    active = [
-        v for v in service.store.list_kind("solution-version", solution) if v["status"] == "ACTIVE"
-    ]
+def _latest_active(service: Service, solution: str) -> SolutionVersion | None:
+    active = [v for v in listed(service, SOLUTION_VERSION, solution) if v["status"] == "ACTIVE"]
     return active[-1] if active else None
 
 
-def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]:
+def _follow_latest(service: Service, campaign: Campaign) -> Campaign:
     """A campaign that syncs with its solution's latest version starts updating to a newer one.
 
     CampaignConfig.syncWithLatestSolutionVersion (botocore): "Whether the campaign
@@ -116,7 +117,7 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     version = _version(service, p.get("solutionVersionArn", campaign["solutionVersionArn"]), config)
     version_arn = version["solutionVersionArn"]
     exploration.check(config, version["recipeArn"].rsplit("/", 1)[-1])
-    serving = require(service, "solution-version", campaign["solutionVersionArn"])
+    serving = require(service, SOLUTION_VERSION, campaign["solutionVersionArn"])
     if version["datasetGroupArn"] != serving["datasetGroupArn"]:
         raise InvalidInputException(
             f"The solution version {version_arn} belongs to another dataset group than the "
@@ -127,8 +128,8 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
 
 
 def _start_update(
-    service: Service, campaign: dict[str, Any], version_arn: str, params: dict[str, Any]
-) -> dict[str, Any]:
+    service: Service, campaign: Campaign, version_arn: str, params: dict[str, Any]
+) -> Campaign:
     """Store a new ``latestCampaignUpdate`` in CREATE PENDING and start it; the campaign."""
     changes = {
         "solutionVersionArn": version_arn,
@@ -144,12 +145,12 @@ def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
 
 def _deploy(job: Job) -> None:
     """Load the model into memory so that the first request is fast."""
-    _load(job, job.body["solutionVersionArn"])
+    _load(job, job.record(KIND)["solutionVersionArn"])
 
 
 def _redeploy(job: Job) -> dict[str, Any]:
     """Load the new model; the campaign switches to it when the update turns ACTIVE."""
-    update = job.body["latestCampaignUpdate"]
+    update = job.record(KIND)["latestCampaignUpdate"]
     _load(job, update["solutionVersionArn"])
     return {
         "solutionVersionArn": update["solutionVersionArn"],
@@ -174,6 +175,6 @@ HANDLERS: dict[str, Handler] = {
     "DeleteCampaign": delete_campaign,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): _deploy,
-    (KIND, "UPDATE"): _redeploy,
+    (KIND.name, "CREATE"): _deploy,
+    (KIND.name, "UPDATE"): _redeploy,
 }
