@@ -68,7 +68,7 @@ from flows.promote import PromotionApproval, ask_for_approval, promote
 from flows.provision import resources_for
 from flows.recommenders import check_recommenders
 from flows.restore import accept_run, restore_datasets, summary
-from flows.run_state import quiet_expected_stops, stopped
+from flows.run_state import stopped
 from tasks.aws import AwsSettings
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
@@ -125,7 +125,6 @@ def retrain(
     ),
 ) -> State[Any]:
     """Retrain the configured solutions on fresh data; promote only what passes the gate."""
-    quiet_expected_stops()
     _say_if_rerun()
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready

@@ -36,6 +36,7 @@ from personalize_facts.avro import SchemaRuleError, check_dataset_type, parse_sc
 from personalize_facts.filters import FilterExpressionError, compile_filter
 from personalize_facts.metrics import METRIC_NAMES, PER_USER_METRICS
 from tasks.aws import AwsSettings
+from tasks.errors import ExpectedStop
 from tasks.prep.config import (
     CleaningConfig,
     DataChecks,
@@ -85,13 +86,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ConfigError(ValueError):
+class ConfigError(ExpectedStop, ValueError):
     """Every mistake of a configuration file, one ``path: message`` per line."""
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = problems
         super().__init__(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+
+    def one_line(self) -> str:
+        """``source: problem; problem``."""
+        return f"{self.source}: {'; '.join(self.problems)}"
 
 
 class HoldoutGateConfig(_Model):
