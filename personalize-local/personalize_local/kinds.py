@@ -1,10 +1,13 @@
 """Each resource kind's facts in one table: its jobs' duration and statuses, its calls' names.
 
-:data:`KINDS` is read by the background jobs (how long a job of the kind takes, the statuses
-it shows, the status it ends in), by ``resources.in_flight`` (the statuses in which a resource
-is busy) and by ``resources.generated_handlers``, which writes the Describe and List handlers
-of the kinds whose calls are alike (Describe answers the stored resource under the kind's
-member; List pages the kind's resources, under the parent the call names).
+Each kind is a ``Kind[R]`` constant (``CAMPAIGN: Kind[Campaign]``) whose resources are records
+of type ``R`` (:mod:`personalize_local.records`): ``resources.require(service, CAMPAIGN, arn)``
+reads a ``Campaign``. :data:`KINDS` is read by the background jobs (how long a job of the kind
+takes, the statuses it shows, the status it ends in), by ``resources.in_flight`` (the statuses
+in which a resource is busy), by ``resources.start_update`` (the member holding an update) and
+by ``resources.generated_handlers``, which writes the Describe and List handlers of the kinds
+whose calls are alike (Describe answers the stored resource under the kind's member; List pages
+the kind's resources, under the parent the call names).
 
 Sources: durations are the typical AWS durations the pipeline also knows
 (:mod:`personalize_facts.durations`: a training takes about an hour), scaled by ``--latency``; statuses follow botocore's model and the real responses
