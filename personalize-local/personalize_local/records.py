@@ -108,7 +108,7 @@ class DataDeletionJob(Record, total=False):
 
 
 class SolutionVersion(Record, total=False):
-    """botocore's SolutionVersion; ``_interactions`` is the stamp of the data it trained on."""
+    """botocore's SolutionVersion; ``_interactions`` stamps the interactions it trained on."""
 
     name: str
     solutionVersionArn: Required[str]
@@ -125,7 +125,7 @@ class SolutionVersion(Record, total=False):
     trainingHours: float
     metrics: dict[str, float]
     tunedHPOParams: Doc
-    _interactions: str
+    _interactions: list[float]
 
 
 class Solution(Record, total=False):

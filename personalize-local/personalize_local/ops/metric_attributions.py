@@ -34,6 +34,7 @@ from personalize_local.records import MetricAttribution
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    find,
     listed,
     page,
     require_active,
@@ -79,14 +80,13 @@ def list_metric_attribution_metrics(service: Service, call: Call) -> dict[str, A
     if not arn:
         raise InvalidInputException("Give the metricAttributionArn whose metrics to list.")
     # botocore's model lists no ResourceNotFoundException here: an unknown one lists nothing.
-    attribution = service.store.get(arn) if service.store.kind_of(arn) == KIND else None
-    metrics = [
-        {**m, "creationDateTime": -i} for i, m in enumerate((attribution or {}).get("metrics", []))
-    ]
-    listed = page(metrics, call.params, "metrics")
-    listed["metrics"] = [{k: v for k, v in m.items() if k != "creationDateTime"}
-                         for m in listed["metrics"]]  # fmt: skip
-    return listed
+    attribution = find(service, KIND, arn) if service.store.kind_of(arn) == KIND.name else None
+    stored = attribution.get("metrics", []) if attribution else []
+    metrics = [{**m, "creationDateTime": -i} for i, m in enumerate(stored)]
+    answer = page(metrics, call.params, "metrics")
+    answer["metrics"] = [{k: v for k, v in m.items() if k != "creationDateTime"}
+                         for m in answer["metrics"]]  # fmt: skip
+    return answer
 
 
 def update_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
