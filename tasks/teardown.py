@@ -1,8 +1,9 @@
 """Teardown: delete a dataset group and everything in it, children first, waiting for each.
 
 Personalize refuses to delete a resource that others still use, so :func:`teardown_dataset_group`
-goes in dependency order: campaigns, solutions (after stopping trainings in flight),
-recommenders, filters,
+goes children first: the kinds of the desired-state walk (:data:`tasks.walk.REGISTRY`) in
+reverse, each listed live under its live parents (what is not configured goes too): campaigns,
+solutions (after stopping trainings in flight), metric attributions, recommenders, filters,
 event trackers, datasets, the group, then the schemas its datasets used (unless another dataset
 still uses one). Import, export, batch and data deletion jobs have no delete call; they go with
 their parents.
@@ -26,6 +27,7 @@ from tasks.waiter import (
     wait_for,
     wait_until_deleted,
 )
+from tasks.walk import REGISTRY, parent_kind
 
 
 def delete(personalize: Any, kind_name: str, arn: str) -> bool:
@@ -53,21 +55,22 @@ def delete_resource(aws: AwsSettings, kind: str, arn: str) -> bool:
 def deletion_plan(
     personalize: Any, dataset_group_arn: str, delete_schemas: bool = True
 ) -> list[tuple[str, str]]:
-    """(kind, ARN) of everything teardown deletes, in the order it deletes them (reads only)."""
-    group = dataset_group_arn
-    plan: list[tuple[str, str]] = []
-    solutions = _arns(personalize, "solution", group)
-    for solution_arn in solutions:  # every live campaign first: what serves goes before the rest
-        plan += [("campaign", arn) for arn in _arns(personalize, "campaign", solution_arn)]
-    plan += [("solution", arn) for arn in solutions]
-    for kind in ("metric-attribution", "recommender", "filter", "event-tracker", "dataset"):
-        plan += [(kind, arn) for arn in _arns(personalize, kind, group)]
-    schemas = {
-        describe(personalize, "dataset", arn)["schemaArn"] for k, arn in plan if k == "dataset"
-    }
-    plan.append(("dataset-group", group))
+    """(kind, ARN) of everything teardown deletes, in the order it deletes them (reads only):
+    the walk's kinds in reverse, then the schemas the datasets used."""
+    live: dict[str, list[str]] = {REGISTRY[0].kind: [dataset_group_arn]}
+    used: dict[str, set[str]] = {}
+    for entry in REGISTRY[1:]:  # parent first: a kind is listed under each live parent
+        parents = live.get(parent_kind(entry.kind) or "", [])
+        live[entry.kind] = [
+            arn for parent in parents for arn in _arns(personalize, entry.kind, parent)
+        ]
+        for kind in entry.uses:
+            member = kind_named(kind).arn
+            found = (describe(personalize, entry.kind, arn)[member] for arn in live[entry.kind])
+            used.setdefault(kind, set()).update(found)
+    plan = [(entry.kind, arn) for entry in reversed(REGISTRY) for arn in live[entry.kind]]
     if delete_schemas:
-        plan += [("schema", arn) for arn in sorted(schemas)]
+        plan += [("schema", arn) for arn in sorted(used.get("schema", ()))]
     return plan
 
 
