@@ -133,11 +133,6 @@ def of_kind(service: Service, kind: Kind[Any], parent: str) -> tuple[tuple[Kind[
     return tuple((kind, body) for body in listed(service, kind, parent))
 
 
-def arn_member(kind: str) -> str:
-    """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
-    return KINDS[kind].arn_member
-
-
 def in_flight(body: Record) -> bool:
     """True while a resource is being created or updated (not yet ACTIVE or FAILED)."""
     return busy_status(str(body.get("status", "")))
