@@ -1,16 +1,17 @@
 """Each resource kind's record: the members the service stores and answers, with their types.
 
 A record is the resource's document as Describe answers it (botocore's ``Campaign``,
-``SolutionVersion`` ...), plus the service's own members, whose names start with ``_`` and which
-response shaping leaves out (a recommender's ``_model``). Records are typed dictionaries: at run
+``SolutionVersion`` ...), plus the service's own members, which response shaping leaves out as
+it leaves out every member the output shape does not declare: their names start with ``_`` (a
+recommender's ``_model``), but for a few stored before that rule and kept so that existing data
+directories load unchanged (an event tracker's ``eventInteractionsDatasetArn``, an import's
+``rowsImported``; ``personalize-local/tests/test_records.py`` lists them). Records are typed dictionaries: at run
 time each is the plain ``dict`` the store reads from its JSON, so a response keeps the members
 in the order the resource's history wrote them, the persisted documents keep their format, and
 reading a resource costs no conversion; the types let mypy check every member a handler reads
 or writes. Members given by the caller as structures (``solutionConfig``, ``dataSource``) keep
 botocore's shapes as ``dict[str, Any]``.
 """
-
-from __future__ import annotations
 
 from typing import Any, Literal, Required, TypedDict, TypeVar
 
