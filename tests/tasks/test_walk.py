@@ -47,6 +47,9 @@ def test_the_registry_is_parent_first_and_covers_every_deletable_kind() -> None:
     deletable = {name for name, described in kinds().items() if described.delete}
     assert deletable == set(order) | used
     assert all(kind(name).delete for name in order)
+    for entry in REGISTRY:
+        for job in entry.jobs:
+            assert parent_kind(job) == entry.kind and kind(job).wait.in_flight, job
 
 
 def test_teardown_deletes_campaigns_first_and_the_group_last() -> None:
