@@ -579,7 +579,12 @@ class MetricAttributionConfig(_Model):
 
 
 class PipelineConfig(_Model):
-    """Everything the flows need to provision, retrain, serve and tear down one dataset group."""
+    """Everything the flows need to provision, retrain, serve and tear down one dataset group.
+    ``provision`` creates what it describes parent first: the dataset group, each dataset after
+    its schema, the event tracker, filters, recommenders (once interactions are imported), the
+    metric attribution and solutions; ``retrain`` creates the campaigns; ``teardown`` deletes in
+    reverse, campaigns first (see the desired-state walk in operations.md).
+    """
 
     aws: AwsSettings = Field(
         default_factory=AwsSettings, description="Where and as whom to call AWS (no secrets)."
