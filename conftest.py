@@ -118,6 +118,7 @@ class SharedScopeScheduling(LoadScopeScheduling):
         return shared_scope(nodeid)
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``make test``'s ``--dist loadgroup``: the scheduling of :func:`shared_scope`."""
     if config.getvalue("dist") == "loadgroup":

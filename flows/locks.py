@@ -53,6 +53,7 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound, PrefectHTTPS
 from prefect.runtime import flow_run
 
 from tasks.config import PipelineConfig
+from tasks.errors import ExpectedStop
 from tasks.reporting import run_logger
 from tasks.waiter import format_elapsed
 
@@ -64,7 +65,7 @@ NOTICE_SECONDS = 30.0
 UNFINISHED = [StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING, StateType.PENDING]
 
 
-class LockTimeout(TimeoutError):
+class LockTimeout(ExpectedStop, TimeoutError):
     """Another run held a solution's lock for longer than this run would wait."""
 
 

@@ -1,41 +1,57 @@
-"""A run that stops on a configuration error logs that error alone, as the command line does.
+"""A run that stops on an expected stop logs it in one line, as the command line does.
 
-Prefect logs a flow's exception with its traceback ("Encountered exception during execution")
-and, in a deployment's run, again ("Engine execution exited with unexpected exception"): 20 to
-50 lines around a message that names the field and the fix. :func:`one_line_config_errors`
-filters the flow-run logger: a :class:`~tasks.config.ConfigError` is logged once, as its
-message, without the traceback; with ``PREFECT_LOGGING_LEVEL=DEBUG`` everything is kept.
+Prefect logs a failure with its traceback: the task's ("Task run failed with exception"), the
+flow's ("Encountered exception during execution") and, in a deployment's run, the engine's
+("Engine execution exited with unexpected exception"): 20 to 50 lines around a message that
+already names the fix. Every expected stop is an :class:`~tasks.errors.ExpectedStop` (a
+configuration error, a preflight finding, a drift, a data check, a lock given up on, a gate
+stop, and any stop a lane adds by mixing it in). :class:`OneLineStops` filters Prefect's
+run loggers: such a stop is logged once per run, as its one line, without a traceback; the
+engine's repetition is dropped. With ``PREFECT_LOGGING_LEVEL=DEBUG`` everything is kept.
 """
 
 from __future__ import annotations
 
 import logging
 
-from tasks.config import ConfigError
+from tasks.errors import ExpectedStop
 
-RUN_LOGGER = "prefect.flow_runs"
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 REPEATED = "Engine execution exited with unexpected exception"
+HINT = "(traceback: PREFECT_LOGGING_LEVEL=DEBUG)"
 
 
-class OneLineConfigErrors(logging.Filter):
-    """Drops the traceback of a ConfigError, and the engine's repetition of it."""
+class OneLineStops(logging.Filter):
+    """Logs an expected stop once per run, in one line; drops its traceback and repetitions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._logged: set[tuple[object, str]] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if not isinstance(error, ConfigError) or logging.getLogger("prefect").isEnabledFor(
+        if not isinstance(error, ExpectedStop) or logging.getLogger("prefect").isEnabledFor(
             logging.DEBUG
         ):
             return True
         if record.msg == REPEATED:
             return False
-        record.msg = "%s: %s (traceback: PREFECT_LOGGING_LEVEL=DEBUG)"
-        record.args = (error.source, "; ".join(error.problems))
+        line = error.one_line()
+        seen = (getattr(record, "flow_run_id", None), line)
+        if seen in self._logged:  # the task's failure, raised again by the flow
+            return False
+        self._logged.add(seen)
+        record.msg, record.args = "%s %s", (line, HINT)
         record.exc_info, record.exc_text = None, None
         return True
 
 
-def one_line_config_errors() -> None:
-    """Install the filter on Prefect's flow-run logger (once)."""
-    logger = logging.getLogger(RUN_LOGGER)
-    if not any(isinstance(f, OneLineConfigErrors) for f in logger.filters):
-        logger.addFilter(OneLineConfigErrors())
+_FILTER = OneLineStops()
+
+
+def one_line_stops() -> None:
+    """Install the filter on Prefect's run loggers (once)."""
+    for name in RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -20,6 +20,7 @@ them the same gate as ``retrain``:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +35,8 @@ from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
 from flows.provision import resources_for
 from flows.retrain import Promoting, gate_and_promote
-from flows.run_state import quiet_expected_stops, stopped
+from flows.run_state import stopped
+from tasks.budget import budget_status
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.holdout_data import data_report, latest_holdout
@@ -55,7 +57,6 @@ def review_versions(
     batch: bool = Field(True, description="Refresh batch recommendations after a promotion."),
 ) -> State[Any]:
     """Gate the ACTIVE versions newer than the serving ones; promote only what passes."""
-    quiet_expected_stops()
     config = load_config(config_path)
     chosen = [config.solution(n) for n in solutions] if solutions else list(config.solutions)
     chosen = [s for s in chosen if s.campaign is not None]
@@ -97,6 +98,10 @@ def review_versions(
         return stopped("; ".join(problems), {"reviewed": rows})
     promoted = sum(o.status == "promoted" for o in outcomes)
     message = f"{len(rows)} version(s) reviewed, {promoted} promoted"
+    budget = budget_status(config)
+    if budget:
+        run_logger().log(logging.WARNING if "over budget" in budget else logging.INFO, budget)
+        message += f"; {budget}"
     return Completed(message=message, data={"reviewed": rows})
 
 

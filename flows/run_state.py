@@ -6,23 +6,22 @@
    ``TypeError: ... dict cannot be resolved into an exception`` after every gate stop.
 2. Prefect's engine logs any failure leaving a flow run as "Engine execution exited with
    unexpected exception", with a traceback. A stop is expected and its reason is already the
-   state's message ("Finished in state Failed('stopped by the gate ...')"), so
-   :func:`quiet_expected_stops` drops that one record for a ``StoppedRun``, nothing else.
+   state's message ("Finished in state Failed('stopped by the gate ...')"): ``StoppedRun``
+   is an :class:`~tasks.errors.ExpectedStop`, whose repetition :mod:`flows.one_line_errors`
+   drops.
 3. :func:`run_result` gives the result back, whether the run completed or was stopped.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from prefect.states import Failed, State
 
-ENGINE_LOGGER = "prefect.flow_runs"
-ENGINE_FAILURE = "Engine execution exited with unexpected exception"
+from tasks.errors import ExpectedStop
 
 
-class StoppedRun(Exception):
+class StoppedRun(ExpectedStop):
     """A run stopped on purpose; ``result`` is what it would have returned."""
 
     def __init__(self, message: str, result: dict[str, Any]) -> None:
@@ -39,17 +38,3 @@ def run_result(state: State[Any]) -> Any:
     """What a finished run returned: its result, or the result a stopped run carries."""
     value = state.result(raise_on_failure=False)
     return value.result if isinstance(value, StoppedRun) else value
-
-
-class _DropExpectedStops(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        return not (record.getMessage() == ENGINE_FAILURE and isinstance(error, StoppedRun))
-
-
-_FILTER = _DropExpectedStops()
-
-
-def quiet_expected_stops() -> None:
-    """Keep the engine from logging a traceback for a :class:`StoppedRun` (idempotent)."""
-    logging.getLogger(ENGINE_LOGGER).addFilter(_FILTER)

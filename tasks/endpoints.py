@@ -18,6 +18,7 @@ from typing import Literal, get_args
 from urllib.parse import urlparse
 
 from tasks.aws import AwsSettings, session
+from tasks.errors import ExpectedStop
 from tasks.reporting import run_logger
 from tasks.retries import personalize_task
 
@@ -26,7 +27,7 @@ SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
 LOCAL_HINT = 'for the local stack: make up, then eval "$(make env)"'
 
 
-class EndpointsNotReady(RuntimeError):
+class EndpointsNotReady(ExpectedStop, RuntimeError):
     """An endpoint set by a variable does not answer, or there are no credentials."""
 
 

@@ -9,6 +9,19 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 
+class ExpectedStop(Exception):
+    """A stop the pipeline expects (bad input, a check that refused, a drift, a budget): its
+    message names the fix, so a run logs it as one line, without a traceback
+    (:mod:`flows.one_line_errors`). Mix it into a new stop's class, before its built-in base:
+    ``class BudgetExceeded(ExpectedStop, RuntimeError)``."""
+
+    def one_line(self) -> str:
+        """The message as one line: its first line, then the others joined by ``; ``."""
+        lines = [line.strip().removeprefix("- ") for line in str(self).splitlines()]
+        first, *rest = [line for line in lines if line] or [type(self).__name__]
+        return f"{first} {'; '.join(rest)}".strip() if rest else first
+
+
 class PersonalizeError(RuntimeError):
     """An AWS call failed; ``code`` and ``message`` are AWS's own."""
 
@@ -24,7 +37,7 @@ class PersonalizeError(RuntimeError):
         return (type(self), (self.operation, self.resource, self.code, self.message, self.status))
 
 
-class DriftError(RuntimeError):
+class DriftError(ExpectedStop, RuntimeError):
     """A live resource differs from the configuration in a way that makes continuing wrong."""
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig, SolutionConfig
-from tasks.errors import translated
+from tasks.errors import ExpectedStop, translated
 from tasks.findings import Finding
 from tasks.reporting import run_logger
 from tasks.resources import find, find_all
@@ -35,7 +35,7 @@ from tasks.s3_access import access_findings, source_bucket_findings
 LATEST = "$LATEST"
 
 
-class PreflightError(ValueError):
+class PreflightError(ExpectedStop, ValueError):
     """The configuration cannot be provisioned as it is; ``findings`` say why."""
 
     def __init__(self, findings: list[Finding]):

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import translated
+from tasks.errors import ExpectedStop, translated
 from tasks.reporting import artifact_key, in_run, run_logger
 from tasks.retries import is_transient, personalize_task
 from tasks.waiter import format_elapsed
@@ -43,7 +43,7 @@ _IDS: dict[str, tuple[str, str]] = {
 }
 
 
-class RecordError(ValueError):
+class RecordError(ExpectedStop, ValueError):
     """Records that break the dataset's schema; ``problems`` name each row and field."""
 
     def __init__(self, problems: list[str], rows: int):

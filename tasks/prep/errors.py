@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tasks.errors import ExpectedStop
 
-class PrepError(ValueError):
+
+class PrepError(ExpectedStop, ValueError):
     """Base class: the input or its configuration cannot be prepared as it is."""
 
 

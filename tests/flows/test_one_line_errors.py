@@ -1,8 +1,9 @@
-"""A deployment's run stopped by a configuration error logs it in one line (issue 23).
+"""A deployment's run stopped by an expected stop logs it in one line (issue 23).
 
 The run goes through the path a worker starts (``python -m prefect.flow_engine ENTRYPOINT``
-with the run's id), against a real Prefect API, with every AWS endpoint pointing at a closed
-port: a configuration checked before any AWS call stops the run with its own message.
+with the run's id), against a real Prefect API: a configuration checked before any AWS call
+(every AWS endpoint pointing at a closed port), and a source bucket that does not exist (on
+the local service's S3) stop the run with their own message, in one line, no traceback.
 """
 
 from __future__ import annotations
@@ -11,58 +12,109 @@ import logging
 import os
 import subprocess
 import sys
+from typing import Any
 
+from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+from prefect.client.schemas.objects import Log
 from prefect.settings import PREFECT_API_URL
 
 from flows.batch_inference import batch_inference
-from flows.one_line_errors import OneLineConfigErrors
+from flows.one_line_errors import HINT, REPEATED, OneLineStops
+from flows.retrain import retrain
+from flows.run_state import StoppedRun
+from personalize_local.process import LocalService
 from tasks.config import ConfigError
+from tasks.errors import DriftError
+from tasks.preflight import PreflightError
+from tasks.prep.errors import GuardError
 from tests.pipelines import DEMO_CONFIG, ROOT
 
 CLOSED = "http://127.0.0.1:9"
 
 
-def test_an_unknown_batch_solution_is_one_line_before_any_aws_call(prefect_api: None) -> None:
-    parameters = {"config_path": str(DEMO_CONFIG), "solution": "nope"}
+def run_as_worker(
+    flow: Flow[Any, Any], entrypoint: str, parameters: dict[str, Any], **env: str
+) -> list[Log]:
+    """Run ``flow`` as a worker does; its (failed) run's logs."""
     with get_client(sync_client=True) as client:
-        run = client.create_flow_run(batch_inference, parameters=parameters)
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-        "PREFECT__FLOW_RUN_ID": str(run.id),
-        "AWS_ENDPOINT_URL": CLOSED,
-        "AWS_ENDPOINT_URL_PERSONALIZE": CLOSED,
-        "AWS_ENDPOINT_URL_S3": CLOSED,
-    }
-    entrypoint = "flows/batch_inference.py:batch_inference"
-    subprocess.run([sys.executable, "-m", "prefect.flow_engine", entrypoint], cwd=ROOT, env=env,
-                   capture_output=True, timeout=180, check=False)  # fmt: skip
+        run = client.create_flow_run(flow, parameters=parameters)
+    variables = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+                 "PREFECT__FLOW_RUN_ID": str(run.id), **env}  # fmt: skip
+    subprocess.run([sys.executable, "-m", "prefect.flow_engine", entrypoint], cwd=ROOT,
+                   env=variables, capture_output=True, timeout=300, check=False)  # fmt: skip
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(run.id).state
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
     assert state is not None and state.is_failed(), state
+    return logs
+
+
+def one_error(logs: list[Log]) -> str:
+    """The run's only ERROR line (there is no traceback at any level up to INFO)."""
     errors = [log.message for log in logs if log.level >= logging.ERROR]
     assert len(errors) == 1, errors
-    assert errors[0].startswith(f"{DEMO_CONFIG}: solution: no solution named 'nope'"), errors
-    assert "(with batch_inference: " in errors[0] and "\n" not in errors[0]
+    assert "\n" not in errors[0] and errors[0].endswith(HINT), errors
     assert not any("Traceback" in log.message for log in logs)
+    return errors[0]
+
+
+def test_an_unknown_batch_solution_is_one_line_before_any_aws_call(prefect_api: None) -> None:
+    parameters = {"config_path": str(DEMO_CONFIG), "solution": "nope"}
+    logs = run_as_worker(batch_inference, "flows/batch_inference.py:batch_inference", parameters,
+                         AWS_ENDPOINT_URL=CLOSED, AWS_ENDPOINT_URL_PERSONALIZE=CLOSED,
+                         AWS_ENDPOINT_URL_S3=CLOSED)  # fmt: skip
+    error = one_error(logs)
+    assert error.startswith(f"{DEMO_CONFIG}: solution: no solution named 'nope'"), error
+    assert "(with batch_inference: " in error
+
+
+def test_a_source_bucket_that_does_not_exist_is_one_line(
+    prefect_api: None, local_service: LocalService
+) -> None:
+    uri = "s3://no-such-bucket-for-one-line/exports/interactions.parquet"
+    parameters = {"config_path": str(DEMO_CONFIG), "interactions_uri": uri}
+    error = one_error(run_as_worker(retrain, "flows/retrain.py:retrain", parameters))
+    assert error.startswith("1 problem(s) found before creating anything: interactions_uri"), error
+    assert "no-such-bucket-for-one-line" in error
+
+
+def failure(error: Exception) -> logging.LogRecord:
+    """The record Prefect logs for a run that raised ``error``."""
+    return logging.LogRecord("prefect.flow_runs", logging.ERROR, "", 0, "failed: %r",
+                             (error,), (type(error), error, None))  # fmt: skip
 
 
 def test_debug_keeps_the_traceback() -> None:
-    error = ConfigError("c.yaml", ["solution: no solution named 'x'"])
-    record = logging.LogRecord("prefect.flow_runs", logging.ERROR, "", 0, "failed: %r",
-                               (error,), (ConfigError, error, None))  # fmt: skip
+    record = failure(ConfigError("c.yaml", ["solution: no solution named 'x'"]))
     prefect = logging.getLogger("prefect")
     level = prefect.level
     try:
         prefect.setLevel(logging.DEBUG)
-        assert OneLineConfigErrors().filter(record) and record.exc_info is not None
+        assert OneLineStops().filter(record) and record.exc_info is not None
         prefect.setLevel(logging.INFO)
-        assert OneLineConfigErrors().filter(record) and record.exc_info is None
-        assert record.getMessage() == (
-            "c.yaml: solution: no solution named 'x' (traceback: PREFECT_LOGGING_LEVEL=DEBUG)"
-        )
+        assert OneLineStops().filter(record) and record.exc_info is None
+        assert record.getMessage() == f"c.yaml: solution: no solution named 'x' {HINT}"
     finally:
         prefect.setLevel(level)
+
+
+def test_every_expected_stop_is_one_line_once_and_other_errors_keep_their_traceback() -> None:
+    findings = PreflightError.__new__(PreflightError)
+    Exception.__init__(findings, "2 problem(s) found before creating anything:\n- a: fix\n- b")
+    quiet = OneLineStops()
+    for error, line in [
+        (findings, "2 problem(s) found before creating anything: a: fix; b"),
+        (DriftError("campaign c serves v1, not v2: update it"), "campaign c serves v1, not v2: update it"),
+        (GuardError("rejected 40% of rows\n(guards.max_rejected_share: 0.1)"),
+         "rejected 40% of rows (guards.max_rejected_share: 0.1)"),
+    ]:  # fmt: skip
+        record = failure(error)
+        assert quiet.filter(record) and record.getMessage() == f"{line} {HINT}"
+        assert not quiet.filter(failure(error)), "the flow's repetition of the task's failure"
+    engine = failure(StoppedRun("stopped by the gate: ...", {}))
+    engine.msg = REPEATED  # the gate's stop is the state's message already
+    assert not quiet.filter(engine)
+    other = failure(RuntimeError("boom"))
+    assert quiet.filter(other) and other.exc_info is not None

@@ -213,9 +213,23 @@ def _train(job: Job) -> dict[str, Any] | None:
     save_model(job.service, job.arn, trained.model)
     return {
         "metrics": trained.metrics,
-        "trainingHours": round((time.monotonic() - started) / 3600, 6),
+        "trainingHours": training_hours(time.monotonic() - started, job.service.settings.latency),
         **tuned_params,
     }
+
+
+def training_hours(fit_seconds: float, latency: float) -> float:
+    """The ``trainingHours`` a version reports: its job's time on the scaled clock, in hours.
+
+    AWS reports the hours it bills (docs/aws-facts.md#training-hours); the local job lasts the
+    typical training scaled by ``--latency``, or longer when the fit takes longer, so the scaled
+    hours are at least the typical hour. With ``--latency instant`` there is no clock to scale
+    and a version reports the typical hour (the local rule).
+    """
+    typical = VERSIONS.seconds("CREATE")
+    if latency <= 0:
+        return round(typical / 3600, 6)
+    return round(max(fit_seconds / latency, typical) / 3600, 6)
 
 
 HANDLERS: dict[str, Handler] = {
