@@ -43,7 +43,7 @@ def ensure_resources(config: PipelineConfig) -> Resources:
     ensured: dict[Key, Any] = {}
     walked = list(walk(config))
     for desired in walked:
-        if desired.ensure is not None:
+        if desired.provisioned and desired.ensure is not None:
             needs = {key: _arn(ensured[key]) for key in desired.needs if key in ensured}
             ensured[desired.key] = desired.ensure(needs)
     resources = Resources.of(
@@ -70,12 +70,12 @@ def existing_resources(config: PipelineConfig) -> Resources | None:
     with their datasets) are left out."""
     rows = plan_resources(config.aws, config)
     walked = list(zip(walk(config), rows, strict=True))
-    if any(row.action != "exists" for desired, row in walked if desired.ensure is not None):
+    if any(row.action != "exists" for desired, row in walked if desired.provisioned):
         return None
     return Resources.of(
         (desired.slot, str(row.arn))
         for desired, row in walked
-        if desired.slot and desired.ensure is not None
+        if desired.slot and desired.provisioned
     )
 
 

@@ -57,6 +57,7 @@ from pydantic import Field
 from flows.batch_inference import refresh_batch
 from flows.batch_segments import refresh_segments
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.costs import record_costs
 from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
@@ -70,6 +71,7 @@ from flows.recommenders import check_recommenders
 from flows.restore import accept_run, restore_datasets, summary
 from flows.run_state import stopped
 from tasks.aws import AwsSettings
+from tasks.budget import check_budget
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
@@ -136,6 +138,7 @@ def retrain(
     imported = [t for t in config.datasets.configured() if source_for(config, t, interactions_uri)]
     datasets = [dataset_lock_name(config.dataset_group.name, t) for t in imported]
     with solution_locks((s.name for s in selected), lock_timeout(config), datasets):
+        check_budget(config, selected)  # stops before anything is imported or trained
         started = datetime.now(UTC)  # what is created from here on is this run's
         resources = resources_for(config)
         try:
@@ -211,6 +214,8 @@ def _retrain(
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
     lineage.history = publish_histories(aws, outcomes)
+    record = record_costs(config, lineage.flow_run, started, prepared.lineage, outcomes)
+    lineage.costs = record.as_dict()
     return lineage, outcomes
 
 

@@ -36,6 +36,7 @@ from personalize_facts.avro import SchemaRuleError, check_dataset_type, parse_sc
 from personalize_facts.filters import FilterExpressionError, compile_filter
 from personalize_facts.metrics import METRIC_NAMES, PER_USER_METRICS
 from tasks.aws import AwsSettings
+from tasks.cost_settings import BudgetConfig, CostsConfig
 from tasks.errors import ExpectedStop
 from tasks.prep.config import (
     CleaningConfig,
@@ -631,6 +632,14 @@ class PipelineConfig(_Model):
         description="How long retrain and review_versions wait for another run holding a "
         "solution's lock before failing (naming the holder); unset: as long as it takes.",
         examples=[90],
+    )
+    costs: CostsConfig = Field(
+        default_factory=CostsConfig,
+        description="The price table of each run's cost record (docs/operations.md#costs).",
+    )
+    budget: BudgetConfig = Field(
+        default_factory=BudgetConfig,
+        description="The dataset group's training budget, checked before each retrain trains.",
     )
 
     @model_validator(mode="after")

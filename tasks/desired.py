@@ -38,9 +38,17 @@ class Desired:
     """Other resources whose ARNs its description names (a dataset's schema)."""
     ensure: Callable[[Arns], Any] | None = None
     """Find or create it: its ARN (or a future of it, resolved when needed). None: another
-    step creates it (a schema with its dataset, a recommender after the first import)."""
+    step creates it (a schema, with its dataset)."""
     slot: Slot | None = None
     """Where its ARN goes in the flows' ``Resources`` (None: nowhere)."""
+    deferred: bool = False
+    """Ensured later by a step of its own, not with the rest (a recommender, once the
+    interactions are imported: AWS trains it as soon as it exists)."""
+
+    @property
+    def provisioned(self) -> bool:
+        """True when ``ensure`` walks it with the rest."""
+        return self.ensure is not None and not self.deferred
 
     @property
     def key(self) -> Key:

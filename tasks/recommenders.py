@@ -136,8 +136,8 @@ def save_reading(uri: str, readings: list[dict[str, Any]], reading: dict[str, An
 
 
 def desired_recommenders(config: PipelineConfig) -> Iterator[Desired]:
-    """The configured recommenders, in the dataset group. Their ``ensure`` is None: AWS trains
-    a recommender as soon as it is created, so ``flows.recommenders`` creates them once the
+    """The configured recommenders, in the dataset group; ``deferred``: AWS trains a recommender
+    as soon as it is created, so ``flows.recommenders`` ensures them (in parallel) once the
     interactions are imported."""
     for recommender in config.recommenders:
         yield _desired_recommender(config, recommender)
@@ -150,5 +150,9 @@ def _desired_recommender(config: PipelineConfig, r: RecommenderConfig) -> Desire
         r.name,
         lambda arns: wanted_recommender(arns[group], r.name, r.recipe_arn, r.recommender_config),
         parent=group,
+        ensure=lambda arns: ensure_recommender.submit(
+            config.aws, arns[group], r.name, r.recipe_arn, r.recommender_config
+        ),
         slot=("recommenders", r.name),
+        deferred=True,
     )

@@ -7,8 +7,9 @@
    (:mod:`tasks.plan`), ``ensure`` and the check of what exists (``flows.provision``) drive it
    forwards.
 3. Teardown (:mod:`tasks.teardown`) goes through the same kinds in reverse: it lists what lives
-   in the dataset group, kind by kind, parent first, and deletes it children first, then the
-   account-wide resources they used (a kind's ``uses``: the datasets' schemas).
+   in the dataset group, kind by kind, parent first, and deletes it children first (after
+   ending a kind's ``jobs`` in flight), then the account-wide resources they used (a kind's
+   ``uses``: the datasets' schemas).
 
 Adding a kind: its entry in ``kinds.json``, its module (``wanted_*``, ``ensure_*`` and a
 ``desired_*`` function reading its configuration) and an entry here.
@@ -40,16 +41,19 @@ class Entry:
     desired: Callable[[PipelineConfig], Iterable[Desired]] | None
     """None: nothing of the kind is provisioned (campaigns: retrain creates them)."""
     uses: tuple[str, ...] = ()
+    jobs: tuple[str, ...] = ()
+    """Kinds of jobs under it that teardown ends first: stopped when the kind has a stop call
+    (trainings), else waited out (imports); a resource cannot be deleted while they run."""
 
 
 REGISTRY: tuple[Entry, ...] = (
     Entry("dataset-group", desired_dataset_group),
-    Entry("dataset", desired_datasets, uses=("schema",)),
+    Entry("dataset", desired_datasets, uses=("schema",), jobs=("dataset-import-job",)),
     Entry("event-tracker", desired_event_tracker),
     Entry("filter", desired_filters),
     Entry("recommender", desired_recommenders),
     Entry("metric-attribution", desired_metric_attribution),
-    Entry("solution", desired_solutions),
+    Entry("solution", desired_solutions, jobs=("solution-version",)),
     Entry("campaign", None),  # retrain creates each with a gated version; teardown deletes it first
 )
 """Parent first; teardown deletes in reverse (campaigns, what serves, before anything else)."""

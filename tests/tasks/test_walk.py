@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tasks.config import load_config
 from tasks.kinds import kind, kinds
 from tasks.walk import REGISTRY, parent_kind, walk
 
-DEMO = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "config" / "demo.yaml"
 
 
 def test_each_resource_comes_after_what_it_needs(tmp_path: Path) -> None:
@@ -47,6 +50,9 @@ def test_the_registry_is_parent_first_and_covers_every_deletable_kind() -> None:
     deletable = {name for name, described in kinds().items() if described.delete}
     assert deletable == set(order) | used
     assert all(kind(name).delete for name in order)
+    for entry in REGISTRY:
+        for job in entry.jobs:
+            assert parent_kind(job) == entry.kind and kind(job).wait.in_flight, job
 
 
 def test_teardown_deletes_campaigns_first_and_the_group_last() -> None:
@@ -54,3 +60,12 @@ def test_teardown_deletes_campaigns_first_and_the_group_last() -> None:
     assert reverse[0] == "campaign" and reverse[-1] == "dataset-group"
     assert reverse.index("solution") < reverse.index("filter") < reverse.index("event-tracker")
     assert reverse.index("event-tracker") < reverse.index("dataset")
+
+
+@pytest.mark.parametrize("driver", ["tasks/plan.py", "flows/provision.py", "tasks/teardown.py"])
+def test_the_walks_drivers_name_no_kind(driver: str) -> None:
+    """Adding a kind is its registry entry, its module and its configuration: the plan,
+    ensure, existing and teardown take every kind from the walk."""
+    tree = ast.parse((ROOT / driver).read_text())
+    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+    assert strings & set(kinds()) == set()
