@@ -9,22 +9,25 @@
    every trial is printed, the fastest of each counts): the bare copy (read Parquet, write CSV:
    the practical limit, in a fresh child process), the preparation with default cleaning in one
    process (the default runner, in a fresh child process), and the same preparation as a
-   Prefect flow whose steps are Prefect tasks on a local Dask cluster of ``--workers`` worker
+   Prefect subflow whose steps' jobs are Dask futures on a local cluster of ``--workers`` worker
    processes (prefect-dask; a temporary Prefect API; the cluster is started, and its workers
    import the project and Prefect's collections, before the clock starts, as an existing
    cluster in use would be; the clock runs around ``prepare_dataset`` inside a flow, so its
-   subflow and task runs count, and the calling flow's own start and end, which a caller has
+   subflow and jobs count, and the calling flow's own start and end, which a caller has
    with either runner, do not). The children are started with this process's environment as it
    was before the cluster started (Dask's nanny sets allocator variables in it, see
    ``tasks/prep/allocator.py``).
 3. Reports rows/s, wall time and CPU time (user + system; for the Dask run, of every process of
    the run: this one with the scheduler, the workers and the Prefect API server) per million
    rows, the cores each path kept busy (CPU / wall), the peak resident memory (RSS high-water
-   mark) of the child and of each Dask worker, the speed-up of the cluster over one process,
-   and each runner's rate per core against the bare copy's.
+   mark) of the child and of each Dask worker, and the load average beside every figure; per
+   trial, both runners' CPU per million rows, their ratio and the speed-up; then the speed-up
+   of the cluster over one process, and each runner's rate per core against the bare copy's.
 4. Runs both once more on ``--memory-rows`` rows (a fresh cluster) to show that memory per
-   worker stays bounded as input grows. Files go under ``--dir`` and are deleted afterwards.
-   The last line gives the speed-up and the Dask runner's rate per core against the bare copy.
+   worker stays bounded as input grows, and for the speed-up at that size. Files go under
+   ``--dir`` and are deleted afterwards. The last line:
+   ``prep scale-out: CPU per row dask/process X.XXx, speed-up at 30M rows Y.YYx`` (the least
+   CPU per row of each runner's trials; the speed-up on ``--memory-rows``, wall time).
 """
 
 from __future__ import annotations
@@ -187,7 +190,7 @@ def describe(name: str, run: Run, workers: list[int] | None = None) -> str:
     return (
         f"{name:<26} {run.rate:>10,.0f} rows/s  {run.seconds:6.2f} s wall, "
         f"{run.cpu_seconds:6.2f} s CPU = {run.cpu_per_million:.3f} s per M rows, "
-        f"{run.cpu_seconds / run.seconds:.2f} cores busy, {memory}"
+        f"{run.cpu_seconds / run.seconds:.2f} cores busy, {memory}, load {os.getloadavg()[0]:.1f}"
     )
 
 
@@ -294,10 +297,15 @@ def main() -> None:
         with prefect_api():
             trials, peaks = _trials(args, raw, work, env)
             bare, single, spread = (min(trials[n], key=lambda r: r.seconds) for n in trials)
+            speed_up, size = single.seconds / spread.seconds, args.rows
             if args.memory_rows:
-                _memory(args, raw, work, env, single, max(max(p) for p in peaks))
+                speed_up = _memory(args, raw, work, env, single, max(max(p) for p in peaks))
+                size = args.memory_rows
         least = {n: min(trials[n], key=lambda r: r.cpu_per_million) for n in trials}
         _summary(args, bare, single, spread, least)
+        print(f"prep scale-out: CPU per row dask/process "
+              f"{least['dask'].cpu_per_million / least['process'].cpu_per_million:.2f}x, "
+              f"speed-up at {size // 1_000_000}M rows {speed_up:.2f}x")  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -325,14 +333,25 @@ def _trials(
             print(
                 describe(f"{labels[name]} #{trial}", result, dask.peaks if name == "dask" else None)
             )
+        print(ratio(f"trial #{trial}", trials["process"][-1], trials["dask"][-1]))
     dask.close()
     return trials, peaks
 
 
+def ratio(label: str, single: Run, spread: Run) -> str:
+    """Both runners' CPU seconds per million rows, their ratio, and the speed-up (wall time)."""
+    return (
+        f"{label}: CPU s per M rows one process {single.cpu_per_million:.3f}, dask "
+        f"{spread.cpu_per_million:.3f}, dask/process {spread.cpu_per_million / single.cpu_per_million:.2f}x; "
+        f"speed-up {single.seconds / spread.seconds:.2f}x (load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def _memory(
     args: argparse.Namespace, raw: Path, work: Path, env: dict[str, str], single: Run, peak: int
-) -> None:
-    """Both runners once on ``--memory-rows`` rows: peak memory against the smaller run's."""
+) -> float:
+    """Both runners once on ``--memory-rows`` rows: peak memory against the smaller run's;
+    returns the speed-up of the cluster over one process at that size (wall time)."""
     generate(raw, args.memory_rows)
     millions = args.memory_rows // 1_000_000
     big = measure(prep, raw, work / "prepared", env)
@@ -342,10 +361,12 @@ def _memory(
     big_peaks = dask.peaks
     dask.close()
     print(describe(f"prep, dask {millions}M", big_dask, big_peaks))
+    print(ratio(f"{millions}M rows", big, big_dask))
     print(f"peak RSS, one process: {single.peak_rss / 2**20:,.0f} MiB at "
           f"{args.rows:,} rows, {big.peak_rss / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
     print(f"peak RSS per dask worker: {peak / 2**20:,.0f} MiB at "
           f"{args.rows:,} rows, {max(big_peaks) / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
+    return big.seconds / big_dask.seconds
 
 
 def _summary(
