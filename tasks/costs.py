@@ -17,7 +17,7 @@ was, and the monthly chart is the sum of the month's records.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -189,6 +189,21 @@ def idle_note(tps: int, prices: Prices) -> str:
 def monthly_campaign_cost(tps: int, prices: Prices) -> float:
     """What ``tps`` provisioned TPS cost for a month (730 hours)."""
     return round(tps * HOURS_PER_MONTH * prices.tps_hour, 2)
+
+
+def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, str]]) -> list[str]:
+    """Per (kind, ARN) a teardown would delete, what deleting it saves per month in USD: a
+    campaign its provisioned TPS (billed idle or not); "-" where nothing bills by the hour."""
+    personalize = client(aws, "personalize")
+    column = []
+    for kind, arn in plan:
+        if kind != "campaign":
+            column.append("-")
+            continue
+        campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
+        tps = int(campaign.get("minProvisionedTPS") or 1)
+        column.append(f"{monthly_campaign_cost(tps, prices):.2f} ({tps} TPS)")
+    return column
 
 
 def _campaigns(personalize: Any) -> list[dict[str, Any]]:
