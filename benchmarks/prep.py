@@ -55,7 +55,7 @@ import pyarrow.parquet as pq
 
 from tasks.prep.config import CleaningConfig, PrepRunConfig, SourceConfig
 from tasks.prep.pipeline import prepare
-from tasks.prep.runners import worker_config
+from tasks.prep.runners import quiet_cluster
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "config" / "schemas" / "interactions.avsc").read_text()
@@ -201,12 +201,14 @@ class DaskBench:
     def __init__(self, workers: int) -> None:
         from distributed import Client, LocalCluster
 
-        with _environment(dict(os.environ)):  # the nanny's variables stay out of this process
+        # The nanny's variables stay out of this process; the cluster is set up as docs/deploying.md
+        # advises for a preparation cluster (``runners.QUIET_CLUSTER``).
+        with _environment(dict(os.environ)), quiet_cluster():
             self.cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR, config=worker_config(),
+                silence_logs=logging.ERROR,
             )  # fmt: skip
-        self.client = Client(self.cluster)
+            self.client = Client(self.cluster)
         self.client.run(_warm_up)  # workers of a cluster in use have the project imported
         self.peaks: list[int] = []
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -33,6 +34,17 @@ from tasks.prep.allocator import reuse_freed_memory
 from tasks.prep.config import PrepRunConfig
 from tasks.retries import BACKOFF_SECONDS, RETRIES, is_transient
 
+# Dask settings of a preparation cluster. By default every scheduler, nanny and worker event
+# loop ticks every 20 ms, each nanny reads its worker's memory every 100 ms, and each worker
+# samples its own stacks 100 times a second for the dashboard's profiler: about 0.07 cores of
+# a 2-worker local cluster's CPU while a preparation runs, against 0.02 with these (measured,
+# docs/benchmarks.md). On an existing cluster, set them as DASK_ variables (docs/deploying.md).
+QUIET_CLUSTER: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 J = TypeVar("J")
 R = TypeVar("R")
 
@@ -55,26 +67,18 @@ def dask_task_runner(run: PrepRunConfig) -> TaskRunner[Any]:
             "threads_per_worker": 1,
             "processes": True,
             "dashboard_address": None,
-            "config": worker_config(),
         }
     )
     return runner
 
 
-def worker_config() -> dict[str, Any]:
-    """Dask configuration of a local cluster's workers: this process's, without the profiler.
-
-    Dask's statistical profiler takes 100 stack samples a second in every worker, holding the
-    GIL the job needs, for a dashboard the local cluster does not have (about a third of an idle
-    worker's CPU, measured). On an existing cluster: DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False.
-    The nanny replaces whole top-level sections, so ``distributed`` is passed complete.
-    """
+@contextmanager
+def quiet_cluster() -> Iterator[None]:
+    """Within: a new Dask cluster's scheduler, nannies and workers take ``QUIET_CLUSTER``."""
     import dask.config  # installed: only a Dask run asks
 
-    distributed = dask.config.get("distributed")
-    return {
-        "distributed": dask.config.merge(distributed, {"worker": {"profile": {"enabled": False}}})
-    }
+    with dask.config.set(QUIET_CLUSTER):
+        yield
 
 
 def cluster_threads() -> int:
