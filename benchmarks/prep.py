@@ -55,6 +55,7 @@ import pyarrow.parquet as pq
 
 from tasks.prep.config import CleaningConfig, PrepRunConfig, SourceConfig
 from tasks.prep.pipeline import prepare
+from tasks.prep.runners import worker_config
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "config" / "schemas" / "interactions.avsc").read_text()
@@ -203,7 +204,7 @@ class DaskBench:
         with _environment(dict(os.environ)):  # the nanny's variables stay out of this process
             self.cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR,
+                silence_logs=logging.ERROR, config=worker_config(),
             )  # fmt: skip
         self.client = Client(self.cluster)
         self.client.run(_warm_up)  # workers of a cluster in use have the project imported
