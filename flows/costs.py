@@ -53,7 +53,7 @@ def record_costs(
         record.lines.append(training_line(aws, prices, outcome.trained.version, started))
         record.lines += _batch_lines(prices, outcome)
     campaigns = [s.campaign.name for s in config.solutions if s.campaign is not None]
-    record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept))
+    record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept) or started)
     for line in record.lines:
         if line.item == "campaign" and "even when idle" in line.note:
             run_logger().warning("campaign %s: %s", line.subject, line.note)
