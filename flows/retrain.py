@@ -5,7 +5,9 @@
 2. The run takes the Prefect concurrency locks of its solutions and of the datasets it imports
    into (:mod:`flows.locks`) and holds them until its data is accepted or restored, so two runs
    never import into a dataset, train, promote or restore at once, and a queued run decides
-   (holdout, serving version, whether its data is new) only once it holds them.
+   (holdout, serving version, whether its data is new) only once it holds them. Holding them,
+   it checks the training budget first (:mod:`tasks.budget`): over it, it stops before
+   anything is imported or trained.
 3. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
    minimums, written as the import file) and imported, FULL or INCREMENTAL, unless the
    dataset's latest import already read the same content (:mod:`flows.imports`): a run that
@@ -31,7 +33,7 @@
    is reported, stopped or rolled back as configured (``flows/recommenders.py``).
 7. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
    artifact is built from them (input data, import jobs, versions, metrics, gate, approval,
-   promotion, campaign, batch output).
+   promotion, campaign, batch output), with the run's cost record (:mod:`flows.costs`).
 8. The data goes live at import, before the gate, so the run ends by deciding it
    (:mod:`flows.restore`): a run that promoted (or gated nothing) accepts it (its held-out rows
    are imported, the manifest of accepted imports is rewritten); a stopped run, or one that

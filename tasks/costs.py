@@ -8,7 +8,8 @@
 3. Batch jobs: the users each batch inference or segment job processed, the gate's
    comparison jobs included (one per version compared, over the held-out users).
 4. Campaigns: each campaign's ``minProvisionedTPS`` for the hours since the previous record
-   (or since it was created); a campaign above 1 TPS is flagged with its monthly cost.
+   (the first record: since the run started), or since the campaign was created if later; a
+   campaign above 1 TPS is flagged with its monthly cost.
 
 Each record is kept in S3 (``costs/<dataset group>/``) so the next run knows when the last one
 was, and the monthly chart is the sum of the month's records.

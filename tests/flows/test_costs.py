@@ -4,6 +4,7 @@ over HTTP, its S3, a real Prefect API."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,13 @@ def size_of(s3: Any, uri: str) -> int:
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_cost_record_and_budget_stop(
-    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+    prefect_api: None,
+    local_service: Any,
+    s3: Any,
+    personalize: Any,
+    tmp_path: Path,
+    unique: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
     data = yaml.safe_load(pipeline.path.read_text())
@@ -99,8 +106,12 @@ def test_cost_record_and_budget_stop(
     data["budget"] = {"training_hours_per_month": used + 0.5}
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     before = aws_state(personalize, group)
+    caplog.clear()
     stopped = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert stopped.is_failed()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None, errors  # one line, no traceback
+    assert errors[0].getMessage().startswith("Training budget of dataset group")
     assert "budget.training_hours_per_month is" in stopped.message
     assert f"{used:.4g} h used in" in stopped.message
     assert aws_state(personalize, group) == before
