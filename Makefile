@@ -85,12 +85,16 @@ PREFECT_PORT ?= 4200
 PERSONALIZE_PORT ?= 8599
 S3_PORT ?= 8598
 LATENCY ?= instant
+# ACCOUNT_ID: the one AWS account of the stack's ARNs, S3, IAM and STS (twelve digits;
+# empty: the local service's default, 000000000000).
+ACCOUNT_ID ?=
 # DATABASE=postgres: the Prefect server on a local PostgreSQL server instead of SQLite.
 DATABASE ?= sqlite
 POSTGRES_PORT ?= 8597
 STACK := $(BIN)/python -m local.stack --prefect-port $(PREFECT_PORT) \
 	--personalize-port $(PERSONALIZE_PORT) --s3-port $(S3_PORT) --latency $(LATENCY) \
-	--database $(DATABASE) --postgres-port $(POSTGRES_PORT)
+	--database $(DATABASE) --postgres-port $(POSTGRES_PORT) \
+	$(if $(ACCOUNT_ID),--account-id $(ACCOUNT_ID))
 
 .PHONY: up down stack-status env postgres
 

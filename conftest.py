@@ -2,8 +2,8 @@
 
 Under pytest-xdist (``make test``) each worker is a session of its own: its own service, S3,
 data directory (``tmp_path_factory`` is per worker), Prefect API and Prefect home, all on
-ports the system chose. :class:`SharedScopeScheduling` keeps together the tests that must
-share one expensive fixture (see :func:`shared_scope`).
+ports the system chose. :class:`tests.scheduling.SharedScopeScheduling` keeps together the
+tests that must share one expensive fixture, and sends the long-running ones out first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from xdist.scheduler import LoadScopeScheduling
 
 # Prefect reads its settings once, at import: give this session (each xdist worker) a Prefect
 # home of its own before anything imports Prefect, so that sessions never share ~/.prefect.
@@ -26,6 +25,7 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 
 from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
+from tests.scheduling import SharedScopeScheduling
 
 # Make sure no test can reach a real AWS account through the developer's own settings.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -92,34 +92,9 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
-E2E = "tests/e2e"
-"""The end-to-end tests' folder: they share one local stack."""
-
-
-def shared_scope(nodeid: str) -> str:
-    """The unit of work a test is sent to an xdist worker in: its module, or ``tests/e2e``.
-
-    The end-to-end tests share one local stack (a Prefect server, a worker, deployments, a
-    first retrain) and go to one worker; the tests of a module go together, so that its
-    module-scoped fixtures are built once, not once per worker.
-    """
-    path = nodeid.split("::")[0]
-    return E2E if path.startswith(E2E + "/") else path
-
-
-class SharedScopeScheduling(LoadScopeScheduling):
-    """xdist's ``loadscope`` scheduling with :func:`shared_scope` as the scope.
-
-    (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but pytest-xdist 3.8
-    renames the tests by ``item._nodeid``, which pytest 9 no longer reads: the marks are lost.)
-    """
-
-    def _split_scope(self, nodeid: str) -> str:
-        return shared_scope(nodeid)
-
-
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``make test``'s ``--dist loadgroup``: the scheduling of :func:`shared_scope`."""
+    """``make test``'s ``--dist loadgroup``: :class:`tests.scheduling.SharedScopeScheduling`."""
     if config.getvalue("dist") == "loadgroup":
         return SharedScopeScheduling(config, log)
     return None

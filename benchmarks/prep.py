@@ -1,6 +1,7 @@
 """Benchmark of data preparation, in one process and on a local Dask cluster, against a bare copy.
 
     python -m benchmarks.prep [--rows 10000000] [--memory-rows 30000000] [--workers 2] [--dir /tmp]
+    python -m benchmarks.prep --driver-rows 3000000   # the flow process's own steps, per row
 
 1. Generates raw events as Parquet (500,000 users with integer ids, 50,000 string SKUs with a
    Zipf popularity, millisecond timestamps, about 1% duplicated rows and 0.1% empty SKUs; row
@@ -9,22 +10,25 @@
    every trial is printed, the fastest of each counts): the bare copy (read Parquet, write CSV:
    the practical limit, in a fresh child process), the preparation with default cleaning in one
    process (the default runner, in a fresh child process), and the same preparation as a
-   Prefect flow whose steps are Prefect tasks on a local Dask cluster of ``--workers`` worker
+   Prefect subflow whose steps' jobs are Dask futures on a local cluster of ``--workers`` worker
    processes (prefect-dask; a temporary Prefect API; the cluster is started, and its workers
    import the project and Prefect's collections, before the clock starts, as an existing
    cluster in use would be; the clock runs around ``prepare_dataset`` inside a flow, so its
-   subflow and task runs count, and the calling flow's own start and end, which a caller has
+   subflow and jobs count, and the calling flow's own start and end, which a caller has
    with either runner, do not). The children are started with this process's environment as it
    was before the cluster started (Dask's nanny sets allocator variables in it, see
    ``tasks/prep/allocator.py``).
 3. Reports rows/s, wall time and CPU time (user + system; for the Dask run, of every process of
    the run: this one with the scheduler, the workers and the Prefect API server) per million
    rows, the cores each path kept busy (CPU / wall), the peak resident memory (RSS high-water
-   mark) of the child and of each Dask worker, the speed-up of the cluster over one process,
-   and each runner's rate per core against the bare copy's.
+   mark) of the child and of each Dask worker, and the load average beside every figure; per
+   trial, both runners' CPU per million rows, their ratio and the speed-up; then the speed-up
+   of the cluster over one process, and each runner's rate per core against the bare copy's.
 4. Runs both once more on ``--memory-rows`` rows (a fresh cluster) to show that memory per
-   worker stays bounded as input grows. Files go under ``--dir`` and are deleted afterwards.
-   The last line gives the speed-up and the Dask runner's rate per core against the bare copy.
+   worker stays bounded as input grows, and for the speed-up at that size. Files go under
+   ``--dir`` and are deleted afterwards. The last line:
+   ``prep scale-out: CPU per row dask/process X.XXx, speed-up at 30M rows Y.YYx`` (the least
+   CPU per row of each runner's trials; the speed-up on ``--memory-rows``, wall time).
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from tasks.prep.config import CleaningConfig, PrepRunConfig, SourceConfig
+from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import prepare
+from tasks.prep.runners import quiet_cluster
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "config" / "schemas" / "interactions.avsc").read_text()
@@ -187,7 +193,7 @@ def describe(name: str, run: Run, workers: list[int] | None = None) -> str:
     return (
         f"{name:<26} {run.rate:>10,.0f} rows/s  {run.seconds:6.2f} s wall, "
         f"{run.cpu_seconds:6.2f} s CPU = {run.cpu_per_million:.3f} s per M rows, "
-        f"{run.cpu_seconds / run.seconds:.2f} cores busy, {memory}"
+        f"{run.cpu_seconds / run.seconds:.2f} cores busy, {memory}, load {os.getloadavg()[0]:.1f}"
     )
 
 
@@ -197,12 +203,14 @@ class DaskBench:
     def __init__(self, workers: int) -> None:
         from distributed import Client, LocalCluster
 
-        with _environment(dict(os.environ)):  # the nanny's variables stay out of this process
+        # The nanny's variables stay out of this process; the cluster is set up as docs/deploying.md
+        # advises for a preparation cluster (``runners.QUIET_CLUSTER``).
+        with _environment(dict(os.environ)), quiet_cluster():
             self.cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                 silence_logs=logging.ERROR,
             )  # fmt: skip
-        self.client = Client(self.cluster)
+            self.client = Client(self.cluster)
         self.client.run(_warm_up)  # workers of a cluster in use have the project imported
         self.peaks: list[int] = []
 
@@ -275,6 +283,43 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
+def driver_work(rows: int, work: Path) -> None:
+    """CPU per million rows the driver's own steps add to a plain preparation, in this process.
+
+    The same rows are prepared plain (twice; the least counts), then with the dataset's current
+    files (the shrink guard's history read), the accepted data (the data checks) and a holdout,
+    each against the first run's import folder (as many rows as the export).
+    """
+    raw = work / "raw.parquet"
+    try:
+        generate(raw, rows)
+
+        def run(name: str, **options: Any) -> float:
+            cpu = _cpu_seconds()
+            result = prepare(
+                SourceConfig(uri=str(raw), columns=MAPPING), CleaningConfig(), SCHEMA,
+                "INTERACTIONS", str(work / name), history_uri=str(work / f"{name}.json"), **options,
+            )  # fmt: skip
+            per_million = (_cpu_seconds() - cpu) / result.rows_in * 1e6
+            print(f"{name:<10} {per_million:.3f} CPU s per M rows (load {os.getloadavg()[0]:.1f})")
+            return per_million
+
+        run("warm-up")
+        accepted = [f"{work / 'warm-up' / 'interactions'}/"]
+        plain = run("plain")
+        added = {
+            "history read": run("history", current_files=accepted),
+            "data checks": run("checks", accepted=accepted),
+            "holdout": run("holdout", holdout=HoldoutSpec(days=7, max_users=10_000)),
+        }
+        plain = min(plain, run("plain-2"))
+        print("driver's own work, CPU s per M rows added: " + ", ".join(
+            f"{name} {value - plain:+.3f}" for name, value in added.items()
+        ) + f" (plain {plain:.3f})")  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -282,7 +327,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
     parser.add_argument("--repeat", type=int, default=2, help="trials of each; the fastest counts")
     parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument(
+        "--driver-rows", type=int, default=0,
+        help="instead: the CPU per row of the steps the flow's process runs (history, checks, holdout)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.driver_rows:
+        driver_work(args.driver_rows, Path(tempfile.mkdtemp(prefix="bench-prep-", dir=args.dir)))
+        return
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     env = dict(os.environ)  # for the children, before any cluster touches it
     work = Path(tempfile.mkdtemp(prefix="bench-prep-", dir=args.dir))
@@ -294,10 +346,15 @@ def main() -> None:
         with prefect_api():
             trials, peaks = _trials(args, raw, work, env)
             bare, single, spread = (min(trials[n], key=lambda r: r.seconds) for n in trials)
+            speed_up, size = single.seconds / spread.seconds, args.rows
             if args.memory_rows:
-                _memory(args, raw, work, env, single, max(max(p) for p in peaks))
+                speed_up = _memory(args, raw, work, env, single, max(max(p) for p in peaks))
+                size = args.memory_rows
         least = {n: min(trials[n], key=lambda r: r.cpu_per_million) for n in trials}
         _summary(args, bare, single, spread, least)
+        print(f"prep scale-out: CPU per row dask/process "
+              f"{least['dask'].cpu_per_million / least['process'].cpu_per_million:.2f}x, "
+              f"speed-up at {size // 1_000_000}M rows {speed_up:.2f}x")  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -325,14 +382,25 @@ def _trials(
             print(
                 describe(f"{labels[name]} #{trial}", result, dask.peaks if name == "dask" else None)
             )
+        print(ratio(f"trial #{trial}", trials["process"][-1], trials["dask"][-1]))
     dask.close()
     return trials, peaks
 
 
+def ratio(label: str, single: Run, spread: Run) -> str:
+    """Both runners' CPU seconds per million rows, their ratio, and the speed-up (wall time)."""
+    return (
+        f"{label}: CPU s per M rows one process {single.cpu_per_million:.3f}, dask "
+        f"{spread.cpu_per_million:.3f}, dask/process {spread.cpu_per_million / single.cpu_per_million:.2f}x; "
+        f"speed-up {single.seconds / spread.seconds:.2f}x (load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def _memory(
     args: argparse.Namespace, raw: Path, work: Path, env: dict[str, str], single: Run, peak: int
-) -> None:
-    """Both runners once on ``--memory-rows`` rows: peak memory against the smaller run's."""
+) -> float:
+    """Both runners once on ``--memory-rows`` rows: peak memory against the smaller run's;
+    returns the speed-up of the cluster over one process at that size (wall time)."""
     generate(raw, args.memory_rows)
     millions = args.memory_rows // 1_000_000
     big = measure(prep, raw, work / "prepared", env)
@@ -342,10 +410,12 @@ def _memory(
     big_peaks = dask.peaks
     dask.close()
     print(describe(f"prep, dask {millions}M", big_dask, big_peaks))
+    print(ratio(f"{millions}M rows", big, big_dask))
     print(f"peak RSS, one process: {single.peak_rss / 2**20:,.0f} MiB at "
           f"{args.rows:,} rows, {big.peak_rss / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
     print(f"peak RSS per dask worker: {peak / 2**20:,.0f} MiB at "
           f"{args.rows:,} rows, {max(big_peaks) / 2**20:,.0f} MiB at {args.memory_rows:,}")  # fmt: skip
+    return big.seconds / big_dask.seconds
 
 
 def _summary(

@@ -51,12 +51,13 @@ def heartbeat_env() -> dict[str, str]:
     return {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS)}
 
 
-def silent_run_automation() -> Automation:
-    """Crashed, for a pipeline run whose heartbeats stopped while it had not ended."""
+def silent_run_automation(silent_seconds: int = SILENT_SECONDS) -> Automation:
+    """Crashed, for a pipeline run whose heartbeats stopped for ``silent_seconds`` while it had
+    not ended."""
     return Automation(
         name=SILENT_RUN_AUTOMATION,
         description=(
-            f"A pipeline run silent for {SILENT_SECONDS} s (its process died) is marked Crashed, "
+            f"A pipeline run silent for {silent_seconds} s (its process died) is marked Crashed, "
             "so that it can be rerun and its locks' holder is known."
         ),
         trigger=EventTrigger(
@@ -76,13 +77,13 @@ def silent_run_automation() -> Automation:
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,
-            within=timedelta(seconds=SILENT_SECONDS),
+            within=timedelta(seconds=silent_seconds),
         ),
         actions=[
             ChangeFlowRunState(
                 name=None,
                 state=StateType.CRASHED,
-                message=f"No heartbeat for {SILENT_SECONDS} s: the run's process is gone.",
+                message=f"No heartbeat for {silent_seconds} s: the run's process is gone.",
                 force=False,
             )
         ],

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from prefect.artifacts import create_markdown_artifact
 
 from flows.outcomes import DatasetAfter, SolutionOutcome
+from tasks.costs import cost_markdown
 from tasks.reporting import artifact_key
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class Lineage:
     """Per solution, where its metrics history (chart and table) is."""
     after: list[DatasetAfter] = field(default_factory=list)
     """What became of each dataset's data when the run ended (accepted, restored...)."""
+    costs: dict[str, Any] | None = None
+    """What the run made AWS bill (:class:`tasks.costs.CostRecord` as plain data)."""
 
     @classmethod
     def of(
@@ -162,6 +165,9 @@ class Lineage:
                 )
             if s.batch is not None:
                 lines.append(f"- batch output: `{s.batch.get('parquet')}`")
+        if self.costs is not None:
+            key = artifact_key("costs", self.costs["dataset_group"])
+            lines += ["", f"## Cost (artifact `{key}`)", "", *cost_markdown(self.costs)]
         for r in self.recommenders:
             lines += ["", f"## recommender {r.recommender}", "", f"- `{r.arn}`: {r.status}"]
             lines.append("- modelMetrics: " + _metrics(r.metrics))

@@ -1,11 +1,12 @@
 """``provision``: create what the pipeline configuration describes, once.
 
-Dataset group, schemas, datasets, filters, event tracker, solutions and, once the interactions
-are imported (AWS trains a recommender as soon as it is created), recommenders, each through its
-``ensure_*`` task: AWS is the source of truth, existing resources are found and checked for
-drift, only missing ones are created. Running it twice changes nothing the second time. A
+Dataset group, schemas, datasets, event tracker, filters, metric attribution, solutions and,
+once the interactions are imported (AWS trains a recommender as soon as it is created),
+recommenders, walked parent first (``tasks.walk``), each through its ``ensure_*`` task: AWS is
+the source of truth, existing resources are found and checked for drift, only missing ones are
+created. Running it twice changes nothing the second time. A
 dataset whose configured schema only gained fields that allow null is updated
-(``flows.dataset_schemas``); other schema changes stop the run.
+(``tasks.dataset_schemas``); other schema changes stop the run.
 With ``plan=True`` it only reads, and publishes what it would create (and any drift) as a table.
 Campaigns are not provisioned here: the first retraining run creates them with a gated version,
 and the recommenders too when provision ran before any import.
@@ -20,90 +21,61 @@ from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
+from prefect.futures import PrefectFuture
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG, Resources
-from flows.dataset_schemas import ensure_dataset_with_schema
 from flows.recommenders import ensure_recommenders
 from tasks.command_line import command_parser
 from tasks.config import ConfigError, PipelineConfig, load_config
-from tasks.dataset_groups import ensure_dataset_group
+from tasks.desired import Key
 from tasks.endpoints import check_endpoints
-from tasks.event_trackers import ensure_event_tracker
-from tasks.filters import ensure_filter
-from tasks.metric_attributions import as_metrics, ensure_metric_attribution
 from tasks.plan import plan_resources
 from tasks.preflight import Finding, preflight, require_preflight
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import PlanRow
-from tasks.solutions import ensure_solution
+from tasks.walk import walk
 
 
 def ensure_resources(config: PipelineConfig) -> Resources:
-    """Find or create every resource of the configuration (inside a flow run)."""
-    aws = config.aws
-    domain = config.dataset_group.domain
-    group = ensure_dataset_group(
-        aws, config.dataset_group.name, domain, kms_key_arn=config.dataset_group.kms_key_arn
+    """Find or create every resource of the configuration, parent first (inside a flow run);
+    then the recommenders, once the interactions are imported."""
+    ensured: dict[Key, Any] = {}
+    walked = list(walk(config))
+    for desired in walked:
+        if desired.provisioned and desired.ensure is not None:
+            needs = {key: _arn(ensured[key]) for key in desired.needs if key in ensured}
+            ensured[desired.key] = desired.ensure(needs)
+    resources = Resources.of(
+        (desired.slot, _arn(ensured[desired.key]))
+        for desired in walked
+        if desired.slot and desired.key in ensured
     )
-    resources = Resources(dataset_group=group)
-    for dataset_type, dataset in config.datasets.configured().items():
-        resources.datasets[dataset_type] = ensure_dataset_with_schema(
-            config, group, dataset_type, dataset.avro_schema
-        )
-    for item in config.filters:
-        resources.filters[item.name] = ensure_filter(aws, group, item.name, item.expression)
-    if config.event_tracker:
-        tracker = ensure_event_tracker(aws, group, config.event_tracker.name)
-        resources.event_tracker = tracker["eventTrackerArn"]
-    futures = {
-        s.name: ensure_solution.submit(
-            aws,
-            group,
-            s.name,
-            s.recipe_arn,
-            event_type=s.event_type,
-            solution_config=s.solution_config(),
-            perform_hpo=s.perform_hpo,
-        )
-        for s in config.solutions
-    }
-    resources.solutions = {name: future.result() for name, future in futures.items()}
-    resources.recommenders = ensure_recommenders(config, group, resources.datasets)
-    if config.metric_attribution:
-        attribution = config.metric_attribution
-        resources.metric_attribution = ensure_metric_attribution(
-            aws,
-            group,
-            attribution.name,
-            as_metrics(attribution.metrics),
-            config.attribution_output(),
-            config.role_arn,
-        )
+    resources.recommenders = ensure_recommenders(
+        config, resources.dataset_group, resources.datasets
+    )
     return resources
+
+
+def _arn(ensured: Any) -> str:
+    """An ensured ARN, waiting for it when its step was submitted (solutions)."""
+    return str(ensured.result() if isinstance(ensured, PrefectFuture) else ensured)
 
 
 def existing_resources(config: PipelineConfig) -> Resources | None:
     """Every resource of the configuration, found by reading only; None if any is missing or
     differs from the configuration (then :func:`ensure_resources` creates it, or reports the
-    drift and stops on fatal drift, as ``provision`` does). Recommenders are left to
-    :func:`~flows.recommenders.check_recommenders`, which creates them after the import."""
+    drift and stops on fatal drift, as ``provision`` does). Resources another step creates
+    (recommenders: :func:`~flows.recommenders.check_recommenders`, after the import; schemas:
+    with their datasets) are left out."""
     rows = plan_resources(config.aws, config)
-    if any(row.action != "exists" for row in rows if row.kind != "recommender"):
+    walked = list(zip(walk(config), rows, strict=True))
+    if any(row.action != "exists" for desired, row in walked if desired.provisioned):
         return None
-    arns = {(row.kind, row.name): str(row.arn) for row in rows}
-    tracker = config.event_tracker
-    attribution = config.metric_attribution
-    return Resources(
-        dataset_group=arns[("dataset-group", config.dataset_group.name)],
-        datasets={
-            dataset_type: arns[("dataset", config.resource_name(dataset_type))]
-            for dataset_type in config.datasets.configured()
-        },
-        filters={item.name: arns[("filter", item.name)] for item in config.filters},
-        solutions={s.name: arns[("solution", s.name)] for s in config.solutions},
-        event_tracker=arns[("event-tracker", tracker.name)] if tracker else None,
-        metric_attribution=arns[("metric-attribution", attribution.name)] if attribution else None,
+    return Resources.of(
+        (desired.slot, str(row.arn))
+        for desired, row in walked
+        if desired.slot and desired.provisioned
     )
 
 

@@ -26,7 +26,7 @@ from tasks.config import PipelineConfig, RecommenderConfig
 from tasks.dataset_imports import finished_imports
 from tasks.gate import GateDecision, evaluate_gate
 from tasks.recommenders import (
-    ensure_recommender,
+    desired_recommenders,
     load_readings,
     read_recommender,
     save_reading,
@@ -77,10 +77,9 @@ def ensure_recommenders(
         )
         return {}
     pending = {
-        r.name: ensure_recommender.submit(
-            config.aws, group_arn, r.name, r.recipe_arn, r.recommender_config
-        )
-        for r in config.recommenders
+        desired.name: desired.ensure({desired.parent: group_arn})
+        for desired in desired_recommenders(config)
+        if desired.ensure and desired.parent
     }
     return {name: future.result() for name, future in pending.items()}
 

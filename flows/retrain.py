@@ -5,10 +5,11 @@
 2. The run takes the Prefect concurrency locks of its solutions and of the datasets it imports
    into (:mod:`flows.locks`) and holds them until its data is accepted or restored, so two runs
    never import into a dataset, train, promote or restore at once, and a queued run decides
-   (holdout, serving version, whether its data is new) only once it holds them. A run given an
-   export then takes the exports of the runs of its deployment waiting behind it (a burst of
-   export events, :mod:`flows.coalesce`): one import, from the newest FULL export on, or of
-   every INCREMENTAL one in order.
+   (holdout, serving version, whether its data is new) only once it holds them. Holding them,
+   it checks the training budget first (:mod:`tasks.budget`): over it, it stops before
+   anything is imported or trained. A run given an export then takes the exports of the runs
+   of its deployment waiting behind it (a burst of export events, :mod:`flows.coalesce`): one
+   import, from the newest FULL export on, or of every INCREMENTAL one in order.
 3. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
    minimums, written as the import file) and imported, FULL or INCREMENTAL, unless the
    dataset's latest import already read the same content (:mod:`flows.imports`): a run that
@@ -34,7 +35,7 @@
    is reported, stopped or rolled back as configured (``flows/recommenders.py``).
 7. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
    artifact is built from them (input data, import jobs, versions, metrics, gate, approval,
-   promotion, campaign, batch output).
+   promotion, campaign, batch output), with the run's cost record (:mod:`flows.costs`).
 8. The data goes live at import, before the gate, so the run ends by deciding it
    (:mod:`flows.restore`): a run that promoted (or gated nothing) accepts it (its held-out rows
    are imported, the manifest of accepted imports is rewritten); a stopped run, or one that
@@ -62,6 +63,7 @@ from flows.batch_inference import refresh_batch
 from flows.batch_segments import refresh_segments
 from flows.coalesce import exports_to_import, take_waiting_exports
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.costs import record_costs
 from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
@@ -75,6 +77,7 @@ from flows.recommenders import check_recommenders
 from flows.restore import accept_run, restore_datasets, summary
 from flows.run_state import stopped
 from tasks.aws import AwsSettings
+from tasks.budget import check_budget
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
@@ -142,7 +145,8 @@ def retrain(
     imported = [t for t in config.datasets.configured() if source_for(config, t, interactions_uri)]
     datasets = [dataset_lock_name(config.dataset_group.name, t) for t in imported]
     with solution_locks((s.name for s in selected), lock_timeout(config), datasets):
-        if interactions_uri and flow_run.get_id():
+        check_budget(config, selected)  # stops before anything is imported or trained
+        if interactions_uri and flow_run.get_id():  # a budget stop leaves the waiting runs be
             interactions_uri, import_mode = _take_waiting(config, run_id, import_mode)
         started = datetime.now(UTC)  # what is created from here on is this run's
         resources = resources_for(config)
@@ -219,6 +223,8 @@ def _retrain(
     lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
     lineage.recommenders = recommenders
     lineage.history = publish_histories(aws, outcomes)
+    record = record_costs(config, lineage.flow_run, started, prepared.lineage, outcomes)
+    lineage.costs = record.as_dict()
     return lineage, outcomes
 
 

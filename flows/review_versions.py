@@ -20,6 +20,7 @@ them the same gate as ``retrain``:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ from flows.outcomes import SolutionOutcome, Trained
 from flows.provision import resources_for
 from flows.retrain import Promoting, gate_and_promote
 from flows.run_state import stopped
+from tasks.budget import budget_status
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.holdout_data import data_report, latest_holdout
@@ -96,6 +98,10 @@ def review_versions(
         return stopped("; ".join(problems), {"reviewed": rows})
     promoted = sum(o.status == "promoted" for o in outcomes)
     message = f"{len(rows)} version(s) reviewed, {promoted} promoted"
+    budget = budget_status(config)
+    if budget:
+        run_logger().log(logging.WARNING if "over budget" in budget else logging.INFO, budget)
+        message += f"; {budget}"
     return Completed(message=message, data={"reviewed": rows})
 
 

@@ -18,7 +18,7 @@ deployments are brought up to date, so ``up`` is safe to repeat; ``down`` stops 
 started, in reverse order; ``env`` prints the shell exports that point boto3 and the Prefect
 CLI at the running stack (``eval "$(make env)"``). Ports: ``--prefect-port`` (4200),
 ``--personalize-port`` (8599), ``--s3-port`` (8598); ``--latency 0.01`` runs Personalize jobs
-at 1% of real durations.
+at 1% of real durations; ``--account-id`` sets the stack's one AWS account.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class StackSettings:
     personalize_port: int = 8599
     s3_port: int = 8598
     latency: str = "instant"
+    account_id: str | None = None
+    """The account of the local service's ARNs and of its S3, IAM and STS (None: the
+    service's default, ``000000000000``)."""
     database: str = "sqlite"
     """The Prefect server's database: ``sqlite`` or ``postgres`` (:mod:`local.postgres`)."""
     postgres_port: int = 8597
@@ -139,6 +142,8 @@ class LocalStack:
             "--latency", self.settings.latency,
             "--env-file", str(self.client_env_path),
         ]  # fmt: skip
+        if self.settings.account_id:
+            command += ["--account-id", self.settings.account_id]
         return self._daemon("personalize-local", command, {})
 
     def worker(self) -> Daemon:
@@ -298,6 +303,11 @@ def _parser() -> argparse.ArgumentParser:
         "--latency", default=StackSettings.latency, help="'instant' or a scale such as 0.01"
     )
     parser.add_argument(
+        "--account-id",
+        help="the AWS account (twelve digits) of the local service's ARNs, S3, IAM and STS "
+        "(default: the service's, 000000000000)",
+    )
+    parser.add_argument(
         "--database",
         choices=["sqlite", "postgres"],
         default=StackSettings.database,
@@ -322,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             personalize_port=args.personalize_port,
             s3_port=args.s3_port,
             latency=args.latency,
+            account_id=args.account_id,
             database=args.database,
             postgres_port=args.postgres_port,
         )

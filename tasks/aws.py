@@ -10,10 +10,14 @@ boto3 chain, a named profile, or a prefect-aws ``AwsCredentials`` block named he
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import Loader, create_loader
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasks.retries import watch_retries
@@ -60,7 +64,22 @@ def session(settings: AwsSettings) -> boto3.Session:
         if settings.region:
             block = block.model_copy(update={"region_name": settings.region})
         return block.get_boto3_session()
-    return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+    core = botocore.session.Session()
+    made = boto3.Session(
+        botocore_session=core, profile_name=settings.profile, region_name=settings.region
+    )
+    # After boto3 set up the session's own loader (it appends its data path to the loader).
+    core.register_component("data_loader", shared_loader(core.get_config_variable("data_path")))
+    return made
+
+
+@cache
+def shared_loader(data_path: str | None) -> Loader:
+    """botocore's data loader, one per process: each session's own would parse the service
+    models and endpoint data again (about 0.1 s of CPU per client instead of 0.01 s)."""
+    loader = create_loader(data_path)
+    loader.search_paths.append(str(Path(boto3.__file__).parent / "data"))
+    return loader
 
 
 ServiceName = Literal["personalize", "personalize-runtime", "personalize-events", "s3", "iam"]

@@ -36,6 +36,7 @@ from personalize_facts.avro import SchemaRuleError, check_dataset_type, parse_sc
 from personalize_facts.filters import FilterExpressionError, compile_filter
 from personalize_facts.metrics import METRIC_NAMES, PER_USER_METRICS
 from tasks.aws import AwsSettings
+from tasks.cost_settings import BudgetConfig, CostsConfig
 from tasks.errors import ExpectedStop
 from tasks.prep.config import (
     CleaningConfig,
@@ -578,7 +579,12 @@ class MetricAttributionConfig(_Model):
 
 
 class PipelineConfig(_Model):
-    """Everything the flows need to provision, retrain, serve and tear down one dataset group."""
+    """Everything the flows need to provision, retrain, serve and tear down one dataset group.
+    ``provision`` creates what it describes parent first: the dataset group, each dataset after
+    its schema, the event tracker, filters, recommenders (once interactions are imported), the
+    metric attribution and solutions; ``retrain`` creates the campaigns; ``teardown`` deletes in
+    reverse, campaigns first (see the desired-state walk in operations.md).
+    """
 
     aws: AwsSettings = Field(
         default_factory=AwsSettings, description="Where and as whom to call AWS (no secrets)."
@@ -626,6 +632,14 @@ class PipelineConfig(_Model):
         description="How long retrain and review_versions wait for another run holding a "
         "solution's lock before failing (naming the holder); unset: as long as it takes.",
         examples=[90],
+    )
+    costs: CostsConfig = Field(
+        default_factory=CostsConfig,
+        description="The price table of each run's cost record (docs/operations.md#costs).",
+    )
+    budget: BudgetConfig = Field(
+        default_factory=BudgetConfig,
+        description="The dataset group's training budget, checked before each retrain trains.",
     )
 
     @model_validator(mode="after")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from tasks.aws import AwsSettings, client
+from tasks.desired import Desired, Key
 from tasks.errors import translated
 from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
+
+if TYPE_CHECKING:
+    from tasks.config import PipelineConfig
 
 FIX = "A dataset group's domain and key cannot change: use another name or tear it down."
 
@@ -33,3 +40,23 @@ def ensure_dataset_group(
 
     arn, _ = ensure(personalize, wanted, create, fix=FIX)
     return arn
+
+
+def group_key(config: PipelineConfig) -> Key:
+    """The configured dataset group in the walk: the parent of everything in it."""
+    return ("dataset-group", config.dataset_group.name)
+
+
+def desired_dataset_group(config: PipelineConfig) -> Iterator[Desired]:
+    """The configured dataset group (the walk's root)."""
+    group = config.dataset_group
+    wanted = wanted_dataset_group(group.name, group.domain, kms_key_arn=group.kms_key_arn)
+    yield Desired(
+        "dataset-group",
+        group.name,
+        lambda _: wanted,
+        ensure=lambda _: ensure_dataset_group(
+            config.aws, group.name, group.domain, kms_key_arn=group.kms_key_arn
+        ),
+        slot=("dataset_group", None),
+    )

@@ -10,8 +10,8 @@
    that end a wait, the deadline and the poll schedule, and (``history``) which earlier jobs of
    the kind tell how long the next one should take.
 
-Adding a kind means adding an entry to ``kinds.json``; ``ensure``, the plan, teardown and the
-waiter all read it from here.
+``ensure``, the plan, teardown and the waiter all read it from here; in which order the kinds
+are provisioned and torn down is :mod:`tasks.walk`'s.
 """
 
 from __future__ import annotations

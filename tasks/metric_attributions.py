@@ -9,12 +9,15 @@ SOURCE_NAME_UNDEFINED), ``solutionVersionArn`` when the local service can tell i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import fsspec
 import pandas as pd
 
 from tasks.aws import AwsSettings, client
+from tasks.dataset_groups import group_key
+from tasks.desired import Desired
 from tasks.errors import translated
 from tasks.reporting import run_logger
 from tasks.resources import Wanted, ensure
@@ -23,6 +26,8 @@ from tasks.waiter import describe
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import MetricAttributeTypeDef
+
+    from tasks.config import PipelineConfig
 
 REPORT_COLUMNS = [
     "windowStart",
@@ -110,3 +115,26 @@ def as_metrics(config_metrics: list[Any]) -> list[dict[str, str]]:
         {"eventType": m.event_type, "metricName": m.metric_name, "expression": m.expression}
         for m in config_metrics
     ]
+
+
+def desired_metric_attribution(config: PipelineConfig) -> Iterator[Desired]:
+    """The configured metric attribution (at most one), in the dataset group."""
+    attribution = config.metric_attribution
+    if attribution is None:
+        return
+    group, name = group_key(config), attribution.name
+    output, role, metrics = (
+        config.attribution_output(),
+        config.role_arn,
+        as_metrics(attribution.metrics),
+    )
+    yield Desired(
+        "metric-attribution",
+        name,
+        lambda arns: wanted_metric_attribution(arns[group], name, output, role),
+        parent=group,
+        ensure=lambda arns: ensure_metric_attribution(
+            config.aws, arns[group], name, metrics, output, role
+        ),
+        slot=("metric_attribution", None),
+    )

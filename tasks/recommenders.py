@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import fsspec
 
 from tasks.aws import AwsSettings, client
+from tasks.dataset_groups import group_key
+from tasks.desired import Desired
 from tasks.errors import translated
 from tasks.reporting import run_logger
 from tasks.resources import Wanted, differences, ensure
@@ -27,6 +30,8 @@ from tasks.waiter import describe, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import RecommenderConfigTypeDef
+
+    from tasks.config import PipelineConfig, RecommenderConfig
 
 FIX = "A recommender's use case cannot change: give it a new name or tear it down."
 
@@ -128,3 +133,26 @@ def save_reading(uri: str, readings: list[dict[str, Any]], reading: dict[str, An
     with fs.open(path, "w") as out:
         out.write("\n".join(lines) + "\n")
     return uri
+
+
+def desired_recommenders(config: PipelineConfig) -> Iterator[Desired]:
+    """The configured recommenders, in the dataset group; ``deferred``: AWS trains a recommender
+    as soon as it is created, so ``flows.recommenders`` ensures them (in parallel) once the
+    interactions are imported."""
+    for recommender in config.recommenders:
+        yield _desired_recommender(config, recommender)
+
+
+def _desired_recommender(config: PipelineConfig, r: RecommenderConfig) -> Desired:
+    group = group_key(config)
+    return Desired(
+        "recommender",
+        r.name,
+        lambda arns: wanted_recommender(arns[group], r.name, r.recipe_arn, r.recommender_config),
+        parent=group,
+        ensure=lambda arns: ensure_recommender.submit(
+            config.aws, arns[group], r.name, r.recipe_arn, r.recommender_config
+        ),
+        slot=("recommenders", r.name),
+        deferred=True,
+    )

@@ -8,12 +8,18 @@ alone decides when to train.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from tasks.aws import AwsSettings, client
+from tasks.dataset_groups import group_key
+from tasks.desired import Desired
 from tasks.errors import translated
 from tasks.resources import Wanted, ensure
 from tasks.retries import personalize_task
+
+if TYPE_CHECKING:
+    from tasks.config import PipelineConfig, SolutionConfig
 
 FIX = "A solution's recipe and settings cannot change: give it a new name or tear it down."
 
@@ -94,3 +100,23 @@ def _drift_view(solution_config: dict[str, Any]) -> dict[str, Any]:
         params = view["algorithmHyperParameters"]
         view["algorithmHyperParameters"] = {k: str(v) for k, v in params.items()}
     return view
+
+
+def desired_solutions(config: PipelineConfig) -> Iterator[Desired]:
+    """The configured solutions, in the dataset group; ensured in parallel (each ``ensure``
+    is a future)."""
+    for solution in config.solutions:
+        yield _desired_solution(config, solution)
+
+
+def _desired_solution(config: PipelineConfig, s: SolutionConfig) -> Desired:
+    group = group_key(config)
+    settings = (s.recipe_arn, s.event_type, s.solution_config(), s.perform_hpo)
+    return Desired(
+        "solution",
+        s.name,
+        lambda arns: wanted_solution(arns[group], s.name, *settings),
+        parent=group,
+        ensure=lambda arns: ensure_solution.submit(config.aws, arns[group], s.name, *settings),
+        slot=("solutions", s.name),
+    )

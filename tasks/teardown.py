@@ -1,8 +1,9 @@
 """Teardown: delete a dataset group and everything in it, children first, waiting for each.
 
 Personalize refuses to delete a resource that others still use, so :func:`teardown_dataset_group`
-goes in dependency order: campaigns, solutions (after stopping trainings in flight),
-recommenders, filters,
+goes children first: the kinds of the desired-state walk (:data:`tasks.walk.REGISTRY`) in
+reverse, each listed live under its live parents (what is not configured goes too): campaigns,
+solutions (after stopping trainings in flight), metric attributions, recommenders, filters,
 event trackers, datasets, the group, then the schemas its datasets used (unless another dataset
 still uses one). Import, export, batch and data deletion jobs have no delete call; they go with
 their parents.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.aws import AwsSettings, client
-from tasks.errors import call, error_code, translated
+from tasks.errors import call, error_code
 from tasks.kinds import kind as kind_named
 from tasks.reporting import run_logger
 from tasks.resources import find_all, in_flight
@@ -26,6 +27,7 @@ from tasks.waiter import (
     wait_for,
     wait_until_deleted,
 )
+from tasks.walk import REGISTRY, parent_kind
 
 
 def delete(personalize: Any, kind_name: str, arn: str) -> bool:
@@ -53,21 +55,22 @@ def delete_resource(aws: AwsSettings, kind: str, arn: str) -> bool:
 def deletion_plan(
     personalize: Any, dataset_group_arn: str, delete_schemas: bool = True
 ) -> list[tuple[str, str]]:
-    """(kind, ARN) of everything teardown deletes, in the order it deletes them (reads only)."""
-    group = dataset_group_arn
-    plan: list[tuple[str, str]] = []
-    solutions = _arns(personalize, "solution", group)
-    for solution_arn in solutions:  # every live campaign first: what serves goes before the rest
-        plan += [("campaign", arn) for arn in _arns(personalize, "campaign", solution_arn)]
-    plan += [("solution", arn) for arn in solutions]
-    for kind in ("metric-attribution", "recommender", "filter", "event-tracker", "dataset"):
-        plan += [(kind, arn) for arn in _arns(personalize, kind, group)]
-    schemas = {
-        describe(personalize, "dataset", arn)["schemaArn"] for k, arn in plan if k == "dataset"
-    }
-    plan.append(("dataset-group", group))
+    """(kind, ARN) of everything teardown deletes, in the order it deletes them (reads only):
+    the walk's kinds in reverse, then the schemas the datasets used."""
+    live: dict[str, list[str]] = {REGISTRY[0].kind: [dataset_group_arn]}
+    used: dict[str, set[str]] = {}
+    for entry in REGISTRY[1:]:  # parent first: a kind is listed under each live parent
+        parents = live.get(parent_kind(entry.kind) or "", [])
+        live[entry.kind] = [
+            arn for parent in parents for arn in _arns(personalize, entry.kind, parent)
+        ]
+        for kind in entry.uses:
+            member = kind_named(kind).arn
+            found = (describe(personalize, entry.kind, arn)[member] for arn in live[entry.kind])
+            used.setdefault(kind, set()).update(found)
+    plan = [(entry.kind, arn) for entry in reversed(REGISTRY) for arn in live[entry.kind]]
     if delete_schemas:
-        plan += [("schema", arn) for arn in sorted(schemas)]
+        plan += [(kind, arn) for kind, arns in used.items() for arn in sorted(arns)]
     return plan
 
 
@@ -85,26 +88,27 @@ def teardown_dataset_group(
 ) -> list[str]:
     """Delete the dataset group and its contents; returns the ARNs deleted, in order."""
     personalize = client(aws, "personalize")
+    root = REGISTRY[0].kind
     deleted: list[str] = []
     try:
-        describe(personalize, "dataset-group", dataset_group_arn)
+        describe(personalize, root, dataset_group_arn)
     except Exception as error:
         if error_code(error) == "ResourceNotFoundException":
             run_logger().info("Dataset group %s is already gone", dataset_group_arn)
             return deleted
         raise
+    jobs = {entry.kind: entry.jobs for entry in REGISTRY}
+    used = {kind for entry in REGISTRY for kind in entry.uses}
     for kind, arn in deletion_plan(personalize, dataset_group_arn, delete_schemas):
-        if kind == "solution":
-            _stop_trainings(personalize, arn)
-        elif kind == "dataset":
-            _wait_for_imports(personalize, arn)
+        for job_kind in jobs.get(kind, ()):
+            _end_jobs(personalize, job_kind, arn)
         try:
             if delete(personalize, kind, arn):
                 deleted.append(arn)
         except Exception as error:
-            if kind != "schema" or error_code(error) != "ResourceInUseException":
+            if kind not in used or error_code(error) != "ResourceInUseException":
                 raise
-            run_logger().info("Kept schema %s: another dataset uses it", arn)
+            run_logger().info("Kept %s %s: another resource uses it", kind_named(kind).label, arn)
     return deleted
 
 
@@ -114,22 +118,15 @@ def _arns(personalize: Any, kind_name: str, parent: str) -> list[str]:
     return [str(summary[member]) for summary in find_all(personalize, kind_name, parent)]
 
 
-def _stop_trainings(personalize: Any, solution_arn: str) -> None:
-    """Stop trainings in flight on a solution (it cannot be deleted meanwhile) and wait."""
-    for version in filter(in_flight, find_all(personalize, "solution-version", solution_arn)):
-        arn = version["solutionVersionArn"]
-        with translated(arn):
-            personalize.stop_solution_version_creation(solutionVersionArn=arn)
+def _end_jobs(personalize: Any, kind_name: str, parent: str) -> None:
+    """Stop the jobs of a kind in flight under ``parent`` (trainings: when the kind has a stop
+    call) or wait them out (imports), since the parent cannot be deleted meanwhile."""
+    described = kind_named(kind_name)
+    for job in filter(in_flight, find_all(personalize, kind_name, parent)):
+        arn = str(job[described.arn])
+        if described.stop:
+            call(personalize, described.stop, f"{described.label} {arn}", **{described.arn: arn})
         try:
-            wait_for(personalize, "solution-version", arn)
+            wait_for(personalize, kind_name, arn)
         except (ResourceFailedError, WaitTimeoutError) as error:
-            run_logger().info("Training %s ended: %s", arn, error)
-
-
-def _wait_for_imports(personalize: Any, dataset_arn: str) -> None:
-    """Wait out imports running on a dataset (it cannot be deleted meanwhile)."""
-    for job in filter(in_flight, find_all(personalize, "dataset-import-job", dataset_arn)):
-        try:
-            wait_for(personalize, "dataset-import-job", job["datasetImportJobArn"])
-        except (ResourceFailedError, WaitTimeoutError) as error:
-            run_logger().info("Import %s ended: %s", job["datasetImportJobArn"], error)
+            run_logger().info("The %s %s ended: %s", described.label, arn, error)

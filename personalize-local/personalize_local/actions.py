@@ -17,6 +17,8 @@ import pandas as pd
 
 from personalize_local import dataset_rows
 from personalize_local.engine.data import GroupData
+from personalize_local.kinds import DATASET
+from personalize_local.resources import listed
 from personalize_local.service import Service
 
 RECIPE_TYPE = "NEXT_BEST_ACTION"
@@ -25,7 +27,7 @@ SECONDS_PER_DAY = 86_400
 
 
 def _dataset(service: Service, group_arn: str, dataset_type: str) -> pd.DataFrame:
-    for body in service.store.list_kind("dataset", parent=group_arn):
+    for body in listed(service, DATASET, parent=group_arn):
         if str(body.get("datasetType", "")).upper() == dataset_type:
             return dataset_rows.read_rows(service, body["datasetArn"])
     return pd.DataFrame()

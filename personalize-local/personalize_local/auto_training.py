@@ -21,6 +21,8 @@ import math
 import re
 from typing import Any
 
+from personalize_local.records import Solution, SolutionVersion
+
 FIRST_AFTER_SECONDS = 3600
 DEFAULT_DAYS = 7
 MAX_DAYS = 30
@@ -43,7 +45,7 @@ def period_days(solution_config: dict[str, Any]) -> int:
     return days
 
 
-def started_at(solution: dict[str, Any]) -> float:
+def started_at(solution: Solution) -> float:
     """When the solution's automatic training (re)started: creation, or the update turning it on."""
     update = solution.get("latestSolutionUpdate") or {}
     if update.get("status") == "ACTIVE" and (
@@ -54,7 +56,7 @@ def started_at(solution: dict[str, Any]) -> float:
     return float(solution["creationDateTime"])
 
 
-def due_slot(solution: dict[str, Any], now: float, latency: float) -> int | None:
+def due_slot(solution: Solution, now: float, latency: float) -> int | None:
     """The number of the newest slot that has begun (0 the first), or None before it or never."""
     if latency <= 0 or not solution.get("performAutoTraining") or solution["status"] != "ACTIVE":
         return None
@@ -65,7 +67,7 @@ def due_slot(solution: dict[str, Any], now: float, latency: float) -> int | None
     return math.floor((now - first) / period)
 
 
-def skips_first(solution: dict[str, Any], versions: list[dict[str, Any]], latency: float) -> bool:
+def skips_first(solution: Solution, versions: list[SolutionVersion], latency: float) -> bool:
     """True when a version was created manually within the hour before the first slot."""
     start = started_at(solution)
     first = start + FIRST_AFTER_SECONDS * latency

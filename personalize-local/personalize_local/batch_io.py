@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from personalize_local.errors import InvalidInputException
 from personalize_local.jobs import JobFailed
-from personalize_local.resources import arn_member, create_tags, require, start_create
+from personalize_local.kinds import FILTER, Kind
+from personalize_local.records import BatchJob, SolutionVersion
+from personalize_local.resources import create_tags, require, start_create
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
@@ -21,8 +23,8 @@ from personalize_local.service import Call, Service
 def create_batch_job(
     service: Service,
     call: Call,
-    kind: str,
-    version: dict[str, Any],
+    kind: Kind[Any],
+    version: SolutionVersion,
     results: tuple[int, int],
     extra: dict[str, Any],
 ) -> str:
@@ -30,23 +32,23 @@ def create_batch_job(
     return its ARN; ``results`` is (default, maximum) ``numResults``."""
     p = call.params
     if "filterArn" in p:
-        require(service, "filter", p["filterArn"])
+        require(service, FILTER, p["filterArn"])
     default, maximum = results
     n = p.get("numResults", default)
     if n > maximum:
         raise InvalidInputException(f"numResults {n} is above the maximum of {maximum}.")
     check_locations(p)
     tags = create_tags(p)
-    arn = call.arn(f"{kind}/{p['jobName']}")
+    arn = call.arn(f"{kind.name}/{p['jobName']}")
     require_access(
         service,
         arn,
         reads=(p["jobInput"]["s3DataSource"]["path"],),
         writes=(p["jobOutput"]["s3DataDestination"]["path"],),
     )
-    body: dict[str, Any] = {
+    body = {
         "jobName": p["jobName"],
-        arn_member(kind): arn,
+        kind.arn_member: arn,
         "solutionVersionArn": version["solutionVersionArn"],
         "numResults": n,
         "jobInput": p["jobInput"],
@@ -56,7 +58,8 @@ def create_batch_job(
         **({"filterArn": p["filterArn"]} if "filterArn" in p else {}),
         **extra,
     }
-    start_create(service, kind, arn, body, tags, parent=version["solutionVersionArn"])
+    record = cast(BatchJob, body)  # the kind's own ARN member, batchInferenceJobArn ...
+    start_create(service, kind, arn, record, tags, parent=version["solutionVersionArn"])
     return arn
 
 
@@ -77,7 +80,7 @@ def check_locations(params: dict[str, Any]) -> None:
     )
 
 
-def read_input(service: Service, body: dict[str, Any]) -> list[str]:
+def read_input(service: Service, body: BatchJob) -> list[str]:
     """The job's non-empty input lines (the job fails if the file cannot be read)."""
     bucket, key = s3_location(body["jobInput"]["s3DataSource"]["path"], "jobInput", True)
     try:
@@ -87,7 +90,7 @@ def read_input(service: Service, body: dict[str, Any]) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def write_output(service: Service, body: dict[str, Any], answers: list[str]) -> None:
+def write_output(service: Service, body: BatchJob, answers: list[str]) -> None:
     """Write the answers to ``<input name>.out`` under the job's output path."""
     _, in_key = s3_location(body["jobInput"]["s3DataSource"]["path"], "jobInput", True)
     bucket, prefix = s3_location(body["jobOutput"]["s3DataDestination"]["path"], "jobOutput")

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from personalize_local.kinds import EVENT_TRACKER
+from personalize_local.resources import listed
 from personalize_local.service import Service
 
 _LOCK = threading.Lock()
@@ -46,7 +48,7 @@ def append_events(service: Service, tracking_id: str, rows: list[dict[str, Any]]
 
 
 def _paths(service: Service, dataset_group_arn: str) -> list[Path]:
-    trackers = service.store.list_kind("event-tracker", parent=dataset_group_arn)
+    trackers = listed(service, EVENT_TRACKER, parent=dataset_group_arn)
     return [events_path(service, t["trackingId"]) for t in trackers if "trackingId" in t]
 
 

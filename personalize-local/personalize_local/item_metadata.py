@@ -23,6 +23,8 @@ from personalize_local import dataset_rows
 from personalize_local.avro_schema import parse_schema
 from personalize_local.engine.data import data_stamp
 from personalize_local.errors import InvalidInputException
+from personalize_local.kinds import DATASET, SCHEMA
+from personalize_local.resources import listed, require
 from personalize_local.service import Service
 from personalize_local.stamped_cache import StampedCache
 
@@ -80,14 +82,14 @@ def with_metadata(
 
 def _rows(service: Service, group_arn: str) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Item id -> column -> value (as strings), and the Items dataset's columns."""
-    datasets = service.store.list_kind("dataset", parent=group_arn)
+    datasets = listed(service, DATASET, parent=group_arn)
     found = next((d for d in datasets if str(d.get("datasetType", "")).upper() == "ITEMS"), None)
     if found is None:
         return {}, []
 
     def read() -> tuple[dict[str, dict[str, str]], list[str]]:
         frame = dataset_rows.read_rows(service, found["datasetArn"])
-        schema = parse_schema(service.store.get(found["schemaArn"])["schema"])  # type: ignore[index]
+        schema = parse_schema(require(service, SCHEMA, found["schemaArn"])["schema"])
         columns = [c for c in schema.names if c != "ITEM_ID"]
         frame = frame.reindex(columns=["ITEM_ID", *columns])
         rows = {

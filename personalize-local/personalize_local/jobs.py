@@ -18,9 +18,10 @@ import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from personalize_local.kinds import KINDS
+from personalize_local.kinds import KINDS, Kind
+from personalize_local.records import R
 from personalize_local.service import Service
 
 log = logging.getLogger("personalize_local.jobs")
@@ -43,13 +44,14 @@ class Job:
     kind: str
     verb: str
 
-    @property
-    def body(self) -> dict[str, Any]:
-        """The resource as stored now."""
+    def record(self, kind: Kind[R]) -> R:
+        """The resource as stored now, a record of ``kind`` (the kind whose work the job does)."""
+        if kind.name != self.kind:
+            raise TypeError(f"{self.arn} is a {self.kind}, not a {kind.name}")
         body = self.service.store.get(self.arn)
         if body is None:
             raise JobFailed(f"{self.arn} no longer exists")
-        return body
+        return cast(R, body)
 
     def stop_requested(self) -> bool:
         """True once StopSolutionVersionCreation (or the like) asked this job to stop, or the

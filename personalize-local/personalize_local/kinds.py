@@ -1,10 +1,13 @@
 """Each resource kind's facts in one table: its jobs' duration and statuses, its calls' names.
 
-:data:`KINDS` is read by the background jobs (how long a job of the kind takes, the statuses
-it shows, the status it ends in), by ``resources.in_flight`` (the statuses in which a resource
-is busy) and by ``resources.generated_handlers``, which writes the Describe and List handlers
-of the kinds whose calls are alike (Describe answers the stored resource under the kind's
-member; List pages the kind's resources, under the parent the call names).
+Each kind is a ``Kind[R]`` constant (``CAMPAIGN: Kind[Campaign]``) whose resources are records
+of type ``R`` (:mod:`personalize_local.records`): ``resources.require(service, CAMPAIGN, arn)``
+reads a ``Campaign``. :data:`KINDS` is read by the background jobs (how long a job of the kind
+takes, the statuses it shows, the status it ends in), by ``resources.in_flight`` (the statuses
+in which a resource is busy), by ``resources.start_update`` (the member holding an update) and
+by ``resources.generated_handlers``, which writes the Describe and List handlers of the kinds
+whose calls are alike (Describe answers the stored resource under the kind's member; List pages
+the kind's resources, under the parent the call names).
 
 Sources: durations are the typical AWS durations the pipeline also knows
 (:mod:`personalize_facts.durations`: a training takes about an hour), scaled by ``--latency``; statuses follow botocore's model and the real responses
@@ -16,13 +19,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, Generic
 
 from personalize_facts.durations import TYPICAL_SECONDS
+from personalize_local.records import (
+    BatchInferenceJob,
+    BatchSegmentJob,
+    Campaign,
+    DataDeletionJob,
+    Dataset,
+    DatasetExportJob,
+    DatasetGroup,
+    DatasetImportJob,
+    EventTracker,
+    Filter,
+    MetricAttribution,
+    R,
+    Recommender,
+    Schema,
+    Solution,
+    SolutionVersion,
+)
 
 
 @dataclass(frozen=True)
-class Kind:
-    """What the local service knows of one resource kind (``dataset-import-job``)."""
+class Kind(Generic[R]):
+    """What the local service knows of one resource kind (``dataset-import-job``), whose
+    resources are records of type ``R`` (:mod:`personalize_local.records`)."""
 
     name: str
     list_key: str
@@ -42,6 +65,8 @@ class Kind:
     """The status a successful job of a verb ends in, where not ACTIVE."""
     busy: frozenset[str] = frozenset()
     """Statuses besides ``... PENDING`` and ``... IN_PROGRESS`` in which it is in flight."""
+    update_member: str | None = None
+    """The member holding its update while it runs (``latestCampaignUpdate``), if it has one."""
     generated: frozenset[str] = frozenset({"Describe", "List"})
     """Its calls whose handlers are generated from this table (the others are written out)."""
 
@@ -86,63 +111,89 @@ def busy_status(status: str) -> bool:
 # CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED, never UPDATE ...
 _UPDATE_SHOWS_CREATE = MappingProxyType({"UPDATE": "CREATE"})
 
-KINDS: Mapping[str, Kind] = MappingProxyType(
+SCHEMA: Kind[Schema] = Kind("schema", "schemas")
+# botocore's DatasetGroup.status documents DELETE PENDING only.
+DATASET_GROUP: Kind[DatasetGroup] = Kind(
+    "dataset-group", "datasetGroups", pending_only=frozenset({"DELETE"})
+)
+DATASET: Kind[Dataset] = Kind("dataset", "datasets", "dataset-group")
+DATASET_IMPORT_JOB: Kind[DatasetImportJob] = Kind(
+    "dataset-import-job", "datasetImportJobs", "dataset"
+)
+DATASET_EXPORT_JOB: Kind[DatasetExportJob] = Kind(
+    "dataset-export-job", "datasetExportJobs", "dataset"
+)
+# DataDeletionJob.status: PENDING, IN_PROGRESS, COMPLETED, FAILED.
+DATA_DELETION_JOB: Kind[DataDeletionJob] = Kind(
+    "data-deletion-job",
+    "dataDeletionJobs",
+    "dataset-group",
+    bare_statuses=True,
+    final=MappingProxyType({"CREATE": "COMPLETED"}),
+)
+SOLUTION: Kind[Solution] = Kind(
+    "solution",
+    "solutions",
+    "dataset-group",
+    shown_verbs=_UPDATE_SHOWS_CREATE,
+    update_member="latestSolutionUpdate",
+    generated=frozenset({"List"}),
+)
+SOLUTION_VERSION: Kind[SolutionVersion] = Kind(
+    "solution-version",
+    "solutionVersions",
+    "solution",
+    busy=frozenset({"CREATE STOPPING"}),
+    generated=frozenset({"Describe"}),
+)
+CAMPAIGN: Kind[Campaign] = Kind(
+    "campaign",
+    "campaigns",
+    "solution",
+    shown_verbs=_UPDATE_SHOWS_CREATE,
+    update_member="latestCampaignUpdate",
+    generated=frozenset({"List"}),
+)
+BATCH_INFERENCE_JOB: Kind[BatchInferenceJob] = Kind(
+    "batch-inference-job", "batchInferenceJobs", "solution-version"
+)
+BATCH_SEGMENT_JOB: Kind[BatchSegmentJob] = Kind(
+    "batch-segment-job", "batchSegmentJobs", "solution-version", checks_parent=True
+)
+RECOMMENDER: Kind[Recommender] = Kind(
+    "recommender",
+    "recommenders",
+    "dataset-group",
+    checks_parent=True,
+    final=MappingProxyType({"STOP": "INACTIVE"}),
+    update_member="latestRecommenderUpdate",
+    generated=frozenset({"List"}),
+)
+METRIC_ATTRIBUTION: Kind[MetricAttribution] = Kind(
+    "metric-attribution", "metricAttributions", "dataset-group", checks_parent=True
+)
+FILTER: Kind[Filter] = Kind("filter", "Filters", "dataset-group")
+EVENT_TRACKER: Kind[EventTracker] = Kind("event-tracker", "eventTrackers", "dataset-group")
+
+KINDS: Mapping[str, Kind[Any]] = MappingProxyType(
     {
         kind.name: kind
         for kind in (
-            Kind("schema", "schemas"),
-            # botocore's DatasetGroup.status documents DELETE PENDING only.
-            Kind("dataset-group", "datasetGroups", pending_only=frozenset({"DELETE"})),
-            Kind("dataset", "datasets", "dataset-group"),
-            Kind("dataset-import-job", "datasetImportJobs", "dataset"),
-            Kind("dataset-export-job", "datasetExportJobs", "dataset"),
-            # DataDeletionJob.status: PENDING, IN_PROGRESS, COMPLETED, FAILED.
-            Kind(
-                "data-deletion-job",
-                "dataDeletionJobs",
-                "dataset-group",
-                bare_statuses=True,
-                final=MappingProxyType({"CREATE": "COMPLETED"}),
-            ),
-            Kind(
-                "solution",
-                "solutions",
-                "dataset-group",
-                shown_verbs=_UPDATE_SHOWS_CREATE,
-                generated=frozenset({"List"}),
-            ),
-            Kind(
-                "solution-version",
-                "solutionVersions",
-                "solution",
-                busy=frozenset({"CREATE STOPPING"}),
-                generated=frozenset({"Describe"}),
-            ),
-            Kind(
-                "campaign",
-                "campaigns",
-                "solution",
-                shown_verbs=_UPDATE_SHOWS_CREATE,
-                generated=frozenset({"List"}),
-            ),
-            Kind("batch-inference-job", "batchInferenceJobs", "solution-version"),
-            Kind(
-                "batch-segment-job",
-                "batchSegmentJobs",
-                "solution-version",
-                checks_parent=True,
-            ),
-            Kind(
-                "recommender",
-                "recommenders",
-                "dataset-group",
-                checks_parent=True,
-                final=MappingProxyType({"STOP": "INACTIVE"}),
-                generated=frozenset({"List"}),
-            ),
-            Kind("metric-attribution", "metricAttributions", "dataset-group", checks_parent=True),
-            Kind("filter", "Filters", "dataset-group"),
-            Kind("event-tracker", "eventTrackers", "dataset-group"),
+            SCHEMA,
+            DATASET_GROUP,
+            DATASET,
+            DATASET_IMPORT_JOB,
+            DATASET_EXPORT_JOB,
+            DATA_DELETION_JOB,
+            SOLUTION,
+            SOLUTION_VERSION,
+            CAMPAIGN,
+            BATCH_INFERENCE_JOB,
+            BATCH_SEGMENT_JOB,
+            RECOMMENDER,
+            METRIC_ATTRIBUTION,
+            FILTER,
+            EVENT_TRACKER,
         )
     }
 )

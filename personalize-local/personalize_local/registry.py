@@ -9,7 +9,8 @@ start-up always finds its work, and the contract tests know exactly what is impl
 
 To add an operation: write its handler in the module of its concern, add it to that module's
 ``HANDLERS`` (and its job's work to ``JOBS``), and add a new module to :data:`MODULES`. To add a
-kind: its entry in ``KINDS`` (which generates its Describe and List) and its module.
+kind: its record (``personalize_local.records``), its entry in ``KINDS`` (which generates its
+Describe and List) and its module.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,9 @@ class Store:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def create(self, arn: str, kind: str, body: dict[str, Any], parent: str | None = None) -> dict:
+    def create(
+        self, arn: str, kind: str, body: Mapping[str, Any], parent: str | None = None
+    ) -> dict[str, Any]:
         """Store a new resource, stamped with its creation time; refuse an ARN in use."""
         now = time.time()
         body = {**body, "creationDateTime": now, "lastUpdatedDateTime": now}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import json
 import time
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from personalize_local.errors import (
     InvalidInputException,
@@ -16,31 +17,42 @@ from personalize_local.errors import (
     not_found,
 )
 from personalize_local.kinds import KINDS, Kind, busy_status
+from personalize_local.records import R, Record
 from personalize_local.service import Call, Handler, Service
 
 DEFAULT_PAGE = 100
 MAX_TAGS = 50
 
 
-def require(service: Service, kind: str, arn: str) -> dict[str, Any]:
+def require(service: Service, kind: Kind[R], arn: str) -> R:
     """The stored resource of that kind, or the ResourceNotFoundException AWS answers."""
     found = service.store.get_with_kind(arn)
-    if found is None or found[0] != kind:
-        raise not_found(kind, arn)
-    return found[1]
+    if found is None or found[0] != kind.name:
+        raise not_found(kind.name, arn)
+    return cast(R, found[1])
 
 
-def require_active(service: Service, kind: str, arn: str) -> dict[str, Any]:
+def require_active(service: Service, kind: Kind[R], arn: str) -> R:
     """The resource, which must be ACTIVE to be used by another one."""
     body = require(service, kind, arn)
     if body.get("status", "ACTIVE") != "ACTIVE":
         raise ResourceInUseException(
-            f"The {kind} {arn} is in {body['status']} status; it must be ACTIVE."
+            f"The {kind.name} {arn} is in {body['status']} status; it must be ACTIVE."
         )
     return body
 
 
-def page(items: list[dict[str, Any]], params: dict[str, Any], key: str) -> dict[str, Any]:
+def find(service: Service, kind: Kind[R], arn: str) -> R | None:
+    """The resource stored under ``arn`` (one of ``kind``, by how the ARN was made), or None."""
+    return cast(R | None, service.store.get(arn))
+
+
+def listed(service: Service, kind: Kind[R], parent: str | None = None) -> list[R]:
+    """The resources of a kind, oldest first, optionally only those under one parent."""
+    return cast(list[R], service.store.list_kind(kind.name, parent))
+
+
+def page(items: Sequence[Mapping[str, Any]], params: dict[str, Any], key: str) -> dict[str, Any]:
     """One page of a listing, newest first as Personalize lists, with ``nextToken`` if more."""
     items = sorted(items, key=lambda item: item.get("creationDateTime", 0), reverse=True)
     start = 0
@@ -70,66 +82,63 @@ def _decode_token(token: str, key: str) -> int:
 
 def delete_when_unused(
     service: Service,
-    kind: str,
+    kind: Kind[Any],
     arn: str,
-    first: tuple[str, ...] = (),
-    blocking: dict[str, str] | None = None,
-    busy: tuple[tuple[str, dict[str, Any]], ...] = (),
+    first: tuple[Kind[Any], ...] = (),
+    blocking: tuple[tuple[Kind[Any], str], ...] = (),
+    busy: tuple[tuple[Kind[Any], Record], ...] = (),
 ) -> None:
     """Start deleting a resource, refusing while what must go first is still there.
 
     ``first`` names the kinds of children to delete first (a dataset group's solutions);
-    ``blocking`` maps a kind to the member that references this resource, e.g.
-    ``{"dataset": "schemaArn"}`` for a schema; ``busy`` lists (kind, document) of resources
+    ``blocking`` pairs a kind with the member that references this resource, e.g.
+    ``((DATASET, "schemaArn"),)`` for a schema; ``busy`` lists (kind, record) of resources
     that block only while in flight (a dataset's import jobs). Every other child goes with the
     resource when its DELETE job ends (a dataset's export jobs, a group's filters).
     """
     body = require(service, kind, arn)
-    remaining = [f"the {k} {a}" for k, a in service.store.children(arn) if k in first]
+    names = {k.name for k in first}
+    remaining = [f"the {k} {a}" for k, a in service.store.children(arn) if k in names]
     if remaining:
         raise ResourceInUseException(
-            f"Cannot delete {kind} {arn}: it still has {', '.join(remaining)}. Delete those first."
+            f"Cannot delete {kind.name} {arn}: it still has {', '.join(remaining)}. "
+            "Delete those first."
         )
-    for other_kind, member in (blocking or {}).items():
-        for other in service.store.list_kind(other_kind):
-            if other.get(member) == arn:
+    for other_kind, member in blocking:
+        for doc in service.store.list_kind(other_kind.name):
+            if doc.get(member) == arn:
                 raise ResourceInUseException(
-                    f"Cannot delete {kind} {arn}: the {other_kind} "
-                    f"{other.get(arn_member(other_kind), other.get('name'))} uses it."
+                    f"Cannot delete {kind.name} {arn}: the {other_kind.name} "
+                    f"{doc.get(other_kind.arn_member, doc.get('name'))} uses it."
                 )
     for other_kind, other in busy:
         if in_flight(other):
             raise ResourceInUseException(
-                f"Cannot delete {kind} {arn} while the {other_kind} "
-                f"{other.get(arn_member(other_kind))} is in {other['status']} status."
+                f"Cannot delete {kind.name} {arn} while the {other_kind.name} "
+                f"{other.get(other_kind.arn_member)} is in {other['status']} status."
             )
     if "status" not in body:
         service.store.delete(arn)
         return
     if in_flight(body):
         raise ResourceInUseException(
-            f"Cannot delete {kind} {arn} while it is in {body['status']} status."
+            f"Cannot delete {kind.name} {arn} while it is in {body['status']} status."
         )
     service.store.update(arn, {"status": "DELETE PENDING"})
     service.lifecycle.begin(arn, "DELETE")
 
 
-def of_kind(service: Service, kind: str, parent: str) -> tuple[tuple[str, dict[str, Any]], ...]:
-    """(kind, document) of every resource of a kind under ``parent``, for ``busy``."""
-    return tuple((kind, body) for body in service.store.list_kind(kind, parent))
+def of_kind(service: Service, kind: Kind[Any], parent: str) -> tuple[tuple[Kind[Any], Record], ...]:
+    """(kind, record) of every resource of a kind under ``parent``, for ``busy``."""
+    return tuple((kind, body) for body in listed(service, kind, parent))
 
 
-def arn_member(kind: str) -> str:
-    """The ARN member of a resource kind's document, e.g. ``datasetGroupArn``."""
-    return KINDS[kind].arn_member
-
-
-def in_flight(body: dict[str, Any]) -> bool:
+def in_flight(body: Record) -> bool:
     """True while a resource is being created or updated (not yet ACTIVE or FAILED)."""
     return busy_status(str(body.get("status", "")))
 
 
-def generated_handlers(kind: Kind) -> dict[str, Handler]:
+def generated_handlers(kind: Kind[Any]) -> dict[str, Handler]:
     """The kind's Describe and List handlers that its facts say are generated, by operation
     name (``DescribeFilter``, ``ListFilters``)."""
     pascal = kind.member[0].upper() + kind.member[1:]
@@ -137,13 +146,13 @@ def generated_handlers(kind: Kind) -> dict[str, Handler]:
     parent = KINDS[kind.parent] if kind.parent else None
 
     def describe(service: Service, call: Call) -> dict[str, Any]:
-        return {kind.member: require(service, kind.name, call.params[kind.arn_member])}
+        return {kind.member: require(service, kind, call.params[kind.arn_member])}
 
     def list_kind(service: Service, call: Call) -> dict[str, Any]:
         under = call.params.get(parent.arn_member) if parent else None
         if under and parent and kind.checks_parent:
-            require(service, parent.name, under)
-        return page(service.store.list_kind(kind.name, parent=under), call.params, kind.list_key)
+            require(service, parent, under)
+        return page(listed(service, kind, parent=under), call.params, kind.list_key)
 
     handlers: dict[str, Handler] = {f"Describe{pascal}": describe, f"List{lists}": list_kind}
     return {name: h for name, h in handlers.items() if name.startswith(tuple(kind.generated))}
@@ -151,28 +160,29 @@ def generated_handlers(kind: Kind) -> dict[str, Handler]:
 
 def start_create(
     service: Service,
-    kind: str,
+    kind: Kind[R],
     arn: str,
-    body: dict[str, Any],
+    body: R,
     tags: dict[str, str],
     parent: str | None = None,
 ) -> None:
     """Store a new resource (in its first PENDING status) with its tags; start its creation."""
-    service.store.create(arn, kind, body, parent=parent)
+    service.store.create(arn, kind.name, body, parent=parent)
     service.store.set_tags(arn, tags)
     service.lifecycle.begin(arn)
 
 
 def start_update(
-    service: Service, kind: str, arn: str, member: str, changes: dict[str, Any], verb: str
-) -> dict[str, Any]:
-    """Store ``changes`` as the resource's ``member`` (``latestCampaignUpdate``, ...) in CREATE
-    PENDING and start the job of ``verb`` that applies them; the resource. Refused while an
-    update is in flight. Updates show CREATE statuses, as botocore's CampaignUpdateSummary,
-    SolutionUpdateSummary and RecommenderUpdateSummary document."""
+    service: Service, kind: Kind[R], arn: str, changes: dict[str, Any], verb: str
+) -> R:
+    """Store ``changes`` as the resource's update (its kind's ``update_member``,
+    ``latestCampaignUpdate`` ...) in CREATE PENDING and start the job of ``verb`` that applies
+    them; the resource. Refused while an update is in flight. Updates show CREATE statuses, as
+    botocore's CampaignUpdateSummary, SolutionUpdateSummary and RecommenderUpdateSummary
+    document."""
     body = require(service, kind, arn)
-    if in_flight(body.get(member, {})):
-        raise ResourceInUseException(f"The {kind} {arn} is already being updated.")
+    if updating(kind, body):
+        raise ResourceInUseException(f"The {kind.name} {arn} is already being updated.")
     now = time.time()
     update = {
         **changes,
@@ -180,9 +190,31 @@ def start_update(
         "creationDateTime": now,
         "lastUpdatedDateTime": now,
     }
+    member = _update_member(kind)
     updated = service.store.update(arn, {member: update})
     service.lifecycle.begin(arn, verb, f"{member}.status")
-    return updated
+    return cast(R, updated)
+
+
+def updating(kind: Kind[R], body: R) -> bool:
+    """True while the resource's update (its kind's ``update_member``) is in flight."""
+    return in_flight(cast(Record, body.get(_update_member(kind), {})))
+
+
+def delete_unless_updating(service: Service, kind: Kind[Any], arn: str) -> dict[str, Any]:
+    """Start deleting a resource as :func:`delete_when_unused` does, refused while its update is
+    in flight (DeleteCampaign, DeleteRecommender); DeleteX's empty answer."""
+    if updating(kind, require(service, kind, arn)):
+        raise ResourceInUseException(f"Cannot delete the {kind.name} {arn} while it is updating.")
+    delete_when_unused(service, kind, arn)
+    return {}
+
+
+def _update_member(kind: Kind[Any]) -> str:
+    member = kind.update_member
+    if member is None:
+        raise ValueError(f"the {kind.name} kind has no updates")
+    return member
 
 
 def create_tags(params: dict[str, Any]) -> dict[str, str]:

@@ -23,6 +23,7 @@ from personalize_local.engine.data import data_stamp, load_group
 from personalize_local.engine.model import Model, top_k
 from personalize_local.engine.model_files import load_model
 from personalize_local.errors import InvalidInputException, ResourceNotFoundException
+from personalize_local.kinds import CAMPAIGN, FILTER, SOLUTION_VERSION
 from personalize_local.recipe_catalogue import Recipe, recipe_of
 from personalize_local.resources import require
 from personalize_local.service import Service
@@ -52,7 +53,7 @@ _CAMPAIGN_TARGETS: StampedCache[Target] = StampedCache()
 
 def version_target(service: Service, version_arn: str) -> Target:
     """The model of an ACTIVE solution version."""
-    version = require(service, "solution-version", version_arn)
+    version = require(service, SOLUTION_VERSION, version_arn)
     try:
         model = load_model(service, version_arn)
     except FileNotFoundError:
@@ -76,7 +77,7 @@ def campaign_target(service: Service, campaign_arn: str) -> Target:
 
 
 def _read_campaign_target(service: Service, campaign_arn: str) -> Target:
-    campaign = require(service, "campaign", campaign_arn)
+    campaign = require(service, CAMPAIGN, campaign_arn)
     if campaign["status"] != "ACTIVE":
         # The real service's wording (docs/aws-facts.md#errors, GetRecommendations).
         raise InvalidInputException(f"{campaign_arn} does not exist or is not active yet.")
@@ -162,7 +163,7 @@ def keep_mask(
     """The filter's mask over the model's items (None without a filter)."""
     if not filter_arn:
         return None
-    found = require(service, "filter", filter_arn)
+    found = require(service, FILTER, filter_arn)
     if found.get("status") != "ACTIVE":
         raise InvalidInputException(f"The filter {filter_arn} is in {found.get('status')} status.")
     if found.get("datasetGroupArn") != target.group_arn:

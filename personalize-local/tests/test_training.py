@@ -9,6 +9,7 @@ import pytest
 
 from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.attribution import code_of, source_code
+from personalize_local.ops.solution_versions import training_hours
 from personalize_local.process import LocalService
 from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import arm_faults, error_of, wait_gone, wait_status
@@ -47,6 +48,7 @@ def test_full_lifecycle(
     first = train(personalize, solution)
     assert first["status"] == "ACTIVE", first
     assert first["trainingMode"] == "FULL"
+    assert first["trainingHours"] == 1.0  # the typical hour at --latency instant
     metrics = personalize.get_solution_metrics(solutionVersionArn=first["solutionVersionArn"])
     assert set(metrics["metrics"]) == set(METRIC_NAMES)
 
@@ -281,3 +283,10 @@ def _tracker(personalize: Any, group: str) -> tuple[str, str]:
         lambda: personalize.describe_event_tracker(eventTrackerArn=arn), "eventTracker", "ACTIVE"
     )
     return str(arn), str(tracker["trackingId"])
+
+
+def test_training_hours_follow_the_scaled_clock() -> None:
+    # docs/aws-facts.md#training-hours: AWS reports the hours billed; locally, the scaled clock.
+    assert training_hours(0.2, 0.0) == 1.0  # instant: the typical hour
+    assert training_hours(0.2, 0.002) == 1.0  # a fit shorter than the paced 7.2 s
+    assert training_hours(10.8, 0.002) == 1.5  # a fit of 10.8 s at 0.002 is 1.5 scaled hours

@@ -21,7 +21,7 @@ The work is cut so that it runs in bounded memory on one machine and spreads ove
    checked against Personalize's rules, compared with the last run's, and written.
 
 Steps 1 to 3 are each a list of independent jobs handed to ``map_steps``: by default they run
-one after the other in this process; ``tasks.prep.runners`` maps them as Prefect tasks on a
+one after the other in this process; ``tasks.prep.runners`` maps them as Dask futures on a
 task runner (a local Dask cluster, or an existing one). The jobs are plain data and the
 scratch location is shared by all of them (a local directory by default; ``s3://...`` when the
 workers are on other machines), so the result is the same whichever runner ran them.

@@ -121,15 +121,16 @@ def route_split(job: SplitJob) -> SplitResult:
                     result.removed_by_rule.get(EVENT_RULE, 0) + unlisted
                 )
                 good = listed_np if good is None else good & listed_np
-            if good is not None:
-                rows = rows.filter(pa.array(good))
-            for name in keys:
+            for name in keys:  # rejected rows too: one copy of the good rows (``_route``)
                 rows = rows.append_column(hash_field(name), pa.array(hash_column(rows[name])))
             if "TIMESTAMP" in rows.schema.names and rows.num_rows:
-                newest = pc.max(rows["TIMESTAMP"]).as_py()
+                times = (
+                    rows["TIMESTAMP"] if good is None else rows["TIMESTAMP"].filter(pa.array(good))
+                )
+                newest = pc.max(times).as_py()
                 if newest is not None:
                     result.latest = newest if result.latest is None else max(result.latest, newest)
-            _route(rows, np.asarray(rows[key].to_numpy()), spills)
+            _route(rows, good, np.asarray(rows[key].to_numpy()), spills)
     for spill in spills:
         spill.finish()
     result.rows_rejected = rejects.rows
@@ -139,16 +140,24 @@ def route_split(job: SplitJob) -> SplitResult:
     return result
 
 
-def _route(rows: pa.RecordBatch, hashes: np.ndarray, spills: list[SpillFile]) -> None:
-    """Append each row to the spill of its partition, keeping the rows' order."""
+def _route(
+    rows: pa.RecordBatch, good: np.ndarray | None, hashes: np.ndarray, spills: list[SpillFile]
+) -> None:
+    """Append each good row (all when ``good`` is None) to its partition's spill, in order.
+
+    The good rows are copied once: filtered for one partition, else gathered in partition order.
+    """
     if len(spills) == 1:
-        spills[0].append(rows)
+        spills[0].append(rows if good is None else rows.filter(pa.array(good)))
         return
     # As the smallest integers that hold them, which numpy sorts stably by radix.
     partition = (hashes % np.uint64(len(spills))).astype(np.min_scalar_type(len(spills)))
+    selected = None if good is None else np.flatnonzero(good)
+    if selected is not None:
+        partition = partition[selected]
     order = np.argsort(partition, kind="stable")
     bounds = np.searchsorted(partition[order], np.arange(len(spills) + 1))
-    ordered = rows.take(pa.array(order))
+    ordered = rows.take(pa.array(order if selected is None else selected[order]))
     for p, spill in enumerate(spills):
         if bounds[p] < bounds[p + 1]:
             spill.append(ordered.slice(bounds[p], bounds[p + 1] - bounds[p]))

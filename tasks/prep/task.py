@@ -11,10 +11,10 @@ Where the work runs:
 1. ``run.runner == "process"`` (default): one task, ``prepare-<type>``, runs every step in the
    flow's process, one after the other, as before there were runners.
 2. ``run.runner == "dask"``: a subflow ``prepare-<type>`` on a ``DaskTaskRunner``
-   (``runners.py``) maps each step's jobs as Prefect tasks (``route-split-<i>``,
+   (``runners.py``) maps each step's jobs as Dask futures (``route-split-<i>``,
    ``clean-partition-<p>``, or ``plan-partition-<p>`` then ``write-partition-<p>``) over a
-   local Dask cluster, or the existing one at ``run.dask_address``; each step logs how long
-   it took.
+   local Dask cluster, or the existing one at ``run.dask_address``; each job and step logs how
+   long it took, and the table artifact ``prep-jobs-<type>`` lists the jobs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,14 @@ from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
 from tasks.prep.report import DataReport
-from tasks.prep.runners import cluster_threads, dask_task_runner, map_as_tasks, scratch_for
+from tasks.prep.runners import (
+    ClusterMap,
+    JobRun,
+    cluster_threads,
+    dask_task_runner,
+    quiet_cluster,
+    scratch_for,
+)
 from tasks.retries import personalize_task
 
 
@@ -106,7 +113,8 @@ def prepare_dataset(
     if request.run.runner == "process":
         return prepare_here.with_options(task_run_name=name)(request)
     runner = dask_task_runner(request.run)
-    return prepare_on_dask.with_options(flow_run_name=name, task_runner=runner)(request)
+    with quiet_cluster():  # a local cluster starts with the subflow
+        return prepare_on_dask.with_options(flow_run_name=name, task_runner=runner)(request)
 
 
 @personalize_task(name="prepare-dataset")
@@ -117,8 +125,12 @@ def prepare_here(request: PrepRequest) -> PrepResult:
 
 @flow(name="prepare-dataset")
 def prepare_on_dask(request: PrepRequest) -> PrepResult:
-    """The preparation with each step's jobs mapped as Prefect tasks on the Dask task runner."""
-    return _prepare_and_publish(request, map_as_tasks, workers=cluster_threads())
+    """The preparation with each step's jobs mapped as Dask futures on the task runner's cluster."""
+    jobs = ClusterMap()
+    try:
+        return _prepare_and_publish(request, jobs, workers=cluster_threads())
+    finally:
+        publish_jobs(jobs.runs, request.dataset_type)
 
 
 def _prepare_and_publish(request: PrepRequest, map_steps: MapSteps, workers: int) -> PrepResult:
@@ -176,6 +188,22 @@ def publish_report(report: DataReport) -> None:
         key=f"data-report-{report.dataset_type.lower()}",
         markdown=report.markdown(),
         description=f"Data prepared for the {report.dataset_type.lower()} import",
+    )
+
+
+def publish_jobs(runs: list[JobRun], dataset_type: str) -> None:
+    """The Dask run's jobs (step, job, worker, seconds) as a table artifact of the subflow."""
+    if not runs:
+        return
+    kind = dataset_type.lower()
+    create_table_artifact(
+        [
+            {"job": f"{run.step}-{run.job}", "worker": run.worker, "seconds": round(run.seconds, 2)}
+            for run in runs
+        ],
+        key=f"prep-jobs-{kind}",
+        description=f"## Preparation jobs: {kind}\n\nEach job of each step, in order, with the "
+        "Dask worker that ran it and its wall time.",
     )
 
 

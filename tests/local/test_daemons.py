@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from local.daemons import Daemon, DaemonError, option_changes
+from local.daemons import Daemon, DaemonError, option_changes, options_of
 
 
 def _sleeper(
@@ -71,3 +71,13 @@ def test_option_changes_name_each_changed_option() -> None:
     running = ["serve", "--port", "8599", "--latency", "instant", "--verbose"]
     wanted = ["serve", "--port", "8600", "--latency", "instant", "--verbose"]
     assert option_changes(running, wanted) == ["--port 8599 (asked: 8600)"]
+
+
+def test_the_stack_passes_its_account_to_the_local_service(tmp_path: Path) -> None:
+    # `make up ACCOUNT_ID=...`: the one account of the stack (issue 28) reaches `serve`.
+    from local.stack import LocalStack, StackSettings
+
+    default = LocalStack(StackSettings(state_dir=tmp_path)).personalize().command
+    assert "--account-id" not in default  # the service's own default, 000000000000
+    chosen = LocalStack(StackSettings(state_dir=tmp_path, account_id="123456789012"))
+    assert options_of(chosen.personalize().command)["--account-id"] == "123456789012"

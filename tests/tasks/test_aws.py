@@ -1,4 +1,5 @@
-"""The clients are typed by the maintained boto3 stubs: a misspelt call fails in mypy."""
+"""The clients: typed by the maintained boto3 stubs (a misspelt call fails in mypy), built on
+one parse of botocore's data per process."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from mypy import api
+
+from tasks.aws import AwsSettings, client, shared_loader
 
 MISSPELT = """
 from tasks.aws import AwsSettings, client
@@ -36,3 +39,21 @@ def test_a_misspelt_operation_or_parameter_fails_type_checking(tmp_path: Path) -
         'Unexpected keyword argument "userID" for "get_recommendations" of '
         '"PersonalizeRuntimeClient"; did you mean "userId"?  [call-arg]',
     ]
+
+
+def test_clients_share_one_parse_of_botocores_data_and_keep_their_own_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shared_loader.cache_clear()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", "http://127.0.0.1:9")
+    first = client(AwsSettings(region="us-east-1"), "personalize")
+    paths = list(shared_loader(None).search_paths)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", "http://127.0.0.1:10")
+    second = client(AwsSettings(region="eu-west-1"), "personalize")
+    assert shared_loader.cache_info().currsize == 1
+    assert shared_loader(None).search_paths == paths  # boto3 appends to a session's loader
+    assert (first.meta.region_name, first.meta.endpoint_url) == ("us-east-1", "http://127.0.0.1:9")
+    assert (second.meta.region_name, second.meta.endpoint_url) == (
+        "eu-west-1",
+        "http://127.0.0.1:10",
+    )

@@ -18,7 +18,7 @@ from tasks.filters import ensure_filter
 from tasks.schemas import ensure_schema
 from tasks.solutions import ensure_solution
 from tasks.teardown import delete_resource, teardown_dataset_group
-from tests.tasks.helpers import INTERACTIONS
+from tests.tasks.helpers import INTERACTIONS, loaded_group
 
 POP = "arn:aws:personalize:::recipe/aws-popularity-count"
 
@@ -70,3 +70,23 @@ def test_teardown_after_an_export_and_a_data_deletion_job(
     deleted = teardown_dataset_group(aws, group)
 
     assert deleted == [dataset, group, schema]
+
+
+def test_teardown_stops_a_training_in_flight_before_deleting_its_solution(
+    slow_aws: AwsSettings, unique: str
+) -> None:
+    """DeleteSolution is refused while a version trains (botocore's model; the local service
+    follows it): teardown stops the training (the walk's ``jobs`` of a solution) first."""
+    loaded = loaded_group(slow_aws, f"tt-{unique}")
+    solution = ensure_solution(slow_aws, loaded.group, f"tt-{unique}", POP)
+    personalize = boto3.client("personalize")
+    training = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    assert personalize.describe_solution_version(solutionVersionArn=training)[
+        "solutionVersion"]["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")  # fmt: skip
+
+    deleted = teardown_dataset_group(slow_aws, loaded.group)
+
+    assert deleted[0] == solution
+    assert loaded.group in deleted
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        personalize.describe_solution(solutionArn=solution)

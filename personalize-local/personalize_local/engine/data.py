@@ -9,6 +9,8 @@ import pandas as pd
 
 from personalize_local import dataset_rows
 from personalize_local.event_log import events_stamp, read_events
+from personalize_local.kinds import DATASET
+from personalize_local.resources import listed
 from personalize_local.service import Service
 
 INTERACTION_TYPES = ("INTERACTIONS", "EVENT_INTERACTIONS")
@@ -35,7 +37,7 @@ def _datasets(service: Service, group_arn: str) -> dict[str, str]:
     """Dataset type (upper case) -> dataset ARN, for the group's datasets."""
     return {
         str(body.get("datasetType", "")).upper(): body["datasetArn"]
-        for body in service.store.list_kind("dataset", parent=group_arn)
+        for body in listed(service, DATASET, parent=group_arn)
         if "datasetArn" in body
     }
 

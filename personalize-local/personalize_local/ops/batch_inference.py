@@ -22,8 +22,10 @@ from personalize_local.batch_io import create_batch_job, read_input, write_outpu
 from personalize_local.engine.model import top_k_rows
 from personalize_local.errors import InvalidInputException, ServiceError
 from personalize_local.jobs import Job, Work
+from personalize_local.kinds import BATCH_INFERENCE_JOB, SOLUTION_VERSION
 from personalize_local.ops import Handler
 from personalize_local.recipe_catalogue import recipe_of
+from personalize_local.records import SolutionVersion
 from personalize_local.resources import require_active
 from personalize_local.service import Call, Service
 from personalize_local.serving import (
@@ -36,13 +38,13 @@ from personalize_local.serving import (
     version_target,
 )
 
-KIND = "batch-inference-job"
+KIND = BATCH_INFERENCE_JOB
 CHUNK = 512
 
 
 def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    version = require_active(service, "solution-version", p["solutionVersionArn"])
+    version = require_active(service, SOLUTION_VERSION, p["solutionVersionArn"])
     _refuse_unbatched(version)
     exploration.check(p.get("batchInferenceJobConfig", {}), recipe_of(version["recipeArn"]).name)
     mode = {"batchInferenceJobMode": p.get("batchInferenceJobMode", "BATCH_INFERENCE")}
@@ -53,7 +55,7 @@ def create_batch_inference_job(service: Service, call: Call) -> dict[str, Any]:
     return {"batchInferenceJobArn": arn}
 
 
-def _refuse_unbatched(version: dict[str, Any]) -> None:
+def _refuse_unbatched(version: SolutionVersion) -> None:
     """Refuse a version whose recipe has no batch inference (botocore's documentation of
     CreateBatchInferenceJob: "You can't get batch recommendations with the Trending-Now or
     Next-Best-Action recipes"; user segments are CreateBatchSegmentJob's)."""
@@ -73,7 +75,7 @@ def _refuse_unbatched(version: dict[str, Any]) -> None:
 
 def _run(job: Job) -> None:
     """Answer every input line and write the output file."""
-    body = job.body
+    body = job.record(KIND)
     service = job.service
     lines = read_input(service, body)
     target = version_target(service, body["solutionVersionArn"])
@@ -203,5 +205,5 @@ HANDLERS: dict[str, Handler] = {
     "CreateBatchInferenceJob": create_batch_inference_job,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): _run,
+    (KIND.name, "CREATE"): _run,
 }

@@ -26,13 +26,14 @@ from personalize_local.batch_io import create_batch_job, read_input, write_outpu
 from personalize_local.engine.data import load_group
 from personalize_local.errors import InvalidInputException
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import BATCH_SEGMENT_JOB, SOLUTION_VERSION
 from personalize_local.ops import Handler
 from personalize_local.recipe_catalogue import recipe_of
 from personalize_local.resources import require_active
 from personalize_local.service import Call, Service
 from personalize_local.serving import Target, version_target
 
-KIND = "batch-segment-job"
+KIND = BATCH_SEGMENT_JOB
 SEGMENTATION = "USER_SEGMENTATION"
 DEFAULT_USERS = 25
 MAX_USERS = 5_000_000
@@ -42,7 +43,7 @@ _CLAUSE = re.compile(r'^\s*ITEMS\.(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([-\w.]+))\
 
 def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    version = require_active(service, "solution-version", p["solutionVersionArn"])
+    version = require_active(service, SOLUTION_VERSION, p["solutionVersionArn"])
     found = recipe_of(version["recipeArn"])
     if found.recipe_type != SEGMENTATION:
         raise InvalidInputException(
@@ -56,7 +57,7 @@ def create_batch_segment_job(service: Service, call: Call) -> dict[str, Any]:
 
 def _run(job: Job) -> None:
     """Answer every input line with its segment and write the output file."""
-    body = job.body
+    body = job.record(KIND)
     service = job.service
     lines = read_input(service, body)
     target = version_target(service, body["solutionVersionArn"])
@@ -170,5 +171,5 @@ HANDLERS: dict[str, Handler] = {
     "CreateBatchSegmentJob": create_batch_segment_job,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): _run,
+    (KIND.name, "CREATE"): _run,
 }

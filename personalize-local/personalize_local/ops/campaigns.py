@@ -15,20 +15,22 @@ from personalize_local import exploration
 from personalize_local.engine.model_files import load_model
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import CAMPAIGN, SOLUTION, SOLUTION_VERSION
 from personalize_local.ops import Handler
+from personalize_local.records import Campaign, SolutionVersion
 from personalize_local.resources import (
     create_tags,
-    delete_when_unused,
-    in_flight,
+    delete_unless_updating,
+    listed,
     require,
     require_active,
     start_create,
     start_update,
+    updating,
 )
 from personalize_local.service import Call, Service
 
-KIND = "campaign"
-UPDATE_MEMBER = "latestCampaignUpdate"
+KIND = CAMPAIGN
 LATEST = "$LATEST"
 
 
@@ -39,7 +41,7 @@ def create_campaign(service: Service, call: Call) -> dict[str, Any]:
     exploration.check(config, version["recipeArn"].rsplit("/", 1)[-1])
     tags = create_tags(p)
     arn = call.arn(f"campaign/{p['name']}")
-    body: dict[str, Any] = {
+    body: Campaign = {
         "name": p["name"],
         "campaignArn": arn,
         "solutionVersionArn": version["solutionVersionArn"],
@@ -56,7 +58,7 @@ def describe_campaign(service: Service, call: Call) -> dict[str, Any]:
     return {"campaign": _follow_latest(service, campaign)}
 
 
-def _version(service: Service, arn: str, config: dict[str, Any]) -> dict[str, Any]:
+def _version(service: Service, arn: str, config: dict[str, Any]) -> SolutionVersion:
     """The ACTIVE solution version to deploy: ``arn``, or the latest of ``<solution>/$LATEST``.
 
     CreateCampaignRequest.solutionVersionArn (botocore): "To specify the latest solution
@@ -70,22 +72,20 @@ def _version(service: Service, arn: str, config: dict[str, Any]) -> dict[str, An
                 "campaignConfig.syncWithLatestSolutionVersion needs solutionVersionArn in "
                 f"SolutionArn/$LATEST format, not {arn}."
             )
-        return require_active(service, "solution-version", arn)
-    require(service, "solution", solution)
+        return require_active(service, SOLUTION_VERSION, arn)
+    require(service, SOLUTION, solution)
     latest = _latest_active(service, solution)
     if latest is None:
         raise InvalidInputException(f"The solution {solution} has no ACTIVE solution version.")
     return latest
 
 
-def _latest_active(service: Service, solution: str) -> dict[str, Any] | None:
-    active = [
-        v for v in service.store.list_kind("solution-version", solution) if v["status"] == "ACTIVE"
-    ]
+def _latest_active(service: Service, solution: str) -> SolutionVersion | None:
+    active = [v for v in listed(service, SOLUTION_VERSION, solution) if v["status"] == "ACTIVE"]
     return active[-1] if active else None
 
 
-def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]:
+def _follow_latest(service: Service, campaign: Campaign) -> Campaign:
     """A campaign that syncs with its solution's latest version starts updating to a newer one.
 
     CampaignConfig.syncWithLatestSolutionVersion (botocore): "Whether the campaign
@@ -95,7 +95,7 @@ def _follow_latest(service: Service, campaign: dict[str, Any]) -> dict[str, Any]
     config = campaign.get("campaignConfig") or {}
     if not config.get("syncWithLatestSolutionVersion") or campaign["status"] != "ACTIVE":
         return campaign
-    if in_flight(campaign.get(UPDATE_MEMBER, {})):
+    if updating(KIND, campaign):
         return campaign
     solution = campaign["solutionVersionArn"].rsplit("/", 1)[0]
     latest = _latest_active(service, solution)
@@ -117,7 +117,7 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
     version = _version(service, p.get("solutionVersionArn", campaign["solutionVersionArn"]), config)
     version_arn = version["solutionVersionArn"]
     exploration.check(config, version["recipeArn"].rsplit("/", 1)[-1])
-    serving = require(service, "solution-version", campaign["solutionVersionArn"])
+    serving = require(service, SOLUTION_VERSION, campaign["solutionVersionArn"])
     if version["datasetGroupArn"] != serving["datasetGroupArn"]:
         raise InvalidInputException(
             f"The solution version {version_arn} belongs to another dataset group than the "
@@ -128,33 +128,29 @@ def update_campaign(service: Service, call: Call) -> dict[str, Any]:
 
 
 def _start_update(
-    service: Service, campaign: dict[str, Any], version_arn: str, params: dict[str, Any]
-) -> dict[str, Any]:
+    service: Service, campaign: Campaign, version_arn: str, params: dict[str, Any]
+) -> Campaign:
     """Store a new ``latestCampaignUpdate`` in CREATE PENDING and start it; the campaign."""
     changes = {
         "solutionVersionArn": version_arn,
         "minProvisionedTPS": params.get("minProvisionedTPS", campaign["minProvisionedTPS"]),
         "campaignConfig": params.get("campaignConfig", campaign.get("campaignConfig", {})),
     }
-    return start_update(service, KIND, campaign["campaignArn"], UPDATE_MEMBER, changes, "UPDATE")
+    return start_update(service, KIND, campaign["campaignArn"], changes, "UPDATE")
 
 
 def delete_campaign(service: Service, call: Call) -> dict[str, Any]:
-    arn = call.params["campaignArn"]
-    if in_flight(require(service, KIND, arn).get(UPDATE_MEMBER, {})):
-        raise ResourceInUseException(f"Cannot delete the campaign {arn} while it is updating.")
-    delete_when_unused(service, KIND, arn)
-    return {}
+    return delete_unless_updating(service, KIND, call.params["campaignArn"])
 
 
 def _deploy(job: Job) -> None:
     """Load the model into memory so that the first request is fast."""
-    _load(job, job.body["solutionVersionArn"])
+    _load(job, job.record(KIND)["solutionVersionArn"])
 
 
 def _redeploy(job: Job) -> dict[str, Any]:
     """Load the new model; the campaign switches to it when the update turns ACTIVE."""
-    update = job.body["latestCampaignUpdate"]
+    update = job.record(KIND)["latestCampaignUpdate"]
     _load(job, update["solutionVersionArn"])
     return {
         "solutionVersionArn": update["solutionVersionArn"],
@@ -179,6 +175,6 @@ HANDLERS: dict[str, Handler] = {
     "DeleteCampaign": delete_campaign,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): _deploy,
-    (KIND, "UPDATE"): _redeploy,
+    (KIND.name, "CREATE"): _deploy,
+    (KIND.name, "UPDATE"): _redeploy,
 }

@@ -24,12 +24,14 @@ from personalize_local.dataset_rows import delete_users
 from personalize_local.errors import InvalidInputException, LimitExceededException
 from personalize_local.event_log import forget_users
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import DATA_DELETION_JOB, DATASET, DATASET_GROUP
 from personalize_local.ops import Handler
-from personalize_local.resources import create_tags, require, start_create
+from personalize_local.records import DataDeletionJob
+from personalize_local.resources import create_tags, listed, require, start_create
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
-KIND = "data-deletion-job"
+KIND = DATA_DELETION_JOB
 MAX_PENDING = 5
 MAX_BYTES = 100 * 1024 * 1024
 _USER_IDS = DatasetSchema((Field("USER_ID", "string", nullable=False),))
@@ -39,14 +41,14 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
     tags = create_tags(p)
-    require(service, "dataset-group", group)
+    require(service, DATASET_GROUP, group)
     location = p["dataSource"].get("dataLocation", "")
     if not location.startswith("s3://"):
         raise InvalidInputException(
             f"dataSource.dataLocation {location!r} is not an S3 location such as "
             "s3://bucket/users-to-delete.csv."
         )
-    pending = [j for j in service.store.list_kind(KIND, group) if j["status"] == "PENDING"]
+    pending = [j for j in listed(service, KIND, group) if j["status"] == "PENDING"]
     if len(pending) >= MAX_PENDING:
         raise LimitExceededException(
             f"The dataset group {group} already has {len(pending)} PENDING data deletion jobs "
@@ -54,7 +56,7 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
         )
     arn = call.arn(f"data-deletion-job/{p['jobName']}")
     require_access(service, arn, reads=(location,))
-    body = {
+    body: DataDeletionJob = {
         "jobName": p["jobName"],
         "dataDeletionJobArn": arn,
         "datasetGroupArn": group,
@@ -68,13 +70,13 @@ def create_data_deletion_job(service: Service, call: Call) -> dict[str, Any]:
 
 def delete_listed_users(job: Job) -> dict[str, Any]:
     """Read the user ids, then remove their rows and events from the group."""
-    body = job.body
+    body = job.record(KIND)
     service = job.service
     users = read_user_ids(service, body["dataSource"]["dataLocation"])
     group = body["datasetGroupArn"]
     deleted = sum(
         delete_users(service, dataset["datasetArn"], users)
-        for dataset in service.store.list_kind("dataset", group)
+        for dataset in listed(service, DATASET, group)
     )
     return {"numDeleted": deleted + forget_users(service, group, users)}
 
@@ -113,5 +115,5 @@ HANDLERS: dict[str, Handler] = {
     "CreateDataDeletionJob": create_data_deletion_job,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): delete_listed_users,
+    (KIND.name, "CREATE"): delete_listed_users,
 }

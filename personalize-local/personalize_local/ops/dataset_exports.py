@@ -22,12 +22,14 @@ from personalize_local.dataset_rows import read_rows, read_source
 from personalize_local.errors import InvalidInputException
 from personalize_local.event_log import read_events
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import DATASET, DATASET_EXPORT_JOB, SCHEMA
 from personalize_local.ops import Handler
-from personalize_local.resources import create_tags, require, require_active, start_create
+from personalize_local.records import Dataset, DatasetExportJob
+from personalize_local.resources import create_tags, find, require, require_active, start_create
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
-KIND = "dataset-export-job"
+KIND = DATASET_EXPORT_JOB
 NOT_EXPORTABLE = ("ACTIONS", "ACTION_INTERACTIONS")
 ROWS_PER_FILE = 1_000_000
 
@@ -35,7 +37,7 @@ ROWS_PER_FILE = 1_000_000
 def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     tags = create_tags(p)
-    dataset = require_active(service, "dataset", p["datasetArn"])
+    dataset = require_active(service, DATASET, p["datasetArn"])
     if str(dataset["datasetType"]).upper() in NOT_EXPORTABLE:
         raise InvalidInputException(
             f"The dataset {p['datasetArn']} is a {str(dataset['datasetType']).title()} "
@@ -44,7 +46,7 @@ def create_dataset_export_job(service: Service, call: Call) -> dict[str, Any]:
     output_path(p["jobOutput"]["s3DataDestination"]["path"])
     arn = call.arn(f"dataset-export-job/{p['jobName']}")
     require_access(service, arn, writes=(p["jobOutput"]["s3DataDestination"]["path"],))
-    body = {
+    body: DatasetExportJob = {
         "jobName": p["jobName"],
         "datasetExportJobArn": arn,
         "datasetArn": p["datasetArn"],
@@ -70,12 +72,12 @@ def output_path(uri: str) -> tuple[str, str]:
 
 def export(job: Job) -> None:
     """Write the dataset's records of the job's ingestion mode as CSV parts."""
-    body = job.body
+    body = job.record(KIND)
     service = job.service
-    dataset = service.store.get(body["datasetArn"])
+    dataset = find(service, DATASET, body["datasetArn"])
     if dataset is None:
         raise JobFailed(f"The dataset {body['datasetArn']} no longer exists.")
-    names = parse_schema(require(service, "schema", dataset["schemaArn"])["schema"]).names
+    names = parse_schema(require(service, SCHEMA, dataset["schemaArn"])["schema"]).names
     rows = records(service, dataset, body["ingestionMode"]).reindex(columns=names)
     rows = rows.drop_duplicates().reset_index(drop=True)
     bucket, prefix = output_path(body["jobOutput"]["s3DataDestination"]["path"])
@@ -91,7 +93,7 @@ def export(job: Job) -> None:
             raise JobFailed(f"Could not write s3://{bucket}/{key}: {error}") from None
 
 
-def records(service: Service, dataset: dict[str, Any], mode: str) -> pd.DataFrame:
+def records(service: Service, dataset: Dataset, mode: str) -> pd.DataFrame:
     """The dataset's rows that arrived the way ``mode`` (BULK, PUT, ALL) names."""
     arn = dataset["datasetArn"]
     if mode == "BULK":
@@ -115,5 +117,5 @@ HANDLERS: dict[str, Handler] = {
     "CreateDatasetExportJob": create_dataset_export_job,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): export,
+    (KIND.name, "CREATE"): export,
 }

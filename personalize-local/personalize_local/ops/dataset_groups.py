@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from personalize_local.kinds import DATASET, DATASET_GROUP, EVENT_TRACKER, RECOMMENDER, SOLUTION
 from personalize_local.ops import Handler
+from personalize_local.records import DatasetGroup
 from personalize_local.resources import create_tags, delete_when_unused, start_create
 from personalize_local.service import Call, Service
 
-KIND = "dataset-group"
+KIND = DATASET_GROUP
 
 
 def create_dataset_group(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     arn = call.arn(f"dataset-group/{p['name']}")
-    body: dict[str, Any] = {
+    body: DatasetGroup = {
         "name": p["name"],
         "datasetGroupArn": arn,
         "status": "CREATE PENDING",
-        **{k: p[k] for k in ("roleArn", "kmsKeyArn", "domain") if k in p},
     }
+    if "roleArn" in p:
+        body["roleArn"] = p["roleArn"]
+    if "kmsKeyArn" in p:
+        body["kmsKeyArn"] = p["kmsKeyArn"]
+    if "domain" in p:
+        body["domain"] = p["domain"]
     tags = create_tags(p)
     start_create(service, KIND, arn, body, tags)
     return {"datasetGroupArn": arn, **({"domain": p["domain"]} if "domain" in p else {})}
 
 
-FIRST = ("event-tracker", "solution", "recommender", "dataset")
+FIRST = (EVENT_TRACKER, SOLUTION, RECOMMENDER, DATASET)
 """What must be deleted before a group: botocore's DeleteDatasetGroup names its event trackers,
 solutions and datasets; the developer guide's "Requirements for deleting Amazon Personalize
 resources" adds a domain group's recommenders. The rest (filters, metric attributions, data

@@ -19,26 +19,30 @@ from personalize_local.dataset_rows import ID_COLUMN, read_rows, write_rows
 from personalize_local.engine.training import MIN_INTERACTIONS, MIN_USERS_WITH_TWO
 from personalize_local.errors import ResourceInUseException
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import DATASET, DATASET_IMPORT_JOB, SCHEMA
 from personalize_local.ops import Handler
 from personalize_local.ops.metric_attributions import refresh_reports
+from personalize_local.records import DatasetImportJob
 from personalize_local.resources import (
     create_tags,
+    find,
     in_flight,
+    listed,
     require_active,
     start_create,
 )
 from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
-KIND = "dataset-import-job"
+KIND = DATASET_IMPORT_JOB
 
 
 def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     tags = create_tags(p)
     dataset_arn = p["datasetArn"]
-    require_active(service, "dataset", dataset_arn)
-    for other in service.store.list_kind(KIND, dataset_arn):
+    require_active(service, DATASET, dataset_arn)
+    for other in listed(service, KIND, dataset_arn):
         if in_flight(other):
             raise ResourceInUseException(
                 f"The dataset {dataset_arn} is already importing with "
@@ -46,7 +50,7 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
             )
     arn = call.arn(f"dataset-import-job/{p['jobName']}")
     require_access(service, arn, reads=(p["dataSource"].get("dataLocation", ""),))
-    body: dict[str, Any] = {
+    body: DatasetImportJob = {
         "jobName": p["jobName"],
         "datasetImportJobArn": arn,
         "datasetArn": dataset_arn,
@@ -63,12 +67,12 @@ def create_dataset_import_job(service: Service, call: Call) -> dict[str, Any]:
 
 def run_import(job: Job) -> dict[str, Any]:
     """Read, check and store the import's rows; fail naming the problem."""
-    body = job.body
+    body = job.record(KIND)
     service = job.service
-    dataset = service.store.get(body["datasetArn"])
+    dataset = find(service, DATASET, body["datasetArn"])
     if dataset is None:
         raise JobFailed(f"The dataset {body['datasetArn']} no longer exists.")
-    schema_doc = service.store.get(dataset.get("schemaArn", ""))
+    schema_doc = find(service, SCHEMA, dataset.get("schemaArn", ""))
     if schema_doc is None:
         raise JobFailed(f"The dataset {dataset['datasetArn']} has no schema to import with.")
     schema = parse_schema(schema_doc["schema"])
@@ -111,5 +115,5 @@ HANDLERS: dict[str, Handler] = {
     "CreateDatasetImportJob": create_dataset_import_job,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): run_import,
+    (KIND.name, "CREATE"): run_import,
 }

@@ -19,11 +19,12 @@ from typing import Any
 from personalize_local.avro_schema import DatasetSchema, Field, check_dataset_type, parse_schema
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, Work
+from personalize_local.kinds import DATASET, DATASET_IMPORT_JOB, SCHEMA
 from personalize_local.ops import Handler
-from personalize_local.resources import in_flight, require
+from personalize_local.resources import in_flight, listed, require
 from personalize_local.service import Call, Service
 
-KIND = "dataset"
+KIND = DATASET
 REPLACEABLE = ("ITEMS", "USERS")
 STATUS_PATHS = "status,latestDatasetUpdate.status"
 
@@ -41,10 +42,10 @@ def update_dataset(service: Service, call: Call) -> dict[str, Any]:
             f"The schema of a {dataset_type.title()} dataset cannot be replaced; only Items and "
             "Users datasets' schemas can."
         )
-    new = parse_schema(require(service, "schema", schema_arn)["schema"])
-    old = parse_schema(require(service, "schema", dataset["schemaArn"])["schema"])
+    new = parse_schema(require(service, SCHEMA, schema_arn)["schema"])
+    old = parse_schema(require(service, SCHEMA, dataset["schemaArn"])["schema"])
     check_replacement(old, new, dataset_type)
-    for job in service.store.list_kind("dataset-import-job", arn):
+    for job in listed(service, DATASET_IMPORT_JOB, arn):
         if in_flight(job):
             raise ResourceInUseException(
                 f"The dataset {arn} is importing with {job['datasetImportJobArn']}; "
@@ -94,12 +95,12 @@ def _describe(field: Field) -> str:
 
 def apply_update(job: Job) -> dict[str, Any]:
     """The dataset takes the new schema when its update becomes ACTIVE."""
-    return {"schemaArn": job.body["latestDatasetUpdate"]["schemaArn"]}
+    return {"schemaArn": job.record(KIND)["latestDatasetUpdate"]["schemaArn"]}
 
 
 HANDLERS: dict[str, Handler] = {
     "UpdateDataset": update_dataset,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "UPDATE"): apply_update,
+    (KIND.name, "UPDATE"): apply_update,
 }

@@ -15,10 +15,22 @@ from personalize_local.dataset_rows import delete_rows
 from personalize_local.domain_recipes import check_domain_dataset
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, Work
+from personalize_local.kinds import (
+    DATASET,
+    DATASET_GROUP,
+    DATASET_IMPORT_JOB,
+    EVENT_TRACKER,
+    RECOMMENDER,
+    SCHEMA,
+    SOLUTION,
+    SOLUTION_VERSION,
+)
 from personalize_local.ops import Handler
+from personalize_local.records import Dataset
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    listed,
     of_kind,
     require,
     require_active,
@@ -26,8 +38,7 @@ from personalize_local.resources import (
 )
 from personalize_local.service import Call, Service
 
-KIND = "dataset"
-IMPORT_KIND = "dataset-import-job"
+KIND = DATASET
 CREATABLE_TYPES = sorted(set(RULES) - {"EVENT_INTERACTIONS"})
 
 
@@ -47,7 +58,7 @@ def store_dataset(
 ) -> str:
     """Store a new dataset of a group in CREATE PENDING and start its lifecycle."""
     arn = dataset_arn(group_arn, dataset_type)
-    body: dict[str, Any] = {
+    body: Dataset = {
         "name": name,
         "datasetArn": arn,
         "datasetGroupArn": group_arn,
@@ -71,8 +82,8 @@ def create_dataset(service: Service, call: Call) -> dict[str, Any]:
             f"{', '.join(t.title() for t in CREATABLE_TYPES)}."
         )
     tags = create_tags(p)
-    group = require_active(service, "dataset-group", p["datasetGroupArn"])
-    schema = require(service, "schema", p["schemaArn"])
+    group = require_active(service, DATASET_GROUP, p["datasetGroupArn"])
+    schema = require(service, SCHEMA, p["schemaArn"])
     parsed = parse_schema(schema["schema"])
     check_dataset_type(parsed, dataset_type)
     check_domain_dataset(group.get("domain"), schema.get("domain"), parsed, dataset_type)
@@ -87,7 +98,7 @@ def delete_dataset(service: Service, call: Call) -> dict[str, Any]:
     training or recommender of its group, is in flight; its export jobs go with it."""
     arn = call.params["datasetArn"]
     group = require(service, KIND, arn)["datasetGroupArn"]
-    for tracker in service.store.list_kind("event-tracker", group):
+    for tracker in listed(service, EVENT_TRACKER, group):
         if arn in (
             tracker.get("interactionsDatasetArn"),
             tracker.get("eventInteractionsDatasetArn"),
@@ -98,10 +109,12 @@ def delete_dataset(service: Service, call: Call) -> dict[str, Any]:
             )
     trainings = tuple(
         version
-        for solution in service.store.list_kind("solution", group)
-        for version in of_kind(service, "solution-version", solution["solutionArn"])
+        for solution in listed(service, SOLUTION, group)
+        for version in of_kind(service, SOLUTION_VERSION, solution["solutionArn"])
     )
-    busy = of_kind(service, IMPORT_KIND, arn) + trainings + of_kind(service, "recommender", group)
+    busy = (
+        of_kind(service, DATASET_IMPORT_JOB, arn) + trainings + of_kind(service, RECOMMENDER, group)
+    )
     delete_when_unused(service, KIND, arn, busy=busy)
     return {}
 
@@ -116,5 +129,5 @@ HANDLERS: dict[str, Handler] = {
     "DeleteDataset": delete_dataset,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "DELETE"): forget_dataset,
+    (KIND.name, "DELETE"): forget_dataset,
 }

@@ -15,16 +15,20 @@ import uuid
 from typing import Any
 
 from personalize_local.errors import LimitExceededException
+from personalize_local.kinds import DATASET, DATASET_GROUP, EVENT_TRACKER
 from personalize_local.ops import Handler
 from personalize_local.ops.datasets import dataset_arn, store_dataset
+from personalize_local.records import EventTracker
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    find,
+    listed,
     require_active,
 )
 from personalize_local.service import Call, Service
 
-KIND = "event-tracker"
+KIND = EVENT_TRACKER
 EVENTS_TYPE = "EVENT_INTERACTIONS"
 
 
@@ -32,8 +36,8 @@ def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
     tags = create_tags(p)
-    require_active(service, "dataset-group", group)
-    existing = service.store.list_kind(KIND, group)
+    require_active(service, DATASET_GROUP, group)
+    existing = listed(service, KIND, group)
     if existing:
         raise LimitExceededException(
             f"The dataset group {group} already has the event tracker "
@@ -42,7 +46,7 @@ def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     arn = call.arn(f"event-tracker/{p['name']}")
     interactions = dataset_arn(group, "INTERACTIONS")
     events = dataset_arn(group, EVENTS_TYPE)
-    body: dict[str, Any] = {
+    body: EventTracker = {
         "name": p["name"],
         "eventTrackerArn": arn,
         "accountId": call.account_id,
@@ -52,10 +56,11 @@ def create_event_tracker(service: Service, call: Call) -> dict[str, Any]:
         "interactionsDatasetArn": interactions,
         "eventInteractionsDatasetArn": events,
     }
-    service.store.create(arn, KIND, body, parent=group)
+    service.store.create(arn, KIND.name, body, parent=group)
     service.store.set_tags(arn, tags)
-    if service.store.get(events) is None:
-        schema = (service.store.get(interactions) or {}).get("schemaArn")
+    if find(service, DATASET, events) is None:
+        source = find(service, DATASET, interactions)
+        schema = source.get("schemaArn") if source else None
         store_dataset(service, group, EVENTS_TYPE, f"{p['name']}-events", schema, {})
     service.lifecycle.begin(arn)
     return {"eventTrackerArn": arn, "trackingId": body["trackingId"]}
@@ -66,9 +71,9 @@ def delete_event_tracker(service: Service, call: Call) -> dict[str, Any]:
     return {}
 
 
-def tracker_for(service: Service, tracking_id: str) -> dict[str, Any] | None:
+def tracker_for(service: Service, tracking_id: str) -> EventTracker | None:
     """The event tracker document with this trackingId (for PutEvents), or None."""
-    for tracker in service.store.list_kind(KIND):
+    for tracker in listed(service, KIND):
         if tracker["trackingId"] == tracking_id:
             return tracker
     return None

@@ -16,10 +16,12 @@ from personalize_local.avro_schema import DatasetSchema, parse_schema
 from personalize_local.errors import InvalidInputException
 from personalize_local.event_log import append_events
 from personalize_local.impressions import impression_of
+from personalize_local.kinds import DATASET, SCHEMA
 from personalize_local.ops import Handler
 from personalize_local.ops.event_trackers import tracker_for
 from personalize_local.ops.metric_attributions import refresh_reports
 from personalize_local.ops.put_records import field_name, field_value, parse_properties
+from personalize_local.resources import find, listed
 from personalize_local.service import Call, Service
 
 RESERVED = frozenset({"userid", "sessionid", "eventtype", "timestamp", "recommendationid",
@@ -57,9 +59,9 @@ def put_events(service: Service, call: Call) -> dict[str, Any]:
 
 
 def _interactions_schema(service: Service, group_arn: str) -> DatasetSchema | None:
-    for dataset in service.store.list_kind("dataset", parent=group_arn):
+    for dataset in listed(service, DATASET, parent=group_arn):
         if str(dataset.get("datasetType", "")).upper() == "INTERACTIONS":
-            schema = service.store.get(dataset["schemaArn"])
+            schema = find(service, SCHEMA, dataset["schemaArn"])
             return parse_schema(schema["schema"]) if schema else None
     return None
 

@@ -11,17 +11,21 @@ from typing import Any
 from personalize_facts.filters import FilterExpression, FilterExpressionError, compile_filter
 from personalize_local.avro_schema import parse_schema
 from personalize_local.errors import InvalidInputException, LimitExceededException
+from personalize_local.kinds import DATASET, DATASET_GROUP, FILTER, SCHEMA
 from personalize_local.ops import Handler
 from personalize_local.ops.datasets import dataset_arn
+from personalize_local.records import Filter
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    find,
+    listed,
     require_active,
     start_create,
 )
 from personalize_local.service import Call, Service
 
-KIND = "filter"
+KIND = FILTER
 MAX_ACTIVE = 10
 """Filters per dataset group in ACTIVE state (the real service's quota)."""
 
@@ -30,8 +34,8 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
     group = p["datasetGroupArn"]
     tags = create_tags(p)
-    require_active(service, "dataset-group", group)
-    active = [f for f in service.store.list_kind(KIND, group) if f["status"] == "ACTIVE"]
+    require_active(service, DATASET_GROUP, group)
+    active = [f for f in listed(service, KIND, group) if f["status"] == "ACTIVE"]
     if len(active) >= MAX_ACTIVE:
         # The real service's quota and wording (docs/aws-facts.md#errors, CreateFilter).
         raise LimitExceededException(
@@ -43,7 +47,7 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
         raise InvalidInputException(str(error)) from None
     _check_fields(service, group, expression)
     arn = call.arn(f"filter/{p['name']}")
-    body = {
+    body: Filter = {
         "name": p["name"],
         "filterArn": arn,
         "datasetGroupArn": group,
@@ -56,14 +60,18 @@ def create_filter(service: Service, call: Call) -> dict[str, Any]:
 
 def _check_fields(service: Service, group: str, expression: FilterExpression) -> None:
     for dataset, name in sorted(expression.fields):
-        stored = service.store.get(dataset_arn(group, dataset.upper()))
+        stored = find(service, DATASET, dataset_arn(group, dataset.upper()))
         if stored is None:
             raise InvalidInputException(
                 f"The filter reads {dataset}.{name}, but the dataset group {group} has no "
                 f"{dataset} dataset. Create it first."
             )
-        schema_doc = service.store.get(stored.get("schemaArn", "")) or {}
-        if "schema" in schema_doc and parse_schema(schema_doc["schema"]).field(name) is None:
+        schema_doc = find(service, SCHEMA, stored.get("schemaArn", ""))
+        if (
+            schema_doc
+            and "schema" in schema_doc
+            and parse_schema(schema_doc["schema"]).field(name) is None
+        ):
             raise InvalidInputException(
                 f"The filter reads {dataset}.{name}, but the {dataset} dataset's schema has no "
                 f"field {name}."

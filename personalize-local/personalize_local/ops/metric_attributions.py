@@ -21,10 +21,21 @@ from personalize_local.batch_io import s3_location
 from personalize_local.engine.data import load_group
 from personalize_local.errors import InvalidInputException, ResourceAlreadyExistsException
 from personalize_local.jobs import Job, Work
+from personalize_local.kinds import (
+    CAMPAIGN,
+    DATASET_GROUP,
+    METRIC_ATTRIBUTION,
+    RECOMMENDER,
+    SOLUTION,
+    SOLUTION_VERSION,
+)
 from personalize_local.ops import Handler
+from personalize_local.records import MetricAttribution
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    find,
+    listed,
     page,
     require_active,
     start_create,
@@ -33,14 +44,14 @@ from personalize_local.s3_access import require_access
 from personalize_local.service import Call, Service
 
 log = logging.getLogger("personalize_local.attribution")
-KIND = "metric-attribution"
+KIND = METRIC_ATTRIBUTION
 MAX_METRICS = 10
 
 
 def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    group = require_active(service, "dataset-group", p["datasetGroupArn"])
-    existing = service.store.list_kind(KIND, parent=group["datasetGroupArn"])
+    group = require_active(service, DATASET_GROUP, p["datasetGroupArn"])
+    existing = listed(service, KIND, parent=group["datasetGroupArn"])
     if existing:
         raise ResourceAlreadyExistsException(
             f"The dataset group {group['datasetGroupArn']} already has the metric attribution "
@@ -52,7 +63,7 @@ def create_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
     tags = create_tags(p)
     arn = call.arn(f"metric-attribution/{p['name']}")
     require_access(service, arn, writes=(output["path"],) if output else ())
-    body = {
+    body: MetricAttribution = {
         "name": p["name"],
         "metricAttributionArn": arn,
         "datasetGroupArn": group["datasetGroupArn"],
@@ -69,14 +80,13 @@ def list_metric_attribution_metrics(service: Service, call: Call) -> dict[str, A
     if not arn:
         raise InvalidInputException("Give the metricAttributionArn whose metrics to list.")
     # botocore's model lists no ResourceNotFoundException here: an unknown one lists nothing.
-    attribution = service.store.get(arn) if service.store.kind_of(arn) == KIND else None
-    metrics = [
-        {**m, "creationDateTime": -i} for i, m in enumerate((attribution or {}).get("metrics", []))
-    ]
-    listed = page(metrics, call.params, "metrics")
-    listed["metrics"] = [{k: v for k, v in m.items() if k != "creationDateTime"}
-                         for m in listed["metrics"]]  # fmt: skip
-    return listed
+    attribution = find(service, KIND, arn) if service.store.kind_of(arn) == KIND.name else None
+    stored = attribution.get("metrics", []) if attribution else []
+    metrics = [{**m, "creationDateTime": -i} for i, m in enumerate(stored)]
+    answer = page(metrics, call.params, "metrics")
+    answer["metrics"] = [{k: v for k, v in m.items() if k != "creationDateTime"}
+                         for m in answer["metrics"]]  # fmt: skip
+    return answer
 
 
 def update_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
@@ -106,14 +116,14 @@ def delete_metric_attribution(service: Service, call: Call) -> dict[str, Any]:
 
 def _first_report(job: Job) -> None:
     """Report what the group already holds once the attribution exists."""
-    _write(job.service, job.body)
+    _write(job.service, job.record(KIND))
 
 
 def refresh_reports(service: Service, group_arn: str | None) -> None:
     """Rewrite the report of the group's metric attribution, if it has an ACTIVE one."""
     if group_arn is None:
         return
-    for attribution in service.store.list_kind(KIND, parent=group_arn):
+    for attribution in listed(service, KIND, parent=group_arn):
         if attribution.get("status") == "ACTIVE":
             try:
                 _write(service, attribution)
@@ -121,7 +131,7 @@ def refresh_reports(service: Service, group_arn: str | None) -> None:
                 log.exception("could not write the report of %s", attribution["name"])
 
 
-def _write(service: Service, attribution: dict[str, Any]) -> None:
+def _write(service: Service, attribution: MetricAttribution) -> None:
     destination = attribution["metricsOutputConfig"].get("s3DataDestination")
     if not destination:
         return
@@ -139,13 +149,13 @@ def _write(service: Service, attribution: dict[str, Any]) -> None:
 def _codes(service: Service, group_arn: str) -> dict[str, tuple[str, str | None]]:
     """recommendationId code -> (campaign ARN, solution version) or (recommender ARN, None)."""
     codes: dict[str, tuple[str, str | None]] = {}
-    for solution in service.store.list_kind("solution", parent=group_arn):
-        versions = service.store.list_kind("solution-version", parent=solution["solutionArn"])
-        for campaign in service.store.list_kind("campaign", parent=solution["solutionArn"]):
+    for solution in listed(service, SOLUTION, parent=group_arn):
+        versions = listed(service, SOLUTION_VERSION, parent=solution["solutionArn"])
+        for campaign in listed(service, CAMPAIGN, parent=solution["solutionArn"]):
             for version in versions:
                 arn = version["solutionVersionArn"]
                 codes[source_code(campaign["campaignArn"], arn)] = (campaign["campaignArn"], arn)
-    for recommender in service.store.list_kind("recommender", parent=group_arn):
+    for recommender in listed(service, RECOMMENDER, parent=group_arn):
         arn = recommender["recommenderArn"]
         codes[source_code(arn, arn)] = (arn, None)
     return codes
@@ -179,5 +189,5 @@ HANDLERS: dict[str, Handler] = {
     "DeleteMetricAttribution": delete_metric_attribution,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): _first_report,
+    (KIND.name, "CREATE"): _first_report,
 }

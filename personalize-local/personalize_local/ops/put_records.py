@@ -30,8 +30,10 @@ from personalize_local.errors import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
+from personalize_local.kinds import DATASET, SCHEMA
 from personalize_local.ops import Handler
-from personalize_local.resources import require
+from personalize_local.records import Dataset
+from personalize_local.resources import listed, require
 from personalize_local.service import Call, Service
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -100,8 +102,8 @@ def _put(
     put_rows(service, dataset_arn, _frame(schema, rows))
 
 
-def _active(service: Service, dataset_arn: str) -> dict[str, Any]:
-    dataset = require(service, "dataset", dataset_arn)
+def _active(service: Service, dataset_arn: str) -> Dataset:
+    dataset = require(service, DATASET, dataset_arn)
     if dataset.get("status") != "ACTIVE":
         raise ResourceInUseException(
             f"The dataset {dataset_arn} is in {dataset.get('status')} status; "
@@ -110,8 +112,8 @@ def _active(service: Service, dataset_arn: str) -> dict[str, Any]:
     return dataset
 
 
-def _by_tracking_id(service: Service, tracking_id: str) -> dict[str, Any]:
-    for dataset in service.store.list_kind("dataset"):
+def _by_tracking_id(service: Service, tracking_id: str) -> Dataset:
+    for dataset in listed(service, DATASET):
         if dataset.get("trackingId") == tracking_id:
             return _active(service, dataset["datasetArn"])
     raise ResourceNotFoundException(
@@ -119,8 +121,8 @@ def _by_tracking_id(service: Service, tracking_id: str) -> dict[str, Any]:
     )
 
 
-def _schema(service: Service, dataset: dict[str, Any]) -> DatasetSchema:
-    return parse_schema(require(service, "schema", dataset["schemaArn"])["schema"])
+def _schema(service: Service, dataset: Dataset) -> DatasetSchema:
+    return parse_schema(require(service, SCHEMA, dataset["schemaArn"])["schema"])
 
 
 def field_name(key: str, schema: DatasetSchema | None) -> str:

@@ -31,31 +31,34 @@ from personalize_local.engine.model_files import forget_model, load_model, save_
 from personalize_local.engine.training import MIN_INTERACTIONS, TrainingError, train
 from personalize_local.errors import InvalidInputException, ResourceInUseException, not_found
 from personalize_local.jobs import Job, JobFailed, Work
+from personalize_local.kinds import DATASET_GROUP, RECOMMENDER
 from personalize_local.ops import Handler
+from personalize_local.records import Recommender
 from personalize_local.resources import (
     create_tags,
-    delete_when_unused,
+    delete_unless_updating,
+    find,
     in_flight,
     require,
     require_active,
     start_create,
     start_update,
+    updating,
 )
 from personalize_local.service import Call, Service
 from personalize_local.serving import Target
 from personalize_local.stamped_cache import StampedCache
 
-KIND = "recommender"
-UPDATE_MEMBER = "latestRecommenderUpdate"
+KIND = RECOMMENDER
 RETRAIN_STATUS = "_retrain.status"
 RETRAIN_EVERY_SECONDS = 7 * 86_400
 _RETRAIN_LOCK = threading.Lock()
-_TARGETS: StampedCache[tuple[dict[str, Any], Target]] = StampedCache()
+_TARGETS: StampedCache[tuple[Recommender, Target]] = StampedCache()
 
 
 def create_recommender(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    group = require_active(service, "dataset-group", p["datasetGroupArn"])
+    group = require_active(service, DATASET_GROUP, p["datasetGroupArn"])
     use_case = _use_case(p["recipeArn"])
     if group.get("domain") != use_case.domain:
         raise InvalidInputException(
@@ -67,7 +70,7 @@ def create_recommender(service: Service, call: Call) -> dict[str, Any]:
     exploration.check(p.get("recommenderConfig", {}), use_case.name)
     tags = create_tags(p)
     arn = call.arn(f"recommender/{p['name']}")
-    body: dict[str, Any] = {
+    body: Recommender = {
         "name": p["name"],
         "recommenderArn": arn,
         "datasetGroupArn": group["datasetGroupArn"],
@@ -96,7 +99,7 @@ def update_recommender(service: Service, call: Call) -> dict[str, Any]:
         )
     config = {**body["recommenderConfig"], **call.params["recommenderConfig"]}
     exploration.check(config, _use_case(body["recipeArn"]).name)
-    start_update(service, KIND, arn, UPDATE_MEMBER, {"recommenderConfig": config}, "CREATE")
+    start_update(service, KIND, arn, {"recommenderConfig": config}, "CREATE")
     return {"recommenderArn": arn}
 
 
@@ -109,12 +112,7 @@ def start_recommender(service: Service, call: Call) -> dict[str, Any]:
 
 
 def delete_recommender(service: Service, call: Call) -> dict[str, Any]:
-    arn = call.params["recommenderArn"]
-    body = require(service, KIND, arn)
-    if in_flight(body.get(UPDATE_MEMBER, {})):
-        raise ResourceInUseException(f"Cannot delete the recommender {arn} while it is updating.")
-    delete_when_unused(service, KIND, arn)
-    return {}
+    return delete_unless_updating(service, KIND, call.params["recommenderArn"])
 
 
 def recommender_target(service: Service, arn: str) -> Target:
@@ -128,7 +126,7 @@ def recommender_target(service: Service, arn: str) -> Target:
     return target
 
 
-def _read_target(service: Service, arn: str) -> tuple[dict[str, Any], Target]:
+def _read_target(service: Service, arn: str) -> tuple[Recommender, Target]:
     body = require(service, KIND, arn)
     if body["status"] != "ACTIVE":
         raise InvalidInputException(
@@ -138,7 +136,7 @@ def _read_target(service: Service, arn: str) -> tuple[dict[str, Any], Target]:
     try:
         model = load_model(service, body["_model"])
     except (KeyError, FileNotFoundError):
-        raise not_found(KIND, arn) from None
+        raise not_found(KIND.name, arn) from None
     use_case = _use_case(body["recipeArn"])
     config = body["recommenderConfig"]
     return body, Target(arn, body["datasetGroupArn"], use_case, model, arn, config)
@@ -166,14 +164,15 @@ def domain_keep(
     return mask
 
 
-def retrain_if_due(service: Service, body: dict[str, Any]) -> None:
+def retrain_if_due(service: Service, body: Recommender) -> None:
     """Start the weekly retraining of an ACTIVE recommender if its week (scaled) is over."""
     period = RETRAIN_EVERY_SECONDS * service.settings.latency
     if period <= 0 or body["status"] != "ACTIVE" or not _retrain_due(body, period):
         return
     arn = body["recommenderArn"]
     with _RETRAIN_LOCK:
-        if not _retrain_due(service.store.get(arn) or {}, period):
+        current = find(service, KIND, arn)
+        if current is None or not _retrain_due(current, period):
             return
         now = time.time()
         retrain = {"status": "RETRAIN PENDING", "creationDateTime": now, "lastUpdatedDateTime": now}
@@ -181,7 +180,7 @@ def retrain_if_due(service: Service, body: dict[str, Any]) -> None:
     service.lifecycle.begin(arn, "RETRAIN", RETRAIN_STATUS)
 
 
-def _retrain_due(body: dict[str, Any], period: float) -> bool:
+def _retrain_due(body: Recommender, period: float) -> bool:
     """True if no retraining runs and the last one (or the training) is ``period`` old."""
     retrain = body.get("_retrain", {})
     last = retrain.get("creationDateTime", body.get("_trainedAt", 0))
@@ -190,7 +189,7 @@ def _retrain_due(body: dict[str, Any], period: float) -> bool:
 
 def _transition(service: Service, arn: str, needs: str, verb: str) -> dict[str, Any]:
     body = require(service, KIND, arn)
-    if body["status"] != needs or in_flight(body.get(UPDATE_MEMBER, {})):
+    if body["status"] != needs or updating(KIND, body):
         raise ResourceInUseException(
             f"The recommender {arn} is in {body['status']} status; only an {needs} recommender "
             f"can be {'stopped' if verb == 'STOP' else 'started'}."
@@ -213,11 +212,10 @@ def _use_case(arn: str) -> DomainRecipe:
 
 def _create_or_update(job: Job) -> dict[str, Any] | None:
     """Train a new recommender, or apply its update (retraining if its training data changed)."""
-    body = job.body
-    update = body.get(UPDATE_MEMBER, {})
-    if not in_flight(update):
+    body = job.record(KIND)
+    if not updating(KIND, body):
         return _fit(job)
-    config = update["recommenderConfig"]
+    config = body["latestRecommenderUpdate"]["recommenderConfig"]
     changed = config.get("trainingDataConfig") != body["recommenderConfig"].get(
         "trainingDataConfig"
     )
@@ -233,14 +231,15 @@ def _stop(job: Job) -> None:
 
 
 def _forget(job: Job) -> None:
-    for key in ("_model", "_previousModel"):
-        if job.body.get(key):
-            forget_model(job.service, job.body[key])
+    body = job.record(KIND)
+    for model in (body.get("_model"), body.get("_previousModel")):
+        if model:
+            forget_model(job.service, model)
 
 
 def _fit(job: Job) -> dict[str, Any]:
     """Train the use case's model on the group's events of its types; keep it and its metrics."""
-    body = job.body
+    body = job.record(KIND)
     use_case = _use_case(body["recipeArn"])
     group = load_group(job.service, body["datasetGroupArn"])
     rows = _of_types(group.interactions, use_case.event_types)
@@ -257,8 +256,9 @@ def _fit(job: Job) -> dict[str, Any]:
     assert trained is not None
     key = f"{job.arn}/model/{uuid.uuid4().hex[:8]}"
     save_model(job.service, key, trained.model)
-    if body.get("_previousModel"):
-        forget_model(job.service, body["_previousModel"])
+    previous = body.get("_previousModel")
+    if previous:
+        forget_model(job.service, previous)
     return {
         "modelMetrics": trained.metrics,
         "_model": key,
@@ -284,8 +284,8 @@ HANDLERS: dict[str, Handler] = {
     "DeleteRecommender": delete_recommender,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "CREATE"): _create_or_update,
-    (KIND, "RETRAIN"): _retrain,
-    (KIND, "STOP"): _stop,
-    (KIND, "DELETE"): _forget,
+    (KIND.name, "CREATE"): _create_or_update,
+    (KIND.name, "RETRAIN"): _retrain,
+    (KIND.name, "STOP"): _stop,
+    (KIND.name, "DELETE"): _forget,
 }

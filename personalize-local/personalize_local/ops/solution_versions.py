@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from personalize_local import auto_training
 from personalize_local.actions import RECIPE_TYPE as NEXT_BEST_ACTION
@@ -21,10 +21,11 @@ from personalize_local.engine.training import TrainingError, train
 from personalize_local.engine.tuning import tune
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, JobFailed, Work
-from personalize_local.kinds import KINDS
+from personalize_local.kinds import SOLUTION, SOLUTION_VERSION
 from personalize_local.ops import Handler
 from personalize_local.recipe_catalogue import recipe_of
-from personalize_local.resources import create_tags, page, require, require_active
+from personalize_local.records import Solution, SolutionVersion
+from personalize_local.resources import create_tags, find, listed, page, require, require_active
 from personalize_local.service import Call, Service
 
 COPIED = (
@@ -37,20 +38,14 @@ COPIED = (
     "performIncrementalUpdate",
 )
 _AUTO_LOCK = threading.Lock()
-VERSION_KIND = "solution-version"
-VERSIONS = KINDS[VERSION_KIND]
-
-
-VERSION_KIND = "solution-version"
-IN_FLIGHT = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
-"""A solution version's statuses while it trains."""
+VERSION_KIND = SOLUTION_VERSION
 
 
 def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    solution = require_active(service, "solution", p["solutionArn"])
+    solution = require_active(service, SOLUTION, p["solutionArn"])
     mode = p.get("trainingMode", "FULL")
-    versions = service.store.list_kind(VERSION_KIND, parent=solution["solutionArn"])
+    versions = listed(service, VERSION_KIND, parent=solution["solutionArn"])
     _check_mode(solution, mode, versions)
     _check_idle(solution, versions)
     tags = create_tags(p)
@@ -60,28 +55,30 @@ def create_solution_version(service: Service, call: Call) -> dict[str, Any]:
 
 
 def start_version(
-    service: Service, solution: dict[str, Any], mode: str, training_type: str, name: str | None
+    service: Service, solution: Solution, mode: str, training_type: str, name: str | None
 ) -> str:
     """Store a new version in CREATE PENDING and start its training; its ARN."""
     arn = f"{solution['solutionArn']}/{uuid.uuid4().hex[:8]}"
-    body: dict[str, Any] = {
+    members = cast(dict[str, Any], solution)
+    body = {
         "solutionVersionArn": arn,
         "solutionArn": solution["solutionArn"],
-        **{k: solution[k] for k in COPIED if k in solution},
+        **{k: members[k] for k in COPIED if k in members},
         "trainingMode": mode,
         "trainingType": training_type,
         "status": "CREATE PENDING",
         "_interactions": _interactions_stamp(service, solution["datasetGroupArn"]),
         **({"name": name} if name else {}),
     }
-    service.store.create(arn, VERSION_KIND, body, parent=solution["solutionArn"])
+    record = cast(SolutionVersion, body)  # with the solution's members it copies (COPIED)
+    service.store.create(arn, VERSION_KIND.name, record, parent=solution["solutionArn"])
     service.lifecycle.begin(arn)
     return arn
 
 
-def _check_idle(solution: dict[str, Any], versions: list[dict[str, Any]]) -> None:
+def _check_idle(solution: Solution, versions: list[SolutionVersion]) -> None:
     for version in versions:
-        if VERSIONS.in_flight(version["status"]):
+        if VERSION_KIND.in_flight(version["status"]):
             raise ResourceInUseException(
                 f"The solution {solution['solutionArn']} is already training "
                 f"{version['solutionVersionArn']} ({version['status']}); wait for it or stop it."
@@ -92,7 +89,7 @@ def _interactions_stamp(service: Service, group_arn: str) -> list[float]:
     return list(data_stamp(service, group_arn, INTERACTION_TYPES))
 
 
-def train_if_due(service: Service, solution: dict[str, Any]) -> None:
+def train_if_due(service: Service, solution: Solution) -> None:
     """Start the automatic training whose slot has begun, if its rules let it run.
 
     The version shows ``trainingType`` AUTOMATIC (botocore's TrainingType) and ``trainingMode``
@@ -104,16 +101,18 @@ def train_if_due(service: Service, solution: dict[str, Any]) -> None:
         return
     arn = solution["solutionArn"]
     with _AUTO_LOCK:
-        current = service.store.get(arn) or {}
+        current = find(service, SOLUTION, arn)
+        if current is None:
+            return
         done = {"since": auto_training.started_at(current), "slot": slot}
         last = current.get("_autoTraining") or {}
         if last.get("since") == done["since"] and last.get("slot", -1) >= slot:
             return
         service.store.update(arn, {"_autoTraining": done})
-        versions = service.store.list_kind(VERSION_KIND, parent=arn)
+        versions = listed(service, VERSION_KIND, parent=arn)
         if slot == 0 and auto_training.skips_first(current, versions, latency):
             return
-        if any(VERSIONS.in_flight(v["status"]) for v in versions):
+        if any(VERSION_KIND.in_flight(v["status"]) for v in versions):
             return
         stamp = _interactions_stamp(service, current["datasetGroupArn"])
         if versions and versions[-1].get("_interactions") == stamp:
@@ -121,7 +120,7 @@ def train_if_due(service: Service, solution: dict[str, Any]) -> None:
         start_version(service, current, "AUTOTRAIN", "AUTOMATIC", None)
 
 
-def _check_mode(solution: dict[str, Any], mode: str, versions: list[dict[str, Any]]) -> None:
+def _check_mode(solution: Solution, mode: str, versions: list[SolutionVersion]) -> None:
     """Personalize's rules: UPDATE needs a recipe that allows it and an ACTIVE FULL version."""
     if mode == "AUTOTRAIN":
         raise InvalidInputException(
@@ -145,8 +144,8 @@ def _check_mode(solution: dict[str, Any], mode: str, versions: list[dict[str, An
 def list_solution_versions(service: Service, call: Call) -> dict[str, Any]:
     solution = call.params.get("solutionArn")
     if solution:
-        train_if_due(service, require(service, "solution", solution))
-    versions = service.store.list_kind(VERSION_KIND, parent=solution)
+        train_if_due(service, require(service, SOLUTION, solution))
+    versions = listed(service, VERSION_KIND, parent=solution)
     return page(versions, call.params, "solutionVersions")
 
 
@@ -173,7 +172,7 @@ def get_solution_metrics(service: Service, call: Call) -> dict[str, Any]:
 
 def _train(job: Job) -> dict[str, Any] | None:
     """Fit the recipe's model on the group's interactions; keep the model and its metrics."""
-    version = job.body
+    version = job.record(VERSION_KIND)
     started = time.monotonic()
     found = recipe_of(version["recipeArn"])
     config = version.get("solutionConfig", {})
@@ -213,9 +212,23 @@ def _train(job: Job) -> dict[str, Any] | None:
     save_model(job.service, job.arn, trained.model)
     return {
         "metrics": trained.metrics,
-        "trainingHours": round((time.monotonic() - started) / 3600, 6),
+        "trainingHours": training_hours(time.monotonic() - started, job.service.settings.latency),
         **tuned_params,
     }
+
+
+def training_hours(fit_seconds: float, latency: float) -> float:
+    """The ``trainingHours`` a version reports: its job's time on the scaled clock, in hours.
+
+    AWS reports the hours it bills (docs/aws-facts.md#training-hours); the local job lasts the
+    typical training scaled by ``--latency``, or longer when the fit takes longer, so the scaled
+    hours are at least the typical hour. With ``--latency instant`` there is no clock to scale
+    and a version reports the typical hour (the local rule).
+    """
+    typical = VERSION_KIND.seconds("CREATE")
+    if latency <= 0:
+        return round(typical / 3600, 6)
+    return round(max(fit_seconds / latency, typical) / 3600, 6)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -225,5 +238,5 @@ HANDLERS: dict[str, Handler] = {
     "GetSolutionMetrics": get_solution_metrics,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (VERSION_KIND, "CREATE"): _train,
+    (VERSION_KIND.name, "CREATE"): _train,
 }

@@ -16,12 +16,15 @@ from personalize_local.engine.model_files import forget_model
 from personalize_local.engine.tuning import check_hpo_config
 from personalize_local.errors import InvalidInputException, ResourceInUseException
 from personalize_local.jobs import Job, Work
+from personalize_local.kinds import CAMPAIGN, DATASET_GROUP, SOLUTION
 from personalize_local.ops import Handler
 from personalize_local.ops.solution_versions import VERSION_KIND, train_if_due
 from personalize_local.recipe_catalogue import recipe_of
+from personalize_local.records import Solution
 from personalize_local.resources import (
     create_tags,
     delete_when_unused,
+    listed,
     of_kind,
     require,
     require_active,
@@ -30,12 +33,12 @@ from personalize_local.resources import (
 )
 from personalize_local.service import Call, Service
 
-KIND = "solution"
+KIND = SOLUTION
 
 
 def create_solution(service: Service, call: Call) -> dict[str, Any]:
     p = call.params
-    require_active(service, "dataset-group", p["datasetGroupArn"])
+    require_active(service, DATASET_GROUP, p["datasetGroupArn"])
     if p.get("performAutoML"):
         raise InvalidInputException(
             "performAutoML is not supported by the local service: name a recipeArn instead."
@@ -50,7 +53,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
     _check_hpo(p.get("performHPO", False), config)
     tags = create_tags(p)
     arn = call.arn(f"solution/{p['name']}")
-    body: dict[str, Any] = {
+    body: Solution = {
         "name": p["name"],
         "solutionArn": arn,
         "recipeArn": p["recipeArn"],
@@ -62,8 +65,9 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
         "performIncrementalUpdate": p.get("performIncrementalUpdate", False),
         "solutionConfig": config,
         "status": "CREATE PENDING",
-        **({"eventType": p["eventType"]} if "eventType" in p else {}),
     }
+    if "eventType" in p:
+        body["eventType"] = p["eventType"]
     start_create(service, KIND, arn, body, tags, parent=p["datasetGroupArn"])
     return {"solutionArn": arn}
 
@@ -71,7 +75,7 @@ def create_solution(service: Service, call: Call) -> dict[str, Any]:
 def describe_solution(service: Service, call: Call) -> dict[str, Any]:
     body = require(service, KIND, call.params["solutionArn"])
     train_if_due(service, body)
-    versions = service.store.list_kind(VERSION_KIND, parent=body["solutionArn"])
+    versions = listed(service, VERSION_KIND, parent=body["solutionArn"])
     if versions:
         body["latestSolutionVersion"] = versions[-1]
     return {"solution": body}
@@ -89,20 +93,21 @@ def update_solution(service: Service, call: Call) -> dict[str, Any]:
         **{k: p[k] for k in members if k in p},
         "solutionUpdateConfig": p.get("solutionUpdateConfig", {}),
     }
-    start_update(service, KIND, arn, "latestSolutionUpdate", changes, "UPDATE")
+    start_update(service, KIND, arn, changes, "UPDATE")
     return {"solutionArn": arn}
 
 
 def _apply_update(job: Job) -> dict[str, Any]:
     """The solution's members as the update sets them (written when it turns ACTIVE)."""
-    update = job.body["latestSolutionUpdate"]
-    changes = {
+    solution = job.record(KIND)
+    update = solution["latestSolutionUpdate"]
+    changes: dict[str, Any] = {
         k: update[k] for k in ("performAutoTraining", "performIncrementalUpdate") if k in update
     }
     config = update.get("solutionUpdateConfig", {}).get("autoTrainingConfig")
     if config:
         changes["solutionConfig"] = {
-            **job.body.get("solutionConfig", {}),
+            **solution.get("solutionConfig", {}),
             "autoTrainingConfig": config,
         }
     return changes
@@ -111,7 +116,7 @@ def _apply_update(job: Job) -> dict[str, Any]:
 def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     arn = call.params["solutionArn"]
     require(service, KIND, arn)
-    for campaign in service.store.list_kind("campaign"):
+    for campaign in listed(service, CAMPAIGN):
         used = {campaign.get("solutionVersionArn", "")}
         used.add(campaign.get("latestCampaignUpdate", {}).get("solutionVersionArn", ""))
         if any(version.startswith(arn + "/") for version in used):
@@ -122,13 +127,13 @@ def delete_solution(service: Service, call: Call) -> dict[str, Any]:
     # botocore's DeleteSolution: refused while one of its versions is CREATE PENDING or IN
     # PROGRESS; its versions go with it.
     delete_when_unused(
-        service, KIND, arn, first=("campaign",), busy=of_kind(service, VERSION_KIND, arn)
+        service, KIND, arn, first=(CAMPAIGN,), busy=of_kind(service, VERSION_KIND, arn)
     )
     return {}
 
 
 def _delete_versions(job: Job) -> None:
-    for version in job.service.store.list_kind(VERSION_KIND, parent=job.arn):
+    for version in listed(job.service, VERSION_KIND, parent=job.arn):
         forget_model(job.service, version["solutionVersionArn"])
         job.service.store.delete(version["solutionVersionArn"])
 
@@ -176,6 +181,6 @@ HANDLERS: dict[str, Handler] = {
     "DeleteSolution": delete_solution,
 }
 JOBS: dict[tuple[str, str], Work] = {
-    (KIND, "DELETE"): _delete_versions,
-    (KIND, "UPDATE"): _apply_update,
+    (KIND.name, "DELETE"): _delete_versions,
+    (KIND.name, "UPDATE"): _apply_update,
 }

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    TaskRunFilter,
-    TaskRunFilterName,
-    TaskRunFilterStartTime,
-)
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from tasks.prep.config import PrepRunConfig, SourceConfig
 from tasks.prep.import_folder import import_parts
@@ -39,14 +37,16 @@ def test_a_local_dask_cluster_gives_what_one_process_gives(
     there = _prepare(source, str(tmp_path / "dask" / "out"), DASK)
     assert_same(here, there)
     assert len(import_parts(there.import_uri)) == 4
-    # The Dask run's steps were Prefect task runs, one per split or partition.
+    # Every job of the Dask run is listed, with its worker, in the subflow's jobs artifact.
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            task_run_filter=TaskRunFilter(
-                name=TaskRunFilterName(like_="-partition-"),
-                start_time=TaskRunFilterStartTime(after_=started),
-            )
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["prep-jobs-interactions"])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
         )
-    names = sorted(run.name for run in runs if run.state and run.state.is_completed())
-    assert names == sorted(f"{step}-{p}" for step in ("plan-partition", "write-partition")
-                           for p in range(4))  # fmt: skip
+    rows = json.loads(str(artifacts[0].data))
+    assert artifacts[0].created is not None and artifacts[0].created >= started
+    assert [row["job"] for row in rows if "-partition-" in row["job"]] == [
+        f"{step}-{p}" for step in ("plan-partition", "write-partition") for p in range(4)
+    ]
+    assert {row["worker"] for row in rows} == {"0", "1"}

@@ -1,0 +1,115 @@
+"""After a retrain: the run's cost record, as a table, in the lineage, and month by month.
+
+1. :func:`record_costs` prices what the run made AWS bill (:mod:`tasks.costs`): the versions it
+   trained, the files it imported, its batch and segment jobs, the gate's comparison jobs and
+   each campaign's provisioned TPS since the previous record.
+2. The record is published as the table artifact ``costs-<dataset group>``, kept in S3, and the
+   chart of the group's cost per month (``costs-monthly-<dataset group>``) is redrawn from the
+   kept records.
+3. A campaign provisioned above 1 TPS is logged with what it costs per month, idle or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from flows.lineage import DataLineage
+from flows.outcomes import SolutionOutcome
+from tasks.aws import session
+from tasks.charts import bars, image
+from tasks.config import PipelineConfig
+from tasks.cost_settings import DEFAULT_REGION, Prices
+from tasks.costs import (
+    CostLine,
+    CostRecord,
+    batch_line,
+    campaign_lines,
+    import_line,
+    last_record_at,
+    monthly_totals,
+    save_record,
+    saved_records,
+    training_line,
+)
+from tasks.reporting import artifact_key, run_logger
+
+
+def record_costs(
+    config: PipelineConfig,
+    flow_run: str,
+    started: datetime,
+    data: Sequence[DataLineage],
+    outcomes: Sequence[SolutionOutcome],
+) -> CostRecord:
+    """Price what this run made AWS bill; publish, keep and chart it."""
+    aws, group = config.aws, config.dataset_group.name
+    region = aws.region or session(aws).region_name or DEFAULT_REGION
+    prices = config.costs.for_region(region)
+    kept = saved_records(config.bucket, group)
+    record = CostRecord(group, flow_run, datetime.now(UTC).isoformat(), region)
+    record.lines += [import_line(prices, d.dataset_type, d.import_uri, d.reused) for d in data]
+    for outcome in outcomes:
+        record.lines.append(training_line(aws, prices, outcome.trained.version, started))
+        record.lines += _batch_lines(prices, outcome)
+    campaigns = [s.campaign.name for s in config.solutions if s.campaign is not None]
+    record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept) or started)
+    for line in record.lines:
+        if line.item == "campaign" and "even when idle" in line.note:
+            run_logger().warning("campaign %s: %s", line.subject, line.note)
+    save_record(config.bucket, record)
+    create_table_artifact(
+        record.rows(),
+        key=artifact_key("costs", group),
+        description=f"What retrain run {flow_run} made AWS bill, at the configured prices",
+    )
+    publish_monthly_chart(group, [*kept, record.as_dict()])
+    run_logger().info(
+        "Cost of this run: $%.2f (%.4g training hours)", record.total, record.training_hours()
+    )
+    return record
+
+
+def _batch_lines(prices: Prices, outcome: SolutionOutcome) -> list[CostLine]:
+    """The gate's comparison jobs and the batch (or segment) job of one solution's outcome."""
+    lines = []
+    comparison = outcome.gate.holdout if outcome.gate is not None else None
+    if comparison is not None and not comparison.unavailable and comparison.users:
+        jobs = 1 + bool(comparison.serving) + bool(comparison.baseline)
+        lines.append(
+            batch_line(prices, "gate comparison", outcome.trained.name, comparison.users, jobs)
+        )
+    batch = outcome.batch or {}
+    if "job" in batch and "users_requested" in batch:
+        lines.append(batch_line(prices, "batch inference", batch["job"], batch["users_requested"]))
+    elif "job" in batch and "segments" in batch:
+        lines.append(batch_line(prices, "batch segments", batch["job"], batch["segments"]))
+    return lines
+
+
+def publish_monthly_chart(group: str, records: Sequence[dict[str, object]]) -> None:
+    """The dataset group's estimated cost per month, a bar per month, and its table."""
+    months = monthly_totals(records)
+    totals = {month: round(sum(items.values()), 2) for month, items in months.items()}
+    lines = [
+        f"# Estimated Personalize cost of `{group}` per month",
+        "",
+        image(bars(f"{group}: USD per month", "USD", totals), "cost per month"),
+        "",
+        "| month | " + " | ".join(_items(months)) + " | total |",
+        "|---|" + "---|" * (len(_items(months)) + 1),
+    ]
+    for month, items in months.items():
+        cells = [f"{items.get(item, 0.0):.2f}" for item in _items(months)]
+        lines.append(f"| {month} | " + " | ".join(cells) + f" | {totals[month]:.2f} |")
+    create_markdown_artifact(
+        "\n".join(lines),
+        key=artifact_key("costs-monthly", group),
+        description=f"Estimated cost of {group} per month, from each run's cost record",
+    )
+
+
+def _items(months: dict[str, dict[str, float]]) -> list[str]:
+    return sorted({item for items in months.values() for item in items})

@@ -1,0 +1,260 @@
+"""What a run made AWS bill: one line per billed thing, priced with the configured table.
+
+1. Training: each version this run trained, its hours as DescribeSolutionVersion reports them
+   (``trainingHours``, docs/aws-facts.md#training-hours); a version without them is recorded
+   as "not reported", never guessed.
+2. Data imported: the bytes of each import file (or folder of parts) this run imported; a
+   reused import costs nothing again.
+3. Batch jobs: the users each batch inference or segment job processed, the gate's
+   comparison jobs included (one per version compared, over the held-out users).
+4. Campaigns: each campaign's ``minProvisionedTPS`` for the hours since the previous record
+   (the first record: since the run started), or since the campaign was created if later; a
+   campaign above 1 TPS is flagged with its monthly cost.
+
+Each record is kept in S3 (``costs/<dataset group>/``) so the next run knows when the last one
+was, and the monthly chart is the sum of the month's records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import fsspec
+
+from tasks.aws import AwsSettings, client
+from tasks.cost_settings import Prices
+
+HOURS_PER_MONTH = 730
+"""AWS's monthly estimates count 730 hours (24 x 365 / 12)."""
+GB = 1024**3
+NOT_REPORTED = "trainingHours not reported by the service"
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One billed thing: how much of its unit, and what that costs (None: not known)."""
+
+    item: str
+    subject: str
+    quantity: float | None
+    unit: str
+    cost: float | None
+    note: str = ""
+
+
+@dataclass
+class CostRecord:
+    """What one run made AWS bill, line by line."""
+
+    dataset_group: str
+    flow_run: str
+    at: str
+    region: str
+    lines: list[CostLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        """The sum of the lines whose cost is known."""
+        return round(sum(line.cost or 0.0 for line in self.lines), 4)
+
+    def training_hours(self) -> float:
+        """The training hours this run used (those the service reported)."""
+        return sum(line.quantity or 0.0 for line in self.lines if line.item == "training")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table artifact's rows, a total last."""
+        rows = [
+            {
+                "item": line.item,
+                "what": line.subject,
+                "quantity": "-" if line.quantity is None else round(line.quantity, 6),
+                "unit": line.unit,
+                "cost (USD)": "-" if line.cost is None else round(line.cost, 4),
+                "note": line.note,
+            }
+            for line in self.lines
+        ]
+        total = {"item": "total", "what": "", "quantity": "", "unit": ""}
+        return [*rows, {**total, "cost (USD)": self.total, "note": _missing(self.lines)}]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (the S3 record, the flow's result)."""
+        return {**asdict(self), "total": self.total}
+
+
+def cost_markdown(record: Mapping[str, Any]) -> list[str]:
+    """Lines for the lineage: the record's total, then each line (a record as plain data)."""
+    out = [f"Estimated cost of this run: **${record['total']:.2f}** ({record['region']} prices)"]
+    for line in record["lines"]:
+        amount = "-" if line["quantity"] is None else f"{line['quantity']:.6g}"
+        price = "-" if line["cost"] is None else f"${line['cost']:.4f}"
+        note = f" ({line['note']})" if line["note"] else ""
+        out.append(f"- {line['item']}: `{line['subject']}` {amount} {line['unit']}, {price}{note}")
+    return out
+
+
+def _missing(lines: Iterable[CostLine]) -> str:
+    unknown = [line.subject for line in lines if line.quantity is None]
+    return f"not counted: {', '.join(unknown)}" if unknown else ""
+
+
+def training_line(
+    aws: AwsSettings, prices: Prices, version_arn: str, started: datetime
+) -> CostLine:
+    """A version's training hours as the service reports them, priced (nothing for a version
+    trained before the run started: it was billed then)."""
+    version = client(aws, "personalize").describe_solution_version(solutionVersionArn=version_arn)[
+        "solutionVersion"
+    ]
+    created = as_utc(version.get("creationDateTime"))
+    if created is not None and created < started:
+        return CostLine("training", version_arn, 0.0, "training hours", 0.0, "trained before")
+    hours = version.get("trainingHours")
+    if hours is None:
+        return CostLine("training", version_arn, None, "training hours", None, NOT_REPORTED)
+    mode = version.get("trainingMode", "")
+    return CostLine(
+        "training", version_arn, float(hours), "training hours", float(hours) * prices.training_hour,
+        mode,
+    )  # fmt: skip
+
+
+def import_line(prices: Prices, dataset_type: str, uri: str, reused: bool) -> CostLine:
+    """The bytes of an import file (or folder of CSV parts), priced per GB; 0 when reused."""
+    if reused:
+        return CostLine("data imported", uri, 0.0, "GB", 0.0, f"{dataset_type}: import reused")
+    size = file_bytes(uri)
+    gb = size / GB
+    note = f"{dataset_type}: {size:,} bytes"
+    return CostLine("data imported", uri, gb, "GB", gb * prices.ingestion_gb, note)
+
+
+def file_bytes(uri: str) -> int:
+    """The size of a file, or of the CSV parts of a folder (a URI ending in ``/``)."""
+    fs, path = fsspec.core.url_to_fs(uri)
+    if not uri.endswith("/"):
+        return int(fs.info(path)["size"])
+    fs.invalidate_cache(path)
+    found = fs.find(path, detail=True)
+    return sum(int(info["size"]) for p, info in found.items() if p.lower().endswith(".csv"))
+
+
+def batch_line(prices: Prices, item: str, subject: str, users: int, jobs: int = 1) -> CostLine:
+    """A batch job's (or ``jobs`` jobs') users processed, priced per 1,000."""
+    count = users * jobs
+    note = f"{jobs} jobs of {users:,} users" if jobs > 1 else ""
+    return CostLine(
+        item, subject, count / 1000, "1,000 users", count / 1000 * prices.batch_per_thousand, note
+    )
+
+
+def campaign_lines(
+    aws: AwsSettings, prices: Prices, campaigns: Iterable[str], since: datetime | None
+) -> list[CostLine]:
+    """Each existing campaign's minProvisionedTPS for the hours since ``since`` (or since it
+    was created, if later); one above 1 TPS is noted with what it costs per month."""
+    personalize = client(aws, "personalize")
+    found = {c["name"]: c["campaignArn"] for c in _campaigns(personalize)}
+    now = datetime.now(UTC)
+    lines = []
+    for name in campaigns:
+        if name not in found:
+            continue
+        campaign = personalize.describe_campaign(campaignArn=found[name])["campaign"]
+        tps = int(campaign.get("minProvisionedTPS") or 1)
+        start = max(filter(None, [since, as_utc(campaign.get("creationDateTime"))]), default=now)
+        hours = max(0.0, (now - start).total_seconds() / 3600)
+        lines.append(
+            CostLine(
+                "campaign", name, tps * hours, "TPS-hours", tps * hours * prices.tps_hour,
+                idle_note(tps, prices) or f"{tps} TPS for {hours:.2f} h",
+            )
+        )  # fmt: skip
+    return lines
+
+
+def idle_note(tps: int, prices: Prices) -> str:
+    """What a campaign above 1 TPS costs per month with or without traffic ("" at 1 TPS)."""
+    if tps <= 1:
+        return ""
+    return (
+        f"minProvisionedTPS {tps} bills ${monthly_campaign_cost(tps, prices):,.2f} a month "
+        "even when idle; lower it, or delete the campaign if nothing calls it"
+    )
+
+
+def monthly_campaign_cost(tps: int, prices: Prices) -> float:
+    """What ``tps`` provisioned TPS cost for a month (730 hours)."""
+    return round(tps * HOURS_PER_MONTH * prices.tps_hour, 2)
+
+
+def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, str]]) -> list[str]:
+    """Per (kind, ARN) a teardown would delete, what deleting it saves per month in USD: a
+    campaign its provisioned TPS (billed idle or not); "-" where nothing bills by the hour."""
+    personalize = client(aws, "personalize")
+    column = []
+    for kind, arn in plan:
+        if kind != "campaign":
+            column.append("-")
+            continue
+        campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
+        tps = int(campaign.get("minProvisionedTPS") or 1)
+        column.append(f"{monthly_campaign_cost(tps, prices):.2f} ({tps} TPS)")
+    return column
+
+
+def _campaigns(personalize: Any) -> list[dict[str, Any]]:
+    return [c for page in personalize.get_paginator("list_campaigns").paginate()
+            for c in page.get("campaigns", [])]  # fmt: skip
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A timestamp of boto3's (datetime) or of JSON (epoch seconds) as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+def records_prefix(bucket: str, dataset_group: str) -> str:
+    """Where a dataset group's cost records are kept."""
+    return f"s3://{bucket}/costs/{dataset_group}/"
+
+
+def save_record(bucket: str, record: CostRecord) -> str:
+    """Keep the record beside the group's others; its URI."""
+    stamp = record.at.replace(":", "").replace("+0000", "Z")
+    uri = f"{records_prefix(bucket, record.dataset_group)}{stamp}-{record.flow_run[:8]}.json"
+    with fsspec.open(uri, "w") as out:
+        out.write(json.dumps(record.as_dict(), indent=1))
+    return uri
+
+
+def saved_records(bucket: str, dataset_group: str) -> list[dict[str, Any]]:
+    """The group's saved records, oldest first."""
+    fs, path = fsspec.core.url_to_fs(records_prefix(bucket, dataset_group))
+    fs.invalidate_cache(path)
+    if not fs.exists(path):
+        return []
+    found = sorted(p for p in fs.find(path) if p.endswith(".json"))
+    return [json.loads(fs.cat_file(p)) for p in found]
+
+
+def last_record_at(records: list[dict[str, Any]]) -> datetime | None:
+    """When the newest saved record was made."""
+    return datetime.fromisoformat(records[-1]["at"]) if records else None
+
+
+def monthly_totals(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per month (``YYYY-MM``), the cost of each item over the month's records."""
+    months: dict[str, dict[str, float]] = {}
+    for record in records:
+        month = months.setdefault(str(record["at"])[:7], {})
+        for line in record["lines"]:
+            month[line["item"]] = month.get(line["item"], 0.0) + (line["cost"] or 0.0)
+    return dict(sorted(months.items()))
