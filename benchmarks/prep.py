@@ -1,6 +1,7 @@
 """Benchmark of data preparation, in one process and on a local Dask cluster, against a bare copy.
 
     python -m benchmarks.prep [--rows 10000000] [--memory-rows 30000000] [--workers 2] [--dir /tmp]
+    python -m benchmarks.prep --driver-rows 3000000   # the flow process's own steps, per row
 
 1. Generates raw events as Parquet (500,000 users with integer ids, 50,000 string SKUs with a
    Zipf popularity, millisecond timestamps, about 1% duplicated rows and 0.1% empty SKUs; row
@@ -54,7 +55,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from tasks.prep.config import CleaningConfig, PrepRunConfig, SourceConfig
+from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import prepare
+from tasks.prep.runners import quiet_cluster
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "config" / "schemas" / "interactions.avsc").read_text()
@@ -200,12 +203,14 @@ class DaskBench:
     def __init__(self, workers: int) -> None:
         from distributed import Client, LocalCluster
 
-        with _environment(dict(os.environ)):  # the nanny's variables stay out of this process
+        # The nanny's variables stay out of this process; the cluster is set up as docs/deploying.md
+        # advises for a preparation cluster (``runners.QUIET_CLUSTER``).
+        with _environment(dict(os.environ)), quiet_cluster():
             self.cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                 silence_logs=logging.ERROR,
             )  # fmt: skip
-        self.client = Client(self.cluster)
+            self.client = Client(self.cluster)
         self.client.run(_warm_up)  # workers of a cluster in use have the project imported
         self.peaks: list[int] = []
 
@@ -278,6 +283,43 @@ def prefect_api() -> Iterator[None]:
         yield
 
 
+def driver_work(rows: int, work: Path) -> None:
+    """CPU per million rows the driver's own steps add to a plain preparation, in this process.
+
+    The same rows are prepared plain (twice; the least counts), then with the dataset's current
+    files (the shrink guard's history read), the accepted data (the data checks) and a holdout,
+    each against the first run's import folder (as many rows as the export).
+    """
+    raw = work / "raw.parquet"
+    try:
+        generate(raw, rows)
+
+        def run(name: str, **options: Any) -> float:
+            cpu = _cpu_seconds()
+            result = prepare(
+                SourceConfig(uri=str(raw), columns=MAPPING), CleaningConfig(), SCHEMA,
+                "INTERACTIONS", str(work / name), history_uri=str(work / f"{name}.json"), **options,
+            )  # fmt: skip
+            per_million = (_cpu_seconds() - cpu) / result.rows_in * 1e6
+            print(f"{name:<10} {per_million:.3f} CPU s per M rows (load {os.getloadavg()[0]:.1f})")
+            return per_million
+
+        run("warm-up")
+        accepted = [f"{work / 'warm-up' / 'interactions'}/"]
+        plain = run("plain")
+        added = {
+            "history read": run("history", current_files=accepted),
+            "data checks": run("checks", accepted=accepted),
+            "holdout": run("holdout", holdout=HoldoutSpec(days=7, max_users=10_000)),
+        }
+        plain = min(plain, run("plain-2"))
+        print("driver's own work, CPU s per M rows added: " + ", ".join(
+            f"{name} {value - plain:+.3f}" for name, value in added.items()
+        ) + f" (plain {plain:.3f})")  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -285,7 +327,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
     parser.add_argument("--repeat", type=int, default=2, help="trials of each; the fastest counts")
     parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument(
+        "--driver-rows", type=int, default=0,
+        help="instead: the CPU per row of the steps the flow's process runs (history, checks, holdout)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.driver_rows:
+        driver_work(args.driver_rows, Path(tempfile.mkdtemp(prefix="bench-prep-", dir=args.dir)))
+        return
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     env = dict(os.environ)  # for the children, before any cluster touches it
     work = Path(tempfile.mkdtemp(prefix="bench-prep-", dir=args.dir))

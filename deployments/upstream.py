@@ -8,7 +8,8 @@ Two ways to hand over to the retrain, pick one per upstream flow:
   deployment's trigger turns the payload into the retrain run's parameters.
 - ``export_and_retrain`` starts that deployment itself with ``run_deployment`` and waits for the
   retrain's final state, failing when the retrain fails (the gate stopped the model, say), so
-  downstream steps of the upstream flow only run on a promoted model.
+  downstream steps of the upstream flow only run on a promoted model. A retrain folded into
+  another (a burst of exports, :mod:`flows.coalesce`) is followed to the run that took it.
 
 The export reads any pandas-readable file or prefix (local, ``s3://``) and writes one Parquet
 file under ``export_prefix``; a real upstream flow would query its warehouse here instead.
@@ -16,17 +17,22 @@ file under ``export_prefix``; a real upstream flow would query its warehouse her
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Literal, cast
+from uuid import UUID
 
 import pandas as pd
 from prefect import flow, get_run_logger
+from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.events import emit_event
 from pydantic import BaseModel
 
+from flows.coalesce import FOLDED_TAG
+from tasks.reporting import run_logger
 from tasks.retries import personalize_task
 
 EXPORTED_EVENT = "personalize.interactions.exported"
@@ -105,6 +111,20 @@ def export_interactions(
     return exported
 
 
+def taken_by(run: FlowRun, deadline: float) -> FlowRun:
+    """The finished run that imported ``run``'s export: ``run``, or the run it was folded into."""
+    with get_client(sync_client=True) as client:
+        while folded := [t.removeprefix(FOLDED_TAG) for t in run.tags if t.startswith(FOLDED_TAG)]:
+            run_logger().info("Retrain run %s was folded into %s", run.name, folded[0])
+            run = client.read_flow_run(UUID(folded[0]))
+            while not (run.state and run.state.is_final()):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"retrain run {run.name} not finished in time")
+                time.sleep(5)
+                run = client.read_flow_run(run.id)
+    return run
+
+
 @flow(name="export-and-retrain")
 def export_and_retrain(
     source_uri: str,
@@ -131,6 +151,7 @@ def export_and_retrain(
             timeout=timeout_seconds,
         ),
     )  # a FlowRun when called from a synchronous flow
+    run = taken_by(run, time.monotonic() + timeout_seconds)
     state = run.state
     outcome = RetrainOutcome(
         flow_run_id=str(run.id),

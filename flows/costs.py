@@ -18,9 +18,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.lineage import DataLineage
 from flows.outcomes import SolutionOutcome
+from tasks.aws import session
 from tasks.charts import bars, image
 from tasks.config import PipelineConfig
-from tasks.cost_settings import Prices
+from tasks.cost_settings import DEFAULT_REGION, Prices
 from tasks.costs import (
     CostLine,
     CostRecord,
@@ -45,15 +46,16 @@ def record_costs(
 ) -> CostRecord:
     """Price what this run made AWS bill; publish, keep and chart it."""
     aws, group = config.aws, config.dataset_group.name
-    prices = config.costs.for_region(aws.region)
+    region = aws.region or session(aws).region_name or DEFAULT_REGION
+    prices = config.costs.for_region(region)
     kept = saved_records(config.bucket, group)
-    record = CostRecord(group, flow_run, datetime.now(UTC).isoformat(), aws.region or "us-east-1")
+    record = CostRecord(group, flow_run, datetime.now(UTC).isoformat(), region)
     record.lines += [import_line(prices, d.dataset_type, d.import_uri, d.reused) for d in data]
     for outcome in outcomes:
         record.lines.append(training_line(aws, prices, outcome.trained.version, started))
         record.lines += _batch_lines(prices, outcome)
     campaigns = [s.campaign.name for s in config.solutions if s.campaign is not None]
-    record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept))
+    record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept) or started)
     for line in record.lines:
         if line.item == "campaign" and "even when idle" in line.note:
             run_logger().warning("campaign %s: %s", line.subject, line.note)

@@ -5,7 +5,11 @@
 2. The run takes the Prefect concurrency locks of its solutions and of the datasets it imports
    into (:mod:`flows.locks`) and holds them until its data is accepted or restored, so two runs
    never import into a dataset, train, promote or restore at once, and a queued run decides
-   (holdout, serving version, whether its data is new) only once it holds them.
+   (holdout, serving version, whether its data is new) only once it holds them. Holding them,
+   it checks the training budget first (:mod:`tasks.budget`): over it, it stops before
+   anything is imported or trained. A run given an export then takes the exports of the runs
+   of its deployment waiting behind it (a burst of export events, :mod:`flows.coalesce`): one
+   import, from the newest FULL export on, or of every INCREMENTAL one in order.
 3. Each configured dataset's raw data is prepared (cleaned, checked against Personalize's
    minimums, written as the import file) and imported, FULL or INCREMENTAL, unless the
    dataset's latest import already read the same content (:mod:`flows.imports`): a run that
@@ -31,7 +35,7 @@
    is reported, stopped or rolled back as configured (``flows/recommenders.py``).
 7. Each solution's :class:`~flows.outcomes.SolutionOutcome` says how far it went; the lineage
    artifact is built from them (input data, import jobs, versions, metrics, gate, approval,
-   promotion, campaign, batch output).
+   promotion, campaign, batch output), with the run's cost record (:mod:`flows.costs`).
 8. The data goes live at import, before the gate, so the run ends by deciding it
    (:mod:`flows.restore`): a run that promoted (or gated nothing) accepts it (its held-out rows
    are imported, the manifest of accepted imports is rewritten); a stopped run, or one that
@@ -48,6 +52,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from prefect import flow
 from prefect.runtime import flow_run
@@ -56,6 +61,7 @@ from pydantic import Field
 
 from flows.batch_inference import refresh_batch
 from flows.batch_segments import refresh_segments
+from flows.coalesce import exports_to_import, take_waiting_exports
 from flows.configured import DEFAULT_CONFIG, Resources
 from flows.costs import record_costs
 from flows.history import publish_histories
@@ -75,6 +81,7 @@ from tasks.budget import check_budget
 from tasks.campaigns import serving_solution_version
 from tasks.config import PipelineConfig, SolutionConfig, load_config
 from tasks.endpoints import check_endpoints
+from tasks.exports import stage_exports
 from tasks.gate import GateDecision, evaluate_gate, publish_gate_decision
 from tasks.metrics import get_solution_metrics
 from tasks.paired import HoldoutComparison
@@ -139,6 +146,8 @@ def retrain(
     datasets = [dataset_lock_name(config.dataset_group.name, t) for t in imported]
     with solution_locks((s.name for s in selected), lock_timeout(config), datasets):
         check_budget(config, selected)  # stops before anything is imported or trained
+        if interactions_uri and flow_run.get_id():  # a budget stop leaves the waiting runs be
+            interactions_uri, import_mode = _take_waiting(config, run_id, import_mode)
         started = datetime.now(UTC)  # what is created from here on is this run's
         resources = resources_for(config)
         try:
@@ -217,6 +226,29 @@ def _retrain(
     record = record_costs(config, lineage.flow_run, started, prepared.lineage, outcomes)
     lineage.costs = record.as_dict()
     return lineage, outcomes
+
+
+def _take_waiting(
+    config: PipelineConfig, run_id: str, import_mode: ImportMode | None
+) -> tuple[str, ImportMode | None]:
+    """The exports this run imports, with those of the runs waiting behind it
+    (:mod:`flows.coalesce`): one URI, and the mode to import it in."""
+    exports = take_waiting_exports(UUID(run_id))
+    chosen, mode = exports_to_import(exports, config.datasets.interactions.import_mode)
+    if len(exports) == 1:
+        return exports[0].uri, import_mode
+    if len(chosen) < len(exports):
+        run_logger().info(
+            "Importing the newest FULL export (of run %s) and the %d after it; the %d before "
+            "it are replaced by it",
+            chosen[0].run,
+            len(chosen) - 1,
+            len(exports) - len(chosen),
+        )
+    if len(chosen) == 1:
+        return chosen[0].uri, mode
+    prefix = f"s3://{config.bucket}/coalesced/{config.dataset_group.name}/{run_id}/"
+    return stage_exports([export.uri for export in chosen], prefix), mode
 
 
 def _new_version(aws: AwsSettings, run: Trained, started: datetime) -> bool:

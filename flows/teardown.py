@@ -23,10 +23,13 @@ from pydantic import Field
 from flows.configured import DEFAULT_CONFIG
 from flows.locks import dataset_lock_name, lock_name
 from tasks.config import ConfigError, load_config
+from tasks.costs import savings_column
 from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import find_arn
 from tasks.teardown import plan_teardown, teardown_dataset_group
+
+SAVES = "saves per month (USD)"
 
 
 @flow(name="teardown", log_prints=True)
@@ -56,7 +59,11 @@ def teardown(
     group = find_arn(config.aws, "dataset-group", name)
     if not confirm:
         plan = plan_teardown(config.aws, group, delete_schemas) if group else []
-        _publish(name, "would delete", [{"kind": kind, "arn": arn} for kind, arn in plan])
+        saves = savings_column(config.aws, config.costs.for_region(config.aws.region), plan)
+        rows = [
+            {"kind": k, "arn": arn, SAVES: save} for (k, arn), save in zip(plan, saves, strict=True)
+        ]
+        _publish(name, "would delete", rows)
         logger.warning(
             "Nothing was deleted: teardown would delete %d resource(s) of %s, in the order of "
             "the artifact %s. To delete them, run again with confirm=%s.",

@@ -8,7 +8,8 @@
 3. Batch jobs: the users each batch inference or segment job processed, the gate's
    comparison jobs included (one per version compared, over the held-out users).
 4. Campaigns: each campaign's ``minProvisionedTPS`` for the hours since the previous record
-   (or since it was created); a campaign above 1 TPS is flagged with its monthly cost.
+   (the first record: since the run started), or since the campaign was created if later; a
+   campaign above 1 TPS is flagged with its monthly cost.
 
 Each record is kept in S3 (``costs/<dataset group>/``) so the next run knows when the last one
 was, and the monthly chart is the sum of the month's records.
@@ -17,7 +18,7 @@ was, and the monthly chart is the sum of the month's records.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -189,6 +190,21 @@ def idle_note(tps: int, prices: Prices) -> str:
 def monthly_campaign_cost(tps: int, prices: Prices) -> float:
     """What ``tps`` provisioned TPS cost for a month (730 hours)."""
     return round(tps * HOURS_PER_MONTH * prices.tps_hour, 2)
+
+
+def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, str]]) -> list[str]:
+    """Per (kind, ARN) a teardown would delete, what deleting it saves per month in USD: a
+    campaign its provisioned TPS (billed idle or not); "-" where nothing bills by the hour."""
+    personalize = client(aws, "personalize")
+    column = []
+    for kind, arn in plan:
+        if kind != "campaign":
+            column.append("-")
+            continue
+        campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
+        tps = int(campaign.get("minProvisionedTPS") or 1)
+        column.append(f"{monthly_campaign_cost(tps, prices):.2f} ({tps} TPS)")
+    return column
 
 
 def _campaigns(personalize: Any) -> list[dict[str, Any]]:

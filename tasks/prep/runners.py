@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -33,6 +34,17 @@ from tasks.prep.allocator import reuse_freed_memory
 from tasks.prep.config import PrepRunConfig
 from tasks.retries import BACKOFF_SECONDS, RETRIES, is_transient
 
+# Dask settings of a preparation cluster. By default every scheduler, nanny and worker event
+# loop ticks every 20 ms, each nanny reads its worker's memory every 100 ms, and each worker
+# samples its own stacks 100 times a second for the dashboard's profiler: about 0.07 cores of
+# a 2-worker local cluster's CPU while a preparation runs, against 0.02 with these (measured,
+# docs/benchmarks.md). On an existing cluster, set them as DASK_ variables (docs/deploying.md).
+QUIET_CLUSTER: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 J = TypeVar("J")
 R = TypeVar("R")
 
@@ -58,6 +70,15 @@ def dask_task_runner(run: PrepRunConfig) -> TaskRunner[Any]:
         }
     )
     return runner
+
+
+@contextmanager
+def quiet_cluster() -> Iterator[None]:
+    """Within: a new Dask cluster's scheduler, nannies and workers take ``QUIET_CLUSTER``."""
+    import dask.config  # installed: only a Dask run asks
+
+    with dask.config.set(QUIET_CLUSTER):
+        yield
 
 
 def cluster_threads() -> int:

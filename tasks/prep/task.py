@@ -38,7 +38,14 @@ from tasks.prep.errors import BelowMinimumsError
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import MapSteps, PrepResult, prepare, run_here
 from tasks.prep.report import DataReport
-from tasks.prep.runners import ClusterMap, JobRun, cluster_threads, dask_task_runner, scratch_for
+from tasks.prep.runners import (
+    ClusterMap,
+    JobRun,
+    cluster_threads,
+    dask_task_runner,
+    quiet_cluster,
+    scratch_for,
+)
 from tasks.retries import personalize_task
 
 
@@ -106,7 +113,8 @@ def prepare_dataset(
     if request.run.runner == "process":
         return prepare_here.with_options(task_run_name=name)(request)
     runner = dask_task_runner(request.run)
-    return prepare_on_dask.with_options(flow_run_name=name, task_runner=runner)(request)
+    with quiet_cluster():  # a local cluster starts with the subflow
+        return prepare_on_dask.with_options(flow_run_name=name, task_runner=runner)(request)
 
 
 @personalize_task(name="prepare-dataset")

@@ -284,7 +284,7 @@ def test_upstream_flow_fails_when_the_gate_stops_its_retrain(
     assert not [log for log in logs if log.message.startswith("Retrain run")]  # no later step
 
 
-def exported_event(dataset_group: str, uri: str) -> Event:
+def exported_event(dataset_group: str, uri: str, mode: str = "FULL") -> Event:
     """The event the upstream export emits, for ``dataset_group``."""
     return Event(
         event=EXPORTED_EVENT,
@@ -292,7 +292,7 @@ def exported_event(dataset_group: str, uri: str) -> Event:
             "prefect.resource.id": dataset_group_resource(dataset_group),
             "prefect.resource.name": dataset_group,
         },
-        payload={"interactions_uri": uri, "import_mode": "FULL", "dataset_group": dataset_group},
+        payload={"interactions_uri": uri, "import_mode": mode, "dataset_group": dataset_group},
     )
 
 

@@ -3,6 +3,8 @@ over HTTP, its S3, a real Prefect API."""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import yaml
 from flows.retrain import retrain
 from flows.review_versions import review_versions
 from flows.run_state import run_result
+from flows.teardown import teardown
 from local.sample_data import SampleSize
 from tasks.costs import GB
 from tests.artifacts import latest_artifacts
@@ -61,9 +64,19 @@ def size_of(s3: Any, uri: str) -> int:
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_cost_record_and_budget_stop(
-    prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
+    prefect_api: None,
+    local_service: Any,
+    s3: Any,
+    personalize: Any,
+    tmp_path: Path,
+    unique: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
+    data = yaml.safe_load(pipeline.path.read_text())
+    served = next(s for s in data["solutions"] if s.get("campaign"))
+    served["campaign"]["min_provisioned_tps"] = 2  # above 1: billed idle, reported so
+    pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     state = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert state.is_completed(), state.message
     costs = run_result(state)["costs"]
@@ -79,9 +92,9 @@ def test_cost_record_and_budget_stop(
     for line in imported:
         assert round(line["quantity"] * GB) == size_of(s3, line["subject"])
     campaign = next(s.campaign for s in pipeline.config.solutions if s.campaign)
-    assert [line["subject"] for line in costs["lines"] if line["item"] == "campaign"] == [
-        campaign.name
-    ]
+    tps = [line for line in costs["lines"] if line["item"] == "campaign"]
+    assert [line["subject"] for line in tps] == [campaign.name]
+    assert "bills $292.00 a month even when idle" in tps[0]["note"]  # 2 TPS x 730 h x $0.20
     group = pipeline.config.dataset_group.name
     found = latest_artifacts(f"costs-{group}", f"costs-monthly-{group}")
     assert set(found) == {f"costs-{group}", f"costs-monthly-{group}"}
@@ -93,11 +106,22 @@ def test_cost_record_and_budget_stop(
     data["budget"] = {"training_hours_per_month": used + 0.5}
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     before = aws_state(personalize, group)
+    caplog.clear()
     stopped = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert stopped.is_failed()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None, errors  # one line, no traceback
+    assert errors[0].getMessage().startswith("Training budget of dataset group")
     assert "budget.training_hours_per_month is" in stopped.message
     assert f"{used:.4g} h used in" in stopped.message
     assert aws_state(personalize, group) == before
+
+    # The teardown plan shows what deleting each campaign saves per month.
+    assert teardown(config_path=pipeline.config_path) == []
+    plan = json.loads(str(latest_artifacts(f"teardown-{group}")[f"teardown-{group}"].data))
+    saves = {row["kind"]: row["saves per month (USD)"] for row in plan}
+    assert saves["campaign"] == "292.00 (2 TPS)"
+    assert saves["solution"] == "-"
 
     # review_versions reports the month's hours against the budget (automatic ones included).
     review = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)

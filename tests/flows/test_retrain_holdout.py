@@ -75,6 +75,9 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     record = gated_record(worse, solution.name)
     comparison = record["gate"]["holdout"]
     assert comparison["unavailable"] == "" and comparison["users"] > 300
+    lines = run_result(worse)["costs"]["lines"]
+    jobs = next(line for line in lines if line["item"] == "gate comparison")
+    assert jobs["quantity"] == comparison["users"] * 2 / 1000  # a job each for new and serving
     ndcg = next(d for d in comparison["serving"] if d["metric"] == solution.gate.holdout.metric)
     assert ndcg["relative_high"] < -0.05 and ndcg["verdict"] == "worse"
     (failed,) = [row for row in record["gate"]["rows"] if row["result"].startswith("fail")]
