@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     """Time the suite ``--trials`` times and print every trial."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="make test-fast's selection")
-    parser.add_argument("--workers", default="auto", help="pytest-xdist workers (-n)")
+    parser.add_argument(
+        "--workers", default=str((os.cpu_count() or 1) + 1), help="xdist workers (make test's)"
+    )
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--paths", nargs="*", default=[], help="test paths (default: all)")
     args = parser.parse_args(argv)
