@@ -27,6 +27,7 @@ import fsspec
 
 from tasks.aws import AwsSettings, client
 from tasks.cost_settings import Prices
+from tasks.resources import find_all
 
 HOURS_PER_MONTH = 730
 """AWS's monthly estimates count 730 hours (24 x 365 / 12)."""
@@ -158,7 +159,7 @@ def campaign_lines(
     """Each existing campaign's minProvisionedTPS for the hours since ``since`` (or since it
     was created, if later); one above 1 TPS is noted with what it costs per month."""
     personalize = client(aws, "personalize")
-    found = {c["name"]: c["campaignArn"] for c in _campaigns(personalize)}
+    found = {c["name"]: c["campaignArn"] for c in find_all(personalize, "campaign")}
     now = datetime.now(UTC)
     lines = []
     for name in campaigns:
@@ -205,11 +206,6 @@ def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, s
         tps = int(campaign.get("minProvisionedTPS") or 1)
         column.append(f"{monthly_campaign_cost(tps, prices):.2f} ({tps} TPS)")
     return column
-
-
-def _campaigns(personalize: Any) -> list[dict[str, Any]]:
-    return [c for page in personalize.get_paginator("list_campaigns").paginate()
-            for c in page.get("campaigns", [])]  # fmt: skip
 
 
 def as_utc(value: Any) -> datetime | None:
