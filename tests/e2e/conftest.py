@@ -36,6 +36,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``after_stack_tests`` run after the other end-to-end tests (a stable sort):
+    they move the demo dataset group's accepted data, which the others' data checks compare
+    their exports with."""
+    items.sort(key=lambda item: item.get_closest_marker("after_stack_tests") is not None)
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The whole local stack, up for the session; stopped (and its processes gone) after."""

@@ -36,7 +36,13 @@ from tasks.prep.report import report_uri
 from tests.e2e.conftest import RUN_TIMEOUT, on_api, wait_for_final
 from tests.e2e.test_deployments import _runs_of, emit_in_order, exported_event
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("on_stack")]
+# Its 50 increments become the demo group's accepted data: later exports of the other tests
+# would be compared with them (data checks), so it runs after them.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.after_stack_tests,
+    pytest.mark.usefixtures("on_stack"),
+]
 
 BURST = 50
 BUCKET = "personalize-demo"
