@@ -28,11 +28,18 @@ from tests.pipelines import make_pipeline
 from tests.service_support.helpers import arm_faults
 
 
-def wait_for_log(caplog: pytest.LogCaptureFixture, start: str, timeout: float = 240) -> str:
-    """The first captured log message starting with ``start``."""
+def wait_for_log(
+    caplog: pytest.LogCaptureFixture, start: str, not_from: str = "", timeout: float = 240
+) -> str:
+    """The first captured log message starting with ``start`` (and not of flow run
+    ``not_from``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [r.getMessage() for r in caplog.records if r.getMessage().startswith(start)]
+        found = [
+            r.getMessage()
+            for r in caplog.records
+            if r.getMessage().startswith(start) and getattr(r, "flow_run_id", "") != not_from
+        ]
         if found:
             return found[0]
         time.sleep(0.5)
