@@ -17,6 +17,7 @@ from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
@@ -106,10 +107,22 @@ def wait_for_final(run_id: UUID, timeout: float = RUN_TIMEOUT) -> FlowRun:
 
 
 def assert_completed(run: FlowRun, stack: LocalStack) -> None:
-    """The run completed; otherwise show its state and the worker's log."""
+    """The run completed; otherwise show its state, its tables (the gate's, the data checks')
+    and the worker's log."""
     assert run.state is not None
-    assert run.state.is_completed(), (
-        f"{run.name} ended {run.state.name}: {run.state.message}\n{stack.worker().log_tail(80)}"
+    if not run.state.is_completed():
+        raise AssertionError(
+            f"{run.name} ended {run.state.name}: {run.state.message}\n"
+            f"{run_tables(run.id)}\n{stack.worker().log_tail(80)}"
+        )
+
+
+def run_tables(run_id: UUID, limit: int = 3000) -> str:
+    """The run's artifacts other than progress bars, as text (each cut at ``limit``)."""
+    only_this_run = FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+    found = on_api(lambda c: c.read_artifacts(flow_run_filter=only_this_run))
+    return "\n".join(
+        f"artifact {a.key} ({a.type}): {str(a.data)[:limit]}" for a in found if a.type != "progress"
     )
 
 
