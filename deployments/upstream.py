@@ -32,6 +32,7 @@ from prefect.events import emit_event
 from pydantic import BaseModel
 
 from flows.coalesce import FOLDED_TAG
+from tasks.errors import ExpectedStop
 from tasks.reporting import run_logger
 from tasks.retries import personalize_task
 
@@ -39,6 +40,11 @@ EXPORTED_EVENT = "personalize.interactions.exported"
 RETRAIN_DEPLOYMENT = "retrain/on-new-interactions"
 
 ImportMode = Literal["FULL", "INCREMENTAL"]
+
+
+class RetrainNotCompleted(ExpectedStop, RuntimeError):
+    """The retrain an upstream flow waited for did not complete (the gate stopped it, say): the
+    upstream flow fails with the retrain's own message, in one line."""
 
 
 class ExportedFile(BaseModel):
@@ -160,7 +166,7 @@ def export_and_retrain(
         message=state.message if state else None,
     )
     if state is None or not state.is_completed():
-        raise RuntimeError(
+        raise RetrainNotCompleted(
             f"retrain run {run.name} ended {outcome.state}: {outcome.message or 'no message'}"
         )
     get_run_logger().info("Retrain run %s completed", run.name)

@@ -16,10 +16,15 @@ class ExpectedStop(Exception):
     ``class BudgetExceeded(ExpectedStop, RuntimeError)``."""
 
     def one_line(self) -> str:
-        """The message as one line: its first line, then the others joined by ``; ``."""
-        lines = [line.strip().removeprefix("- ") for line in str(self).splitlines()]
-        first, *rest = [line for line in lines if line] or [type(self).__name__]
-        return f"{first} {'; '.join(rest)}".strip() if rest else first
+        """The message as one line (:func:`one_line`)."""
+        return one_line(str(self)) or type(self).__name__
+
+
+def one_line(message: str) -> str:
+    """A message as one line: its first line, then the others joined by ``; ``."""
+    lines = [line.strip().removeprefix("- ") for line in message.splitlines()]
+    first, *rest = [line for line in lines if line] or [""]
+    return f"{first} {'; '.join(rest)}".strip() if rest else first
 
 
 class PersonalizeError(RuntimeError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from tasks.errors import PersonalizeError, call
+from tasks.errors import ExpectedStop, PersonalizeError, call
 from tasks.kinds import Kind, PollSchedule
 from tasks.kinds import kind as kind_named
 from tasks.polling import Schedule, schedule_for
@@ -32,8 +32,9 @@ from tasks.retries import is_transient
 log = logging.getLogger("tasks.waiter")
 
 
-class ResourceFailedError(RuntimeError):
-    """A resource ended in a failure state; ``reason`` is AWS's ``failureReason``."""
+class ResourceFailedError(ExpectedStop, RuntimeError):
+    """A resource ended in a failure state; ``reason`` is AWS's ``failureReason`` (a run logs
+    it in one line: the reason is what a person acts on, not the pipeline's stack)."""
 
     def __init__(self, kind: str, arn: str, status: str, reason: str):
         self.kind, self.arn, self.status, self.reason = kind, arn, status, reason
@@ -43,8 +44,8 @@ class ResourceFailedError(RuntimeError):
         return (type(self), (self.kind, self.arn, self.status, self.reason))
 
 
-class WaitTimeoutError(TimeoutError):
-    """The deadline passed with the resource still in ``status``."""
+class WaitTimeoutError(ExpectedStop, TimeoutError):
+    """The deadline passed with the resource still in ``status`` (logged in one line)."""
 
     def __init__(self, kind: str, arn: str, status: str, elapsed: float, stopped: bool = False):
         self.kind, self.arn, self.status, self.elapsed, self.stopped = (

@@ -2,8 +2,9 @@
 
 The run goes through the path a worker starts (``python -m prefect.flow_engine ENTRYPOINT``
 with the run's id), against a real Prefect API: a configuration checked before any AWS call
-(every AWS endpoint pointing at a closed port), and a source bucket that does not exist (on
-the local service's S3) stop the run with their own message, in one line, no traceback.
+(every AWS endpoint pointing at a closed port), a source bucket that does not exist (on the
+local service's S3), and an import job that fails on the service (AWS's failureReason) stop the
+run with their own message, in one line, no traceback.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+import boto3
 from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.client.schemas.objects import Log
 from prefect.settings import PREFECT_API_URL
+from prefect.states import Failed
 
+from deployments.upstream import RetrainNotCompleted
 from flows.batch_inference import batch_inference
-from flows.one_line_errors import HINT, REPEATED, OneLineStops
+from flows.one_line_errors import HINT, REPEATED, TASK_EXCEPTION, OneLineStops
 from flows.retrain import retrain
 from flows.run_state import StoppedRun
 from personalize_local.process import LocalService
@@ -29,7 +34,9 @@ from tasks.config import ConfigError
 from tasks.errors import DriftError
 from tasks.preflight import PreflightError
 from tasks.prep.errors import GuardError
-from tests.pipelines import DEMO_CONFIG, ROOT
+from tasks.waiter import ResourceFailedError, WaitTimeoutError
+from tests.pipelines import DEMO_CONFIG, ROOT, make_pipeline
+from tests.service_support.helpers import arm_faults
 
 CLOSED = "http://127.0.0.1:9"
 
@@ -80,6 +87,21 @@ def test_a_source_bucket_that_does_not_exist_is_one_line(
     assert "no-such-bucket-for-one-line" in error
 
 
+def test_a_failed_import_is_one_line_with_aws_reason(
+    prefect_api: None, local_service: LocalService, tmp_path: Path, unique: str
+) -> None:
+    pipeline = make_pipeline(tmp_path, boto3.client("s3"), unique)
+    reason = "The CSV header does not match the schema"
+    arm_faults(local_service, {"fail_next": {"dataset-import-job": reason}})
+    try:
+        parameters = {"config_path": pipeline.config_path, "batch": False}
+        error = one_error(run_as_worker(retrain, "flows/retrain.py:retrain", parameters))
+    finally:
+        arm_faults(local_service, {"clear": True})
+    assert "dataset-import-job arn:aws:personalize:" in error, error
+    assert f"ended CREATE FAILED: {reason}" in error, error
+
+
 def failure(error: Exception) -> logging.LogRecord:
     """The record Prefect logs for a run that raised ``error``."""
     return logging.LogRecord("prefect.flow_runs", logging.ERROR, "", 0, "failed: %r",
@@ -109,6 +131,12 @@ def test_every_expected_stop_is_one_line_once_and_other_errors_keep_their_traceb
         (DriftError("campaign c serves v1, not v2: update it"), "campaign c serves v1, not v2: update it"),
         (GuardError("rejected 40% of rows\n(guards.max_rejected_share: 0.1)"),
          "rejected 40% of rows (guards.max_rejected_share: 0.1)"),
+        (ResourceFailedError("solution-version", "arn:v", "CREATE FAILED", "Insufficient data"),
+         "solution-version arn:v ended CREATE FAILED: Insufficient data"),
+        (WaitTimeoutError("campaign", "arn:c", "CREATE IN_PROGRESS", 3600.0),
+         "campaign arn:c still CREATE IN_PROGRESS after 1h00m00s, past its deadline"),
+        (RetrainNotCompleted("retrain run r ended Failed: stopped by the gate for s: ..."),
+         "retrain run r ended Failed: stopped by the gate for s: ..."),
     ]:  # fmt: skip
         record = failure(error)
         assert quiet.filter(record) and record.getMessage() == f"{line} {HINT}"
@@ -118,3 +146,16 @@ def test_every_expected_stop_is_one_line_once_and_other_errors_keep_their_traceb
     assert not quiet.filter(engine)
     other = failure(RuntimeError("boom"))
     assert quiet.filter(other) and other.exc_info is not None
+    # A failed task's closing line: an expected stop's is its one line (once), another kept.
+    for name, message in (("ResourceFailedError", "job j ended CREATE FAILED: it's bad\n- fix"),
+                          ("RuntimeError", "boom")):  # fmt: skip
+        state = str(Failed(message=f"{TASK_EXCEPTION}{name}: {message}"))
+        closing = logging.LogRecord("prefect.task_runs", logging.ERROR, "", 0,
+                                    f"Finished in state {state}", None, None)  # fmt: skip
+        assert quiet.filter(closing)
+        if name == "RuntimeError":
+            assert closing.getMessage() == f"Finished in state {state}"
+        else:
+            assert closing.getMessage() == f"job j ended CREATE FAILED: it's bad fix {HINT}"
+            again = failure(ResourceFailedError("job", "j", "CREATE FAILED", "it's bad\n- fix"))
+            assert not quiet.filter(again), "the flow's repetition of the task's failure"
