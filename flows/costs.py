@@ -33,6 +33,7 @@ from tasks.costs import (
     save_record,
     saved_records,
     training_line,
+    versions_since,
 )
 from tasks.reporting import artifact_key, run_logger
 
@@ -43,8 +44,10 @@ def record_costs(
     started: datetime,
     data: Sequence[DataLineage],
     outcomes: Sequence[SolutionOutcome],
+    versions: Sequence[str] = (),
 ) -> CostRecord:
-    """Price what this run made AWS bill; publish, keep and chart it."""
+    """Price what this run made AWS bill (``versions``: trainings not among the outcomes);
+    publish, keep and chart it."""
     aws, group = config.aws, config.dataset_group.name
     region = aws.region or session(aws).region_name or DEFAULT_REGION
     prices = config.costs.for_region(region)
@@ -54,6 +57,7 @@ def record_costs(
     for outcome in outcomes:
         record.lines.append(training_line(aws, prices, outcome.trained.version, started))
         record.lines += _batch_lines(prices, outcome)
+    record.lines += [training_line(aws, prices, version, started) for version in versions]
     campaigns = [s.campaign.name for s in config.solutions if s.campaign is not None]
     record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept) or started)
     for line in record.lines:
@@ -70,6 +74,23 @@ def record_costs(
         "Cost of this run: $%.2f (%.4g training hours)", record.total, record.training_hours()
     )
     return record
+
+
+def record_failed_run(
+    config: PipelineConfig,
+    flow_run: str,
+    started: datetime,
+    data: Sequence[DataLineage],
+    solution_arns: Sequence[str],
+) -> None:
+    """The cost record of a run that failed after its imports: the imports, and the versions of
+    these solutions created since it started (AWS bills them whatever failed later). A failure
+    to record is logged, never raised over the run's own error."""
+    try:
+        versions = versions_since(config.aws, solution_arns, started)
+        record_costs(config, flow_run, started, data, [], versions)
+    except Exception as error:  # the run's own failure is what its state must say
+        run_logger().warning("This failed run has no cost record: %s", error)
 
 
 def _batch_lines(prices: Prices, outcome: SolutionOutcome) -> list[CostLine]:

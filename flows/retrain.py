@@ -63,7 +63,7 @@ from flows.batch_inference import refresh_batch
 from flows.batch_segments import refresh_segments
 from flows.coalesce import exports_to_import, take_waiting_exports
 from flows.configured import DEFAULT_CONFIG, Resources
-from flows.costs import record_costs
+from flows.costs import record_costs, record_failed_run
 from flows.history import publish_histories
 from flows.holdout import compare_on_holdout, plan_holdout
 from flows.imports import ImportMode, finished_at, prepare_and_import, source_for
@@ -196,33 +196,39 @@ def _retrain(
     mode = import_mode or config.datasets.interactions.import_mode
     plan = plan_holdout(config, resources, incremental=mode == "INCREMENTAL")
     prepared = prepare_and_import(config, resources, interactions_uri, import_mode, plan.spec)
-    steps = Promoting(
-        config,
-        resources,
-        prepared.smoke_users,
-        prepared.holdout,
-        plan.reason,
-        require_approval,
-        batch,
-    )
+    run_id = str(flow_run.get_id() or "local")
+    try:
+        steps = Promoting(
+            config,
+            resources,
+            prepared.smoke_users,
+            prepared.holdout,
+            plan.reason,
+            require_approval,
+            batch,
+        )
 
-    recommenders = check_recommenders(config, resources)
-    outcomes: list[SolutionOutcome] = []
-    data_unchanged = bool(prepared.lineage) and all(d.reused for d in prepared.lineage)
-    data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
-    trained = _train(aws, selected, resources, data_since)
-    for run in trained.values():
-        if data_unchanged and not _new_version(aws, run, started):
-            outcomes.append(SolutionOutcome(run, "unchanged"))
-            continue
-        if run.solution.campaign is None:
-            outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
-            continue
-        outcomes.append(gate_and_promote(steps, run, trained))
+        recommenders = check_recommenders(config, resources)
+        outcomes: list[SolutionOutcome] = []
+        data_unchanged = bool(prepared.lineage) and all(d.reused for d in prepared.lineage)
+        data_since = finished_at(aws, (data.import_job for data in prepared.lineage))
+        trained = _train(aws, selected, resources, data_since)
+        for run in trained.values():
+            if data_unchanged and not _new_version(aws, run, started):
+                outcomes.append(SolutionOutcome(run, "unchanged"))
+                continue
+            if run.solution.campaign is None:
+                outcomes.append(SolutionOutcome(run, "trained", batch=_segments(steps, run)))
+                continue
+            outcomes.append(gate_and_promote(steps, run, trained))
 
-    lineage = Lineage.of(str(flow_run.get_id() or "local"), prepared.lineage, outcomes)
-    lineage.recommenders = recommenders
-    lineage.history = publish_histories(aws, outcomes)
+        lineage = Lineage.of(run_id, prepared.lineage, outcomes)
+        lineage.recommenders = recommenders
+        lineage.history = publish_histories(aws, outcomes)
+    except Exception:  # AWS billed the imports, and any training, all the same
+        trainings = [resources.solutions[s.name] for s in selected]
+        record_failed_run(config, run_id, started, prepared.lineage, trainings)
+        raise
     record = record_costs(config, lineage.flow_run, started, prepared.lineage, outcomes)
     lineage.costs = record.as_dict()
     return lineage, outcomes

@@ -124,6 +124,17 @@ def training_line(
     )  # fmt: skip
 
 
+def versions_since(aws: AwsSettings, solution_arns: Sequence[str], started: datetime) -> list[str]:
+    """The versions of these solutions created at or after ``started``, whatever their status."""
+    personalize = client(aws, "personalize")
+    return [
+        version["solutionVersionArn"]
+        for arn in solution_arns
+        for version in find_all(personalize, "solution-version", arn)
+        if (created := as_utc(version.get("creationDateTime"))) is not None and created >= started
+    ]
+
+
 def import_line(prices: Prices, dataset_type: str, uri: str, reused: bool) -> CostLine:
     """The bytes of an import file (or folder of CSV parts), priced per GB; 0 when reused."""
     if reused:

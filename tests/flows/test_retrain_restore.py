@@ -16,6 +16,7 @@ from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, generate_interactions, to_export
 from tasks.accepted import read_manifest
+from tasks.costs import saved_records
 from tasks.prep.import_folder import import_parts, read_import
 from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
@@ -146,6 +147,13 @@ def test_unchanged_run_says_so_a_stopped_or_failed_run_restores_the_accepted_dat
     assert failed.is_failed() and "training failed" in failed.message
     assert "interactions restored to the accepted data" in failed.message
     assert exported(pipeline).equals(held)
+    # AWS billed its imports and trainings all the same: the run has its cost record.
+    record = saved_records(pipeline.config.bucket, pipeline.config.dataset_group.name)[-1]
+    assert record["flow_run"] == str(failed.state_details.flow_run_id)
+    billed = {(line["item"], line["note"].split(":")[0]) for line in record["lines"]}
+    assert ("data imported", "interactions") in billed
+    trainings = [line for line in record["lines"] if line["item"] == "training"]
+    assert len(trainings) == len(pipeline.config.solutions), trainings
 
     # on_stop: keep leaves the stopped run's data.
     data = yaml.safe_load(pipeline.path.read_text())
