@@ -25,6 +25,7 @@ from tasks.cost_settings import DEFAULT_REGION, Prices
 from tasks.costs import (
     CostLine,
     CostRecord,
+    automatic_lines,
     batch_line,
     campaign_lines,
     import_line,
@@ -58,8 +59,10 @@ def record_costs(
         record.lines.append(training_line(aws, prices, outcome.trained.version, started))
         record.lines += _batch_lines(prices, outcome)
     record.lines += [training_line(aws, prices, version, started) for version in versions]
+    since = last_record_at(kept) or started
+    record.lines += automatic_lines(aws, prices, group, since)
     campaigns = [s.campaign.name for s in config.solutions if s.campaign is not None]
-    record.lines += campaign_lines(aws, prices, campaigns, last_record_at(kept) or started)
+    record.lines += campaign_lines(aws, prices, campaigns, since)
     for line in record.lines:
         if line.item == "campaign" and "even when idle" in line.note:
             run_logger().warning("campaign %s: %s", line.subject, line.note)

@@ -22,9 +22,9 @@ from typing import Any
 from personalize_facts.durations import TYPICAL_SECONDS
 from tasks.aws import AwsSettings, client
 from tasks.config import PipelineConfig, SolutionConfig
-from tasks.costs import as_utc
+from tasks.costs import as_utc, group_solutions
 from tasks.errors import ExpectedStop
-from tasks.resources import find, find_all
+from tasks.resources import find_all
 
 HISTORY = 5
 """How many of a solution's newest trainings its expected hours are the median of."""
@@ -74,7 +74,7 @@ def month_hours(aws: AwsSettings, dataset_group: str, now: datetime | None = Non
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     found = MonthHours(start.strftime("%Y-%m"))
     personalize = client(aws, "personalize")
-    for solution in _solutions(personalize, dataset_group).values():
+    for solution in group_solutions(personalize, dataset_group).values():
         for summary in find_all(personalize, "solution-version", solution):
             created = as_utc(summary["creationDateTime"])
             if created is None or created < start:
@@ -99,7 +99,7 @@ def expected_hours(
 ) -> list[Expected]:
     """Each solution's expected hours for one training, from its own history."""
     personalize = client(aws, "personalize")
-    arns = _solutions(personalize, dataset_group)
+    arns = group_solutions(personalize, dataset_group)
     expected = []
     for solution in solutions:
         history = _history(personalize, arns.get(solution.name))
@@ -145,17 +145,6 @@ def budget_status(config: PipelineConfig) -> str:
     used = month_hours(config.aws, config.dataset_group.name)
     over = " (over budget.training_hours_per_month)" if used.hours > limit else ""
     return f"training budget {limit:g} h: {used.summary()}{over}"
-
-
-def _solutions(personalize: Any, dataset_group: str) -> dict[str, str]:
-    """The group's solutions, name -> ARN (none when the group does not exist)."""
-    group = find(personalize, "dataset-group", lambda g: g["name"] == dataset_group)
-    if group is None:
-        return {}
-    return {
-        s["name"]: s["solutionArn"]
-        for s in find_all(personalize, "solution", group["datasetGroupArn"])
-    }
 
 
 def _history(personalize: Any, solution_arn: str | None) -> list[tuple[str, float]]:

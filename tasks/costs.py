@@ -27,12 +27,13 @@ import fsspec
 
 from tasks.aws import AwsSettings, client
 from tasks.cost_settings import Prices
-from tasks.resources import find_all
+from tasks.resources import find, find_all
 
 HOURS_PER_MONTH = 730
 """AWS's monthly estimates count 730 hours (24 x 365 / 12)."""
 GB = 1024**3
 NOT_REPORTED = "trainingHours not reported by the service"
+AUTOMATIC = "automatic training"
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,10 @@ class CostRecord:
         return round(sum(line.cost or 0.0 for line in self.lines), 4)
 
     def training_hours(self) -> float:
-        """The training hours this run used (those the service reported)."""
-        return sum(line.quantity or 0.0 for line in self.lines if line.item == "training")
+        """The training hours this record bills (those the service reported): the run's, and
+        automatic training since the previous record."""
+        items = ("training", AUTOMATIC)
+        return sum(line.quantity or 0.0 for line in self.lines if line.item in items)
 
     def rows(self) -> list[dict[str, Any]]:
         """The table artifact's rows, a total last."""
@@ -133,6 +136,43 @@ def versions_since(aws: AwsSettings, solution_arns: Sequence[str], started: date
         for version in find_all(personalize, "solution-version", arn)
         if (created := as_utc(version.get("creationDateTime"))) is not None and created >= started
     ]
+
+
+def automatic_lines(
+    aws: AwsSettings, prices: Prices, dataset_group: str, since: datetime
+) -> list[CostLine]:
+    """The automatic training (``trainingType`` AUTOMATIC) of the group's solutions created
+    since ``since`` (the previous record): AWS bills it between runs, and no run's own training
+    covers it."""
+    personalize = client(aws, "personalize")
+    lines = []
+    for solution in group_solutions(personalize, dataset_group).values():
+        for summary in find_all(personalize, "solution-version", solution):
+            created = as_utc(summary.get("creationDateTime"))
+            if created is None or created < since or summary.get("trainingType") == "MANUAL":
+                continue
+            arn = summary["solutionVersionArn"]
+            version = personalize.describe_solution_version(solutionVersionArn=arn)
+            if version["solutionVersion"].get("trainingType") != "AUTOMATIC":
+                continue
+            hours = version["solutionVersion"].get("trainingHours")
+            if hours is None:
+                lines.append(CostLine(AUTOMATIC, arn, None, "training hours", None, NOT_REPORTED))
+            else:
+                cost = float(hours) * prices.training_hour
+                lines.append(CostLine(AUTOMATIC, arn, float(hours), "training hours", cost))
+    return lines
+
+
+def group_solutions(personalize: Any, dataset_group: str) -> dict[str, str]:
+    """The group's solutions, name -> ARN (none when the group does not exist)."""
+    group = find(personalize, "dataset-group", lambda g: g["name"] == dataset_group)
+    if group is None:
+        return {}
+    return {
+        s["name"]: s["solutionArn"]
+        for s in find_all(personalize, "solution", group["datasetGroupArn"])
+    }
 
 
 def import_line(prices: Prices, dataset_type: str, uri: str, reused: bool) -> CostLine:

@@ -9,6 +9,7 @@ a version automatic training made (SolutionVersion.trainingType AUTOMATIC) is ne
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -18,6 +19,8 @@ from botocore.exceptions import ClientError
 import tasks.solution_versions
 from tasks.aws import AwsSettings
 from tasks.config import SolutionConfig
+from tasks.cost_settings import Prices
+from tasks.costs import automatic_lines
 from tasks.solution_versions import train_solution_version
 from tasks.solutions import ensure_solution
 from tests.tasks.helpers import Loaded
@@ -73,6 +76,7 @@ def test_an_automatic_training_in_flight_is_waited_out_not_taken(
     # At latency 0.002 the first automatic training starts 7.2 s after the solution is created
     # and takes 7.2 s: the task finds it in flight.
     daily = SolutionConfig(name="d", recipe="aws-user-personalization-v2", auto_training_days=1)
+    before = datetime.now(UTC)
     solution = ensure_solution(slow_aws, slow_loaded.group, f"auto-{unique}", UP,
                                solution_config=daily.solution_config())  # fmt: skip
     personalize = boto3.client("personalize")
@@ -85,6 +89,12 @@ def test_an_automatic_training_in_flight_is_waited_out_not_taken(
     assert (version["trainingType"], version["status"]) == ("MANUAL", "ACTIVE")
     waited = personalize.describe_solution_version(solutionVersionArn=automatic)
     assert waited["solutionVersion"]["status"] == "ACTIVE"
+    # The next cost record bills the automatic training, as the service reports its hours.
+    group = personalize.describe_dataset_group(datasetGroupArn=slow_loaded.group)
+    lines = automatic_lines(slow_aws, Prices(), group["datasetGroup"]["name"], before)
+    hours = waited["solutionVersion"]["trainingHours"]
+    assert [(line.subject, line.quantity) for line in lines] == [(automatic, hours)]
+    assert lines[0].cost == pytest.approx(hours * Prices().training_hour)
 
 
 def _automatic_in_flight(personalize: Any, solution: str) -> str:
