@@ -7,7 +7,9 @@
    the dataset holds, and the guards refuse a broken export (too many rejected rows, a FULL
    import that shrinks the dataset) before anything is imported. The data checks compare the
    export with the accepted data (:func:`accepted_imports`: what the serving version trained
-   on) and stop the run before any import when a figure moves beyond its limit.
+   on) and stop the run before any import when a figure moves beyond its limit. Every dataset
+   is prepared and checked before any is imported: a catalogue export refused by its checks
+   leaves the interactions as they were too.
 2. The import-once rule (:func:`unchanged_import`): a rerun (after a crash, or on an unchanged
    export) prepares the same import file again; when the dataset's latest finished import read
    a file with the same content (same ETag) in the same mode, importing it again would only
@@ -35,11 +37,12 @@ from flows.lineage import DataLineage
 from flows.restore import pending_held_out
 from tasks.accepted import accepted_imports, carry_into
 from tasks.aws import AwsSettings
-from tasks.config import PipelineConfig
+from tasks.config import DatasetType, PipelineConfig
 from tasks.dataset_imports import finished_imports, import_dataset
 from tasks.etags import etag
 from tasks.prep.config import SourceConfig
 from tasks.prep.holdout import Holdout, HoldoutSpec, is_holdout_file
+from tasks.prep.pipeline import PrepResult
 from tasks.prep.task import prepare_dataset
 from tasks.reporting import run_logger
 from tasks.resources import describe_resource
@@ -66,10 +69,8 @@ def prepare_and_import(
     """Prepare and import every dataset with a source (inside a flow run); ``holdout``: what
     the interactions' preparation sets aside for the gate."""
     run_id = str(flow_run.get_id() or "local")
-    records: list[DataLineage] = []
-    smoke_users: list[str] = []
-    held: Holdout | None = None
-    for dataset_type, dataset in config.datasets.configured().items():
+    ready: list[tuple[DatasetType, SourceConfig, ImportMode, str, PrepResult]] = []
+    for dataset_type, dataset in config.datasets.configured().items():  # all, before any import
         source = source_for(config, dataset_type, interactions_uri)
         if source is None:
             continue
@@ -92,6 +93,11 @@ def prepare_and_import(
             accepted=accepted_imports(config.aws, dataset_arn, config, dataset_type),
             checks=dataset.checks,
         )
+        ready.append((dataset_type, source, mode, dataset_arn, prepared))
+    records: list[DataLineage] = []
+    smoke_users: list[str] = []
+    held: Holdout | None = None
+    for dataset_type, source, mode, dataset_arn, prepared in ready:
         import_uri = prepared.import_uri
         if mode == "INCREMENTAL" and (pending := pending_held_out(config, dataset_type)):
             carried = carry_into(import_uri, pending)

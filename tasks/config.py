@@ -385,7 +385,7 @@ class DatasetConfig(_Model):
     checks: DataChecks = Field(
         default_factory=DataChecks,
         description="Limits on how far an export may move from the data the serving version "
-        "trained on; checked before any import (interactions).",
+        "trained on; checked before any import (interactions; items and users: FULL exports).",
     )
     import_mode: Literal["FULL", "INCREMENTAL"] = Field(
         default="FULL",

@@ -174,6 +174,13 @@ class DataChecks(BaseModel):
         le=1,
         description="FULL: at most this share of the accepted data's users may be missing.",
     )
+    max_missing_records_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Items and users, FULL: at most this share of the accepted data's items "
+        "(users) may be missing from the export.",
+    )
     max_newest_jump_days: float = Field(
         default=60.0,
         gt=0,

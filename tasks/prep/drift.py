@@ -34,11 +34,13 @@ import fsspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from pydantic import BaseModel
 
 from tasks.prep.cleaning import SECONDS_PER_DAY
 from tasks.prep.config import DataChecks
 from tasks.prep.errors import BelowMinimumsError
+from tasks.prep.fingerprint import hash_column
 from tasks.prep.holdout import holdout_uri
 from tasks.prep.import_folder import import_parts
 from tasks.prep.partition import DUPLICATE_RULE
@@ -46,6 +48,8 @@ from tasks.prep.profile import MIN_SPAN, Profile, Tally, profile
 from tasks.prep.report import DataReport, data_report
 
 Verdict = Literal["ok", "stop", "flagged", "skipped"]
+RECORD_IDS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID"}
+"""Datasets of one record per id, and that id (``check_records``)."""
 
 
 class DriftRow(BaseModel):
@@ -115,6 +119,57 @@ def check_export(
         return []
     measured = measure(import_uri, accepted, incremental, report)
     return [] if measured is None else compare(measured, checks, incremental)
+
+
+def check_records(
+    import_uri: str,
+    accepted: Sequence[str],
+    checks: DataChecks,
+    incremental: bool,
+    id_column: str,
+    report: DataReport,
+) -> list[DriftRow]:
+    """A FULL items or users export against the accepted records: how many distinct ids, and
+    the share of the accepted ids it no longer has (a catalogue export that lost part of the
+    catalogue). An INCREMENTAL one updates some records and is not compared."""
+    if not checks.enabled or incremental or not accepted:
+        return []
+    try:
+        before = distinct_ids(accepted_files(accepted), id_column)
+    except (OSError, ValueError, pa.ArrowException) as error:
+        report.notes.append(f"Data checks skipped: the accepted files could not be read ({error}).")
+        return []
+    if not len(before):
+        return []
+    now = distinct_ids(import_parts(import_uri), id_column)
+    missing = float((~np.isin(before, now)).mean())
+    limit = checks.max_missing_records_share
+    kind = "items" if id_column == "ITEM_ID" else "users"
+    return [
+        _factor(f"{kind} (distinct {id_column})", len(before), len(now), checks.max_rows_factor,
+                "max_rows_factor"),
+        DriftRow(
+            figure=f"accepted {kind} missing from the export",
+            accepted="none",
+            new=f"{missing:.1%}",
+            change=f"{missing:.1%} of {len(before):,}",
+            limit=f"at most {limit:.0%}",
+            verdict="ok" if missing <= limit + 1e-12 else "stop",
+            setting="max_missing_records_share",
+        ),
+    ]  # fmt: skip
+
+
+def distinct_ids(files: Sequence[str], id_column: str) -> np.ndarray:
+    """The distinct 64-bit hashes of ``id_column`` over these CSV files, sorted."""
+    found = [np.empty(0, np.uint64)]
+    options = pacsv.ConvertOptions(include_columns=[id_column],
+                                   column_types={id_column: pa.string()})  # fmt: skip
+    for path in files:
+        with fsspec.open(path, "rb") as handle:
+            for batch in pacsv.open_csv(handle, convert_options=options):
+                found = [np.unique(np.concatenate([*found, hash_column(batch.column(0))]))]
+    return found[0]
 
 
 def measure(

@@ -56,7 +56,7 @@ from tasks.prep.checks import enforce, personalize_checks
 from tasks.prep.cleaning import SECONDS_PER_DAY, below, check_cleaning
 from tasks.prep.config import CleaningConfig, DataChecks, ImportGuards, SourceConfig
 from tasks.prep.counting import ValueCounter
-from tasks.prep.drift import DriftRow, check_export, enforce_checks
+from tasks.prep.drift import RECORD_IDS, DriftRow, check_export, check_records, enforce_checks
 from tasks.prep.earlier import Earlier, dataset_history
 from tasks.prep.errors import PrepError, SourceError
 from tasks.prep.figures import Figures, add_counts, merge_into
@@ -240,7 +240,9 @@ def prepare(
     drift: list[DriftRow] = []
     if schema.dataset_type == "INTERACTIONS":
         drift = check_export(out.import_uri, accepted, checks, incremental, report)
-        report.data_checks = [row.cells() for row in drift]
+    elif (id_column := RECORD_IDS.get(schema.dataset_type)) is not None:
+        drift = check_records(out.import_uri, accepted, checks, incremental, id_column, report)
+    report.data_checks = [row.cells() for row in drift]
     output = pa.schema([(field.name, field.arrow_type) for field in schema.fields])
     held = hold_out(out.import_uri, output, holdout, report, not incremental) if holdout else None
     report.checks = personalize_checks(report, schema, incremental)

@@ -20,7 +20,7 @@ from tasks.prep.drift import DataDriftError, _js_divergence, _l_infinity
 from tasks.prep.import_folder import import_parts
 from tasks.prep.pipeline import PrepResult, prepare
 from tasks.prep.profile import Tally, busiest_share, profile
-from tests.tasks.prep.conftest import INTERACTIONS, T0
+from tests.tasks.prep.conftest import INTERACTIONS, T0, avro
 
 DAY = 86_400
 
@@ -230,3 +230,33 @@ def test_accepted_files_that_are_gone_skip_the_checks_instead_of_stopping(
 
     assert result.report.data_checks == []
     assert any("hold no rows" in note for note in result.report.notes)
+
+
+CATALOGUE = avro(("ITEM_ID", "string"), ("CATEGORY", "string"), CATEGORY={"categorical": True})
+
+
+def catalogue(tmp_path: Path, items: list[str], name: str, accepted: list[str]) -> PrepResult:
+    source = tmp_path / f"{name}.parquet"
+    pd.DataFrame({"ITEM_ID": items, "CATEGORY": ["shoes"] * len(items)}).to_parquet(source)
+    return prepare(SourceConfig(uri=str(source)), CleaningConfig(), CATALOGUE, "items",
+                   str(tmp_path / name), accepted=accepted)  # fmt: skip
+
+
+def test_a_catalogue_that_lost_items_stops_before_import(tmp_path: Path) -> None:
+    items = [f"i{i}" for i in range(400)]
+    accepted = catalogue(tmp_path, items, "accepted", [])
+    assert accepted.import_uri == f"{tmp_path / 'accepted' / 'items'}/"  # where parts go
+    assert import_parts(accepted.import_uri)
+    grown = catalogue(tmp_path, [*items[20:], *(f"new{i}" for i in range(50))], "grown",
+                      [accepted.import_uri])  # fmt: skip
+    rows = {row["figure"]: row for row in grown.report.data_checks}
+    assert rows["accepted items missing from the export"]["new"] == "5.0%"
+    assert {row["verdict"] for row in rows.values()} == {"ok"}
+
+    with pytest.raises(DataDriftError) as stopped:
+        catalogue(tmp_path, items[::2], "halved", [accepted.import_uri])
+
+    message = str(stopped.value)
+    assert "accepted items missing from the export moved from none to 50.0%" in message
+    assert "datasets.items.checks.max_missing_records_share" in message
+    assert import_parts(str(tmp_path / "halved" / "items") + "/") == []
