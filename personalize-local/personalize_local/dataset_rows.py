@@ -3,7 +3,9 @@
 1. Imports write the bulk file (FULL replaces it, INCREMENTAL appends or replaces by id);
    PutItems, PutUsers, PutActions and PutActionInteractions append to the put file. Personalize
    keeps the two apart: a FULL import replaces only bulk data, and an export chooses BULK, PUT
-   or ALL.
+   or ALL. Of two interactions (or action interactions) with the same timestamp and identical
+   properties, one is kept (developer guide, "Importing bulk data ... with a dataset import
+   job"; docs/aws-facts.md#import-modes): an export sent twice adds nothing the second time.
 2. Every row carries the time it arrived (a hidden column), so the combined view
    (``read_rows``: what training, filters and the runtime read) keeps the newest row of an
    item, user or action id whichever way it came.
@@ -72,7 +74,14 @@ def read_rows(service: Service, dataset_arn: str) -> pd.DataFrame:
         if ARRIVED in rows:
             rows = rows.sort_values(ARRIVED, kind="stable", na_position="first")
         rows = rows.drop_duplicates(id_column, keep="last")
+    elif len(frames) > 1:
+        rows = _once(rows)
     return _visible(rows)
+
+
+def _once(rows: pd.DataFrame) -> pd.DataFrame:
+    """Interactions with identical values (the arrival time aside), the first of each kept."""
+    return rows.drop_duplicates([c for c in rows.columns if c != ARRIVED], keep="first")
 
 
 def _type_of(dataset_arn: str) -> str:
@@ -89,12 +98,14 @@ def write_rows(
     """
     with _WRITE_LOCK:
         rows = rows.assign(**{ARRIVED: time.time()})
+        id_column = ID_COLUMN.get(dataset_type)
         if mode == "INCREMENTAL":
             existing = _read(service, dataset_arn, "bulk")
-            id_column = ID_COLUMN.get(dataset_type)
             if id_column and not existing.empty:
                 existing = existing[~existing[id_column].isin(rows[id_column])]
             rows = pd.concat([existing, rows], ignore_index=True) if not existing.empty else rows
+        if not id_column:
+            rows = _once(rows)
         _replace(_path(service, dataset_arn, "bulk"), rows)
         return len(rows)
 
@@ -106,6 +117,8 @@ def put_rows(service: Service, dataset_arn: str, rows: pd.DataFrame) -> int:
         rows = rows.assign(**{ARRIVED: time.time()})
         if not existing.empty:
             rows = pd.concat([existing, rows], ignore_index=True)
+        if not ID_COLUMN.get(_type_of(dataset_arn)):
+            rows = _once(rows)
         _replace(_path(service, dataset_arn, "put"), rows)
         return len(rows)
 

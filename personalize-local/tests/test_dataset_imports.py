@@ -65,6 +65,30 @@ def test_good_import_then_incremental_append(
     assert [len(p["datasetImportJobs"]) for p in pages] == [2, 1]
 
 
+def test_identical_interactions_are_kept_once(
+    personalize: Any, s3: Any, bucket: str, interactions: str, local_service: LocalService
+) -> None:
+    """Developer guide, "Importing bulk data ... with a dataset import job": "If you record two
+    item interaction ... events with exactly the same timestamp and identical properties, Amazon
+    Personalize keeps only one of the events" (docs/aws-facts.md#import-modes)."""
+    body = interactions_csv(n_users=40, per_user=30)
+    first = put_csv(s3, bucket, "first.csv", body)
+    assert run_import(personalize, interactions, first, f"{bucket}-full")["status"] == "ACTIVE"
+    assert len(stored_rows(local_service.data_dir, interactions)) == 1200
+    # The same export sent again as an increment adds nothing.
+    again = run_import(personalize, interactions, first, f"{bucket}-again", mode="INCREMENTAL")
+    assert again["status"] == "ACTIVE", again
+    assert len(stored_rows(local_service.data_dir, interactions)) == 1200
+    # A row twice in one file is kept once; the same interaction at another time is another.
+    header, row = body.splitlines()[:2]
+    user, item, stamp, *rest = row.split(",")
+    later = ",".join([user, item, str(int(stamp) + 1), *rest])
+    twice = put_csv(s3, bucket, "twice.csv", "\n".join([header, row, row, later]) + "\n")
+    job = run_import(personalize, interactions, twice, f"{bucket}-twice", mode="INCREMENTAL")
+    assert job["status"] == "ACTIVE", job
+    assert len(stored_rows(local_service.data_dir, interactions)) == 1201
+
+
 def test_bad_value_fails_naming_row_and_column_and_keeps_rows(
     personalize: Any, s3: Any, bucket: str, interactions: str, local_service: LocalService
 ) -> None:
