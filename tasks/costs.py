@@ -7,9 +7,10 @@
    reused import costs nothing again.
 3. Batch jobs: the users each batch inference or segment job processed, the gate's
    comparison jobs included (one per version compared, over the held-out users).
-4. Campaigns: each campaign's ``minProvisionedTPS`` for the hours since the previous record
-   (the first record: since the run started), or since the campaign was created if later; a
-   campaign above 1 TPS is flagged with its monthly cost.
+4. Campaigns: each campaign of the group's solutions, configured or not (AWS bills them
+   all), its ``minProvisionedTPS`` for the hours since the previous record (the first record:
+   since the run started), or since the campaign was created if later; a campaign above 1 TPS
+   is flagged with its monthly cost.
 
 Each record is kept in S3 (``costs/<dataset group>/``) so the next run knows when the last one
 was, and the monthly chart is the sum of the month's records.
@@ -205,27 +206,31 @@ def batch_line(prices: Prices, item: str, subject: str, users: int, jobs: int = 
 
 
 def campaign_lines(
-    aws: AwsSettings, prices: Prices, campaigns: Iterable[str], since: datetime | None
+    aws: AwsSettings, prices: Prices, dataset_group: str, since: datetime | None
 ) -> list[CostLine]:
-    """Each existing campaign's minProvisionedTPS for the hours since ``since`` (or since it
-    was created, if later); one above 1 TPS is noted with what it costs per month."""
+    """Each campaign of the group's solutions, configured or not (AWS bills them all), its
+    minProvisionedTPS for the hours since ``since`` (or since it was created, if later); one
+    above 1 TPS is noted with what it costs per month."""
     personalize = client(aws, "personalize")
-    found = {c["name"]: c["campaignArn"] for c in find_all(personalize, "campaign")}
     now = datetime.now(UTC)
     lines = []
-    for name in campaigns:
-        if name not in found:
-            continue
-        campaign = personalize.describe_campaign(campaignArn=found[name])["campaign"]
-        tps = int(campaign.get("minProvisionedTPS") or 1)
-        start = max(filter(None, [since, as_utc(campaign.get("creationDateTime"))]), default=now)
-        hours = max(0.0, (now - start).total_seconds() / 3600)
-        lines.append(
-            CostLine(
-                "campaign", name, tps * hours, "TPS-hours", tps * hours * prices.tps_hour,
-                idle_note(tps, prices) or f"{tps} TPS for {hours:.2f} h",
-            )
-        )  # fmt: skip
+    for solution in group_solutions(personalize, dataset_group).values():
+        for summary in find_all(personalize, "campaign", solution):
+            arn = summary["campaignArn"]
+            campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
+            if campaign.get("status") == "CREATE FAILED":
+                continue
+            tps = int(campaign.get("minProvisionedTPS") or 1)
+            created = as_utc(campaign.get("creationDateTime"))
+            start = max(filter(None, [since, created]), default=now)
+            hours = max(0.0, (now - start).total_seconds() / 3600)
+            lines.append(
+                CostLine(
+                    "campaign", campaign["name"], tps * hours, "TPS-hours",
+                    tps * hours * prices.tps_hour,
+                    idle_note(tps, prices) or f"{tps} TPS for {hours:.2f} h",
+                )
+            )  # fmt: skip
     return lines
 
 
