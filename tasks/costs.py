@@ -75,14 +75,15 @@ class CostRecord:
         return sum(line.quantity or 0.0 for line in self.lines if line.item in items)
 
     def rows(self) -> list[dict[str, Any]]:
-        """The table artifact's rows, a total last."""
+        """The table artifact's rows, a total last ("n/a" where not known: the UI shows a text
+        cell as Markdown, where "-" is a bullet)."""
         rows = [
             {
                 "item": line.item,
                 "what": line.subject,
-                "quantity": "-" if line.quantity is None else round(line.quantity, 6),
+                "quantity": "n/a" if line.quantity is None else round(line.quantity, 6),
                 "unit": line.unit,
-                "cost (USD)": "-" if line.cost is None else round(line.cost, 4),
+                "cost (USD)": "n/a" if line.cost is None else round(line.cost, 4),
                 "note": line.note,
             }
             for line in self.lines
@@ -314,7 +315,7 @@ def monthly_campaign_cost(tps: int, prices: Prices) -> float:
 def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, str]]) -> list[str]:
     """Per (kind, ARN) a teardown would delete, what deleting it saves per month in USD: a
     campaign its provisioned TPS (billed idle or not), a recommender its minimum requests
-    (while ACTIVE); "-" where nothing bills by the hour."""
+    (while ACTIVE); "n/a" where nothing bills by the hour."""
     personalize = client(aws, "personalize")
     column = []
     for kind, arn in plan:
@@ -322,7 +323,7 @@ def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, s
             column.append(_recommender_saves(personalize, prices, arn))
             continue
         if kind != "campaign":
-            column.append("-")
+            column.append("n/a")
             continue
         campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
         tps = int(campaign.get("minProvisionedTPS") or 1)
