@@ -30,6 +30,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import EventTrigger, Posture
 
+from tasks.command_line import command_parser
+
 HEARTBEAT_SECONDS = 30
 """How often a run says it is alive (Prefect accepts 30 s or more)."""
 SILENT_SECONDS = 90
@@ -137,8 +139,9 @@ async def enable_crash_recovery() -> list[Automation]:
     return created
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point: set up both automations on the current Prefect API."""
+    command_parser("python -m deployments.crash_recovery", __doc__).parse_args(argv)
     for automation in asyncio.run(enable_crash_recovery()):
         print(f"Automation {automation.name!r} ready.")
     return 0

@@ -75,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = command_parser("python -m deployments.ecs_pool", __doc__)
     parser.add_argument("--image", required=True, help="the project's image (Dockerfile)")
     parser.add_argument("--cluster", required=True, help="ECS cluster name or ARN")
-    parser.add_argument("--pool", default=ECS_POOL)
+    parser.add_argument("--pool", default=ECS_POOL, help="the work pool to create or update")
     parser.add_argument("--task-role-arn", help="the role flow runs act as (iam-policy.json)")
     parser.add_argument("--execution-role-arn", help="the role ECS pulls the image and logs as")
     parser.add_argument("--vpc-id", help="default: the account's default VPC")
-    parser.add_argument("--cpu", type=int, default=DEFAULTS["cpu"])
-    parser.add_argument("--memory", type=int, default=DEFAULTS["memory"])
+    parser.add_argument(
+        "--cpu", type=int, default=DEFAULTS["cpu"], help="CPU units per flow run (1024: 1 vCPU)"
+    )
+    parser.add_argument("--memory", type=int, default=DEFAULTS["memory"], help="MiB per flow run")
     parser.add_argument("--no-deploy", action="store_true", help="only create the pool")
     args = parser.parse_args(argv)
     asyncio.run(

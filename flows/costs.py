@@ -2,7 +2,9 @@
 
 1. :func:`record_costs` prices what the run made AWS bill (:mod:`tasks.costs`): the versions it
    trained, the files it imported, its batch and segment jobs, the gate's comparison jobs and
-   each campaign's provisioned TPS since the previous record.
+   each campaign's provisioned TPS since the previous record (every campaign of the group's
+   solutions, configured or not) and each recommender's minimum requests (priced only when the
+   table has a recommender price).
 2. The record is published as the table artifact ``costs-<dataset group>``, kept in S3, and the
    chart of the group's cost per month (``costs-monthly-<dataset group>``) is redrawn from the
    kept records.
@@ -31,6 +33,7 @@ from tasks.costs import (
     import_line,
     last_record_at,
     monthly_totals,
+    recommender_lines,
     save_record,
     saved_records,
     training_line,
@@ -61,8 +64,8 @@ def record_costs(
     record.lines += [training_line(aws, prices, version, started) for version in versions]
     since = last_record_at(kept) or started
     record.lines += automatic_lines(aws, prices, group, since)
-    campaigns = [s.campaign.name for s in config.solutions if s.campaign is not None]
-    record.lines += campaign_lines(aws, prices, campaigns, since)
+    record.lines += campaign_lines(aws, prices, group, since)
+    record.lines += recommender_lines(aws, prices, group, since)
     for line in record.lines:
         if line.item == "campaign" and "even when idle" in line.note:
             run_logger().warning("campaign %s: %s", line.subject, line.note)

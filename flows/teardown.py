@@ -89,7 +89,7 @@ def _publish(name: str, what: str, rows: list[dict[str, str]]) -> None:
     """The plan or what was deleted, in order, as a table artifact."""
     numbered = [{"order": str(n), **row} for n, row in enumerate(rows, start=1)]
     create_table_artifact(
-        numbered or [{"order": "-", "arn": "nothing (already gone)"}],
+        numbered or [{"order": "n/a", "arn": "nothing (already gone)"}],
         key=artifact_key("teardown", name),
         description=f"Teardown of {name}: what it {what}, in order",
     )

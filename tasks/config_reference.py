@@ -9,7 +9,6 @@ from a field's ``examples`` or else from the example configurations in ``config/
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from tasks.command_line import command_parser
 from tasks.config import PipelineConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,8 +283,10 @@ def missing_descriptions() -> list[str]:
 
 def main() -> None:
     """Rewrite docs/configuration.md (``--check``: only say whether it is current)."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--check", action="store_true")
+    parser = command_parser("python -m tasks.config_reference", main.__doc__)
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the page is not current; write nothing"
+    )
     args = parser.parse_args()
     page = render()
     if args.check:

@@ -32,6 +32,15 @@ class Prices(BaseModel):
         ge=0,
         description="Per 1,000 users (or records) a batch inference or segment job processes.",
     )
+    recommender_per_thousand_requests: float | None = Field(
+        default=None,
+        ge=0,
+        description="Per 1,000 recommendation requests of a recommender, which bills at least "
+        "its minRecommendationRequestsPerSecond while ACTIVE. No default: we have no price from "
+        "a source we could read (docs/aws-facts.md#training-hours); unset, the cost record "
+        "counts the requests and leaves their cost out.",
+        examples=[0.15],
+    )
 
 
 class CostsConfig(BaseModel):

@@ -7,9 +7,14 @@
    reused import costs nothing again.
 3. Batch jobs: the users each batch inference or segment job processed, the gate's
    comparison jobs included (one per version compared, over the held-out users).
-4. Campaigns: each campaign's ``minProvisionedTPS`` for the hours since the previous record
-   (the first record: since the run started), or since the campaign was created if later; a
-   campaign above 1 TPS is flagged with its monthly cost.
+4. Campaigns: each campaign of the group's solutions, configured or not (AWS bills them
+   all), its ``minProvisionedTPS`` for the hours since the previous record (the first record:
+   since the run started), or since the campaign was created if later; a campaign above 1 TPS
+   is flagged with its monthly cost.
+5. Recommenders: each ACTIVE recommender of the group, the requests its
+   ``minRecommendationRequestsPerSecond`` bills at least for the same hours; priced only when
+   the table has a recommender price (there is no default), counted by its status at the
+   record's time.
 
 Each record is kept in S3 (``costs/<dataset group>/``) so the next run knows when the last one
 was, and the monthly chart is the sum of the month's records.
@@ -70,14 +75,15 @@ class CostRecord:
         return sum(line.quantity or 0.0 for line in self.lines if line.item in items)
 
     def rows(self) -> list[dict[str, Any]]:
-        """The table artifact's rows, a total last."""
+        """The table artifact's rows, a total last ("n/a" where not known: the UI shows a text
+        cell as Markdown, where "-" is a bullet)."""
         rows = [
             {
                 "item": line.item,
                 "what": line.subject,
-                "quantity": "-" if line.quantity is None else round(line.quantity, 6),
+                "quantity": "n/a" if line.quantity is None else round(line.quantity, 6),
                 "unit": line.unit,
-                "cost (USD)": "-" if line.cost is None else round(line.cost, 4),
+                "cost (USD)": "n/a" if line.cost is None else round(line.cost, 4),
                 "note": line.note,
             }
             for line in self.lines
@@ -102,7 +108,7 @@ def cost_markdown(record: Mapping[str, Any]) -> list[str]:
 
 
 def _missing(lines: Iterable[CostLine]) -> str:
-    unknown = [line.subject for line in lines if line.quantity is None]
+    unknown = [line.subject for line in lines if line.cost is None]
     return f"not counted: {', '.join(unknown)}" if unknown else ""
 
 
@@ -205,28 +211,90 @@ def batch_line(prices: Prices, item: str, subject: str, users: int, jobs: int = 
 
 
 def campaign_lines(
-    aws: AwsSettings, prices: Prices, campaigns: Iterable[str], since: datetime | None
+    aws: AwsSettings, prices: Prices, dataset_group: str, since: datetime | None
 ) -> list[CostLine]:
-    """Each existing campaign's minProvisionedTPS for the hours since ``since`` (or since it
-    was created, if later); one above 1 TPS is noted with what it costs per month."""
+    """Each campaign of the group's solutions, configured or not (AWS bills them all), its
+    minProvisionedTPS for the hours since ``since`` (or since it was created, if later); one
+    above 1 TPS is noted with what it costs per month."""
     personalize = client(aws, "personalize")
-    found = {c["name"]: c["campaignArn"] for c in find_all(personalize, "campaign")}
     now = datetime.now(UTC)
     lines = []
-    for name in campaigns:
-        if name not in found:
+    for solution in group_solutions(personalize, dataset_group).values():
+        for summary in find_all(personalize, "campaign", solution):
+            arn = summary["campaignArn"]
+            campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
+            if campaign.get("status") == "CREATE FAILED":
+                continue
+            tps = int(campaign.get("minProvisionedTPS") or 1)
+            created = as_utc(campaign.get("creationDateTime"))
+            start = max(filter(None, [since, created]), default=now)
+            hours = max(0.0, (now - start).total_seconds() / 3600)
+            lines.append(
+                CostLine(
+                    "campaign", campaign["name"], tps * hours, "TPS-hours",
+                    tps * hours * prices.tps_hour,
+                    idle_note(tps, prices) or f"{tps} TPS for {hours:.2f} h",
+                )
+            )  # fmt: skip
+    return lines
+
+
+def recommender_lines(
+    aws: AwsSettings, prices: Prices, dataset_group: str, since: datetime | None
+) -> list[CostLine]:
+    """Each recommender of the group: while ACTIVE it bills at least its
+    minRecommendationRequestsPerSecond, so the thousands of requests that minimum makes in the
+    hours since ``since`` (or since it was created, if later); a stopped one bills nothing."""
+    personalize = client(aws, "personalize")
+    group = find(personalize, "dataset-group", lambda g: g["name"] == dataset_group)
+    if group is None:
+        return []
+    now = datetime.now(UTC)
+    lines = []
+    for summary in find_all(personalize, "recommender", group["datasetGroupArn"]):
+        arn = summary["recommenderArn"]
+        recommender = personalize.describe_recommender(recommenderArn=arn)["recommender"]
+        unit = "1,000 requests (minimum)"
+        if recommender.get("status") != "ACTIVE":
+            note = f"{recommender.get('status')}: not billed"
+            lines.append(CostLine("recommender", recommender["name"], 0.0, unit, 0.0, note))
             continue
-        campaign = personalize.describe_campaign(campaignArn=found[name])["campaign"]
-        tps = int(campaign.get("minProvisionedTPS") or 1)
-        start = max(filter(None, [since, as_utc(campaign.get("creationDateTime"))]), default=now)
+        rps = recommender_rps(recommender)
+        created = as_utc(recommender.get("creationDateTime"))
+        start = max(filter(None, [since, created]), default=now)
         hours = max(0.0, (now - start).total_seconds() / 3600)
+        thousands = rps * 3600 * hours / 1000
+        price = prices.recommender_per_thousand_requests
+        cost = None if price is None else thousands * price
         lines.append(
-            CostLine(
-                "campaign", name, tps * hours, "TPS-hours", tps * hours * prices.tps_hour,
-                idle_note(tps, prices) or f"{tps} TPS for {hours:.2f} h",
-            )
+            CostLine("recommender", recommender["name"], thousands, unit, cost,
+                     f"{rps} request(s)/s for {hours:.2f} h; {recommender_note(rps, prices)}")
         )  # fmt: skip
     return lines
+
+
+def recommender_rps(recommender: Mapping[str, Any]) -> int:
+    """A recommender's minRecommendationRequestsPerSecond (AWS's default 1 when not given)."""
+    config = recommender.get("recommenderConfig") or {}
+    return int(config.get("minRecommendationRequestsPerSecond") or 1)
+
+
+def recommender_note(rps: int, prices: Prices) -> str:
+    """What a recommender's minimum bills per month, idle or not, in requests and (when the
+    table has a recommender price) in dollars."""
+    thousands = monthly_requests(rps)
+    price = prices.recommender_per_thousand_requests
+    if price is None:
+        return (
+            f"bills at least {thousands:,.0f} thousand requests a month even when idle "
+            "(no price set: costs.prices.recommender_per_thousand_requests)"
+        )
+    return f"bills at least ${thousands * price:,.2f} a month even when idle"
+
+
+def monthly_requests(rps: int) -> float:
+    """The thousands of requests a minimum of ``rps`` requests per second bills in a month."""
+    return rps * 3600 * HOURS_PER_MONTH / 1000
 
 
 def idle_note(tps: int, prices: Prices) -> str:
@@ -246,17 +314,32 @@ def monthly_campaign_cost(tps: int, prices: Prices) -> float:
 
 def savings_column(aws: AwsSettings, prices: Prices, plan: Sequence[tuple[str, str]]) -> list[str]:
     """Per (kind, ARN) a teardown would delete, what deleting it saves per month in USD: a
-    campaign its provisioned TPS (billed idle or not); "-" where nothing bills by the hour."""
+    campaign its provisioned TPS (billed idle or not), a recommender its minimum requests
+    (while ACTIVE); "n/a" where nothing bills by the hour."""
     personalize = client(aws, "personalize")
     column = []
     for kind, arn in plan:
+        if kind == "recommender":
+            column.append(_recommender_saves(personalize, prices, arn))
+            continue
         if kind != "campaign":
-            column.append("-")
+            column.append("n/a")
             continue
         campaign = personalize.describe_campaign(campaignArn=arn)["campaign"]
         tps = int(campaign.get("minProvisionedTPS") or 1)
         column.append(f"{monthly_campaign_cost(tps, prices):.2f} ({tps} TPS)")
     return column
+
+
+def _recommender_saves(personalize: Any, prices: Prices, arn: str) -> str:
+    recommender = personalize.describe_recommender(recommenderArn=arn)["recommender"]
+    if recommender.get("status") != "ACTIVE":
+        return f"0.00 ({recommender.get('status')})"
+    rps = recommender_rps(recommender)
+    price = prices.recommender_per_thousand_requests
+    if price is None:
+        return f"unpriced ({rps} request(s)/s minimum)"
+    return f"{monthly_requests(rps) * price:.2f} ({rps} request(s)/s)"
 
 
 def as_utc(value: Any) -> datetime | None:

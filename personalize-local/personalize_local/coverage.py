@@ -1,7 +1,7 @@
 """Which of Personalize's operations the local service answers, per API, against botocore's models.
 
 The operations come from botocore's service models (``service_model.SERVICES``), the answered
-ones from the registry the service is built with (:func:`registry.registry`), so the page cannot
+ones from the registry the service is built with (``registry.registry``), so the page cannot
 claim an operation the service does not serve, nor miss one botocore adds.
 ``python -m personalize_local.coverage`` prints the page (``make reference`` writes it to
 ``docs/coverage.md``), as moto's implementation coverage page is made.
@@ -9,6 +9,7 @@ claim an operation the service does not serve, nor miss one botocore adds.
 
 from __future__ import annotations
 
+import argparse
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -64,5 +65,15 @@ def _source(handler: Handler) -> str:
     return f"`{handler.__module__.removeprefix('personalize_local.').replace('.', '/')}.py`"
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
+    """Print the page (``python -m personalize_local.coverage > docs/coverage.md``)."""
+    argparse.ArgumentParser(
+        prog="python -m personalize_local.coverage",
+        description=(__doc__ or "").replace("``", ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     print(render(), end="")
+
+
+if __name__ == "__main__":
+    main()

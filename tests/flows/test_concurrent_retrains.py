@@ -88,7 +88,7 @@ def test_a_second_retrain_waits_for_the_first_then_trains(
         holding = paused_run(first, HOLDER_TAG + lock)
         holder, holder_name = holding.id, holding.name
         second.start()
-        waiting = wait_for_log(caplog, "Waiting for ")
+        waiting = wait_for_log(caplog, "Waiting for ", not_from=str(holder))
         resume_flow_run(holder, run_input={"approve": True, "reviewer": "qa", "comment": "ok"})
         first.join(300)
         second.join(300)

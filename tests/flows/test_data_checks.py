@@ -19,7 +19,7 @@ import yaml
 
 from flows.retrain import retrain
 from local.sample_data import DEFAULT_START, TEST_SIZE, history, to_export
-from tests.artifacts import latest_artifacts
+from tests.artifacts import latest_artifacts, misread_cells
 from tests.pipelines import make_pipeline
 
 
@@ -65,6 +65,7 @@ def test_a_folded_users_export_stops_before_import(
     stopped = [row for row in table if row["verdict"] == "stop"]
     assert [row["figure"] for row in stopped] == ["new days: rows of the busiest 1% of users"]
     assert {"figure", "verdict", "accepted", "new", "change", "limit"} == set(stopped[0])
+    assert misread_cells(table) == []
 
 
 @pytest.mark.timeout(300)

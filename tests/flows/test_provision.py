@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from flows.provision import cli, main, provision
 from flows.retrain import retrain
 from tasks.config import ConfigError
 from tasks.errors import DriftError
-from tests.artifacts import latest_artifacts
+from tests.artifacts import latest_artifacts, misread_cells
 from tests.pipelines import ROOT, make_pipeline
 
 
@@ -52,6 +53,8 @@ def test_plan_then_provision_then_nothing_to_do(
     row = next(r for r in drifted["plan"] if r["kind"] == "filter")
     assert row["action"] == "drift"
     assert "filterExpression" in row["detail"]
+    key = f"plan-dg-{unique}"
+    assert misread_cells(json.loads(str(latest_artifacts(key)[key].data))) == []
 
 
 def test_bad_configuration_fails_before_any_call(prefect_api: None, tmp_path: Path) -> None:

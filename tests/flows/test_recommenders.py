@@ -8,6 +8,7 @@ reacts as configured: alert (the run fails), stop (INACTIVE), roll the configura
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ import yaml
 from flows.provision import provision
 from flows.recommenders import readings_uri
 from flows.retrain import retrain
+from flows.run_state import run_result
 from flows.teardown import teardown
+from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
 
 USE_CASE = "aws-ecomm-recommended-for-you"
@@ -35,6 +38,11 @@ def domain_pipeline(directory: Path, s3: Any, unique: str, **recommender: Any) -
     data["recommenders"] = [{"name": f"for-you-{unique}", "recipe": USE_CASE, **recommender}]
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     return pipeline
+
+
+def recommender_lines(costs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The recommender lines of a run's cost record."""
+    return [line for line in costs["lines"] if line["item"] == "recommender"]
 
 
 def set_gate(pipeline: Pipeline, **settings: Any) -> None:
@@ -61,8 +69,14 @@ def test_provision_then_retrain_gates_and_stops_a_degraded_recommender(
     group = personalize.describe_dataset_group(datasetGroupArn=created["dataset_group"])
     assert group["datasetGroup"]["domain"] == "ECOMMERCE"
 
+    before = time.monotonic()
     first = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert first.is_completed(), first.message
+    # The cost record counts the requests the recommender's minimum bills; no price, no cost.
+    (billed,) = recommender_lines(first.result()["costs"])
+    assert billed["subject"] == f"for-you-{unique}" and billed["cost"] is None
+    assert 0 < billed["quantity"] <= 3.6 * (time.monotonic() - before) / 3600  # 1 request/s
+    assert "2,628 thousand requests a month even when idle" in billed["note"]  # 1 x 3600 x 730
     (check,) = first.result()["recommenders"]
     assert check["gate"]["passed"] and check["retrained_since_last_reading"] is None
     assert check["metrics"]["precision_at_10"] > 0.01
@@ -74,6 +88,11 @@ def test_provision_then_retrain_gates_and_stops_a_degraded_recommender(
     plan = provision(config_path=pipeline.config_path, plan=True)["plan"]
     assert {row["action"] for row in plan} == {"exists"}
     assert ("recommender", f"for-you-{unique}") in {(r["kind"], r["name"]) for r in plan}
+    assert teardown(config_path=pipeline.config_path) == []
+    name = pipeline.config.dataset_group.name
+    rows = json.loads(str(latest_artifacts(f"teardown-{name}")[f"teardown-{name}"].data))
+    saves = {row["arn"]: row["saves per month (USD)"] for row in rows}
+    assert saves[arn] == "unpriced (1 request(s)/s minimum)"
 
     set_gate(pipeline, gate={"min": {"precision_at_10": 0.99}})
     second = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
@@ -86,6 +105,8 @@ def test_provision_then_retrain_gates_and_stops_a_degraded_recommender(
 
     third = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert third.is_failed() and "INACTIVE" in third.message
+    (stopped,) = recommender_lines(run_result(third)["costs"])
+    assert (stopped["quantity"], stopped["note"]) == (0.0, "INACTIVE: not billed")
 
     deleted = teardown(config_path=pipeline.config_path, confirm=pipeline.config.dataset_group.name)
     assert arn in deleted and created["dataset_group"] in deleted
@@ -102,8 +123,14 @@ def test_a_drop_against_the_last_good_reading_rolls_the_configuration_back(
         recommender_config={"minRecommendationRequestsPerSecond": 2},
         on_degraded="rollback",
     )
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["costs"] = {"prices": {"recommender_per_thousand_requests": 0.15}}
+    pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     first = retrain(config_path=pipeline.config_path, batch=False, return_state=True)
     assert first.is_completed(), first.message
+    (billed,) = recommender_lines(first.result()["costs"])
+    assert billed["cost"] == pytest.approx(billed["quantity"] * 0.15)
+    assert "bills at least $788.40 a month even when idle" in billed["note"]  # 2 x 3.6 x 730 x .15
     arn = first.result()["recommenders"][0]["arn"]
     live = personalize.describe_recommender(recommenderArn=arn)["recommender"]
     assert live["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 2

@@ -14,7 +14,7 @@ import yaml
 from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, SampleSize, history, to_export
-from tests.artifacts import latest_artifacts
+from tests.artifacts import latest_artifacts, misread_cells
 from tests.pipelines import make_pipeline
 
 pytestmark = pytest.mark.slow
@@ -109,6 +109,7 @@ def test_paired_gate_stops_a_worse_version_and_promotes_a_better_one(
     table = json.loads(str(latest[f"holdout-{solution.name}"].data))
     assert table[0]["metric"] == solution.gate.holdout.metric  # the gated metric first
     assert {"serving", "new", "difference", "relative", "verdict"} <= set(table[0])
+    assert misread_cells(table) == []
 
     # The same export again: data and version unchanged, so nothing is compared.
     same = retrain(

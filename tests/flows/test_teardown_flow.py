@@ -12,7 +12,7 @@ import pytest
 from flows.provision import provision
 from flows.teardown import teardown
 from tasks.config import ConfigError
-from tests.artifacts import latest_artifacts
+from tests.artifacts import latest_artifacts, misread_cells
 from tests.pipelines import make_pipeline
 
 
@@ -33,6 +33,7 @@ def test_teardown_plans_unless_confirmed_with_the_group_name(
     assert kinds.index("event-tracker") < kinds.index("dataset") < kinds.index("dataset-group")
     assert plan[kinds.index("dataset-group")]["arn"] == created["dataset_group"]
     assert [row["order"] for row in plan] == [str(n) for n in range(1, len(plan) + 1)]
+    assert misread_cells(plan) == [], "the UI renders a text cell as Markdown"
 
     with pytest.raises(ConfigError, match="confirm: 'dg-x' is not the dataset group's name"):
         teardown(config_path=pipeline.config_path, confirm="dg-x")

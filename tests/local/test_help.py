@@ -3,8 +3,10 @@ reStructuredText markup and with its numbered lists, and says each option's defa
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,10 @@ from tasks.command_line import help_text
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@cache
 def help_of(*command: str) -> str:
-    """What ``python -m <command> --help`` prints; it must end at once, successfully."""
+    """What ``python -m <command> --help`` prints (once per test process); it must end at once,
+    successfully."""
     shown = subprocess.run(
         [sys.executable, "-m", *command, "--help"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
@@ -31,16 +35,49 @@ def test_the_demo_help_runs_nothing() -> None:
     assert "make demo: the whole pipeline" in shown and "``" not in shown
 
 
-@pytest.mark.parametrize(
-    "command", [("local.stack",), ("flows.provision",), ("deployments.to_pool",)]
-)
-def test_help_texts_show_no_markup_and_keep_numbered_lists(command: tuple[str, ...]) -> None:
-    shown = help_of(*command)
-    assert "``" not in shown and ":func:" not in shown
-    if command == ("local.stack",):
-        assert "\n1. a Prefect server with its UI on loopback" in shown
-        assert "port of the Prefect server and its UI (default: 4200)" in shown
-        assert "port of the local Personalize service (default: 8599)" in shown
+def test_the_stack_help_keeps_numbered_lists_and_explains_its_ports() -> None:
+    shown = help_of("local.stack")
+    assert "\n1. a Prefect server with its UI on loopback" in shown
+    assert "port of the Prefect server and its UI (default: 4200)" in shown
+    assert "port of the local Personalize service (default: 8599)" in shown
+
+
+LOCAL = ROOT / "personalize-local"
+COMMANDS = [(ROOT, "deployments"), (ROOT, "flows"), (ROOT, "local"), (ROOT, "tasks"),
+            (LOCAL, "personalize_local")]  # fmt: skip
+
+
+def command_modules(folders: list[tuple[Path, str]]) -> list[str]:
+    """The modules under ``folders`` run as ``python -m``: a ``__main__`` guard or file."""
+    found = set()
+    for root, folder in folders:
+        for path in (root / folder).rglob("*.py"):
+            if path.name == "__main__.py" or 'if __name__ == "__main__":' in path.read_text():
+                parts = path.relative_to(root).with_suffix("").parts
+                found.add(".".join(parts[:-1] if parts[-1] == "__main__" else parts))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("module", command_modules(COMMANDS))
+def test_every_command_answers_help_without_running_and_explains_every_option(
+    module: str,
+) -> None:
+    # Issue 23: `python -m local.demo --help` ran the demo; options showed no help.
+    shown = help_of(module)
+    assert shown.startswith("usage: "), f"{module} --help ran instead of answering:\n{shown}"
+    assert ".py " not in shown.splitlines()[0], "the usage names a file, not the command"
+    assert "``" not in shown and not re.search(r":[a-z]+:`", shown), "docstring markup"
+    options = shown.split("options:")[-1]
+    bare = re.findall(r"^  (-\S+(?:,? \S+)*)\n(?! {5,}\S)", options, re.M)
+    assert not bare, f"{module}: options without help: {bare}"
+
+
+@pytest.mark.slow  # fifteen interpreters, for commands run by hand
+@pytest.mark.parametrize("module", command_modules([(ROOT, "benchmarks")]))
+def test_every_benchmark_answers_help_without_running(module: str) -> None:
+    # docs/benchmarks.md: "run one with its make target or python -m benchmarks.NAME --help".
+    shown = help_of(module)
+    assert shown.startswith("usage: "), f"{module} --help ran instead of answering:\n{shown}"
 
 
 def test_provision_help_says_a_plan_with_a_problem_exits_non_zero() -> None:

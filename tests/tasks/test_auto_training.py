@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 import tasks.solution_versions
 from tasks.aws import AwsSettings
+from tasks.budget import month_hours
 from tasks.config import SolutionConfig
 from tasks.cost_settings import Prices
 from tasks.costs import automatic_lines
@@ -95,6 +96,10 @@ def test_an_automatic_training_in_flight_is_waited_out_not_taken(
     hours = waited["solutionVersion"]["trainingHours"]
     assert [(line.subject, line.quantity) for line in lines] == [(automatic, hours)]
     assert lines[0].cost == pytest.approx(hours * Prices().training_hour)
+    # The budget counts it among the month's hours, as automatic training.
+    used = month_hours(slow_aws, group["datasetGroup"]["name"])
+    assert used.automatic >= hours and used.hours >= used.automatic + version["trainingHours"]
+    assert f"{used.automatic:.4g} h of them automatic training" in used.summary()
 
 
 def _automatic_in_flight(personalize: Any, solution: str) -> str:

@@ -17,7 +17,15 @@ from botocore.stub import Stubber
 import tasks.costs
 from tasks.aws import AwsSettings
 from tasks.cost_settings import CostsConfig, Prices
-from tasks.costs import NOT_REPORTED, batch_line, idle_note, monthly_totals, training_line
+from tasks.costs import (
+    NOT_REPORTED,
+    CostRecord,
+    batch_line,
+    idle_note,
+    monthly_totals,
+    training_line,
+)
+from tests.artifacts import misread_cells
 
 VERSION = "arn:aws:personalize:us-east-1:000000000000:solution/s/1a2b3c4d"
 STARTED = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
@@ -47,6 +55,8 @@ def test_training_hours_are_the_services_or_not_reported(stubber: Stubber) -> No
         missing = training_line(AwsSettings(), prices, VERSION, STARTED)
     assert (reported.quantity, reported.cost) == (2.5, 1.25)
     assert (missing.quantity, missing.cost, missing.note) == (None, None, NOT_REPORTED)
+    record = CostRecord("g", "run", STARTED.isoformat(), "us-east-1", [reported, missing])
+    assert misread_cells(record.rows()) == [], "the UI renders a text cell as Markdown"
 
 
 def test_prices_per_region_batch_jobs_and_idle_campaigns() -> None:

@@ -12,7 +12,7 @@ from prefect import flow
 from tasks.config import GateConfig, HoldoutGateConfig
 from tasks.gate import evaluate_gate, publish_gate_decision
 from tasks.paired import HoldoutComparison, paired_bootstrap
-from tests.artifacts import latest_artifacts
+from tests.artifacts import latest_artifacts, misread_cells
 
 NEW = {
     "precision_at_10": 0.12,
@@ -325,7 +325,5 @@ def test_no_cell_reads_as_markdown_a_person_would_not_expect() -> None:
     )
     decision = evaluate_gate(policy, NEW, baseline=NEW, holdout=holdout_comparison(0.0))
 
-    cells = [cell for row in decision.table() for cell in row.values()]
-    # A blockquote starts with ">", a bullet with "- ", "* " or "+ " (or is a lone "-").
-    assert not [cell for cell in cells if cell.lstrip().startswith((">", "- ", "* ", "+ "))]
-    assert not [cell for cell in cells if cell.strip() in ("", "-")]
+    assert misread_cells(decision.table()) == []
+    assert not [cell for row in decision.table() for cell in row.values() if not cell.strip()]
