@@ -6,9 +6,10 @@
 # lock's versions (the dev tools and the local service's dependencies it also pins are not
 # installed). The image holds the pipeline and the facts it shares with the local service
 # (personalize-facts/) and prefect-dask for the Dask workers, never the local service itself
-# (.dockerignore leaves it out). The working directory holds the checkout, so the deployments'
-# entrypoints (flows/retrain.py:retrain) and relative config paths resolve as they do locally;
-# deployments/to_pool.py makes it the runs' working directory.
+# nor local/, the demo and stack that start it (.dockerignore leaves both out). The working
+# directory holds the checkout, so the deployments' entrypoints (flows/retrain.py:retrain) and
+# relative config paths resolve as they do locally; deployments/to_pool.py makes it the runs'
+# working directory.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

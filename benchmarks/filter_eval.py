@@ -5,6 +5,7 @@ Run: .venv/bin/python -m benchmarks.filter_eval
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -63,4 +64,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     main()

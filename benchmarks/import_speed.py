@@ -5,7 +5,7 @@ Run: .venv/bin/python -m benchmarks.import_speed [rows]
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -63,4 +63,6 @@ def main(rows: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", type=int, nargs="?", default=1_000_000, help="rows to import")
+    main(parser.parse_args().rows)

@@ -8,6 +8,7 @@ the clients do the same parsing work against it; the service's throughput is com
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import sys
@@ -48,4 +49,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     sys.exit(main())

@@ -6,7 +6,8 @@ versions of this environment, which are the lock's), linked file by file from th
 environment's installed distributions: seconds, where a pip install takes minutes
 (``python -m benchmarks.pipeline_install`` does the real pip install and measures it). In that environment every deployment entrypoint of
 ``prefect.yaml`` loads as a worker loads it, and no distribution that only the local service
-needs (moto, implicit, scipy...) can be imported.
+needs (moto, implicit, scipy...) can be imported. The distribution holds the pipeline's packages
+alone: ``local/`` (the demo, the local stack) runs from a checkout.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def test_the_deployments_load_with_the_pipeline_alone(tmp_path: Path) -> None:
     pipeline = closure(PIPELINE)
     local_only = closure(LOCAL_SERVICE) - pipeline
     assert "personalize-facts" in pipeline
+    packages = metadata.distribution(PIPELINE).read_text("top_level.txt") or ""
+    assert sorted(packages.split()) == ["deployments", "flows", "tasks"]
     assert {"moto", "implicit", "scipy", "threadpoolctl", LOCAL_SERVICE} <= local_only
     modules = set().union(*(top_level_modules(name) for name in local_only))
     assert {"moto", "implicit", "scipy"} <= modules

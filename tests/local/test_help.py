@@ -42,12 +42,15 @@ def test_the_stack_help_keeps_numbered_lists_and_explains_its_ports() -> None:
     assert "port of the local Personalize service (default: 8599)" in shown
 
 
-def command_modules() -> list[str]:
-    """Every module of the project run as ``python -m``: a ``__main__`` guard or file."""
-    local = ROOT / "personalize-local"
+LOCAL = ROOT / "personalize-local"
+COMMANDS = [(ROOT, "deployments"), (ROOT, "flows"), (ROOT, "local"), (ROOT, "tasks"),
+            (LOCAL, "personalize_local")]  # fmt: skip
+
+
+def command_modules(folders: list[tuple[Path, str]]) -> list[str]:
+    """The modules under ``folders`` run as ``python -m``: a ``__main__`` guard or file."""
     found = set()
-    for root, folder in [(ROOT, "deployments"), (ROOT, "flows"), (ROOT, "local"),
-                         (ROOT, "tasks"), (local, "personalize_local")]:  # fmt: skip
+    for root, folder in folders:
         for path in (root / folder).rglob("*.py"):
             if path.name == "__main__.py" or 'if __name__ == "__main__":' in path.read_text():
                 parts = path.relative_to(root).with_suffix("").parts
@@ -55,7 +58,7 @@ def command_modules() -> list[str]:
     return sorted(found)
 
 
-@pytest.mark.parametrize("module", command_modules())
+@pytest.mark.parametrize("module", command_modules(COMMANDS))
 def test_every_command_answers_help_without_running_and_explains_every_option(
     module: str,
 ) -> None:
@@ -67,6 +70,14 @@ def test_every_command_answers_help_without_running_and_explains_every_option(
     options = shown.split("options:")[-1]
     bare = re.findall(r"^  (-\S+(?:,? \S+)*)\n(?! {5,}\S)", options, re.M)
     assert not bare, f"{module}: options without help: {bare}"
+
+
+@pytest.mark.slow  # fifteen interpreters, for commands run by hand
+@pytest.mark.parametrize("module", command_modules([(ROOT, "benchmarks")]))
+def test_every_benchmark_answers_help_without_running(module: str) -> None:
+    # docs/benchmarks.md: "run one with its make target or python -m benchmarks.NAME --help".
+    shown = help_of(module)
+    assert shown.startswith("usage: "), f"{module} --help ran instead of answering:\n{shown}"
 
 
 def test_provision_help_says_a_plan_with_a_problem_exits_non_zero() -> None:
