@@ -20,10 +20,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.lineage import DataLineage
 from flows.outcomes import SolutionOutcome
-from tasks.aws import session
 from tasks.charts import bars, image
 from tasks.config import PipelineConfig
-from tasks.cost_settings import DEFAULT_REGION, Prices
+from tasks.cost_settings import Prices
 from tasks.costs import (
     CostLine,
     CostRecord,
@@ -34,6 +33,7 @@ from tasks.costs import (
     last_record_at,
     monthly_totals,
     recommender_lines,
+    region_prices,
     save_record,
     saved_records,
     training_line,
@@ -53,8 +53,7 @@ def record_costs(
     """Price what this run made AWS bill (``versions``: trainings not among the outcomes);
     publish, keep and chart it."""
     aws, group = config.aws, config.dataset_group.name
-    region = aws.region or session(aws).region_name or DEFAULT_REGION
-    prices = config.costs.for_region(region)
+    region, prices = region_prices(aws, config.costs)
     kept = saved_records(config.bucket, group)
     record = CostRecord(group, flow_run, datetime.now(UTC).isoformat(), region)
     record.lines += [import_line(prices, d.dataset_type, d.import_uri, d.reused) for d in data]

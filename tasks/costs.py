@@ -30,8 +30,8 @@ from typing import Any
 
 import fsspec
 
-from tasks.aws import AwsSettings, client
-from tasks.cost_settings import Prices
+from tasks.aws import AwsSettings, client, session
+from tasks.cost_settings import DEFAULT_REGION, CostsConfig, Prices
 from tasks.resources import find, find_all
 
 HOURS_PER_MONTH = 730
@@ -110,6 +110,12 @@ def cost_markdown(record: Mapping[str, Any]) -> list[str]:
 def _missing(lines: Iterable[CostLine]) -> str:
     unknown = [line.subject for line in lines if line.cost is None]
     return f"not counted: {', '.join(unknown)}" if unknown else ""
+
+
+def region_prices(aws: AwsSettings, costs: CostsConfig) -> tuple[str, Prices]:
+    """The region AWS bills in (the configuration's, else the session's) and its prices."""
+    region = aws.region or session(aws).region_name or DEFAULT_REGION
+    return region, costs.for_region(region)
 
 
 def training_line(

@@ -74,6 +74,7 @@ def test_cost_record_and_budget_stop(
     tmp_path: Path,
     unique: str,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
     data = yaml.safe_load(pipeline.path.read_text())
@@ -136,11 +137,17 @@ def test_cost_record_and_budget_stop(
     assert f"{used:.4g} h used in" in stopped.message
     assert aws_state(personalize, group) == before
 
-    # The teardown plan shows what deleting each campaign saves per month.
+    # The teardown plan shows what deleting each campaign saves per month, at the prices of
+    # the session's region when the configuration names none (as the record does).
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    data = yaml.safe_load(pipeline.path.read_text())
+    del data["aws"]["region"]
+    data["costs"] = {"prices_by_region": {"eu-west-1": {"tps_hour": 0.25}}}
+    pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert teardown(config_path=pipeline.config_path) == []
     plan = json.loads(str(latest_artifacts(f"teardown-{group}")[f"teardown-{group}"].data))
     saves = {(row["kind"], row["saves per month (USD)"]) for row in plan}
-    assert {("campaign", "292.00 (2 TPS)"), ("campaign", "438.00 (3 TPS)")} <= saves
+    assert {("campaign", "365.00 (2 TPS)"), ("campaign", "547.50 (3 TPS)")} <= saves
     assert ("solution", "n/a") in saves
 
     # review_versions reports the month's hours against the budget (automatic ones included).
