@@ -19,7 +19,7 @@ from flows.review_versions import review_versions
 from flows.run_state import run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
-from tasks.costs import GB
+from tasks.costs import GB, saved_records
 from tests.artifacts import latest_artifacts
 from tests.pipelines import make_pipeline
 
@@ -113,6 +113,12 @@ def test_cost_record_and_budget_stop(
     notes = {line.subject: line.note for line in later.lines if line.item == "campaign"}
     assert set(notes) == {campaign.name, f"by-hand-{unique}"}
     assert "bills $438.00 a month even when idle" in notes[f"by-hand-{unique}"]
+    # The monthly chart is the sum of the records kept in S3: both runs' so far.
+    kept = saved_records(pipeline.config.bucket, group)
+    assert [r["flow_run"] for r in kept][-1] == "by-hand" and len(kept) == 2
+    chart = str(latest_artifacts(f"costs-monthly-{group}")[f"costs-monthly-{group}"].data)
+    total = sum(r["total"] for r in kept)
+    assert f"| {kept[-1]['at'][:7]} |" in chart and f" | {total:.2f} |" in chart
 
     # A budget the next training would exceed: the retrain stops and AWS is as it was.
     used = sum(line["quantity"] for line in trained)

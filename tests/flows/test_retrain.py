@@ -99,6 +99,12 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     # Issue 23: "(before: `None`)" on a new campaign, and link texts in backticks.
     assert "(a new campaign: nothing before)" in lineage and "`None`" not in lineage
     assert "[`" not in lineage
+    # The cost record bills the batch job's users, and the lineage shows the record's total.
+    costs = first_run["costs"]
+    (billed,) = [line for line in costs["lines"] if line["item"] == "batch inference"]
+    assert billed["subject"] == mine["batch"]["job"]
+    assert billed["quantity"] == mine["batch"]["users_requested"] / 1000
+    assert f"Estimated cost of this run: **${costs['total']:.2f}**" in lineage
 
 
 def test_worse_data_is_stopped_by_the_gate(
