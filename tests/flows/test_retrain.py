@@ -22,6 +22,7 @@ from flows.retrain import retrain
 from flows.run_state import StoppedRun, run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
+from tasks.costs import saved_records
 from tasks.recommendations import SmokeCheckFailed
 from tasks.reporting import artifact_key
 from tests.artifacts import latest_artifacts
@@ -201,6 +202,12 @@ def test_batch_inference_for_active_users(first_run: dict[str, Any], pipeline: P
     assert 0 < result["users_requested"] < everyone
     table = pd.read_parquet(result["parquet"])
     assert table["user"].nunique() == result["users"]
+    # The flow keeps a cost record of its own: the job's users.
+    kept = saved_records(pipeline.config.bucket, pipeline.config.dataset_group.name)
+    billed = [line for r in kept for line in r["lines"] if line["subject"] == result["job"]]
+    assert [(line["item"], line["quantity"]) for line in billed] == [
+        ("batch inference", result["users_requested"] / 1000)
+    ]
 
 
 def test_teardown_leaves_nothing(
