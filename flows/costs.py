@@ -30,9 +30,10 @@ from tasks.cost_settings import Prices
 from tasks.costs import (
     CostLine,
     CostRecord,
-    automatic_lines,
     batch_line,
+    between_runs_lines,
     campaign_lines,
+    first_record_at,
     import_line,
     last_record_at,
     monthly_totals,
@@ -40,6 +41,7 @@ from tasks.costs import (
     region_prices,
     save_record,
     saved_records,
+    settled_versions,
     training_line,
     versions_since,
 )
@@ -62,14 +64,17 @@ def record_costs(
     kept = saved_records(config.bucket, group)
     record = CostRecord(group, flow_run, datetime.now(UTC).isoformat(), region)
     record.lines += [import_line(prices, d.dataset_type, d.import_uri, d.reused) for d in data]
+    settled = settled_versions(kept)
     for outcome in outcomes:
-        record.lines.append(training_line(aws, prices, outcome.trained.version, started))
+        record.lines.append(training_line(aws, prices, outcome.trained.version, started, settled))
         record.lines += _comparison_lines(prices, outcome)
         record.lines += _job_lines(prices, outcome.batch or {})
     record.lines += [line for job in jobs for line in _job_lines(prices, job)]
-    record.lines += [training_line(aws, prices, version, started) for version in versions]
+    record.lines += [training_line(aws, prices, v, started, settled) for v in versions]
+    own = {line.subject for line in record.lines if line.item == "training"}
+    first = first_record_at(kept) or started
+    record.lines += between_runs_lines(aws, prices, group, first, settled | own)
     since = last_record_at(kept) or started
-    record.lines += automatic_lines(aws, prices, group, since)
     record.lines += campaign_lines(aws, prices, group, since)
     record.lines += recommender_lines(aws, prices, group, since)
     for line in record.lines:

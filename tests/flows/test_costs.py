@@ -22,6 +22,7 @@ from local.sample_data import SampleSize
 from tasks.costs import GB, saved_records
 from tests.artifacts import latest_artifacts
 from tests.pipelines import make_pipeline
+from tests.service_support.training_setup import train
 
 
 def aws_state(personalize: Any, group_name: str) -> dict[str, Any]:
@@ -109,11 +110,17 @@ def test_cost_record_and_budget_stop(
     personalize.create_campaign(
         name=f"by-hand-{unique}", solutionVersionArn=served_version, minProvisionedTPS=3
     )
+    # So does a version trained by hand between runs: the next record bills it, once.
+    solution = personalize.describe_solution_version(solutionVersionArn=trained[0]["subject"])
+    by_hand = train(personalize, solution["solutionVersion"]["solutionArn"])
     record = flow(name="record-costs")(record_costs)
     later = record(pipeline.config, "by-hand", datetime.now(UTC), [], [])
     notes = {line.subject: line.note for line in later.lines if line.item == "campaign"}
     assert set(notes) == {campaign.name, f"by-hand-{unique}"}
     assert "bills $438.00 a month even when idle" in notes[f"by-hand-{unique}"]
+    hand = by_hand["solutionVersionArn"]
+    billed = [(line.item, line.quantity) for line in later.lines if line.subject == hand]
+    assert billed == [("trained outside a run", by_hand["trainingHours"])]
     # The monthly chart is the sum of the records kept in S3: both runs' so far.
     kept = saved_records(pipeline.config.bucket, group)
     assert [r["flow_run"] for r in kept][-1] == "by-hand" and len(kept) == 2
@@ -122,7 +129,7 @@ def test_cost_record_and_budget_stop(
     assert f"| {kept[-1]['at'][:7]} |" in chart and f" | {total:.2f} |" in chart
 
     # A budget the next training would exceed: the retrain stops and AWS is as it was.
-    used = sum(line["quantity"] for line in trained)
+    used = sum(line["quantity"] for line in trained) + by_hand["trainingHours"]
     data = yaml.safe_load(pipeline.path.read_text())
     data["budget"] = {"training_hours_per_month": used + 0.5}
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -153,3 +160,6 @@ def test_cost_record_and_budget_stop(
     # review_versions reports the month's hours against the budget (automatic ones included).
     review = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert f"training budget {used + 0.5:g} h: {used:.4g} h used in" in review.message
+    # Its cost record bills the version trained by hand no more: an earlier record did.
+    again = [line for line in run_result(review)["costs"]["lines"] if line["subject"] == hand]
+    assert sum(line["quantity"] for line in again) == 0.0
