@@ -125,7 +125,8 @@ def _job_lines(prices: Prices, batch: Mapping[str, Any]) -> list[CostLine]:
     if "job" in batch and "users_requested" in batch:
         return [batch_line(prices, "batch inference", batch["job"], batch["users_requested"])]
     if "job" in batch and "segments" in batch:
-        return [batch_line(prices, "batch segments", batch["job"], batch["segments"])]
+        segments = batch["segments"]
+        return [batch_line(prices, "batch segments", batch["job"], segments, of="queries")]
     return []
 
 

@@ -228,13 +228,15 @@ def file_bytes(uri: str) -> int:
     return sum(int(info["size"]) for p, info in found.items() if p.lower().endswith(".csv"))
 
 
-def batch_line(prices: Prices, item: str, subject: str, users: int, jobs: int = 1) -> CostLine:
-    """A batch job's (or ``jobs`` jobs') users processed, priced per 1,000."""
-    count = users * jobs
-    note = f"{jobs} jobs of {users:,} users" if jobs > 1 else ""
-    return CostLine(
-        item, subject, count / 1000, "1,000 users", count / 1000 * prices.batch_per_thousand, note
-    )
+def batch_line(
+    prices: Prices, item: str, subject: str, count: int, jobs: int = 1, of: str = "users"
+) -> CostLine:
+    """A batch job's (or ``jobs`` jobs') ``count`` users (or other records) processed, priced
+    per 1,000."""
+    total = count * jobs
+    note = f"{jobs} jobs of {count:,} {of}" if jobs > 1 else ""
+    cost = total / 1000 * prices.batch_per_thousand
+    return CostLine(item, subject, total / 1000, f"1,000 {of}", cost, note)
 
 
 def campaign_lines(

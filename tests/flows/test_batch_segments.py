@@ -59,7 +59,9 @@ def test_segments_for_items_and_attributes(
     # The flow keeps a cost record of its own: the job's queries.
     kept = saved_records(pipeline.config.bucket, pipeline.config.dataset_group.name)
     billed = [line for r in kept for line in r["lines"] if line["subject"] == result["job"]]
-    assert [(line["item"], line["quantity"]) for line in billed] == [("batch segments", 0.01)]
+    assert [(line["item"], line["quantity"], line["unit"]) for line in billed] == [
+        ("batch segments", 0.01, "1,000 queries")
+    ]
 
     chosen = batch_segments(config_path=pipeline.config_path, solution=by_item, items=["i1", "zz"])
     assert chosen["segments"] == 2 and chosen["empty_segments"] == 1 and chosen["errors"] == 1

@@ -77,7 +77,7 @@ def test_prices_per_region_batch_jobs_and_idle_campaigns() -> None:
     costs = CostsConfig(prices_by_region={"eu-west-1": Prices(tps_hour=0.25)})
     assert costs.for_region("eu-west-1").tps_hour == 0.25
     assert costs.for_region("us-west-2") == costs.prices
-    gate = batch_line(costs.prices, "gate comparison", "s", users=2000, jobs=3)
+    gate = batch_line(costs.prices, "gate comparison", "s", count=2000, jobs=3)
     assert gate.quantity == 6.0 and gate.cost == pytest.approx(6 * 0.067)
     assert idle_note(1, costs.prices) == ""
     assert "$438.00 a month" in idle_note(3, costs.prices)  # 3 TPS x 730 h x $0.20
