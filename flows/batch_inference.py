@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -26,6 +27,7 @@ from prefect.runtime import flow_run
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.costs import record_costs
 from flows.imports import current_imports, location
 from flows.provision import resources_for
 from tasks.aws import AwsSettings
@@ -224,7 +226,8 @@ def batch_inference(
         None, description="Use this solution version (default: the one its campaign serves)."
     ),
 ) -> dict[str, Any]:
-    """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact."""
+    """Batch recommendations as Parquet (user, rank, item, score), with a summary artifact and
+    the run's cost record."""
     config = load_config(config_path)
     chosen = batch_solution(config, solution, config_path)
     name = chosen.name
@@ -237,4 +240,7 @@ def batch_inference(
             f"{name} has no campaign serving a version; pass solution_version or run retrain"
         )
     resources = resources_for(config)
-    return refresh_batch(config, resources, name, version, users, active_days)
+    started = datetime.now(UTC)
+    result = refresh_batch(config, resources, name, version, users, active_days)
+    record_costs(config, str(flow_run.get_id() or "local"), started, [], [], jobs=[result])
+    return result

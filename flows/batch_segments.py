@@ -14,6 +14,7 @@ has ``after_retrain``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow
@@ -23,6 +24,7 @@ from pydantic import Field
 
 from flows.batch_inference import imported_rows
 from flows.configured import DEFAULT_CONFIG, Resources
+from flows.costs import record_costs
 from flows.provision import resources_for
 from tasks.batch_files import write_text
 from tasks.batch_segments import latest_solution_version, run_batch_segment_job
@@ -64,7 +66,8 @@ def batch_segments(
         None, description="Use this solution version (default: the newest trained one)."
     ),
 ) -> dict[str, Any]:
-    """User segments as Parquet (query, rank, user, error), with a summary artifact."""
+    """User segments as Parquet (query, rank, user, error), with a summary artifact and the run's
+    cost record."""
     config = load_config(config_path)
     check_endpoints(config.aws)  # where this run goes; stops early if not ready
     chosen = _solution(config, solution)
@@ -74,7 +77,10 @@ def batch_segments(
     )
     if version is None:
         raise ValueError(f"{chosen.name} has no trained version yet; run retrain first")
-    return refresh_segments(config, resources, chosen, version, items, attributes)
+    started = datetime.now(UTC)
+    result = refresh_segments(config, resources, chosen, version, items, attributes)
+    record_costs(config, str(flow_run.get_id() or "local"), started, [], [], jobs=[result])
+    return result
 
 
 def refresh_segments(

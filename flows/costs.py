@@ -9,33 +9,39 @@
    chart of the group's cost per month (``costs-monthly-<dataset group>``) is redrawn from the
    kept records.
 3. A campaign provisioned above 1 TPS is logged with what it costs per month, idle or not.
+
+``review_versions``, ``batch_inference`` and ``batch_segments`` keep a record the same way (their
+jobs, and what AWS billed since the previous record), so the months add up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.lineage import DataLineage
 from flows.outcomes import SolutionOutcome
-from tasks.aws import session
 from tasks.charts import bars, image
 from tasks.config import PipelineConfig
-from tasks.cost_settings import DEFAULT_REGION, Prices
+from tasks.cost_settings import Prices
 from tasks.costs import (
     CostLine,
     CostRecord,
-    automatic_lines,
     batch_line,
+    between_runs_lines,
     campaign_lines,
+    first_record_at,
     import_line,
     last_record_at,
     monthly_totals,
     recommender_lines,
+    region_prices,
     save_record,
     saved_records,
+    settled_versions,
     training_line,
     versions_since,
 )
@@ -49,21 +55,26 @@ def record_costs(
     data: Sequence[DataLineage],
     outcomes: Sequence[SolutionOutcome],
     versions: Sequence[str] = (),
+    jobs: Sequence[Mapping[str, Any]] = (),
 ) -> CostRecord:
-    """Price what this run made AWS bill (``versions``: trainings not among the outcomes);
-    publish, keep and chart it."""
+    """Price what this run made AWS bill (``versions``: trainings not among the outcomes;
+    ``jobs``: batch or segment jobs run outside any outcome); publish, keep and chart it."""
     aws, group = config.aws, config.dataset_group.name
-    region = aws.region or session(aws).region_name or DEFAULT_REGION
-    prices = config.costs.for_region(region)
+    region, prices = region_prices(aws, config.costs)
     kept = saved_records(config.bucket, group)
     record = CostRecord(group, flow_run, datetime.now(UTC).isoformat(), region)
     record.lines += [import_line(prices, d.dataset_type, d.import_uri, d.reused) for d in data]
+    settled = settled_versions(kept)
     for outcome in outcomes:
-        record.lines.append(training_line(aws, prices, outcome.trained.version, started))
-        record.lines += _batch_lines(prices, outcome)
-    record.lines += [training_line(aws, prices, version, started) for version in versions]
+        record.lines.append(training_line(aws, prices, outcome.trained.version, started, settled))
+        record.lines += _comparison_lines(prices, outcome)
+        record.lines += _job_lines(prices, outcome.batch or {})
+    record.lines += [line for job in jobs for line in _job_lines(prices, job)]
+    record.lines += [training_line(aws, prices, v, started, settled) for v in versions]
+    own = {line.subject for line in record.lines if line.item == "training"}
+    first = first_record_at(kept) or started
+    record.lines += between_runs_lines(aws, prices, group, first, settled | own)
     since = last_record_at(kept) or started
-    record.lines += automatic_lines(aws, prices, group, since)
     record.lines += campaign_lines(aws, prices, group, since)
     record.lines += recommender_lines(aws, prices, group, since)
     for line in record.lines:
@@ -99,21 +110,24 @@ def record_failed_run(
         run_logger().warning("This failed run has no cost record: %s", error)
 
 
-def _batch_lines(prices: Prices, outcome: SolutionOutcome) -> list[CostLine]:
-    """The gate's comparison jobs and the batch (or segment) job of one solution's outcome."""
-    lines = []
+def _comparison_lines(prices: Prices, outcome: SolutionOutcome) -> list[CostLine]:
+    """The gate's comparison jobs of one solution's outcome."""
     comparison = outcome.gate.holdout if outcome.gate is not None else None
-    if comparison is not None and not comparison.unavailable and comparison.users:
-        jobs = 1 + bool(comparison.serving) + bool(comparison.baseline)
-        lines.append(
-            batch_line(prices, "gate comparison", outcome.trained.name, comparison.users, jobs)
-        )
-    batch = outcome.batch or {}
+    if comparison is None or comparison.unavailable or not comparison.users:
+        return []
+    jobs = 1 + bool(comparison.serving) + bool(comparison.baseline)
+    return [batch_line(prices, "gate comparison", outcome.trained.name, comparison.users, jobs)]
+
+
+def _job_lines(prices: Prices, batch: Mapping[str, Any]) -> list[CostLine]:
+    """A batch inference or segment job, as ``refresh_batch`` or ``refresh_segments`` returns
+    it (none for next best actions, which a campaign serves)."""
     if "job" in batch and "users_requested" in batch:
-        lines.append(batch_line(prices, "batch inference", batch["job"], batch["users_requested"]))
-    elif "job" in batch and "segments" in batch:
-        lines.append(batch_line(prices, "batch segments", batch["job"], batch["segments"]))
-    return lines
+        return [batch_line(prices, "batch inference", batch["job"], batch["users_requested"])]
+    if "job" in batch and "segments" in batch:
+        segments = batch["segments"]
+        return [batch_line(prices, "batch segments", batch["job"], segments, of="queries")]
+    return []
 
 
 def publish_monthly_chart(group: str, records: Sequence[dict[str, object]]) -> None:

@@ -16,20 +16,25 @@ them the same gate as ``retrain``:
    rollback) until one passes. A stopped candidate is left tagged (by that step, as in
    ``retrain``) so that the next review skips it; the campaign is left as it was.
 4. A table artifact ``review-<dataset group>`` lists every candidate and what came of it.
+5. The run's cost record (``flows.costs``): its gate comparison and batch jobs, and what AWS
+   billed since the previous record (automatic training, campaigns, recommenders).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
 from prefect.states import Completed, State
 from pydantic import Field
 
 from flows.configured import DEFAULT_CONFIG
+from flows.costs import record_costs
 from flows.imports import current_imports, location
 from flows.locks import lock_timeout, solution_locks
 from flows.outcomes import SolutionOutcome, Trained
@@ -58,6 +63,7 @@ def review_versions(
 ) -> State[Any]:
     """Gate the ACTIVE versions newer than the serving ones; promote only what passes."""
     config = load_config(config_path)
+    started = datetime.now(UTC)
     chosen = [config.solution(n) for n in solutions] if solutions else list(config.solutions)
     chosen = [s for s in chosen if s.campaign is not None]
     resources = resources_for(config)
@@ -93,16 +99,18 @@ def review_versions(
         key=artifact_key("review", config.dataset_group.name),
         description="Solution versions reviewed (newest first) and what came of each.",
     )
+    run_id = str(flow_run.get_id() or "local")
+    costs = record_costs(config, run_id, started, [], outcomes).as_dict()
     problems = [o.problem for o in outcomes if o.problem]
     if problems:
-        return stopped("; ".join(problems), {"reviewed": rows})
+        return stopped("; ".join(problems), {"reviewed": rows, "costs": costs})
     promoted = sum(o.status == "promoted" for o in outcomes)
     message = f"{len(rows)} version(s) reviewed, {promoted} promoted"
     budget = budget_status(config)
     if budget:
         run_logger().log(logging.WARNING if "over budget" in budget else logging.INFO, budget)
         message += f"; {budget}"
-    return Completed(message=message, data={"reviewed": rows})
+    return Completed(message=message, data={"reviewed": rows, "costs": costs})
 
 
 def _baselines(

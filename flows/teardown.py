@@ -23,7 +23,7 @@ from pydantic import Field
 from flows.configured import DEFAULT_CONFIG
 from flows.locks import dataset_lock_name, lock_name
 from tasks.config import ConfigError, load_config
-from tasks.costs import savings_column
+from tasks.costs import region_prices, savings_column
 from tasks.endpoints import check_endpoints
 from tasks.reporting import artifact_key, run_logger
 from tasks.resources import find_arn
@@ -59,7 +59,8 @@ def teardown(
     group = find_arn(config.aws, "dataset-group", name)
     if not confirm:
         plan = plan_teardown(config.aws, group, delete_schemas) if group else []
-        saves = savings_column(config.aws, config.costs.for_region(config.aws.region), plan)
+        _, prices = region_prices(config.aws, config.costs)
+        saves = savings_column(config.aws, prices, plan)
         rows = [
             {"kind": k, "arn": arn, SAVES: save} for (k, arn), save in zip(plan, saves, strict=True)
         ]

@@ -2,7 +2,8 @@
 
 1. Training: each version this run trained, its hours as DescribeSolutionVersion reports them
    (``trainingHours``, docs/aws-facts.md#training-hours); a version without them is recorded
-   as "not reported", never guessed.
+   as "not reported", never guessed. Versions no run trained (automatic training, by hand) are
+   billed by the first record that sees their hours: each version once.
 2. Data imported: the bytes of each import file (or folder of parts) this run imported; a
    reused import costs nothing again.
 3. Batch jobs: the users each batch inference or segment job processed, the gate's
@@ -30,8 +31,8 @@ from typing import Any
 
 import fsspec
 
-from tasks.aws import AwsSettings, client
-from tasks.cost_settings import Prices
+from tasks.aws import AwsSettings, client, session
+from tasks.cost_settings import DEFAULT_REGION, CostsConfig, Prices
 from tasks.resources import find, find_all
 
 HOURS_PER_MONTH = 730
@@ -39,6 +40,14 @@ HOURS_PER_MONTH = 730
 GB = 1024**3
 NOT_REPORTED = "trainingHours not reported by the service"
 AUTOMATIC = "automatic training"
+OUTSIDE = "trained outside a run"
+TRAININGS = ("training", AUTOMATIC, OUTSIDE)
+TRAINED_BEFORE = "trained before"
+BILLED_BEFORE = "billed in an earlier record"
+IN_FLIGHT = "still training: a later record bills it"
+UNSETTLED = (TRAINED_BEFORE, BILLED_BEFORE, IN_FLIGHT)
+"""Notes of training lines that do not bill the version (another record does, or will)."""
+IN_FLIGHT_STATUSES = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,8 @@ class CostRecord:
 
     def training_hours(self) -> float:
         """The training hours this record bills (those the service reported): the run's, and
-        automatic training since the previous record."""
-        items = ("training", AUTOMATIC)
-        return sum(line.quantity or 0.0 for line in self.lines if line.item in items)
+        trainings between runs (automatic, or outside any run)."""
+        return sum(line.quantity or 0.0 for line in self.lines if line.item in TRAININGS)
 
     def rows(self) -> list[dict[str, Any]]:
         """The table artifact's rows, a total last ("n/a" where not known: the UI shows a text
@@ -112,25 +120,47 @@ def _missing(lines: Iterable[CostLine]) -> str:
     return f"not counted: {', '.join(unknown)}" if unknown else ""
 
 
+def region_prices(aws: AwsSettings, costs: CostsConfig) -> tuple[str, Prices]:
+    """The region AWS bills in (the configuration's, else the session's) and its prices."""
+    region = aws.region or session(aws).region_name or DEFAULT_REGION
+    return region, costs.for_region(region)
+
+
 def training_line(
-    aws: AwsSettings, prices: Prices, version_arn: str, started: datetime
+    aws: AwsSettings, prices: Prices, version_arn: str, started: datetime, settled: set[str]
 ) -> CostLine:
     """A version's training hours as the service reports them, priced (nothing for a version
-    trained before the run started: it was billed then)."""
+    trained before the run started, or one an earlier record billed: ``settled``)."""
     version = client(aws, "personalize").describe_solution_version(solutionVersionArn=version_arn)[
         "solutionVersion"
     ]
     created = as_utc(version.get("creationDateTime"))
     if created is not None and created < started:
-        return CostLine("training", version_arn, 0.0, "training hours", 0.0, "trained before")
-    hours = version.get("trainingHours")
-    if hours is None:
-        return CostLine("training", version_arn, None, "training hours", None, NOT_REPORTED)
-    mode = version.get("trainingMode", "")
-    return CostLine(
-        "training", version_arn, float(hours), "training hours", float(hours) * prices.training_hour,
-        mode,
-    )  # fmt: skip
+        return CostLine("training", version_arn, 0.0, "training hours", 0.0, TRAINED_BEFORE)
+    if version_arn in settled:
+        return CostLine("training", version_arn, 0.0, "training hours", 0.0, BILLED_BEFORE)
+    return _hours_line("training", prices, version, version.get("trainingMode", ""))
+
+
+def _hours_line(item: str, prices: Prices, version: Mapping[str, Any], note: str) -> CostLine:
+    """A version's reported hours, priced; none reported: still training, or never will be."""
+    arn, hours = version["solutionVersionArn"], version.get("trainingHours")
+    if hours is not None:
+        cost = float(hours) * prices.training_hour
+        return CostLine(item, arn, float(hours), "training hours", cost, note)
+    missing = IN_FLIGHT if version.get("status") in IN_FLIGHT_STATUSES else NOT_REPORTED
+    return CostLine(item, arn, None, "training hours", None, missing)
+
+
+def settled_versions(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The versions these records billed (or found done without hours): no record bills them
+    again."""
+    return {
+        line["subject"]
+        for record in records
+        for line in record["lines"]
+        if line["item"] in TRAININGS and line["note"] not in UNSETTLED
+    }
 
 
 def versions_since(aws: AwsSettings, solution_arns: Sequence[str], started: datetime) -> list[str]:
@@ -144,29 +174,26 @@ def versions_since(aws: AwsSettings, solution_arns: Sequence[str], started: date
     ]
 
 
-def automatic_lines(
-    aws: AwsSettings, prices: Prices, dataset_group: str, since: datetime
+def between_runs_lines(
+    aws: AwsSettings, prices: Prices, dataset_group: str, since: datetime, settled: set[str]
 ) -> list[CostLine]:
-    """The automatic training (``trainingType`` AUTOMATIC) of the group's solutions created
-    since ``since`` (the previous record): AWS bills it between runs, and no run's own training
-    covers it."""
+    """The group's versions created since ``since`` (the first record) that no record has
+    billed (``settled``: the earlier records' and this run's own): automatic training, a
+    version trained by hand, a concurrent run's version not recorded yet, or one still training
+    when the previous record was made. Each is billed once, by the first record that sees its
+    hours."""
     personalize = client(aws, "personalize")
     lines = []
     for solution in group_solutions(personalize, dataset_group).values():
         for summary in find_all(personalize, "solution-version", solution):
             created = as_utc(summary.get("creationDateTime"))
-            if created is None or created < since or summary.get("trainingType") == "MANUAL":
-                continue
             arn = summary["solutionVersionArn"]
-            version = personalize.describe_solution_version(solutionVersionArn=arn)
-            if version["solutionVersion"].get("trainingType") != "AUTOMATIC":
+            if created is None or created < since or arn in settled:
                 continue
-            hours = version["solutionVersion"].get("trainingHours")
-            if hours is None:
-                lines.append(CostLine(AUTOMATIC, arn, None, "training hours", None, NOT_REPORTED))
-            else:
-                cost = float(hours) * prices.training_hour
-                lines.append(CostLine(AUTOMATIC, arn, float(hours), "training hours", cost))
+            version = personalize.describe_solution_version(solutionVersionArn=arn)
+            found = version["solutionVersion"]
+            item = AUTOMATIC if found.get("trainingType") == "AUTOMATIC" else OUTSIDE
+            lines.append(_hours_line(item, prices, found, ""))
     return lines
 
 
@@ -201,13 +228,15 @@ def file_bytes(uri: str) -> int:
     return sum(int(info["size"]) for p, info in found.items() if p.lower().endswith(".csv"))
 
 
-def batch_line(prices: Prices, item: str, subject: str, users: int, jobs: int = 1) -> CostLine:
-    """A batch job's (or ``jobs`` jobs') users processed, priced per 1,000."""
-    count = users * jobs
-    note = f"{jobs} jobs of {users:,} users" if jobs > 1 else ""
-    return CostLine(
-        item, subject, count / 1000, "1,000 users", count / 1000 * prices.batch_per_thousand, note
-    )
+def batch_line(
+    prices: Prices, item: str, subject: str, count: int, jobs: int = 1, of: str = "users"
+) -> CostLine:
+    """A batch job's (or ``jobs`` jobs') ``count`` users (or other records) processed, priced
+    per 1,000."""
+    total = count * jobs
+    note = f"{jobs} jobs of {count:,} {of}" if jobs > 1 else ""
+    cost = total / 1000 * prices.batch_per_thousand
+    return CostLine(item, subject, total / 1000, f"1,000 {of}", cost, note)
 
 
 def campaign_lines(
@@ -378,6 +407,11 @@ def saved_records(bucket: str, dataset_group: str) -> list[dict[str, Any]]:
 def last_record_at(records: list[dict[str, Any]]) -> datetime | None:
     """When the newest saved record was made."""
     return datetime.fromisoformat(records[-1]["at"]) if records else None
+
+
+def first_record_at(records: list[dict[str, Any]]) -> datetime | None:
+    """When the oldest saved record was made."""
+    return datetime.fromisoformat(records[0]["at"]) if records else None
 
 
 def monthly_totals(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:

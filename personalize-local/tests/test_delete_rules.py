@@ -15,7 +15,8 @@ Amazon Personalize resources" (deleting-resources.html):
 - DeleteSchema: "you must delete all datasets referencing the schema."
 - Every resource: "You can't delete a resource whose status is changing from one state to
   another" (developer guide) - the only thing that blocks DeleteFilter, DeleteEventTracker,
-  DeleteMetricAttribution, DeleteCampaign and DeleteRecommender.
+  DeleteMetricAttribution, DeleteCampaign and DeleteRecommender (their creation, or for a
+  campaign and a recommender an update, in flight).
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ from tests.service_support.helpers import (
     wait_gone,
     wait_status,
 )
-from tests.service_support.training_setup import active_solution, load_group, settled, train
+from tests.service_support.training_setup import (
+    active_solution,
+    campaign_update,
+    load_group,
+    settled,
+    train,
+)
 
 ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3"
 
@@ -183,6 +190,11 @@ def test_trainings_block_datasets_and_solutions_campaigns_block_solutions(
     assert campaign in in_use(personalize.delete_solution, solutionArn=solution)
     faults({"release": True})
     wait_status(lambda: personalize.describe_campaign(campaignArn=campaign), "campaign", "ACTIVE")
+    faults({"hold_next": {"campaign": 60}})
+    personalize.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+    assert "while it is updating" in in_use(personalize.delete_campaign, campaignArn=campaign)
+    faults({"release": True})
+    assert campaign_update(personalize, campaign)["status"] == "ACTIVE"
     personalize.delete_campaign(campaignArn=campaign)
     wait_gone(lambda: personalize.describe_campaign(campaignArn=campaign))
     personalize.delete_solution(solutionArn=solution)  # its versions go with it
@@ -263,8 +275,19 @@ def test_domain_group_needs_its_recommenders_gone_first(
         recipeArn=RECIPE + "aws-ecomm-popular-items-by-views",
     )["recommenderArn"]
     assert recommender in in_use(personalize.delete_dataset, datasetArn=dataset)
+    assert "CREATE" in in_use(personalize.delete_recommender, recommenderArn=recommender)
     faults({"release": True})
     settled(lambda: personalize.describe_recommender(recommenderArn=recommender)["recommender"])
+    faults({"hold_next": {"recommender": 60}})
+    personalize.update_recommender(
+        recommenderArn=recommender, recommenderConfig={"minRecommendationRequestsPerSecond": 2}
+    )
+    assert "while it is updating" in in_use(
+        personalize.delete_recommender, recommenderArn=recommender
+    )
+    faults({"release": True})
+    settled(lambda: personalize.describe_recommender(recommenderArn=recommender)["recommender"][
+        "latestRecommenderUpdate"])  # fmt: skip
     personalize.delete_dataset(datasetArn=dataset)
     wait_gone(lambda: personalize.describe_dataset(datasetArn=dataset))
     assert recommender in in_use(personalize.delete_dataset_group, datasetGroupArn=group)

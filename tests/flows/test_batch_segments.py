@@ -13,6 +13,7 @@ import yaml
 
 from flows.batch_segments import batch_segments
 from flows.retrain import retrain
+from tasks.costs import saved_records
 from tests.pipelines import make_pipeline
 
 
@@ -55,6 +56,12 @@ def test_segments_for_items_and_attributes(
     table = pd.read_parquet(result["parquet"])
     assert list(table.columns) == ["query", "rank", "user", "error"]
     assert table.groupby("query")["rank"].max().eq(10).all()
+    # The flow keeps a cost record of its own: the job's queries.
+    kept = saved_records(pipeline.config.bucket, pipeline.config.dataset_group.name)
+    billed = [line for r in kept for line in r["lines"] if line["subject"] == result["job"]]
+    assert [(line["item"], line["quantity"], line["unit"]) for line in billed] == [
+        ("batch segments", 0.01, "1,000 queries")
+    ]
 
     chosen = batch_segments(config_path=pipeline.config_path, solution=by_item, items=["i1", "zz"])
     assert chosen["segments"] == 2 and chosen["empty_segments"] == 1 and chosen["errors"] == 1

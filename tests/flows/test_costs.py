@@ -19,9 +19,10 @@ from flows.review_versions import review_versions
 from flows.run_state import run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
-from tasks.costs import GB
+from tasks.costs import GB, saved_records
 from tests.artifacts import latest_artifacts
 from tests.pipelines import make_pipeline
+from tests.service_support.training_setup import train
 
 
 def aws_state(personalize: Any, group_name: str) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def test_cost_record_and_budget_stop(
     tmp_path: Path,
     unique: str,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pipeline = make_pipeline(tmp_path, s3, unique, SampleSize())
     data = yaml.safe_load(pipeline.path.read_text())
@@ -108,14 +110,26 @@ def test_cost_record_and_budget_stop(
     personalize.create_campaign(
         name=f"by-hand-{unique}", solutionVersionArn=served_version, minProvisionedTPS=3
     )
+    # So does a version trained by hand between runs: the next record bills it, once.
+    solution = personalize.describe_solution_version(solutionVersionArn=trained[0]["subject"])
+    by_hand = train(personalize, solution["solutionVersion"]["solutionArn"])
     record = flow(name="record-costs")(record_costs)
     later = record(pipeline.config, "by-hand", datetime.now(UTC), [], [])
     notes = {line.subject: line.note for line in later.lines if line.item == "campaign"}
     assert set(notes) == {campaign.name, f"by-hand-{unique}"}
     assert "bills $438.00 a month even when idle" in notes[f"by-hand-{unique}"]
+    hand = by_hand["solutionVersionArn"]
+    billed = [(line.item, line.quantity) for line in later.lines if line.subject == hand]
+    assert billed == [("trained outside a run", by_hand["trainingHours"])]
+    # The monthly chart is the sum of the records kept in S3: both runs' so far.
+    kept = saved_records(pipeline.config.bucket, group)
+    assert [r["flow_run"] for r in kept][-1] == "by-hand" and len(kept) == 2
+    chart = str(latest_artifacts(f"costs-monthly-{group}")[f"costs-monthly-{group}"].data)
+    total = sum(r["total"] for r in kept)
+    assert f"| {kept[-1]['at'][:7]} |" in chart and f" | {total:.2f} |" in chart
 
     # A budget the next training would exceed: the retrain stops and AWS is as it was.
-    used = sum(line["quantity"] for line in trained)
+    used = sum(line["quantity"] for line in trained) + by_hand["trainingHours"]
     data = yaml.safe_load(pipeline.path.read_text())
     data["budget"] = {"training_hours_per_month": used + 0.5}
     pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -130,13 +144,22 @@ def test_cost_record_and_budget_stop(
     assert f"{used:.4g} h used in" in stopped.message
     assert aws_state(personalize, group) == before
 
-    # The teardown plan shows what deleting each campaign saves per month.
+    # The teardown plan shows what deleting each campaign saves per month, at the prices of
+    # the session's region when the configuration names none (as the record does).
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    data = yaml.safe_load(pipeline.path.read_text())
+    del data["aws"]["region"]
+    data["costs"] = {"prices_by_region": {"eu-west-1": {"tps_hour": 0.25}}}
+    pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert teardown(config_path=pipeline.config_path) == []
     plan = json.loads(str(latest_artifacts(f"teardown-{group}")[f"teardown-{group}"].data))
     saves = {(row["kind"], row["saves per month (USD)"]) for row in plan}
-    assert {("campaign", "292.00 (2 TPS)"), ("campaign", "438.00 (3 TPS)")} <= saves
+    assert {("campaign", "365.00 (2 TPS)"), ("campaign", "547.50 (3 TPS)")} <= saves
     assert ("solution", "n/a") in saves
 
     # review_versions reports the month's hours against the budget (automatic ones included).
     review = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert f"training budget {used + 0.5:g} h: {used:.4g} h used in" in review.message
+    # Its cost record bills the version trained by hand no more: an earlier record did.
+    again = [line for line in run_result(review)["costs"]["lines"] if line["subject"] == hand]
+    assert sum(line["quantity"] for line in again) == 0.0

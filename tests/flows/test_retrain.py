@@ -22,6 +22,7 @@ from flows.retrain import retrain
 from flows.run_state import StoppedRun, run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
+from tasks.costs import saved_records
 from tasks.recommendations import SmokeCheckFailed
 from tasks.reporting import artifact_key
 from tests.artifacts import latest_artifacts
@@ -99,6 +100,12 @@ def test_first_run_deploys(first_run: dict[str, Any], pipeline: Pipeline, person
     # Issue 23: "(before: `None`)" on a new campaign, and link texts in backticks.
     assert "(a new campaign: nothing before)" in lineage and "`None`" not in lineage
     assert "[`" not in lineage
+    # The cost record bills the batch job's users, and the lineage shows the record's total.
+    costs = first_run["costs"]
+    (billed,) = [line for line in costs["lines"] if line["item"] == "batch inference"]
+    assert billed["subject"] == mine["batch"]["job"]
+    assert billed["quantity"] == mine["batch"]["users_requested"] / 1000
+    assert f"Estimated cost of this run: **${costs['total']:.2f}**" in lineage
 
 
 def test_worse_data_is_stopped_by_the_gate(
@@ -195,6 +202,12 @@ def test_batch_inference_for_active_users(first_run: dict[str, Any], pipeline: P
     assert 0 < result["users_requested"] < everyone
     table = pd.read_parquet(result["parquet"])
     assert table["user"].nunique() == result["users"]
+    # The flow keeps a cost record of its own: the job's users.
+    kept = saved_records(pipeline.config.bucket, pipeline.config.dataset_group.name)
+    billed = [line for r in kept for line in r["lines"] if line["subject"] == result["job"]]
+    assert [(line["item"], line["quantity"]) for line in billed] == [
+        ("batch inference", result["users_requested"] / 1000)
+    ]
 
 
 def test_teardown_leaves_nothing(

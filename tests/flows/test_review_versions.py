@@ -65,6 +65,11 @@ def import_and_train(personalize: Any, pipeline: Pipeline, raw_uri: str, run: st
     return str(version["solutionVersionArn"])
 
 
+def comparisons(costs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The gate comparison lines of a run's cost record."""
+    return [line for line in costs["lines"] if line["item"] == "gate comparison"]
+
+
 def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
     prefect_api: None, local_service: Any, s3: Any, personalize: Any, tmp_path: Path, unique: str
 ) -> None:
@@ -78,6 +83,7 @@ def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
     assert first.is_completed(), first.message
     nothing = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert nothing.is_completed() and run_result(nothing)["reviewed"] == []
+    assert not comparisons(run_result(nothing)["costs"])
 
     # The serving version trained on the first 60 days: the holdouts below start at day 67.
     before = serving(personalize, campaign)
@@ -89,6 +95,14 @@ def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
         (bad, "stopped by the gate")
     ]
     assert serving(personalize, campaign) == before
+    # The review's cost record bills its comparison jobs (the candidate's and the serving
+    # version's, over the held-out users); the candidate's training was no run's: 0 here.
+    costs = run_result(state)["costs"]
+    (jobs,) = comparisons(costs)
+    users = int(jobs["note"].removeprefix("2 jobs of ").removesuffix(" users").replace(",", ""))
+    assert jobs["subject"] == solution.name and jobs["quantity"] == users * 2 / 1000 > 0
+    trained = next(line for line in costs["lines"] if line["subject"] == bad)
+    assert (trained["quantity"], trained["note"]) == (0.0, "trained before")
     tags = personalize.list_tags_for_resource(resourceArn=bad)["tags"]
     assert {"tagKey": REVIEW_TAG, "tagValue": "stopped"} in tags
 
