@@ -24,8 +24,8 @@ from botocore.config import Config
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
 from tests.scheduling import SharedScopeScheduling
+from tests.service_support.helpers import grant_bucket
 
 # Make sure no test can reach a real AWS account through the developer's own settings.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -74,7 +74,7 @@ def bucket(s3: Any, unique: str) -> str:
     """A fresh bucket on the loopback S3."""
     name = f"test-{unique}"
     s3.create_bucket(Bucket=name)
-    put_bucket_access(s3, name)
+    grant_bucket(s3, name)
     return name
 
 

@@ -18,12 +18,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
     error_of,
+    grant_bucket,
     wait_status,
 )
 from tests.service_support.training_setup import (
@@ -148,7 +148,7 @@ def paced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         }
         personalize, s3 = clients["personalize"], clients["s3"]
         s3.create_bucket(Bucket="paced")
-        put_bucket_access(s3, "paced")
+        grant_bucket(s3, "paced")
         group = loaded_group(personalize, s3, "paced", "paced")
         solution = active_solution(personalize, group, "paced", "aws-user-personalization-v2")
         version = train(personalize, solution)

@@ -22,7 +22,6 @@ from botocore.exceptions import ClientError
 
 from personalize_local.process import LocalService
 from personalize_local.registry import registry
-from tasks.s3_access import put_bucket_access
 from tests.service_support.contract import (
     ContractRecorder,
     documented_errors,
@@ -30,6 +29,7 @@ from tests.service_support.contract import (
     personalize_shape,
 )
 from tests.service_support.contract_lives import gone, later_lives, poll
+from tests.service_support.helpers import grant_bucket
 from tests.service_support.training_setup import loaded_group
 
 ARN = "arn:aws:personalize:us-east-1:000000000000"
@@ -343,7 +343,7 @@ def test_every_operation_through_each_kinds_life(tmp_path: Path) -> None:
         )
         s3 = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL_S3"])
         s3.create_bucket(Bucket="contract")
-        put_bucket_access(s3, "contract")
+        grant_bucket(s3, "contract")
         _life(p, runtime, events, s3)
         later_lives(p, runtime, events, s3)
     assert not recorder.missing, recorder.missing

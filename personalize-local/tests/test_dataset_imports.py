@@ -10,7 +10,6 @@ import pytest
 from botocore.config import Config
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
@@ -18,6 +17,7 @@ from tests.service_support.helpers import (
     active_group,
     arm_faults,
     error_of,
+    grant_bucket,
     interactions_csv,
     items_csv,
     put_csv,
@@ -246,7 +246,7 @@ def test_imported_rows_survive_a_restart_and_imports_do_not_overlap(
         personalize = client("personalize", first.env["AWS_ENDPOINT_URL_PERSONALIZE"])
         s3 = client("s3", first.env["AWS_ENDPOINT_URL_S3"])
         s3.create_bucket(Bucket="data")
-        put_bucket_access(s3, "data")
+        grant_bucket(s3, "data")
         group = active_group(personalize, f"g-{unique}")
         dataset = active_dataset(personalize, group, "Interactions", INTERACTIONS_SCHEMA, "i")
         uri = put_csv(s3, "data", "i.csv", interactions_csv())

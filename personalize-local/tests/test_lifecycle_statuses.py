@@ -17,12 +17,12 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import (
     ITEMS_SCHEMA,
     active_dataset,
     active_group,
     error_of,
+    grant_bucket,
     put_csv,
 )
 
@@ -67,7 +67,7 @@ def test_update_and_deletion_statuses(
         assert dataset()["latestDatasetUpdate"]["status"] == "ACTIVE"
 
         s3.create_bucket(Bucket="data")
-        put_bucket_access(s3, "data")
+        grant_bucket(s3, "data")
         uri = put_csv(s3, "data", "forget.csv", "USER_ID\nu1\n")
         arn = personalize.create_data_deletion_job(
             jobName="forget", datasetGroupArn=group, dataSource={"dataLocation": uri},

@@ -19,8 +19,7 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
-from tests.service_support.helpers import wait_status
+from tests.service_support.helpers import grant_bucket, wait_status
 from tests.service_support.training_setup import (
     active_campaign,
     active_solution,
@@ -72,7 +71,7 @@ def _training_in_flight(tmp_path: Path, name: str) -> tuple[LocalService, str, s
     with LocalService(tmp_path) as setup:
         personalize, s3 = _client(setup, "personalize"), _client(setup, "s3")
         s3.create_bucket(Bucket=name)
-        put_bucket_access(s3, name)
+        grant_bucket(s3, name)
         group = loaded_group(personalize, s3, name, name)
         solution = active_solution(personalize, group, name, "aws-user-personalization-v2")
     service = LocalService(tmp_path, latency=SLOW)

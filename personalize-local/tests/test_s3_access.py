@@ -21,11 +21,11 @@ from botocore.exceptions import ClientError
 
 from personalize_facts.iam import SERVICE
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
 from tests.service_support.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
+    grant_bucket,
     interactions_csv,
     put_csv,
     run_export,
@@ -79,7 +79,7 @@ def test_an_import_from_a_bucket_without_a_policy_fails_at_create_as_aws_answers
     assert error.response["Error"]["Message"] == REFUSED.format(bucket)
     assert personalize.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"] == []
 
-    put_bucket_access(s3, bucket)  # what the message asks for: then the same import works
+    grant_bucket(s3, bucket)  # what the message asks for: then the same import works
     assert run_import(personalize, dataset, uri, f"granted-{unique}")["status"] == "ACTIVE"
 
 
@@ -119,12 +119,12 @@ def test_the_guides_conditions_must_name_the_local_stacks_account(
     bucket = f"account-{unique}"
     s3.create_bucket(Bucket=bucket)
     uri = put_csv(s3, bucket, "i.csv", interactions_csv())
-    put_bucket_access(s3, bucket, "123456789012", "us-east-1")
+    grant_bucket(s3, bucket, "123456789012", "us-east-1")
     assert import_error(personalize, dataset, uri).response["Error"]["Message"] == (
         REFUSED.format(bucket)
     )
     account = dataset.split(":")[4]
-    put_bucket_access(s3, bucket, account, "us-east-1")  # the same Sid: replaces the statement
+    grant_bucket(s3, bucket, account, "us-east-1")  # replaces the other account's
     assert run_import(personalize, dataset, uri, f"mine-{unique}")["status"] == "ACTIVE"
 
 
@@ -154,7 +154,7 @@ def test_an_export_needs_put_object_which_the_import_policy_lacks(
         )
     assert caught.value.response["Error"]["Message"] == REFUSED.format(bucket)
 
-    put_bucket_access(s3, bucket)  # the guide's batch policy adds s3:PutObject
+    grant_bucket(s3, bucket)  # the guide's batch policy adds s3:PutObject
     done = run_export(
         personalize, dataset, f"out-{unique}", f"s3://{bucket}/exports/", ingestionMode="BULK"
     )
@@ -167,7 +167,7 @@ def test_bucket_policies_outlive_a_restart_of_the_local_s3(tmp_path: Path) -> No
         s3 = boto3.client("s3", endpoint_url=first.env["AWS_ENDPOINT_URL_S3"])
         for name in ("granted", "revoked"):
             s3.create_bucket(Bucket=name)
-            put_bucket_access(s3, name)
+            grant_bucket(s3, name)
         s3.delete_bucket_policy(Bucket="revoked")
         policy = s3.get_bucket_policy(Bucket="granted")["Policy"]
     with LocalService(tmp_path) as second:
@@ -200,7 +200,7 @@ def test_a_batch_job_needs_to_write_its_output_bucket(
         personalize.create_batch_inference_job(jobName=f"refused-{unique}", **job)
     assert caught.value.response["Error"]["Message"] == REFUSED.format(output)
 
-    put_bucket_access(s3, output)
+    grant_bucket(s3, output)
     arn = personalize.create_batch_inference_job(jobName=f"granted-{unique}", **job)
     done = settled(
         lambda: personalize.describe_batch_inference_job(

@@ -19,13 +19,13 @@ import boto3
 import pytest
 
 from local.sample_data import generate_interactions, generate_items
-from tasks.s3_access import put_bucket_access
 from tests.service_support.domain_setup import ECOMMERCE_ITEMS, RECIPE, describe, ecommerce_group
 from tests.service_support.helpers import (
     active_dataset,
     active_group,
     error_of,
     exported_rows,
+    grant_bucket,
     put_csv,
     run_export,
     run_import,
@@ -56,7 +56,7 @@ def served(local_service: Any) -> dict[str, Any]:
     """A loaded group with 30 cold items, a trained User-Personalization-v2 version."""
     personalize, s3 = boto3.client("personalize"), boto3.client("s3")
     s3.create_bucket(Bucket="serving-options")
-    put_bucket_access(s3, "serving-options")
+    grant_bucket(s3, "serving-options")
     loaded = load_group(personalize, s3, "serving-options", "serving-options")
     cold = "ITEM_ID,CATEGORY\n" + "".join(f"{item},cat-99\n" for item in NEW_ITEMS)
     uri = put_csv(s3, "serving-options", "cold.csv", cold)
@@ -118,7 +118,7 @@ def test_metadata_only_when_enabled(personalize: Any, served: dict[str, Any], un
 def test_recommender_metadata_only_when_enabled(personalize: Any, s3: Any, unique: str) -> None:
     runtime = boto3.client("personalize-runtime")
     s3.create_bucket(Bucket=f"rmd-{unique}")
-    put_bucket_access(s3, f"rmd-{unique}")
+    grant_bucket(s3, f"rmd-{unique}")
     group, _ = ecommerce_group(personalize, s3, f"rmd-{unique}", f"rmd-{unique}")
     schema = personalize.create_schema(name=f"rmd-i-{unique}", schema=ECOMMERCE_ITEMS,
                                        domain="ECOMMERCE")["schemaArn"]  # fmt: skip

@@ -11,8 +11,7 @@ from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.attribution import code_of, source_code
 from personalize_local.ops.solution_versions import training_hours
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
-from tests.service_support.helpers import arm_faults, error_of, wait_gone, wait_status
+from tests.service_support.helpers import arm_faults, error_of, grant_bucket, wait_gone, wait_status
 from tests.service_support.training_setup import (
     active_campaign,
     active_solution,
@@ -31,7 +30,7 @@ def group(local_service: LocalService) -> str:
     """One dataset group with planted interactions and items, shared by this module."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="training-tests")
-    put_bucket_access(s3, "training-tests")
+    grant_bucket(s3, "training-tests")
     return loaded_group(boto3.client("personalize"), s3, "training-tests", "training-tests")
 
 

@@ -9,8 +9,7 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
-from tests.service_support.helpers import error_of
+from tests.service_support.helpers import error_of, grant_bucket
 from tests.service_support.training_setup import (
     active_campaign,
     active_solution,
@@ -33,7 +32,7 @@ def test_stop_training_then_restart_keeps_models_serving(tmp_path: Path) -> None
     with LocalService(tmp_path, latency="0.0002") as first:
         personalize, s3 = _client(first, "personalize"), _client(first, "s3")
         s3.create_bucket(Bucket="restart-tests")
-        put_bucket_access(s3, "restart-tests")
+        grant_bucket(s3, "restart-tests")
         group = loaded_group(personalize, s3, "restart-tests", "restart")
         solution = active_solution(personalize, group, "restart", "aws-user-personalization-v2")
 

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
+from personalize_facts.iam import bucket_statement, with_statement
 from personalize_local.dataset_rows import read_rows
 from personalize_local.process import LocalService
 from personalize_local.service import Service, Settings
-from tasks.s3_access import put_bucket_access
 
 INTERACTIONS_SCHEMA = json.dumps(
     {
@@ -81,8 +81,17 @@ def clients_with_bucket(service: LocalService, bucket: str) -> Callable[[str], A
 
     s3 = client("s3")
     s3.create_bucket(Bucket=bucket)
-    put_bucket_access(s3, bucket)
+    grant_bucket(s3, bucket)
     return client
+
+
+def grant_bucket(
+    s3: Any, bucket: str, account: str | None = None, region: str | None = None
+) -> None:
+    """Give ``bucket`` the guide's policy that lets Personalize read and write it (with the
+    confused-deputy conditions for ``account``), as a user must on AWS; it replaces any other."""
+    policy = with_statement(None, bucket_statement(bucket, account, region))
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
 def arm_faults(service: LocalService, settings: dict[str, Any]) -> None:
