@@ -28,8 +28,8 @@ import boto3
 import numpy as np
 from botocore.config import Config
 
-from local.sample_data import generate_interactions, generate_items
 from personalize_local.process import LocalService
+from personalize_local.sample_world import generate_interactions, generate_items
 from tasks.s3_access import put_bucket_access
 
 RECIPES = (

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from local.sample_data import generate_interactions
+from personalize_local.sample_world import generate_interactions
 from tests.service_support.helpers import (
     ACTION_INTERACTIONS_SCHEMA,
     ACTIONS_SCHEMA,

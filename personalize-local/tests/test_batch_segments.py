@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from local.sample_data import generate_interactions, generate_items
+from personalize_local.sample_world import generate_interactions, generate_items
 from tests.service_support.helpers import error_of
 from tests.service_support.training_setup import (
     N_INTERACTIONS,

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from local.sample_data import generate_interactions, generate_items
 from personalize_local.engine import fit as fit_module
 from personalize_local.engine.data import select
 from personalize_local.engine.fit import fit, parse_window
 from personalize_local.engine.metrics import METRIC_NAMES, evaluate, split, version_seed
 from personalize_local.engine.model import top_k, top_k_rows
 from personalize_local.engine.training import TrainingError, train
+from personalize_local.sample_world import generate_interactions, generate_items
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local.sample_data import generate_interactions, generate_items
+from personalize_local.sample_world import generate_interactions, generate_items
 from tests.service_support.domain_setup import ECOMMERCE_ITEMS, RECIPE, describe, ecommerce_group
 from tests.service_support.helpers import (
     active_dataset,

@@ -261,7 +261,7 @@ def test_filter_values(
     assert "CATEGORY" in message
     items = recommended(runtime, campaign, "u1", filterArn=only,
                         filterValues={"CATEGORY": '"cat-03"'})  # fmt: skip
-    from local.sample_data import generate_items
+    from personalize_local.sample_world import generate_items
 
     catalogue = generate_items(120).set_index("ITEM_ID")["CATEGORY"]
     assert items and {catalogue[item] for item in items} == {"cat-03"}

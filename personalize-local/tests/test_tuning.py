@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from local.sample_data import generate_interactions
 from personalize_local.engine.tuning import tune
+from personalize_local.sample_world import generate_interactions
 from tests.service_support.helpers import error_of
 from tests.service_support.training_setup import active_solution, loaded_group, train
 

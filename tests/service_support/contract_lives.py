@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from local.sample_data import generate_interactions
+from personalize_local.sample_world import generate_interactions
 from tests.service_support.domain_setup import RECIPE, ecommerce_group
 from tests.service_support.helpers import (
     ACTION_INTERACTIONS_SCHEMA,

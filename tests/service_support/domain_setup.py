@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from local.sample_data import generate_interactions
+from personalize_local.sample_world import generate_interactions
 from tests.service_support.helpers import active_group, put_csv, run_import, wait_status
 
 ROOT = Path(__file__).resolve().parents[2]

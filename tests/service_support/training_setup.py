@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.sample_data import generate_interactions, generate_items
+from personalize_local.sample_world import generate_interactions, generate_items
 from tests.service_support.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
