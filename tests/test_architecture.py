@@ -33,8 +33,9 @@ def imports(folder: str) -> list[tuple[str, str]]:
 
 def test_the_import_contracts_hold() -> None:
     """import-linter's contracts (pyproject.toml): deployments -> flows -> tasks -> the shared
-    facts; the pipeline and the local service never import each other; only tasks touch AWS
-    (boto3, botocore, s3fs, fsspec); no import cycles inside a package."""
+    facts; the pipeline and the local service never import each other, nor the local service's
+    test support the pipeline; only tasks touch AWS (boto3, botocore, s3fs, fsspec); no import
+    cycles inside a package."""
     lint = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run(
         [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
