@@ -24,8 +24,8 @@ from botocore.config import Config
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import grant_bucket
 from tests.scheduling import SharedScopeScheduling
-from tests.service_support.helpers import grant_bucket
 
 # Make sure no test can reach a real AWS account through the developer's own settings.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):

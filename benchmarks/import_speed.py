@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from personalize_local.process import LocalService
-from tasks.s3_access import put_bucket_access
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
     wait_done,
 )
+from tasks.s3_access import put_bucket_access
 
 
 def main(rows: int) -> None:

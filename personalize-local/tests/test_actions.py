@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 
 from personalize_local.sample_world import generate_interactions
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     ACTION_INTERACTIONS_SCHEMA,
     ACTIONS_SCHEMA,
     active_dataset,
@@ -23,7 +23,7 @@ from tests.service_support.helpers import (
     put_csv,
     run_import,
 )
-from tests.service_support.training_setup import active_campaign, active_solution, train
+from personalize_local.testing.training_setup import active_campaign, active_solution, train
 
 N_ACTIONS = 40
 

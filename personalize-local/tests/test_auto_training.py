@@ -19,7 +19,7 @@ import pytest
 
 from personalize_local.auto_training import due_slot, period_days, skips_first
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     active_group,
     clients_with_bucket,
     error_of,
@@ -27,7 +27,7 @@ from tests.service_support.helpers import (
     put_csv,
     run_import,
 )
-from tests.service_support.training_setup import active_solution, load_group, settled
+from personalize_local.testing.training_setup import active_solution, load_group, settled
 
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 DAILY = {"autoTrainingConfig": {"schedulingExpression": "rate(1 day)"}}

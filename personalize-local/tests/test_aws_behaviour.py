@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
@@ -26,7 +26,7 @@ from tests.service_support.helpers import (
     grant_bucket,
     wait_status,
 )
-from tests.service_support.training_setup import (
+from personalize_local.testing.training_setup import (
     active_solution,
     loaded_group,
     recommended,

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from personalize_local.sample_world import generate_interactions, generate_items
-from tests.service_support.helpers import error_of
-from tests.service_support.training_setup import (
+from personalize_local.testing.helpers import error_of
+from personalize_local.testing.training_setup import (
     N_INTERACTIONS,
     N_ITEMS,
     N_USERS,

@@ -22,15 +22,15 @@ from botocore.exceptions import ClientError
 
 from personalize_local.process import LocalService
 from personalize_local.registry import registry
-from tests.service_support.contract import (
+from personalize_local.testing.contract import (
     ContractRecorder,
     documented_errors,
     documented_statuses,
     personalize_shape,
 )
-from tests.service_support.contract_lives import gone, later_lives, poll
-from tests.service_support.helpers import grant_bucket
-from tests.service_support.training_setup import loaded_group
+from personalize_local.testing.contract_lives import gone, later_lives, poll
+from personalize_local.testing.helpers import grant_bucket
+from personalize_local.testing.training_setup import loaded_group
 
 ARN = "arn:aws:personalize:us-east-1:000000000000"
 MISSING = "contract-missing"

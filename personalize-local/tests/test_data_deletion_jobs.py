@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     USERS_SCHEMA,
     active_dataset,
@@ -28,7 +28,7 @@ from tests.service_support.helpers import (
     run_import,
     stored_rows,
 )
-from tests.service_support.training_setup import (
+from personalize_local.testing.training_setup import (
     active_campaign,
     active_solution,
     campaign_update,

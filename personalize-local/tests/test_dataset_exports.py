@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     ITEMS_SCHEMA,
     active_dataset,
     active_group,

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import wait_status
+from personalize_local.testing.helpers import wait_status
 
 
 def test_dataset_group_lifecycle(personalize: Any, unique: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     active_dataset,

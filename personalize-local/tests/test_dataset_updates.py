@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     active_dataset,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     active_dataset,

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from personalize_local.process import LocalService
-from tests.service_support.domain_setup import RECIPE, ecommerce_group
-from tests.service_support.helpers import (
+from personalize_local.testing.domain_setup import RECIPE, ecommerce_group
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
@@ -41,7 +41,7 @@ from tests.service_support.helpers import (
     wait_gone,
     wait_status,
 )
-from tests.service_support.training_setup import (
+from personalize_local.testing.training_setup import (
     active_solution,
     campaign_update,
     load_group,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     active_dataset,

@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     ITEMS_SCHEMA,
     active_dataset,
     active_group,

@@ -14,8 +14,8 @@ from typing import Any
 
 import boto3
 
-from tests.service_support.helpers import error_of, put_csv, run_import, wait_gone
-from tests.service_support.training_setup import (
+from personalize_local.testing.helpers import error_of, put_csv, run_import, wait_gone
+from personalize_local.testing.training_setup import (
     active_campaign,
     active_solution,
     loaded_group,

@@ -19,8 +19,8 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import grant_bucket, wait_status
-from tests.service_support.training_setup import (
+from personalize_local.testing.helpers import grant_bucket, wait_status
+from personalize_local.testing.training_setup import (
     active_campaign,
     active_solution,
     loaded_group,

@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     ITEMS_SCHEMA,
     USERS_SCHEMA,
     active_dataset,
@@ -28,7 +28,7 @@ from tests.service_support.helpers import (
     stored_rows,
     wait_status,
 )
-from tests.service_support.training_setup import (
+from personalize_local.testing.training_setup import (
     active_campaign,
     active_solution,
     loaded_group,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service_support.helpers import error_of
+from personalize_local.testing.helpers import error_of
 
 V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 

@@ -20,7 +20,7 @@ import pytest
 
 from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.process import LocalService
-from tests.service_support.domain_setup import (
+from personalize_local.testing.domain_setup import (
     ECOMMERCE_INTERACTIONS,
     ECOMMERCE_ITEMS,
     RECIPE,
@@ -29,7 +29,7 @@ from tests.service_support.domain_setup import (
     ecommerce_events,
     ecommerce_group,
 )
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     clients_with_bucket,
     error_of,
@@ -37,7 +37,7 @@ from tests.service_support.helpers import (
     run_import,
     wait_gone,
 )
-from tests.service_support.training_setup import settled
+from personalize_local.testing.training_setup import settled
 
 FOR_YOU = RECIPE + "aws-ecomm-recommended-for-you"
 ALSO_VIEWED = RECIPE + "aws-ecomm-customers-who-viewed-x-also-viewed"

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from personalize_facts.iam import SERVICE
 from personalize_local.process import LocalService
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
@@ -31,7 +31,7 @@ from tests.service_support.helpers import (
     run_export,
     run_import,
 )
-from tests.service_support.training_setup import active_solution, loaded_group, settled, train
+from personalize_local.testing.training_setup import active_solution, loaded_group, settled, train
 
 ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3"
 REFUSED = "Insufficient privileges for accessing data in S3. Please look at https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html#attach-bucket-policy and fix bucket policy on {}."

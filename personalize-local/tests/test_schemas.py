@@ -9,7 +9,7 @@ import pytest
 
 from personalize_local.avro_schema import check_dataset_type, parse_schema
 from personalize_local.errors import InvalidInputException
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     active_dataset,

@@ -19,8 +19,13 @@ import boto3
 import pytest
 
 from personalize_local.sample_world import generate_interactions, generate_items
-from tests.service_support.domain_setup import ECOMMERCE_ITEMS, RECIPE, describe, ecommerce_group
-from tests.service_support.helpers import (
+from personalize_local.testing.domain_setup import (
+    ECOMMERCE_ITEMS,
+    RECIPE,
+    describe,
+    ecommerce_group,
+)
+from personalize_local.testing.helpers import (
     active_dataset,
     active_group,
     error_of,
@@ -31,7 +36,7 @@ from tests.service_support.helpers import (
     run_import,
     wait_status,
 )
-from tests.service_support.training_setup import (
+from personalize_local.testing.training_setup import (
     N_INTERACTIONS,
     N_ITEMS,
     N_USERS,

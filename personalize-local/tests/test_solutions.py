@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service_support.helpers import active_group, error_of, wait_gone
-from tests.service_support.training_setup import active_solution, settled
+from personalize_local.testing.helpers import active_group, error_of, wait_gone
+from personalize_local.testing.training_setup import active_solution, settled
 
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service_support.helpers import ITEMS_SCHEMA, active_group, error_of
+from personalize_local.testing.helpers import ITEMS_SCHEMA, active_group, error_of
 
 
 def tags_of(personalize: Any, arn: str) -> dict[str, str]:

@@ -11,8 +11,14 @@ from personalize_facts.metrics import METRIC_NAMES
 from personalize_local.attribution import code_of, source_code
 from personalize_local.ops.solution_versions import training_hours
 from personalize_local.process import LocalService
-from tests.service_support.helpers import arm_faults, error_of, grant_bucket, wait_gone, wait_status
-from tests.service_support.training_setup import (
+from personalize_local.testing.helpers import (
+    arm_faults,
+    error_of,
+    grant_bucket,
+    wait_gone,
+    wait_status,
+)
+from personalize_local.testing.training_setup import (
     active_campaign,
     active_solution,
     campaign_update,

@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
-from tests.service_support.helpers import error_of, grant_bucket
-from tests.service_support.training_setup import (
+from personalize_local.testing.helpers import error_of, grant_bucket
+from personalize_local.testing.training_setup import (
     active_campaign,
     active_solution,
     loaded_group,

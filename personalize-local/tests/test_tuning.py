@@ -16,8 +16,8 @@ import pytest
 
 from personalize_local.engine.tuning import tune
 from personalize_local.sample_world import generate_interactions
-from tests.service_support.helpers import error_of
-from tests.service_support.training_setup import active_solution, loaded_group, train
+from personalize_local.testing.helpers import error_of
+from personalize_local.testing.training_setup import active_solution, loaded_group, train
 
 RANGES = {
     "integerHyperParameterRanges": [

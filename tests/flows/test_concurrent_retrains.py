@@ -23,9 +23,9 @@ from prefect.flow_runs import resume_flow_run
 from flows.locks import HOLDER_TAG, lock_name
 from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
+from personalize_local.testing.helpers import arm_faults
 from tests.flows.paused_runs import paused_run
 from tests.pipelines import make_pipeline
-from tests.service_support.helpers import arm_faults
 
 
 def wait_for_log(

@@ -19,10 +19,10 @@ from flows.review_versions import review_versions
 from flows.run_state import run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
+from personalize_local.testing.training_setup import train
 from tasks.costs import GB, saved_records
 from tests.artifacts import latest_artifacts
 from tests.pipelines import make_pipeline
-from tests.service_support.training_setup import train
 
 
 def aws_state(personalize: Any, group_name: str) -> dict[str, Any]:

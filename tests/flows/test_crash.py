@@ -24,8 +24,8 @@ from flows.locks import dataset_lock_name, lock_name
 from flows.retrain import retrain
 from local.sample_data import SampleSize
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import arm_faults
 from tests.pipelines import PASSING_GATE, ROOT, Pipeline, make_pipeline
-from tests.service_support.helpers import arm_faults
 
 LATENCY = "0.003"
 """A training takes 11 s, an import 2.7 s: long enough to be killed in flight."""

@@ -17,15 +17,15 @@ from flows.batch_inference import batch_inference
 from flows.provision import provision
 from flows.retrain import retrain
 from local.sample_data import generate_interactions
-from tasks.config import ConfigError, load_config
-from tasks.recommendations import get_action_recommendations
-from tests.pipelines import make_pipeline
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     ACTION_INTERACTIONS_SCHEMA,
     ACTIONS_SCHEMA,
     put_csv,
     run_import,
 )
+from tasks.config import ConfigError, load_config
+from tasks.recommendations import get_action_recommendations
+from tests.pipelines import make_pipeline
 
 
 @pytest.mark.slow

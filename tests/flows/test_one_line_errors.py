@@ -30,13 +30,13 @@ from flows.one_line_errors import HINT, REPEATED, TASK_EXCEPTION, OneLineStops
 from flows.retrain import retrain
 from flows.run_state import StoppedRun
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import arm_faults
 from tasks.config import ConfigError
 from tasks.errors import DriftError
 from tasks.preflight import PreflightError
 from tasks.prep.errors import GuardError
 from tasks.waiter import ResourceFailedError, WaitTimeoutError
 from tests.pipelines import DEMO_CONFIG, ROOT, make_pipeline
-from tests.service_support.helpers import arm_faults
 
 CLOSED = "http://127.0.0.1:9"
 

@@ -22,12 +22,12 @@ from flows.retrain import retrain
 from flows.run_state import StoppedRun, run_result
 from flows.teardown import teardown
 from local.sample_data import SampleSize
+from personalize_local.testing.helpers import arm_faults
 from tasks.costs import saved_records
 from tasks.recommendations import SmokeCheckFailed
 from tasks.reporting import artifact_key
 from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
-from tests.service_support.helpers import arm_faults
 
 pytestmark = pytest.mark.slow
 

@@ -15,12 +15,12 @@ from flows.export_dataset import export_dataset
 from flows.retrain import NOTHING_NEW, retrain
 from flows.run_state import run_result
 from local.sample_data import DEFAULT_START, generate_interactions, to_export
+from personalize_local.testing.helpers import arm_faults
 from tasks.accepted import read_manifest
 from tasks.costs import saved_records
 from tasks.prep.import_folder import import_parts, read_import
 from tests.artifacts import latest_artifacts
 from tests.pipelines import Pipeline, make_pipeline
-from tests.service_support.helpers import arm_faults
 
 pytestmark = pytest.mark.slow
 

@@ -13,14 +13,14 @@ from flows.retrain import retrain
 from flows.review_versions import review_versions
 from flows.run_state import run_result
 from local.sample_data import SampleSize
+from personalize_local.testing.helpers import run_import
+from personalize_local.testing.training_setup import train
 from tasks.holdout_data import trained_on
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import prepare
 from tasks.version_review import REVIEW_TAG
 from tests.flows.test_retrain_holdout import GATE, corrupted_history, serving
 from tests.pipelines import Pipeline, make_pipeline
-from tests.service_support.helpers import run_import
-from tests.service_support.training_setup import train
 
 pytestmark = pytest.mark.slow
 

@@ -20,8 +20,8 @@ import pytest
 from flows.retrain import retrain
 from flows.run_state import run_result
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import arm_faults
 from tests.pipelines import Pipeline, make_pipeline
-from tests.service_support.helpers import arm_faults
 
 DATA_FIGURES = ("dataset_type", "import_etag", "import_mode", "rows", "time_start", "time_end")
 RETRIED = re.compile(r"^\w+ (?:succeeded|failed) after \d+ retries over [\d.]+ s \((.*)\)$")

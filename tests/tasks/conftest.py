@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import arm_faults
 from tasks.aws import AwsSettings
 from tasks.solution_versions import train_solution_version
 from tasks.solutions import ensure_solution
-from tests.service_support.helpers import arm_faults
 from tests.tasks.helpers import Loaded, loaded_group
 
 # Tasks called directly (outside a flow) log locally; no warning about the API for each line.

@@ -8,11 +8,11 @@ from typing import Any
 
 import boto3
 
+from personalize_local.testing import training_setup
+from personalize_local.testing.helpers import INTERACTIONS_SCHEMA, interactions_csv, put_csv
 from tasks.aws import AwsSettings
 from tasks.retries import retry_on_transient
 from tasks.s3_access import put_bucket_access
-from tests.service_support import training_setup
-from tests.service_support.helpers import INTERACTIONS_SCHEMA, interactions_csv, put_csv
 
 INTERACTIONS = json.loads(INTERACTIONS_SCHEMA)
 

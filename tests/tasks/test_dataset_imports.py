@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import arm_faults
 from tasks.aws import AwsSettings
 from tasks.dataset_groups import ensure_dataset_group
 from tasks.dataset_imports import import_dataset
@@ -15,7 +16,6 @@ from tasks.datasets import ensure_dataset
 from tasks.s3_access import put_bucket_access
 from tasks.schemas import ensure_schema
 from tasks.waiter import ResourceFailedError
-from tests.service_support.helpers import arm_faults
 from tests.tasks.helpers import INTERACTIONS, ROLE, upload_interactions
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from personalize_local.process import LocalService
+from personalize_local.testing.helpers import active_dataset, active_group, run_import, stored_rows
 from tasks.prep.config import CleaningConfig, SourceConfig
 from tasks.prep.holdout import HoldoutSpec
 from tasks.prep.pipeline import PrepResult, prepare
-from tests.service_support.helpers import active_dataset, active_group, run_import, stored_rows
 from tests.tasks.prep.conftest import INTERACTIONS, MAPPING, interactions
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from personalize_local.sample_world import generate_interactions
-from tests.service_support.helpers import active_group, put_csv, run_import, wait_status
+from personalize_local.testing.helpers import active_group, put_csv, run_import, wait_status
 
-ROOT = Path(__file__).resolve().parents[2]
-ECOMMERCE_INTERACTIONS = (ROOT / "config" / "schemas" / "interactions.avsc").read_text()
+ECOMMERCE_INTERACTIONS = json.dumps({"type": "record", "name": "Interactions",
+    "namespace": "com.amazonaws.personalize.schema", "version": "1.0", "fields": [
+    {"name": "USER_ID", "type": "string"},
+    {"name": "ITEM_ID", "type": "string"},
+    {"name": "TIMESTAMP", "type": "long"},
+    {"name": "EVENT_TYPE", "type": "string"},
+]})  # fmt: skip
 """The bundled interactions schema has the ECOMMERCE domain's required fields."""
 ECOMMERCE_ITEMS = json.dumps(
     {

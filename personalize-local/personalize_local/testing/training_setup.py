@@ -7,11 +7,10 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from personalize_local.sample_world import generate_interactions, generate_items
-from tests.service_support.helpers import (
+from personalize_local.testing.helpers import (
     INTERACTIONS_SCHEMA,
     active_dataset,
     active_group,
@@ -20,7 +19,11 @@ from tests.service_support.helpers import (
     wait_status,
 )
 
-CATALOGUE_SCHEMA = (Path(__file__).parents[2] / "config" / "schemas" / "items.avsc").read_text()
+CATALOGUE_SCHEMA = json.dumps({"type": "record", "name": "Items",
+    "namespace": "com.amazonaws.personalize.schema", "version": "1.0", "fields": [
+    {"name": "ITEM_ID", "type": "string"},
+    {"name": "CATEGORY", "type": "string", "categorical": True},
+]})  # fmt: skip
 """The bundled items schema (ITEM_ID, CATEGORY), as the sample catalogue has it."""
 N_USERS, N_ITEMS, N_INTERACTIONS = 300, 120, 4000
 

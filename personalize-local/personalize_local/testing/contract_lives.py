@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from personalize_local.sample_world import generate_interactions
-from tests.service_support.domain_setup import RECIPE, ecommerce_group
-from tests.service_support.helpers import (
+from personalize_local.testing.domain_setup import RECIPE, ecommerce_group
+from personalize_local.testing.helpers import (
     ACTION_INTERACTIONS_SCHEMA,
     ACTIONS_SCHEMA,
     USERS_SCHEMA,
@@ -27,7 +27,7 @@ from tests.service_support.helpers import (
     run_import,
     wait_gone,
 )
-from tests.service_support.training_setup import CATALOGUE_SCHEMA, load_group
+from personalize_local.testing.training_setup import CATALOGUE_SCHEMA, load_group
 
 ROLE = "arn:aws:iam::000000000000:role/PersonalizeS3"
 BUCKET = "contract"
