@@ -1,4 +1,7 @@
-"""Shared fixtures: one local Personalize service (and its loopback S3) per test session.
+"""The whole repository's test session: each session's own Prefect home, no real AWS account,
+a real Prefect API, and the scheduling of tests over xdist's workers. The local service's
+fixtures (one service and its loopback S3 per session) come from its own project's pytest
+plugin, :mod:`personalize_local.testing.fixtures`.
 
 Under pytest-xdist (``make test``) each worker is a session of its own: its own service, S3,
 data directory (``tmp_path_factory`` is per worker), Prefect API and Prefect home, all on
@@ -10,77 +13,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 # Prefect reads its settings once, at import: give this session (each xdist worker) a Prefect
 # home of its own before anything imports Prefect, so that sessions never share ~/.prefect.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="prefect-home-")
 
-from personalize_local.process import LocalService
-from personalize_local.testing.helpers import grant_bucket
+from personalize_local.testing.fixtures import use_test_credentials
 from tests.scheduling import SharedScopeScheduling
 
-# Make sure no test can reach a real AWS account through the developer's own settings.
-for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-    os.environ.pop(_name, None)
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1"
-)
-
-
-@pytest.fixture(scope="session")
-def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalService]:
-    """The local Personalize service, started once; its client variables are exported."""
-    service = LocalService(tmp_path_factory.mktemp("personalize-local"))
-    service.start()
-    service.apply_env()
-    yield service
-    service.stop()
-
-
-@pytest.fixture
-def personalize(local_service: LocalService) -> Any:
-    """A boto3 Personalize client reaching the local service through the standard variables."""
-    return boto3.client("personalize")
-
-
-@pytest.fixture
-def raw_personalize(local_service: LocalService) -> Any:
-    """A client that skips boto3's own parameter checks, to reach the service's validation."""
-    return boto3.client("personalize", config=Config(parameter_validation=False))
-
-
-@pytest.fixture
-def s3(local_service: LocalService) -> Any:
-    """A boto3 S3 client for the loopback S3 server."""
-    return boto3.client("s3")
-
-
-@pytest.fixture
-def unique() -> str:
-    """A short unique suffix so tests sharing one service never collide on names."""
-    return uuid.uuid4().hex[:8]
-
-
-@pytest.fixture
-def bucket(s3: Any, unique: str) -> str:
-    """A fresh bucket on the loopback S3."""
-    name = f"test-{unique}"
-    s3.create_bucket(Bucket=name)
-    grant_bucket(s3, name)
-    return name
-
-
-def tmp_service(path: Path, **kwargs: Any) -> LocalService:
-    """A second, private service instance (for restart and fault tests)."""
-    return LocalService(path, **kwargs)
+use_test_credentials()
 
 
 @pytest.fixture(scope="session")
