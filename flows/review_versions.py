@@ -95,20 +95,25 @@ def review_versions(
         for o in outcomes
     ]
     create_table_artifact(
-        rows or [{"solution": "-", "version": "-", "outcome": "no version newer than serving"}],
+        rows or [{"solution": "n/a", "version": "n/a", "outcome": "no version newer than serving"}],
         key=artifact_key("review", config.dataset_group.name),
         description="Solution versions reviewed (newest first) and what came of each.",
     )
     run_id = str(flow_run.get_id() or "local")
     costs = record_costs(config, run_id, started, [], outcomes).as_dict()
-    problems = [o.problem for o in outcomes if o.problem]
-    if problems:
-        return stopped("; ".join(problems), {"reviewed": rows, "costs": costs})
-    promoted = sum(o.status == "promoted" for o in outcomes)
-    message = f"{len(rows)} version(s) reviewed, {promoted} promoted"
+    # The month's training hours against the budget, whatever the gate decided.
     budget = budget_status(config)
     if budget:
         run_logger().log(logging.WARNING if "over budget" in budget else logging.INFO, budget)
+    problems = [o.problem for o in outcomes if o.problem]
+    if problems:
+        return stopped(
+            "; ".join([*problems, budget] if budget else problems),
+            {"reviewed": rows, "costs": costs},
+        )
+    promoted = sum(o.status == "promoted" for o in outcomes)
+    message = f"{len(rows)} version(s) reviewed, {promoted} promoted"
+    if budget:
         message += f"; {budget}"
     return Completed(message=message, data={"reviewed": rows, "costs": costs})
 

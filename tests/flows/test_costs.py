@@ -157,7 +157,8 @@ def test_cost_record_and_budget_stop(
     assert {("campaign", "365.00 (2 TPS)"), ("campaign", "547.50 (3 TPS)")} <= saves
     assert ("solution", "n/a") in saves
 
-    # review_versions reports the month's hours against the budget (automatic ones included).
+    # review_versions reports the month's hours against the budget (automatic ones included),
+    # whether its gate passes the version trained by hand or stops it (on this sample, either).
     review = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert f"training budget {used + 0.5:g} h: {used:.4g} h used in" in review.message
     # Its cost record bills the version trained by hand no more: an earlier record did.

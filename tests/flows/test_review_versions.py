@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from flows.retrain import retrain
 from flows.review_versions import review_versions
@@ -88,9 +89,13 @@ def test_review_promotes_a_passing_version_and_leaves_a_failing_one(
     # The serving version trained on the first 60 days: the holdouts below start at day 67.
     before = serving(personalize, campaign)
     bad = import_and_train(personalize, pipeline, corrupted_history(pipeline.config.bucket), "bad")
+    data = yaml.safe_load(pipeline.path.read_text())
+    data["budget"] = {"training_hours_per_month": 1000}
+    pipeline.path.write_text(yaml.safe_dump(data, sort_keys=False))
     state = review_versions(config_path=pipeline.config_path, batch=False, return_state=True)
     assert state.is_failed() and "stopped by the gate" in state.message
     assert "holdout: lower bound" in state.message
+    assert "training budget 1000 h: " in state.message  # a stopped review reports it too
     assert [(r["version"], r["outcome"]) for r in run_result(state)["reviewed"]] == [
         (bad, "stopped by the gate")
     ]
