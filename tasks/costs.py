@@ -255,9 +255,7 @@ def campaign_lines(
             if campaign.get("status") == "CREATE FAILED":
                 continue
             tps = int(campaign.get("minProvisionedTPS") or 1)
-            created = as_utc(campaign.get("creationDateTime"))
-            start = max(filter(None, [since, created]), default=now)
-            hours = max(0.0, (now - start).total_seconds() / 3600)
+            hours = billed_hours(since, as_utc(campaign.get("creationDateTime")), now)
             lines.append(
                 CostLine(
                     "campaign", campaign["name"], tps * hours, "TPS-hours",
@@ -289,9 +287,7 @@ def recommender_lines(
             lines.append(CostLine("recommender", recommender["name"], 0.0, unit, 0.0, note))
             continue
         rps = recommender_rps(recommender)
-        created = as_utc(recommender.get("creationDateTime"))
-        start = max(filter(None, [since, created]), default=now)
-        hours = max(0.0, (now - start).total_seconds() / 3600)
+        hours = billed_hours(since, as_utc(recommender.get("creationDateTime")), now)
         thousands = rps * 3600 * hours / 1000
         price = prices.recommender_per_thousand_requests
         cost = None if price is None else thousands * price
@@ -300,6 +296,13 @@ def recommender_lines(
                      f"{rps} request(s)/s for {hours:.2f} h; {recommender_note(rps, prices)}")
         )  # fmt: skip
     return lines
+
+
+def billed_hours(since: datetime | None, created: datetime | None, now: datetime) -> float:
+    """The hours a resource billed by the hour has run up to ``now``: since the previous record
+    (``since``) or its creation, whichever is later."""
+    start = max(filter(None, [since, created]), default=now)
+    return max(0.0, (now - start).total_seconds() / 3600)
 
 
 def recommender_rps(recommender: Mapping[str, Any]) -> int:
